@@ -1,0 +1,399 @@
+"""Run configuration: a YAML file validated strictly.
+
+A configuration names the task, the data sources, the model and the training options.
+Unknown keys and values of the wrong type are errors (:class:`biodl.errors.ConfigError`)
+that name the key and its line in the file. Relative paths are resolved against the
+folder that holds the configuration file.
+
+Examples
+--------
+A minimal configuration (paths relative to the config file):
+
+.. code-block:: yaml
+
+    task: binary
+    data:
+      train:
+        table: train.tsv.gz
+        sequence: seq
+        label: Bound
+        negatives: {shuffle: dinucleotide, per_positive: 1}
+      valid: {fraction: 0.1}
+      test: {table: test.tsv.gz, sequence: seq, label: Bound}
+    model: {name: deepbind}
+    train: {max_epochs: 30, seed: 1}
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+)
+
+from biodl.errors import ConfigError
+
+__all__ = [
+    "BedSource",
+    "ChromosomeSplit",
+    "Config",
+    "DataConfig",
+    "EvaluateConfig",
+    "FastaSource",
+    "FractionSplit",
+    "ModelConfig",
+    "NegativesConfig",
+    "Source",
+    "SplitSpec",
+    "TableSource",
+    "TrainConfig",
+    "config_to_dict",
+    "load_config",
+    "parse_config",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class NegativesConfig(_Strict):
+    """Negatives generated from the positives of a source.
+
+    ``shuffle: dinucleotide`` keeps every dinucleotide count of each positive
+    (Altschul-Erickson), as DeepBind did; ``mononucleotide`` keeps only base counts.
+    """
+
+    shuffle: Literal["dinucleotide", "mononucleotide"] = "dinucleotide"
+    per_positive: int = Field(default=1, ge=1, le=100)
+
+
+class TableSource(_Strict):
+    """A TSV/CSV table (plain or gzip) with named columns."""
+
+    table: str
+    sequence: str = "sequence"
+    label: str | None = None
+    id: str | None = None
+    group: str | None = None
+    chrom: str | None = None
+    sep: str | None = None
+    negatives: NegativesConfig | None = None
+
+
+class FastaSource(_Strict):
+    """FASTA input: ``{label: file}`` (one file per class) or one file plus ``labels``.
+
+    ``labels`` is a two-column table (id, label; tab or comma separated, no header
+    needed) that gives the label of each record of the single FASTA file.
+    """
+
+    fasta: dict[str, str] | str
+    labels: str | None = None
+    negatives: NegativesConfig | None = None
+
+
+class BedSource(_Strict):
+    """Intervals ``{label: BED file}`` cut from an indexed reference ``genome``."""
+
+    bed: dict[str, str]
+    genome: str
+    length: int = Field(ge=1)
+    centre: Literal["summit", "midpoint"] = "summit"
+    negatives: NegativesConfig | None = None
+
+
+class FractionSplit(_Strict):
+    """Hold out a stratified random fraction of the training source."""
+
+    fraction: float = Field(gt=0.0, lt=1.0)
+
+
+class ChromosomeSplit(_Strict):
+    """Hold out every training example on the given chromosomes."""
+
+    chromosomes: list[str] = Field(min_length=1)
+
+
+def _source_kind(value: Any) -> str | None:
+    if isinstance(value, BaseModel):
+        value = type(value).model_fields
+    if isinstance(value, Mapping):
+        for key in ("table", "fasta", "bed", "fraction", "chromosomes"):
+            if key in value:
+                return key
+    return None
+
+
+Source = Annotated[
+    Annotated[TableSource, Tag("table")]
+    | Annotated[FastaSource, Tag("fasta")]
+    | Annotated[BedSource, Tag("bed")],
+    Discriminator(_source_kind),
+]
+SplitSpec = Annotated[
+    Annotated[TableSource, Tag("table")]
+    | Annotated[FastaSource, Tag("fasta")]
+    | Annotated[BedSource, Tag("bed")]
+    | Annotated[FractionSplit, Tag("fraction")]
+    | Annotated[ChromosomeSplit, Tag("chromosomes")],
+    Discriminator(_source_kind),
+]
+
+
+class DataConfig(_Strict):
+    """Where the examples come from and how they are shaped."""
+
+    train: Source
+    valid: SplitSpec | None = None
+    test: SplitSpec | None = None
+    alphabet: Literal["dna", "rna", "protein"] = "dna"
+    length: int | None = Field(default=None, ge=1)
+    pad_short: bool = False
+    unknown: Literal["zero", "uniform"] = "zero"
+
+
+class ModelConfig(BaseModel):
+    """``name`` picks the architecture from the registry; other keys are its options.
+
+    The options are checked against the architecture's own parameter schema when the
+    model is built, so an unknown option is an error there too.
+    """
+
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+
+    name: str
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The architecture options (every key but ``name``)."""
+        return dict(self.model_extra or {})
+
+
+class TrainConfig(_Strict):
+    """Optimisation and hardware options, passed to Lightning where they belong."""
+
+    max_epochs: int = Field(default=30, ge=1)
+    min_epochs: int = Field(default=1, ge=0)
+    seed: int = 0
+    batch_size: int = Field(default=128, ge=1)
+    learning_rate: float = Field(default=1e-3, gt=0)
+    weight_decay: float = Field(default=1e-6, ge=0)
+    patience: int = Field(default=5, ge=1)
+    monitor: Literal["valid_loss", "valid_auroc"] = "valid_loss"
+    class_weight: Literal["none", "balanced"] = "none"
+    accelerator: Literal["auto", "cpu", "gpu", "cuda", "mps"] = "auto"
+    devices: int | Literal["auto"] = 1
+    num_nodes: int = Field(default=1, ge=1)
+    strategy: Literal["auto", "ddp", "ddp_spawn", "fsdp"] = "auto"
+    precision: Literal["auto", "32", "bf16-mixed", "16-mixed"] = "auto"
+    num_workers: int = Field(default=0, ge=0)
+    deterministic: bool = True
+    progress_bar: bool = True
+    gradient_clip: float | None = Field(default=None, gt=0)
+
+
+class EvaluateConfig(_Strict):
+    """How metrics are computed."""
+
+    threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
+    n_bootstrap: int = Field(default=1000, ge=0)
+    ci: float = Field(default=0.95, gt=0.0, lt=1.0)
+
+
+class Config(_Strict):
+    """A whole run configuration (see the module docstring)."""
+
+    task: Literal["binary"]
+    positive: str | None = None
+    data: DataConfig
+    model: ModelConfig
+    train: TrainConfig = TrainConfig()
+    evaluate: EvaluateConfig = EvaluateConfig()
+    base_dir: str = "."
+
+    @field_validator("positive", mode="before")
+    @classmethod
+    def _label_as_text(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            return str(int(value))
+        if isinstance(value, int | float):
+            return str(int(value)) if float(value).is_integer() else str(value)
+        return value
+
+    def resolve(self, path: str) -> Path:
+        """Resolve ``path`` against the configuration file's folder."""
+        p = Path(os.path.expanduser(path))
+        return p if p.is_absolute() else Path(self.base_dir) / p
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[str | int, ...]) -> int | None:
+    """1-based line of the YAML key at ``loc`` (or of its deepest existing parent)."""
+    line = None if node is None else node.start_mark.line + 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.value == str(part):
+                    line = key_node.start_mark.line + 1
+                    node = value_node
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return line
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def _clean_loc(loc: tuple[str | int, ...], raw: Any) -> tuple[str | int, ...]:
+    """Drop the union tags pydantic inserts into error locations."""
+    out: list[str | int] = []
+    node = raw
+    dropped = False
+    for part in loc:
+        if not dropped and isinstance(node, Mapping) and _source_kind(node) == part:
+            dropped = True  # the tag; the real key of the same name may follow
+            continue
+        dropped = False
+        out.append(part)
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return tuple(out)
+
+
+def _describe(error: Mapping[str, Any], key: str) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"unknown key '{key}'"
+    if kind == "missing":
+        return f"missing required key '{key}'"
+    if kind == "union_tag_not_found" or kind == "union_tag_invalid":
+        return (
+            f"'{key}' must be a mapping with one of: table, fasta, bed "
+            "(or, for valid/test, fraction or chromosomes)"
+        )
+    value = error.get("input")
+    shown = repr(value) if not isinstance(value, Mapping | list) else type(value).__name__
+    return f"'{key}': {error['msg'].lower()} (got {shown})"
+
+
+def parse_config(
+    raw: Any, *, base_dir: str | os.PathLike[str] = ".", path: str | None = None
+) -> Config:
+    """Validate a configuration already read from YAML.
+
+    Parameters
+    ----------
+    raw
+        The parsed YAML document (a mapping).
+    base_dir
+        Folder against which relative paths resolve.
+    path
+        The file name used in error messages.
+
+    Raises
+    ------
+    ConfigError
+        On an unknown key, a missing key or a value of the wrong type.
+    """
+    return _validate(raw, None, base_dir=base_dir, path=path)
+
+
+def _validate(
+    raw: Any, root: yaml.Node | None, *, base_dir: str | os.PathLike[str], path: str | None
+) -> Config:
+    if not isinstance(raw, Mapping):
+        raise ConfigError("the configuration must be a YAML mapping", path=path, line=1)
+    if "base_dir" in raw:
+        raise ConfigError("unknown key 'base_dir'", path=path, line=_line_of(root, ("base_dir",)))
+    try:
+        return Config.model_validate({**raw, "base_dir": os.fspath(Path(base_dir).resolve())})
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = errors[0]
+        loc = _clean_loc(tuple(first["loc"]), raw)
+        key = ".".join(str(p) for p in loc)
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise ConfigError(
+            _describe(first, key) + more, path=path, line=_line_of(root, loc)
+        ) from None
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read and validate a YAML configuration file.
+
+    Parameters
+    ----------
+    path
+        The YAML file. Relative paths inside it resolve against its folder.
+
+    Returns
+    -------
+    Config
+        The validated, immutable configuration.
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, is not valid YAML, or does not validate.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError("configuration file not found", path=p)
+    text = p.read_text(encoding="utf-8", errors="replace")
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = None if mark is None else mark.line + 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"invalid YAML: {problem}", path=p, line=line) from None
+    if raw is None:
+        raise ConfigError("empty configuration file", path=p)
+    return _validate(raw, root, base_dir=p.parent, path=os.fspath(p))
+
+
+def config_to_dict(config: Config, *, absolute_paths: bool = True) -> dict[str, Any]:
+    """The configuration as plain data, ready to be written as YAML.
+
+    With ``absolute_paths`` every file path is resolved, so the written file can be
+    replayed from any folder.
+    """
+    data = config.model_dump(mode="json", exclude_none=True)
+    base = data.pop("base_dir")
+    if absolute_paths:
+        for split in ("train", "valid", "test"):
+            src = data["data"].get(split)
+            if isinstance(src, dict):
+                _absolutise(src, Path(base))
+    return data
+
+
+def _absolutise(src: dict[str, Any], base: Path) -> None:
+    def fix(v: str) -> str:
+        p = Path(os.path.expanduser(v))
+        return os.fspath(p if p.is_absolute() else (base / p).resolve())
+
+    for key in ("table", "genome", "labels"):
+        if isinstance(src.get(key), str):
+            src[key] = fix(src[key])
+    for key in ("fasta", "bed"):
+        if isinstance(src.get(key), str):
+            src[key] = fix(src[key])
+        elif isinstance(src.get(key), dict):
+            src[key] = {k: fix(v) for k, v in src[key].items()}

@@ -1,0 +1,37 @@
+"""Data sources, generated negatives, splits and class weights.
+
+The data layer turns the ``data:`` section of a configuration into train, valid and
+test :class:`Examples`; :func:`build_splits` is the entry point.
+"""
+
+from __future__ import annotations
+
+from biodl.data.examples import Examples, normalise_label
+from biodl.data.shuffle import dinucleotide_shuffle, dinucleotide_shuffle_all, shuffle_all
+from biodl.data.sources import load_source, parse_region_id
+from biodl.data.splits import (
+    DataSplits,
+    build_splits,
+    chromosome_split,
+    class_weights,
+    fit_length,
+    resolve_classes,
+    stratified_split,
+)
+
+__all__ = [
+    "DataSplits",
+    "Examples",
+    "build_splits",
+    "chromosome_split",
+    "class_weights",
+    "dinucleotide_shuffle",
+    "dinucleotide_shuffle_all",
+    "fit_length",
+    "load_source",
+    "normalise_label",
+    "parse_region_id",
+    "resolve_classes",
+    "shuffle_all",
+    "stratified_split",
+]

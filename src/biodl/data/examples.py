@@ -1,0 +1,103 @@
+"""A labelled set of sequences that remembers where each example came from."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["Examples", "normalise_label"]
+
+
+def normalise_label(value: str) -> str:
+    """Canonical text of a label: trimmed, and ``1.0`` written as ``1``.
+
+    Examples
+    --------
+    >>> normalise_label(" 1.0 "), normalise_label("Bound"), normalise_label("true")
+    ('1', 'Bound', '1')
+    """
+    text = value.strip()
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return "1" if lowered == "true" else "0"
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return str(int(number)) if number.is_integer() else text
+
+
+@dataclass(frozen=True)
+class Examples:
+    """Sequences with labels, ids and provenance, all of the same length ``n``.
+
+    Attributes
+    ----------
+    sequences
+        Upper-case sequences, validated against the alphabet.
+    labels
+        Normalised label text of each example (see :func:`normalise_label`).
+    ids
+        Identifier of each example (unique within its source).
+    origins
+        ``(path, line)`` of each example; generated negatives carry the origin of the
+        positive they were made from and line ``0``.
+    chroms
+        Chromosome of each example when known (BED sources, a ``chrom`` column, or ids
+        written ``chrom:start-end``), else ``None``.
+    groups
+        User-given group of each example when known, else ``None``.
+    """
+
+    sequences: list[str]
+    labels: list[str]
+    ids: list[str]
+    origins: list[tuple[str, int]]
+    chroms: list[str] | None = None
+    groups: list[str] | None = None
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n = len(self.sequences)
+        for name in ("labels", "ids", "origins", "chroms", "groups"):
+            values = getattr(self, name)
+            if values is not None and len(values) != n:
+                msg = f"Examples.{name} has {len(values)} entries for {n} sequences"
+                raise ValueError(msg)
+
+    def __len__(self) -> int:
+        return len(self.sequences)
+
+    def subset(self, index: Sequence[int] | np.ndarray) -> Examples:
+        """The examples at ``index``, in that order."""
+        idx = [int(i) for i in index]
+        return Examples(
+            sequences=[self.sequences[i] for i in idx],
+            labels=[self.labels[i] for i in idx],
+            ids=[self.ids[i] for i in idx],
+            origins=[self.origins[i] for i in idx],
+            chroms=None if self.chroms is None else [self.chroms[i] for i in idx],
+            groups=None if self.groups is None else [self.groups[i] for i in idx],
+            notes=dict(self.notes),
+        )
+
+    @staticmethod
+    def concat(parts: Sequence[Examples]) -> Examples:
+        """Join several sets; ``chroms``/``groups`` survive only if every part has them."""
+        if not parts:
+            return Examples([], [], [], [])
+        chroms: list[str] | None = []
+        groups: list[str] | None = []
+        for p in parts:
+            chroms = None if chroms is None or p.chroms is None else chroms + p.chroms
+            groups = None if groups is None or p.groups is None else groups + p.groups
+        return Examples(
+            sequences=[s for p in parts for s in p.sequences],
+            labels=[s for p in parts for s in p.labels],
+            ids=[s for p in parts for s in p.ids],
+            origins=[s for p in parts for s in p.origins],
+            chroms=chroms,
+            groups=groups,
+        )

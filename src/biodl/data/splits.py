@@ -1,0 +1,290 @@
+"""Train/valid/test sets from a configuration: splits, generated negatives, lengths.
+
+Order of operations (documented because it decides what can leak):
+
+1. Each source is read (:func:`biodl.data.sources.load_source`).
+2. ``valid``/``test`` given as ``{fraction: F}`` or ``{chromosomes: [...]}`` are taken out
+   of the training source *before* negatives are generated, so the shuffled copy of a
+   positive always lands in the same split as the positive.
+3. Labels are checked: a binary task has exactly one positive and one negative class.
+4. Negatives are generated per split from that split's positives.
+5. Every sequence is brought to the model's input length: longer ones are cropped
+   around their centre, shorter ones are an error (or padded with N on request).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from biodl.config import ChromosomeSplit, Config, FractionSplit, NegativesConfig
+from biodl.data.examples import Examples
+from biodl.data.shuffle import shuffle_all
+from biodl.data.sources import load_source
+from biodl.encode import pad_or_crop
+from biodl.errors import InputError
+
+__all__ = [
+    "DataSplits",
+    "build_splits",
+    "chromosome_split",
+    "class_weights",
+    "fit_length",
+    "resolve_classes",
+    "stratified_split",
+]
+
+
+@dataclass(frozen=True)
+class DataSplits:
+    """The three sets of a run and what was decided about them."""
+
+    train: Examples
+    valid: Examples | None
+    test: Examples | None
+    positive: str
+    negative: str
+    input_length: int
+
+    def items(self) -> list[tuple[str, Examples]]:
+        """``(name, examples)`` for each split that exists."""
+        out = [("train", self.train)]
+        if self.valid is not None:
+            out.append(("valid", self.valid))
+        if self.test is not None:
+            out.append(("test", self.test))
+        return out
+
+
+def stratified_split(
+    labels: Sequence[str], fraction: float, *, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split indices so each class keeps its share; returns ``(kept, held_out)``.
+
+    Each class contributes ``round(fraction * n_class)`` examples to the held-out part,
+    chosen by a generator seeded with ``seed``.
+
+    Examples
+    --------
+    >>> keep, held = stratified_split(["a"] * 8 + ["b"] * 2, 0.5, seed=0)
+    >>> len(keep), len(held)
+    (5, 5)
+    """
+    rng = np.random.default_rng(seed)
+    labels_arr = np.asarray(labels)
+    held: list[np.ndarray] = []
+    for cls in sorted(set(labels)):
+        idx = np.flatnonzero(labels_arr == cls)
+        n_held = round(fraction * len(idx))
+        held.append(rng.permutation(idx)[:n_held])
+    held_idx = np.sort(np.concatenate(held)) if held else np.empty(0, dtype=np.int64)
+    mask = np.ones(len(labels_arr), dtype=bool)
+    mask[held_idx] = False
+    return np.flatnonzero(mask), held_idx
+
+
+def chromosome_split(
+    examples: Examples, chromosomes: Sequence[str], *, what: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of examples not on / on ``chromosomes``; ``(kept, held_out)``."""
+    if examples.chroms is None:
+        path = examples.origins[0][0] if examples.origins else None
+        raise InputError(
+            f"{what}: split by chromosome needs the chromosome of each example "
+            "(a BED source, a 'chrom' column, or ids written chrom:start-end)",
+            path=path,
+        )
+    wanted = set(chromosomes)
+    on = np.array([c in wanted for c in examples.chroms], dtype=bool)
+    if not on.any():
+        seen = ", ".join(sorted(set(examples.chroms))[:10])
+        raise InputError(f"{what}: no example on {sorted(wanted)}; chromosomes seen: {seen}")
+    return np.flatnonzero(~on), np.flatnonzero(on)
+
+
+def class_weights(labels: Sequence[str], classes: Sequence[str]) -> dict[str, float]:
+    """Balanced class weights, ``n / (k * n_c)``, as scikit-learn's ``"balanced"``.
+
+    Examples
+    --------
+    >>> class_weights(["0", "0", "0", "1"], ["0", "1"])
+    {'0': 0.6666666666666666, '1': 2.0}
+    """
+    counts = Counter(labels)
+    n, k = len(labels), len(classes)
+    return {c: (n / (k * counts[c]) if counts[c] else 0.0) for c in classes}
+
+
+def resolve_classes(
+    parts: Sequence[Examples], *, positive: str | None, generated_negatives: bool
+) -> tuple[str, str]:
+    """The positive and negative class of a binary task, checking every label.
+
+    The positive class is ``positive`` if given, else ``1``. At most one other label may
+    occur; a third distinct label is an error that names the file and line where it
+    first occurs.
+    """
+    pos = positive if positive is not None else "1"
+    seen: dict[str, tuple[str, int]] = {}
+    for part in parts:
+        for label, origin in zip(part.labels, part.origins, strict=True):
+            if label in seen:
+                continue
+            if label != pos and any(k != pos for k in seen):
+                other = next(k for k in seen if k != pos)
+                raise InputError(
+                    f"unexpected label '{label}': a binary task has the positive class "
+                    f"'{pos}' and one negative class, already '{other}'",
+                    path=origin[0],
+                    line=origin[1] or None,
+                )
+            seen[label] = origin
+    if pos not in seen:
+        first = next(iter(seen.values()), ("", 0))
+        labels = ", ".join(sorted(seen))
+        raise InputError(
+            f"the positive class '{pos}' is not among the labels ({labels}); "
+            "set 'positive:' in the configuration",
+            path=first[0] or None,
+        )
+    negatives = [k for k in seen if k != pos]
+    if negatives:
+        return pos, negatives[0]
+    if not generated_negatives:
+        raise InputError(
+            f"only the positive class '{pos}' occurs and no negatives are generated; "
+            "add 'negatives: {shuffle: dinucleotide}' to the training source",
+            path=next(iter(seen.values()))[0] or None,
+        )
+    return pos, ("0" if pos == "1" else f"not_{pos}")
+
+
+def _make_negatives(
+    examples: Examples, spec: NegativesConfig, *, positive: str, negative: str, seed: int
+) -> Examples:
+    idx = [i for i, lab in enumerate(examples.labels) if lab == positive]
+    shuffled = shuffle_all(
+        [examples.sequences[i] for i in idx],
+        method=spec.shuffle,
+        n_per_sequence=spec.per_positive,
+        seed=seed,
+    )
+    k = spec.per_positive
+    src = [i for i in idx for _ in range(k)]
+    made = Examples(
+        sequences=shuffled,
+        labels=[negative] * len(shuffled),
+        ids=[f"{examples.ids[i]}_shuf{j + 1}" for i in idx for j in range(k)],
+        origins=[(examples.origins[i][0], 0) for i in src],
+        chroms=None if examples.chroms is None else [examples.chroms[i] for i in src],
+        groups=None if examples.groups is None else [examples.groups[i] for i in src],
+    )
+    return Examples.concat([examples, made])
+
+
+def fit_length(examples: Examples, length: int, *, pad_short: bool, unknown: str = "N") -> Examples:
+    """Crop longer sequences around their centre; pad or reject shorter ones.
+
+    Raises
+    ------
+    InputError
+        For the first sequence shorter than ``length`` when ``pad_short`` is false,
+        naming its file and line.
+    """
+    out: list[str] = []
+    for seq, (path, line), seq_id in zip(
+        examples.sequences, examples.origins, examples.ids, strict=True
+    ):
+        if len(seq) < length and not pad_short:
+            raise InputError(
+                f"sequence '{seq_id}' is {len(seq)} long, shorter than the model input "
+                f"({length}); set data.pad_short: true to pad it with {unknown}",
+                path=path,
+                line=line or None,
+            )
+        out.append(seq if len(seq) == length else pad_or_crop(seq, length, pad=unknown))
+    return Examples(
+        sequences=out,
+        labels=examples.labels,
+        ids=examples.ids,
+        origins=examples.origins,
+        chroms=examples.chroms,
+        groups=examples.groups,
+    )
+
+
+def build_splits(config: Config, *, input_length: int | None = None) -> DataSplits:
+    """Read, split, label-check, add negatives and fit lengths for a configuration.
+
+    Parameters
+    ----------
+    config
+        The validated configuration.
+    input_length
+        Force the model input length (used when evaluating a trained model); else
+        ``config.data.length``, else the most common training sequence length.
+    """
+    seed = config.train.seed
+    train_src = config.data.train
+    train = load_source(train_src, config)
+    if len(train) == 0:
+        raise InputError("the training source has no examples", path=train.origins[0][0] if train.origins else None)
+    held: dict[str, Examples | None] = {"valid": None, "test": None}
+    for name, spec in (("valid", config.data.valid), ("test", config.data.test)):
+        if spec is None:
+            continue
+        if isinstance(spec, FractionSplit):
+            keep, out = stratified_split(train.labels, spec.fraction, seed=seed + (name == "test"))
+        elif isinstance(spec, ChromosomeSplit):
+            keep, out = chromosome_split(train, spec.chromosomes, what=f"data.{name}")
+        else:
+            held[name] = load_source(spec, config)
+            continue
+        held[name] = train.subset(out)
+        train = train.subset(keep)
+    negatives: dict[str, NegativesConfig | None] = {"train": train_src.negatives}
+    for name in ("valid", "test"):
+        spec = getattr(config.data, name)
+        if isinstance(spec, FractionSplit | ChromosomeSplit):
+            negatives[name] = train_src.negatives
+        else:
+            negatives[name] = None if spec is None else spec.negatives
+    parts = [train] + [e for e in held.values() if e is not None]
+    positive, negative = resolve_classes(
+        parts,
+        positive=config.positive,
+        generated_negatives=any(v is not None for v in negatives.values()),
+    )
+    sets: dict[str, Examples | None] = {"train": train, **held}
+    for offset, name in enumerate(("train", "valid", "test")):
+        ex, spec_neg = sets[name], negatives[name]
+        if ex is not None and spec_neg is not None:
+            sets[name] = _make_negatives(
+                ex, spec_neg, positive=positive, negative=negative, seed=seed * 7919 + offset
+            )
+    length = input_length or config.data.length or _typical_length(train)
+    fitted: dict[str, Examples | None] = {}
+    unknown = "X" if config.data.alphabet == "protein" else "N"
+    for name, ex in sets.items():
+        fitted[name] = (
+            None if ex is None else fit_length(ex, length, pad_short=config.data.pad_short, unknown=unknown)
+        )
+    train_fit = fitted["train"]
+    if train_fit is None:  # pragma: no cover - train is always set
+        raise InputError("no training data")
+    return DataSplits(
+        train=train_fit,
+        valid=fitted["valid"],
+        test=fitted["test"],
+        positive=positive,
+        negative=negative,
+        input_length=length,
+    )
+
+
+def _typical_length(examples: Examples) -> int:
+    counts = Counter(len(s) for s in examples.sequences)
+    return max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0]

@@ -1,0 +1,439 @@
+"""BED and narrowPeak intervals, and fixed-length windows cut from an indexed genome.
+
+Coordinates are those of BED: 0-based, half-open (``start`` is the first base, ``end``
+one past the last; the first base of a chromosome is 0). A narrowPeak file (exactly 10
+columns) adds the summit, an offset from ``start`` in column 10 (``-1``: none).
+
+Window convention (:func:`fixed_window`)
+    The centre is ``start + summit`` for a narrowPeak interval with a summit when
+    ``centre="summit"``, else the midpoint ``start + (end - start) // 2`` (for an even
+    interval length, the first base of the right half). A window of ``length`` bases
+    starts at ``centre - length // 2`` and ends (exclusive) at that plus ``length``, so
+    for an odd length the centre base is exactly in the middle and for an even length
+    it is the first base of the right half. Positions outside the chromosome are ``N``.
+    For strand ``-`` the same genomic window is returned reverse-complemented.
+
+Examples
+--------
+>>> iv = Interval("chr1", 10, 20)
+>>> fixed_window(iv, 4), fixed_window(iv, 5)
+((13, 17), (13, 18))
+>>> fixed_window(Interval("chr1", 10, 20, summit=2), 3)
+(11, 14)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from types import MappingProxyType, TracebackType
+from typing import Literal, NamedTuple
+
+import pyfaidx
+
+from biodl.errors import InputError
+from biodl.io._open import is_gzip, read_lines
+from biodl.io.alphabet import reverse_complement
+
+__all__ = [
+    "Genome",
+    "Interval",
+    "fixed_window",
+    "intervals_to_sequences",
+    "read_bed",
+]
+
+_PathLike = str | os.PathLike[str]
+
+Strand = Literal["+", "-", "."]
+
+
+class Interval(NamedTuple):
+    """One BED interval (0-based, half-open).
+
+    Attributes
+    ----------
+    chrom, start, end
+        Chromosome and 0-based half-open coordinates.
+    name, score, strand
+        BED columns 4-6 when present (``score`` ``None`` for ``.``); strand ``"."``
+        when absent.
+    summit
+        narrowPeak column 10: summit offset from ``start``; ``None`` if absent or -1.
+    line
+        1-based line in the BED file (0 when not read from a file).
+    """
+
+    chrom: str
+    start: int
+    end: int
+    name: str | None = None
+    score: float | None = None
+    strand: Strand = "."
+    summit: int | None = None
+    line: int = 0
+
+
+def _int_field(text: str, what: str, path: _PathLike, lineno: int) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise InputError(f"{what} {text!r} is not an integer", path=path, line=lineno) from None
+
+
+def _score(text: str, path: _PathLike, lineno: int) -> float | None:
+    if text in (".", ""):
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(f"score {text!r} is not a number", path=path, line=lineno) from None
+
+
+def _strand(text: str, path: _PathLike, lineno: int) -> Strand:
+    if text == "+":
+        return "+"
+    if text == "-":
+        return "-"
+    if text == ".":
+        return "."
+    raise InputError(f"strand {text!r} must be '+', '-' or '.'", path=path, line=lineno)
+
+
+def _summit(text: str, start: int, end: int, path: _PathLike, lineno: int) -> int | None:
+    summit = _int_field(text, "summit offset (column 10)", path, lineno)
+    if summit == -1:
+        return None
+    if not 0 <= summit < end - start:
+        raise InputError(
+            f"summit offset {summit} (column 10) is outside the peak of length {end - start}",
+            path=path,
+            line=lineno,
+        )
+    return summit
+
+
+def _parse_bed_fields(fields: list[str], path: _PathLike, lineno: int) -> Interval:
+    if len(fields) < 3:
+        raise InputError(
+            f"expected at least 3 tab-separated columns (chrom, start, end), "
+            f"found {len(fields)}",
+            path=path,
+            line=lineno,
+        )
+    chrom = fields[0].strip()
+    start = _int_field(fields[1], "start", path, lineno)
+    end = _int_field(fields[2], "end", path, lineno)
+    if start < 0:
+        raise InputError(f"start {start} is negative", path=path, line=lineno)
+    if start >= end:
+        raise InputError(
+            f"start {start} is not less than end {end} "
+            "(BED coordinates are 0-based, end exclusive)",
+            path=path,
+            line=lineno,
+        )
+    n = len(fields)
+    return Interval(
+        chrom=chrom,
+        start=start,
+        end=end,
+        name=fields[3].strip() if n > 3 else None,
+        score=_score(fields[4].strip(), path, lineno) if n > 4 else None,
+        strand=_strand(fields[5].strip(), path, lineno) if n > 5 else ".",
+        summit=_summit(fields[9], start, end, path, lineno) if n == 10 else None,
+        line=lineno,
+    )
+
+
+def read_bed(path: _PathLike) -> list[Interval]:
+    """Read a BED3 to BED12 (or narrowPeak) file, plain or gzip.
+
+    ``track`` and ``browser`` lines, ``#`` comments and blank lines are skipped.
+    Columns are tab-separated (a line without tabs is split at white space). A line
+    with exactly 10 columns is read as narrowPeak (column 10 = summit offset).
+
+    Returns
+    -------
+    list[Interval]
+        In file order; may be empty.
+
+    Raises
+    ------
+    InputError
+        Fewer than 3 columns, non-integer coordinates, negative start, start not less
+        than end, bad strand, summit outside the peak; each naming file and line.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "p.bed")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("track name=x\\nchr1\\t10\\t20\\tp1\\t5\\t-\\n")
+    >>> read_bed(path)
+    [Interval(chrom='chr1', start=10, end=20, name='p1', score=5.0, strand='-', summit=None, line=2)]
+    """  # noqa: E501
+    out: list[Interval] = []
+    for lineno, line in read_lines(path):
+        text = line.rstrip("\r\n")
+        if not text.strip() or text.startswith("#"):
+            continue
+        fields = text.split("\t") if "\t" in text else text.split()
+        if fields[0] in ("track", "browser"):
+            continue
+        out.append(_parse_bed_fields(fields, path, lineno))
+    return out
+
+
+def fixed_window(
+    interval: Interval, length: int, *, centre: Literal["midpoint", "summit"] = "summit"
+) -> tuple[int, int]:
+    """``(start, end)`` of the window of ``length`` bases centred on ``interval``.
+
+    See the module documentation for the exact convention. The window may run past
+    either chromosome end (negative start, or end past the chromosome length).
+
+    Examples
+    --------
+    >>> fixed_window(Interval("chr1", 0, 4), 6)
+    (-1, 5)
+    """
+    if length < 1:
+        raise InputError(f"window length must be at least 1, not {length}")
+    if centre == "summit" and interval.summit is not None:
+        middle = interval.start + interval.summit
+    else:
+        middle = interval.start + (interval.end - interval.start) // 2
+    start = middle - length // 2
+    return start, start + length
+
+
+# IUPAC ambiguity codes that a reference genome may hold; they become N.
+_TO_N = str.maketrans({c: "N" for c in "RYKMSWBDHVrykmswbdhv"})
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("BIODL_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+    folder = (Path(base) if base else Path.home() / ".cache") / "biodl" / "faidx"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if os.access(folder, os.W_OK):
+            return folder
+    except OSError:
+        pass
+    folder = Path(tempfile.gettempdir()) / f"biodl-faidx-{os.getuid()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _index_path(fasta: Path, suffix: str) -> str:
+    """Where the ``.fai`` (or ``.gzi``) index is or will be written.
+
+    Next to the FASTA if it is there and current, or if it can be written there; else
+    in a cache folder (``$BIODL_CACHE_DIR``, ``$XDG_CACHE_HOME`` or ``~/.cache``, under
+    ``biodl/faidx``; a temporary folder as last resort), named from a hash of the
+    FASTA's real path, size and modification time.
+    """
+    beside = Path(f"{fasta}{suffix}")
+    stat = fasta.stat()
+    if beside.exists() and beside.stat().st_mtime >= stat.st_mtime:
+        return str(beside)
+    folder_ok = os.access(fasta.parent, os.W_OK)
+    if folder_ok and (not beside.exists() or os.access(beside, os.W_OK)):
+        return str(beside)
+    key = f"{fasta.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}".encode()
+    digest = hashlib.sha1(key, usedforsecurity=False).hexdigest()[:16]
+    return str(_cache_dir() / f"{fasta.name}.{digest}{suffix}")
+
+
+class Genome:
+    """An indexed reference genome (FASTA with a ``.fai`` index), read with pyfaidx.
+
+    The index is built when missing: next to the FASTA if that folder is writable,
+    else in a cache folder (see ``BIODL_CACHE_DIR``). Sequences are returned
+    upper-case, with IUPAC ambiguity codes turned into ``N``. A compressed genome must
+    be bgzip-compressed and needs Biopython (pyfaidx's requirement).
+
+    Parameters
+    ----------
+    path
+        The FASTA file.
+    read_ahead
+        Bases pyfaidx reads beyond each request and keeps in a buffer; helps sorted,
+        nearby requests.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "g.fa")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write(">chrA\\nACGTACGTAC\\n")
+    >>> g = Genome(path)
+    >>> dict(g.chrom_sizes), g.fetch("chrA", -2, 3), g.fetch("chrA", 0, 3, strand="-")
+    ({'chrA': 10}, 'NNACG', 'CGT')
+    >>> g.close()
+    """
+
+    def __init__(self, path: _PathLike, *, read_ahead: int | None = None) -> None:
+        fasta = Path(path)
+        self.path = os.fspath(path)
+        self.name = fasta.name
+        compressed = is_gzip(fasta)  # also: InputError for a missing file
+        if compressed and not fasta.name.lower().endswith((".gz", ".bgz")):
+            raise InputError(
+                "gzip-compressed genome must be named *.gz or *.bgz", path=self.path
+            )
+        try:
+            self._fasta = pyfaidx.Fasta(
+                self.path,
+                indexname=_index_path(fasta, ".fai"),
+                gzi_indexname=_index_path(fasta, ".gzi") if compressed else None,
+                as_raw=True,
+                sequence_always_upper=True,
+                read_ahead=read_ahead,
+            )
+        except ImportError as exc:
+            raise InputError(
+                f"cannot read compressed genome ({exc}); install biopython or decompress it",
+                path=self.path,
+            ) from None
+        except (pyfaidx.FastaIndexingError, pyfaidx.UnsupportedCompressionFormat) as exc:
+            raise InputError(f"cannot index genome: {exc}", path=self.path) from None
+        except ValueError as exc:  # duplicate sequence names
+            raise InputError(f"cannot index genome: {exc}", path=self.path) from None
+        sizes = {name: rec.rlen for name, rec in self._fasta.faidx.index.items()}
+        self._sizes: Mapping[str, int] = MappingProxyType(sizes)
+
+    @property
+    def chrom_sizes(self) -> Mapping[str, int]:
+        """Chromosome name to length, in file order."""
+        return self._sizes
+
+    def __contains__(self, chrom: object) -> bool:
+        return chrom in self._sizes
+
+    def __repr__(self) -> str:
+        return f"Genome({self.path!r}, {len(self._sizes)} sequences)"
+
+    def __enter__(self) -> Genome:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the FASTA file."""
+        self._fasta.close()
+
+    def missing_message(self, chrom: str) -> str:
+        """Error text for a chromosome that is not in the genome."""
+        names = list(self._sizes)
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        return f"chromosome {chrom!r} not in genome {self.name} (it has {shown})"
+
+    def fetch(self, chrom: str, start: int, end: int, *, strand: Strand = "+") -> str:
+        """Sequence of ``chrom[start:end]`` (0-based, half-open), padded with ``N``.
+
+        Positions before 0 or past the chromosome end are ``N``, so the result always
+        has ``end - start`` letters. Strand ``-`` gives the reverse complement.
+
+        Raises
+        ------
+        InputError
+            If ``chrom`` is not in the genome or ``end < start``.
+        """
+        size = self._sizes.get(chrom)
+        if size is None:
+            raise InputError(self.missing_message(chrom), path=self.path)
+        if end < start:
+            raise InputError(f"window {chrom}:{start}-{end} ends before it starts")
+        lo, hi = max(start, 0), min(end, size)
+        if hi <= lo:
+            seq = "N" * (end - start)
+        else:
+            inner: str = self._fasta.faidx.fetch(chrom, lo + 1, hi)
+            seq = "N" * (lo - start) + inner.translate(_TO_N) + "N" * (end - hi)
+        return reverse_complement(seq) if strand == "-" else seq
+
+
+def _check_intervals(intervals: Iterable[Interval], genome: Genome, path: _PathLike | None) -> None:
+    sizes = genome.chrom_sizes
+    for iv in intervals:
+        size = sizes.get(iv.chrom)
+        line = iv.line or None
+        if size is None:
+            raise InputError(genome.missing_message(iv.chrom), path=path, line=line)
+        if iv.end > size:
+            raise InputError(
+                f"interval {iv.chrom}:{iv.start}-{iv.end} ends at {iv.end}, past the end of "
+                f"chromosome {iv.chrom!r} (length {size}) in genome {genome.name}",
+                path=path,
+                line=line,
+            )
+
+
+def intervals_to_sequences(
+    intervals: Sequence[Interval],
+    genome: Genome,
+    *,
+    length: int | None,
+    centre: Literal["midpoint", "summit"] = "summit",
+    path: _PathLike | None = None,
+) -> list[str]:
+    """Cut the sequence of each interval (or a fixed window around it) from ``genome``.
+
+    All intervals are checked against the genome first, so that nothing is cut from
+    a genome that does not match the BED file.
+
+    Parameters
+    ----------
+    intervals
+        From :func:`read_bed`.
+    genome
+        The reference genome.
+    length
+        Window length (see :func:`fixed_window`); ``None`` returns each interval
+        itself.
+    centre
+        ``"summit"`` (narrowPeak summit when present, else midpoint) or ``"midpoint"``.
+    path
+        The BED file, named in error messages.
+
+    Returns
+    -------
+    list[str]
+        Upper-case sequences, ``N`` where the window runs past a chromosome end,
+        reverse-complemented for strand ``-``.
+
+    Raises
+    ------
+    InputError
+        Chromosome not in the genome (``chromosome 'chrZ' not in genome hg19.fa``), or
+        interval ending past its chromosome; naming the BED file and line.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "g.fa")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write(">chrA\\nAACCGGTTAC\\n")
+    >>> g = Genome(path)
+    >>> ivs = [Interval("chrA", 2, 6), Interval("chrA", 2, 6, strand="-")]
+    >>> intervals_to_sequences(ivs, g, length=None), intervals_to_sequences(ivs, g, length=3)
+    (['CCGG', 'CCGG'], ['CCG', 'CGG'])
+    >>> g.close()
+    """
+    _check_intervals(intervals, genome, path)
+    out: list[str] = []
+    for iv in intervals:
+        start, end = (iv.start, iv.end) if length is None else fixed_window(iv, length, centre=centre)
+        out.append(genome.fetch(iv.chrom, start, end, strand="-" if iv.strand == "-" else "+"))
+    return out

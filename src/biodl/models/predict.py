@@ -1,0 +1,84 @@
+"""The one batched prediction path used by evaluation, interpretation and variant scoring."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = ["default_device", "predict"]
+
+
+def default_device() -> torch.device:
+    """CUDA when available, else CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@contextmanager
+def _eval_on(model: nn.Module, device: torch.device) -> Iterator[nn.Module]:
+    """Put ``model`` in eval mode on ``device``; restore its mode and device afterwards."""
+    was_training = model.training
+    try:
+        first = next(model.parameters())
+        old_device = first.device
+    except StopIteration:
+        old_device = device
+    model.to(device).eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
+        model.to(old_device)
+
+
+def predict(
+    model: nn.Module,
+    X: np.ndarray | torch.Tensor,
+    *,
+    batch_size: int = 256,
+    device: str | torch.device | None = None,
+) -> torch.Tensor:
+    """Model outputs for ``X`` computed in batches, without gradients.
+
+    Parameters
+    ----------
+    model
+        Maps ``(B, C, L)`` to ``(B, T)``.
+    X
+        Inputs, shape ``(N, C, L)``; cast to float32 batch by batch.
+    batch_size
+        Examples per forward pass. The result does not depend on it.
+    device
+        Where to compute; default CUDA when available. The model's device and
+        train/eval mode are restored afterwards.
+
+    Returns
+    -------
+    torch.Tensor
+        Raw outputs (logits), shape ``(N, T)``, float32 on the CPU.
+
+    Examples
+    --------
+    >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(8, 1))
+    >>> predict(model, np.zeros((3, 4, 2), dtype=np.float32)).shape
+    torch.Size([3, 1])
+    """
+    if batch_size < 1:
+        msg = f"batch_size must be at least 1, not {batch_size}"
+        raise ValueError(msg)
+    if X.ndim != 3:
+        msg = f"X must have shape (N, C, L), not {tuple(X.shape)}"
+        raise ValueError(msg)
+    dev = torch.device(device) if device is not None else default_device()
+    tensor = torch.as_tensor(X)
+    outputs: list[torch.Tensor] = []
+    with _eval_on(model, dev), torch.inference_mode():
+        for start in range(0, tensor.shape[0], batch_size):
+            batch = tensor[start : start + batch_size].to(dev, dtype=torch.float32)
+            outputs.append(model(batch).float().cpu())
+    if not outputs:
+        return torch.empty((0, 0))
+    return torch.cat(outputs)

@@ -1,0 +1,134 @@
+"""The model zoo: architectures registered by name with a strict parameter schema.
+
+Each entry is a :class:`ModelSpec`: a pydantic schema of its hyper-parameters (unknown
+keys are errors) and a builder that returns a plain :class:`torch.nn.Module` mapping
+one-hot input ``(N, C, L)`` to logits ``(N, n_outputs)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from torch import nn
+
+from biodl.errors import ConfigError
+
+__all__ = [
+    "ModelIO",
+    "ModelSpec",
+    "create_model",
+    "get_model_spec",
+    "list_models",
+    "register_model",
+    "validate_params",
+]
+
+
+@dataclass(frozen=True)
+class ModelIO:
+    """What a model must accept and produce.
+
+    Attributes
+    ----------
+    n_channels
+        Alphabet size ``C`` of the one-hot input (4 for DNA/RNA, 20 for protein).
+    input_length
+        Sequence length ``L`` of the input.
+    n_outputs
+        Number of output logits.
+    alphabet
+        ``"dna"``, ``"rna"`` or ``"protein"``.
+    """
+
+    n_channels: int
+    input_length: int
+    n_outputs: int
+    alphabet: str = "dna"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A registered architecture."""
+
+    name: str
+    summary: str
+    citation: str
+    params: type[BaseModel]
+    build: Callable[[Any, ModelIO], nn.Module]
+    alphabets: tuple[str, ...] = ("dna", "rna")
+
+
+_REGISTRY: dict[str, ModelSpec] = {}
+
+
+def register_model(spec: ModelSpec, *, replace: bool = False) -> ModelSpec:
+    """Add an architecture to the zoo (``replace=True`` to overwrite a name)."""
+    if spec.name in _REGISTRY and not replace:
+        msg = f"a model named '{spec.name}' is already registered"
+        raise ValueError(msg)
+    _REGISTRY[spec.name] = spec
+    return spec
+
+
+def list_models() -> list[ModelSpec]:
+    """Every registered architecture, sorted by name."""
+    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+
+
+def get_model_spec(name: str) -> ModelSpec:
+    """The registered architecture called ``name``.
+
+    Raises
+    ------
+    ConfigError
+        If no model has that name; the message lists the known names.
+    """
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(_REGISTRY))
+        raise ConfigError(f"unknown model '{name}'; known models: {known}") from None
+
+
+def validate_params(name: str, params: Mapping[str, Any]) -> BaseModel:
+    """Check ``params`` against the schema of model ``name``."""
+    spec = get_model_spec(name)
+    try:
+        return spec.params.model_validate(dict(params))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            allowed = ", ".join(spec.params.model_fields)
+            text = f"unknown key 'model.{key}' for model '{name}'; its options are: {allowed}"
+        else:
+            text = f"'model.{key}': {err['msg'].lower()} (got {err.get('input')!r})"
+        raise ConfigError(text) from None
+
+
+def create_model(name: str, params: Mapping[str, Any], *, io: ModelIO) -> nn.Module:
+    """Build model ``name`` with hyper-parameters ``params`` for inputs described by ``io``.
+
+    Parameters
+    ----------
+    name
+        A registered architecture (see :func:`list_models`).
+    params
+        Hyper-parameters; missing ones take the architecture's defaults.
+    io
+        Input channels and length, number of outputs.
+
+    Returns
+    -------
+    torch.nn.Module
+        Maps a float tensor ``(N, C, L)`` to logits ``(N, n_outputs)``.
+    """
+    spec = get_model_spec(name)
+    if io.alphabet not in spec.alphabets:
+        raise ConfigError(
+            f"model '{name}' is for {', '.join(spec.alphabets)} input, not {io.alphabet}"
+        )
+    return spec.build(validate_params(name, params), io)

@@ -1,0 +1,53 @@
+"""Test-data generators shipped with biodl.
+
+Synthetic sequences with a known answer (a motif planted in human-like background), exact
+shuffles and writers of small FASTA, table, genome and narrowPeak files. The test suite,
+``make demo`` (``python -m biodl.testing.demo DIR``) and the benchmarks use them.
+
+Examples
+--------
+>>> from biodl.testing import planted_motif_dataset
+>>> seqs, labels = planted_motif_dataset(10, 10, seed=0)
+>>> len(seqs), int(labels.sum())
+(20, 10)
+"""
+
+from __future__ import annotations
+
+from biodl.testing.synthetic import (
+    CTCF_LIKE_PWM,
+    GATA_LIKE_PWM,
+    HUMAN_DINUCLEOTIDE_FREQUENCIES,
+    HUMAN_TRANSITIONS,
+    MOTIFS,
+    NegativeKind,
+    consensus,
+    markov_background,
+    plant_motif,
+    planted_motif_dataset,
+    random_dna,
+    reverse_complement,
+    sample_from_pwm,
+    write_fasta_file,
+    write_genome_and_bed,
+    write_table_file,
+)
+
+__all__ = [
+    "CTCF_LIKE_PWM",
+    "GATA_LIKE_PWM",
+    "HUMAN_DINUCLEOTIDE_FREQUENCIES",
+    "HUMAN_TRANSITIONS",
+    "MOTIFS",
+    "NegativeKind",
+    "consensus",
+    "markov_background",
+    "plant_motif",
+    "planted_motif_dataset",
+    "random_dna",
+    "reverse_complement",
+    "sample_from_pwm",
+    "write_fasta_file",
+    "write_genome_and_bed",
+    "write_table_file",
+]

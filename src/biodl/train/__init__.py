@@ -1,0 +1,36 @@
+"""Training (one Lightning module for every model) and run directories."""
+
+from __future__ import annotations
+
+from biodl.train.fit import FitResult, fit, resolve_precision
+from biodl.train.module import ArrayDataModule, SequenceTask
+from biodl.train.rundir import (
+    RUN_FORMAT,
+    Run,
+    atomic_write_text,
+    file_checksum,
+    finish_run_dir,
+    load_run,
+    prepare_run_dir,
+    save_weights,
+    software_versions,
+    write_json,
+)
+
+__all__ = [
+    "RUN_FORMAT",
+    "ArrayDataModule",
+    "FitResult",
+    "Run",
+    "SequenceTask",
+    "atomic_write_text",
+    "file_checksum",
+    "finish_run_dir",
+    "fit",
+    "load_run",
+    "prepare_run_dir",
+    "resolve_precision",
+    "save_weights",
+    "software_versions",
+    "write_json",
+]

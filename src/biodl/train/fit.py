@@ -1,0 +1,199 @@
+"""Fit a model with Lightning: seeding, early stopping, safetensors checkpoints, scale-out."""
+
+from __future__ import annotations
+
+import copy
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import numpy as np
+import torch
+from lightning.pytorch.callbacks import Callback, EarlyStopping, TQDMProgressBar
+from lightning.pytorch.loggers import CSVLogger
+from safetensors.torch import save_file
+from torch import nn
+
+from biodl.config import TrainConfig
+from biodl.train.module import ArrayDataModule, SequenceTask
+
+__all__ = ["FitResult", "fit", "resolve_precision"]
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """What training produced.
+
+    Attributes
+    ----------
+    state_dict
+        Best weights (lowest validation loss, or the monitored metric), on the CPU.
+    best_epoch
+        0-based epoch of those weights (the last epoch when there is no validation).
+    epochs
+        Epochs run.
+    is_rank_zero
+        Whether this process is the one that writes outputs.
+    wall_s, train_seq_per_s
+        Wall time of ``fit`` and training throughput.
+    history
+        Monitored value per epoch.
+    world_size, precision
+        Processes used and the precision Lightning ran with.
+    """
+
+    state_dict: dict[str, torch.Tensor]
+    best_epoch: int
+    epochs: int
+    is_rank_zero: bool
+    wall_s: float
+    train_seq_per_s: float
+    history: list[float]
+    world_size: int
+    precision: str
+
+
+class BestWeights(Callback):
+    """Keep the best weights in memory and write safetensors checkpoints.
+
+    Lightning's own checkpoints are pickles; biodl never writes or loads pickles, so it
+    saves ``checkpoints/best.safetensors`` and ``checkpoints/last.safetensors`` itself.
+    """
+
+    def __init__(self, monitor: str | None, mode: str, folder: Path | None) -> None:
+        self.monitor = monitor
+        self.mode = mode
+        self.folder = folder
+        self.best_score: float | None = None
+        self.best_epoch = -1
+        self.best_state: dict[str, torch.Tensor] | None = None
+        self.history: list[float] = []
+
+    def _state(self, pl_module: L.LightningModule) -> dict[str, torch.Tensor]:
+        model = pl_module.model  # type: ignore[attr-defined]
+        return {k: v.detach().cpu().clone().contiguous() for k, v in model.state_dict().items()}
+
+    def _save(self, trainer: L.Trainer, state: dict[str, torch.Tensor], name: str) -> None:
+        if self.folder is None or not trainer.is_global_zero:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f".{name}.tmp"
+        save_file(state, os.fspath(tmp), metadata={"epoch": str(trainer.current_epoch)})
+        os.replace(tmp, self.folder / name)
+
+    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        state = self._state(pl_module)
+        score: float | None = None
+        if self.monitor is not None and self.monitor in trainer.callback_metrics:
+            score = float(trainer.callback_metrics[self.monitor])
+            self.history.append(score)
+        better = (
+            self.monitor is None
+            or self.best_score is None
+            or (score is not None and (score < self.best_score if self.mode == "min" else score > self.best_score))
+        )
+        if better:
+            self.best_score = score
+            self.best_epoch = trainer.current_epoch
+            self.best_state = state
+            self._save(trainer, state, "best.safetensors")
+        self._save(trainer, state, "last.safetensors")
+
+
+def resolve_precision(config: TrainConfig) -> str:
+    """``bf16-mixed`` on a CUDA GPU that supports it when ``precision: auto``, else 32-bit."""
+    if config.precision != "auto":
+        return "32-true" if config.precision == "32" else config.precision
+    gpu = config.accelerator in ("auto", "gpu", "cuda") and torch.cuda.is_available()
+    if gpu and torch.cuda.is_bf16_supported():
+        return "bf16-mixed"
+    return "32-true"
+
+
+def fit(
+    model: nn.Module,
+    train: tuple[np.ndarray, np.ndarray],
+    valid: tuple[np.ndarray, np.ndarray] | None,
+    *,
+    config: TrainConfig,
+    out_dir: Path | None = None,
+    pos_weight: float | None = None,
+) -> FitResult:
+    """Train ``model`` on one-hot arrays with the options of ``config``.
+
+    Parameters
+    ----------
+    model
+        A freshly built zoo model; built after :func:`lightning.seed_everything` by the
+        caller so that its initial weights depend only on the seed.
+    train, valid
+        ``(X, y)`` with ``X`` of shape ``(N, C, L)`` and ``y`` of shape ``(N, 1)``,
+        float32. Without ``valid`` there is no early stopping and the last epoch wins.
+    config
+        Epochs, batch size, optimiser, patience, and the hardware: ``accelerator``,
+        ``devices``, ``num_nodes``, ``strategy`` go to :class:`lightning.Trainer` as they
+        are (``strategy: ddp`` with ``devices: N`` trains data-parallel).
+    out_dir
+        Run folder: ``checkpoints/`` and ``logs/metrics.csv`` are written there.
+    pos_weight
+        Positive-class weight of the loss.
+    """
+    task = SequenceTask(
+        model,
+        learning_rate=config.learning_rate,
+        weight_decay=config.weight_decay,
+        pos_weight=pos_weight,
+    )
+    datamodule = ArrayDataModule(
+        train, valid, batch_size=config.batch_size, seed=config.seed, num_workers=config.num_workers
+    )
+    monitor = config.monitor if valid is not None else None
+    mode = "max" if config.monitor == "valid_auroc" else "min"
+    best = BestWeights(monitor, mode, None if out_dir is None else out_dir / "checkpoints")
+    callbacks: list[Callback] = [best]
+    if monitor is not None:
+        callbacks.append(EarlyStopping(monitor=monitor, mode=mode, patience=config.patience))
+    if config.progress_bar:
+        callbacks.append(TQDMProgressBar(refresh_rate=max(1, len(train[0]) // config.batch_size // 20)))
+    precision = resolve_precision(config)
+    trainer = L.Trainer(
+        max_epochs=config.max_epochs,
+        min_epochs=config.min_epochs,
+        accelerator=config.accelerator,
+        devices=config.devices,
+        num_nodes=config.num_nodes,
+        strategy=config.strategy,
+        precision=precision,  # type: ignore[arg-type]
+        deterministic=config.deterministic,
+        callbacks=callbacks,
+        logger=CSVLogger(os.fspath(out_dir), name="", version="logs") if out_dir is not None else False,
+        enable_checkpointing=False,
+        enable_progress_bar=config.progress_bar,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        use_distributed_sampler=False,
+        gradient_clip_val=config.gradient_clip,
+        log_every_n_steps=10,
+    )
+    start = time.perf_counter()
+    trainer.fit(task, datamodule=datamodule)
+    wall = time.perf_counter() - start
+    state = best.best_state if best.best_state is not None else best._state(task)
+    epochs = trainer.current_epoch
+    n_seen = len(train[0]) * max(epochs, 1)
+    return FitResult(
+        state_dict=copy.deepcopy(state),
+        best_epoch=max(best.best_epoch, 0),
+        epochs=epochs,
+        is_rank_zero=trainer.is_global_zero,
+        wall_s=wall,
+        train_seq_per_s=n_seen / wall if wall > 0 else 0.0,
+        history=list(best.history),
+        world_size=trainer.world_size,
+        precision=str(trainer.precision),
+    )
+
+

@@ -1,0 +1,126 @@
+"""The one Lightning module that trains every zoo model, and its data module."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning as L
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
+from torchmetrics.classification import BinaryAUROC
+
+__all__ = ["ArrayDataModule", "SequenceTask"]
+
+
+class SequenceTask(L.LightningModule):
+    """Binary classification of sequences by any zoo model.
+
+    Parameters
+    ----------
+    model
+        Maps ``(N, C, L)`` to logits ``(N, 1)``. Training never lives in the model.
+    learning_rate, weight_decay
+        Adam settings (weight decay as in :class:`torch.optim.AdamW`).
+    pos_weight
+        Weight of the positive class in the binary cross-entropy (``n_neg / n_pos`` for
+        balanced class weights), or ``None``.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        *,
+        learning_rate: float = 1e-3,
+        weight_decay: float = 0.0,
+        pos_weight: float | None = None,
+    ) -> None:
+        super().__init__()
+        self.model = model
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        weight = None if pos_weight is None else torch.tensor([pos_weight])
+        self.loss_fn = nn.BCEWithLogitsLoss(pos_weight=weight)
+        self.valid_auroc = BinaryAUROC()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x)
+
+    def _loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        x, y = batch
+        logits = self.model(x.float())
+        return self.loss_fn(logits.float(), y), logits
+
+    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        loss, _ = self._loss(batch)
+        self.log("train_loss", loss, on_step=False, on_epoch=True, prog_bar=True, sync_dist=True)
+        return loss
+
+    def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+        loss, logits = self._loss(batch)
+        self.valid_auroc.update(torch.sigmoid(logits.float()[:, 0]), batch[1][:, 0].long())
+        self.log("valid_loss", loss, on_step=False, on_epoch=True, prog_bar=True, sync_dist=True)
+        self.log("valid_auroc", self.valid_auroc, on_step=False, on_epoch=True, prog_bar=True)
+
+    def configure_optimizers(self) -> Any:
+        return torch.optim.AdamW(
+            self.model.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
+        )
+
+
+class ArrayDataModule(L.LightningDataModule):
+    """In-memory one-hot arrays, sharded over processes by a seeded distributed sampler.
+
+    ``batch_size`` is the *global* batch: each of ``W`` processes takes
+    ``batch_size // W`` examples per step, and the same seed gives the same global
+    batches whatever ``W`` is, so one process and data-parallel training follow the
+    same optimisation path (up to floating-point reduction order).
+    """
+
+    def __init__(
+        self,
+        train: tuple[np.ndarray, np.ndarray],
+        valid: tuple[np.ndarray, np.ndarray] | None,
+        *,
+        batch_size: int,
+        seed: int,
+        num_workers: int = 0,
+    ) -> None:
+        super().__init__()
+        self.train_set = TensorDataset(torch.from_numpy(train[0]), torch.from_numpy(train[1]))
+        self.valid_set = (
+            None
+            if valid is None
+            else TensorDataset(torch.from_numpy(valid[0]), torch.from_numpy(valid[1]))
+        )
+        self.batch_size = batch_size
+        self.seed = seed
+        self.num_workers = num_workers
+
+    def _world(self) -> tuple[int, int]:
+        trainer = self.trainer
+        if trainer is None:
+            return 1, 0
+        return trainer.world_size, trainer.global_rank
+
+    def _loader(self, dataset: TensorDataset, *, shuffle: bool) -> DataLoader[Any]:
+        world, rank = self._world()
+        sampler = DistributedSampler(
+            dataset, num_replicas=world, rank=rank, shuffle=shuffle, seed=self.seed
+        )
+        return DataLoader(
+            dataset,
+            batch_size=max(1, self.batch_size // world),
+            sampler=sampler,
+            num_workers=self.num_workers,
+            persistent_workers=self.num_workers > 0,
+        )
+
+    def train_dataloader(self) -> DataLoader[Any]:
+        return self._loader(self.train_set, shuffle=True)
+
+    def val_dataloader(self) -> DataLoader[Any]:
+        if self.valid_set is None:
+            return []  # type: ignore[return-value]
+        return self._loader(self.valid_set, shuffle=False)

@@ -1,0 +1,492 @@
+"""The jobs behind the command line: train, predict and evaluate on real files.
+
+Each function takes paths and options, does one whole job and returns what it wrote.
+The CLI (:mod:`biodl.cli`) only parses arguments and calls these.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import gzip
+import io
+import os
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import lightning as L
+import numpy as np
+import torch
+import yaml
+
+from biodl.config import BedSource, Config, FastaSource, TableSource, config_to_dict, load_config
+from biodl.data import DataSplits, Examples, build_splits, class_weights
+from biodl.encode import one_hot, pad_or_crop
+from biodl.errors import InputError
+from biodl.io import ALPHABETS, read_sequences, read_table
+from biodl.metrics import binary_metrics, format_metric
+from biodl.models import ModelIO, create_model, predict
+from biodl.report import plot_binary_curves, write_run_report
+from biodl.train import (
+    RUN_FORMAT,
+    Run,
+    atomic_write_text,
+    file_checksum,
+    finish_run_dir,
+    fit,
+    load_run,
+    prepare_run_dir,
+    save_weights,
+    software_versions,
+    write_json,
+)
+from biodl.train.rundir import RUN_FORMAT_VERSION
+
+__all__ = ["evaluate_run", "predict_file", "train_run"]
+
+
+def _encode(examples: Examples, *, alphabet: str, unknown: str) -> np.ndarray:
+    return one_hot(examples.sequences, alphabet=alphabet, unknown=unknown)  # type: ignore[arg-type]
+
+
+def _targets(examples: Examples, positive: str) -> np.ndarray:
+    return np.array([[lab == positive] for lab in examples.labels], dtype=np.float32)
+
+
+def _source_files(config: Config) -> list[Path]:
+    files: list[Path] = []
+    for spec in (config.data.train, config.data.valid, config.data.test):
+        if isinstance(spec, TableSource):
+            files.append(config.resolve(spec.table))
+        elif isinstance(spec, FastaSource):
+            fasta = spec.fasta.values() if isinstance(spec.fasta, dict) else [spec.fasta]
+            files += [config.resolve(f) for f in fasta]
+            if spec.labels is not None:
+                files.append(config.resolve(spec.labels))
+        elif isinstance(spec, BedSource):
+            files += [config.resolve(f) for f in spec.bed.values()]
+            files.append(config.resolve(spec.genome))
+    return files
+
+
+def _split_summary(splits: DataSplits) -> dict[str, dict[str, int]]:
+    return {
+        name: {"n": len(ex), "n_positive": sum(lab == splits.positive for lab in ex.labels)}
+        for name, ex in splits.items()
+    }
+
+
+def _write_splits(path: Path, splits: DataSplits) -> None:
+    buf = io.StringIO()
+    buf.write("id\tsplit\tlabel\tchrom\tsource\tline\n")
+    for name, ex in splits.items():
+        chroms = ex.chroms if ex.chroms is not None else [""] * len(ex)
+        for i in range(len(ex)):
+            src, line = ex.origins[i]
+            buf.write(f"{ex.ids[i]}\t{name}\t{ex.labels[i]}\t{chroms[i]}\t{src}\t{line}\n")
+    tmp = path.with_name(f".{path.name}.tmp")
+    with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=6) as handle:
+        handle.write(buf.getvalue())
+    os.replace(tmp, path)
+
+
+def _write_predictions(path: Path, rows: Sequence[tuple[str, Examples, np.ndarray]], positive: str) -> None:
+    lines = ["id\tsplit\tlabel\ttarget\tscore"]
+    for split, ex, scores in rows:
+        for seq_id, lab, s in zip(ex.ids, ex.labels, scores, strict=True):
+            lines.append(f"{seq_id}\t{split}\t{lab}\t{int(lab == positive)}\t{s:.6g}")
+    atomic_write_text(path, "\n".join(lines) + "\n")
+
+
+def _score_and_report(
+    out: Path,
+    model: torch.nn.Module,
+    splits: Sequence[tuple[str, Examples]],
+    *,
+    config: Config,
+    positive: str,
+    title: str,
+    summary: Mapping[str, str],
+    notes: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Predict every split, write metrics.json, predictions.tsv, plots and report.html."""
+    metrics: dict[str, Any] = {}
+    y_true: dict[str, np.ndarray] = {}
+    y_score: dict[str, np.ndarray] = {}
+    rows = []
+    for name, ex in splits:
+        X = _encode(ex, alphabet=config.data.alphabet, unknown=config.data.unknown)
+        scores = torch.sigmoid(predict(model, X, batch_size=512)[:, 0]).numpy().astype(np.float64)
+        target = _targets(ex, positive)[:, 0].astype(np.int64)
+        metrics[name] = binary_metrics(
+            target,
+            scores,
+            threshold=config.evaluate.threshold,
+            n_bootstrap=config.evaluate.n_bootstrap,
+            ci=config.evaluate.ci,
+            seed=config.train.seed,
+        )
+        y_true[name], y_score[name] = target, scores
+        rows.append((name, ex, scores))
+    write_json(out / "metrics.json", metrics)
+    _write_predictions(out / "predictions.tsv", rows, positive)
+    images: dict[str, Path] = {}
+    if any(len(set(t.tolist())) == 2 for t in y_true.values()):
+        images = {k.upper() if k in ("roc", "pr") else k: v for k, v in plot_binary_curves(y_true, y_score, out).items()}
+    write_run_report(
+        out / "report.html", title=title, summary=summary, metrics=metrics, images=images, notes=notes
+    )
+    return metrics
+
+
+def _is_rank_zero() -> bool:
+    """Whether this process writes outputs (rank 0 of torchrun, SLURM or Lightning's launcher)."""
+    keys = ("RANK", "SLURM_PROCID", "LOCAL_RANK", "NODE_RANK", "GROUP_RANK")
+    return all(os.environ.get(k, "0") == "0" for k in keys)
+
+
+def train_run(
+    config_path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    force: bool = False,
+) -> Path:
+    """Train the model a configuration describes and write a complete run directory.
+
+    Parameters
+    ----------
+    config_path
+        YAML configuration (see :mod:`biodl.config`).
+    out
+        Run directory to create. It is written as ``OUT.partial`` and renamed when
+        complete, so a failed run leaves no half-written ``OUT``.
+    force
+        Replace ``out`` if it exists.
+
+    Returns
+    -------
+    pathlib.Path
+        The run directory: ``model.safetensors``, ``model.json``, ``config.yaml``,
+        ``metrics.json``, ``predictions.tsv``, ``splits.tsv.gz``, ``roc.png``, ``pr.png``,
+        ``report.html``, ``checkpoints/``, ``logs/metrics.csv``.
+    """
+    config = load_config(config_path)
+    out_path = Path(out)
+    rank_zero = _is_rank_zero()
+    if rank_zero and out_path.exists() and any(out_path.iterdir()) and not force:
+        raise InputError("output folder exists and is not empty; use --force to replace it", path=out_path)
+    splits = build_splits(config)
+    X_train = _encode(splits.train, alphabet=config.data.alphabet, unknown=config.data.unknown)
+    y_train = _targets(splits.train, splits.positive)
+    valid = None
+    if splits.valid is not None:
+        valid = (
+            _encode(splits.valid, alphabet=config.data.alphabet, unknown=config.data.unknown),
+            _targets(splits.valid, splits.positive),
+        )
+    weights = class_weights(splits.train.labels, [splits.negative, splits.positive])
+    pos_weight = None
+    if config.train.class_weight == "balanced" and weights[splits.positive] > 0:
+        pos_weight = weights[splits.positive] / weights[splits.negative]
+    io_spec = ModelIO(
+        n_channels=len(ALPHABETS[config.data.alphabet]),
+        input_length=splits.input_length,
+        n_outputs=1,
+        alphabet=config.data.alphabet,
+    )
+    partial = prepare_run_dir(out_path, force=force) if rank_zero else None
+    try:
+        L.seed_everything(config.train.seed, workers=True, verbose=False)
+        model = create_model(config.model.name, config.model.params, io=io_spec)
+        result = fit(
+            model, (X_train, y_train), valid, config=config.train, out_dir=partial, pos_weight=pos_weight
+        )
+        if not result.is_rank_zero or partial is None:
+            return out_path
+        model.load_state_dict(result.state_dict)
+        _write_run_files(partial, model, config, splits, io_spec, result, pos_weight)
+    except BaseException:
+        if partial is not None and partial.exists():
+            import shutil
+
+            shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return finish_run_dir(partial, out_path)
+
+
+def _write_run_files(
+    partial: Path,
+    model: torch.nn.Module,
+    config: Config,
+    splits: DataSplits,
+    io_spec: ModelIO,
+    result: Any,
+    pos_weight: float | None,
+) -> None:
+    arch_params = create_params(config)
+    n_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    save_weights(partial / "model.safetensors", model)
+    atomic_write_text(
+        partial / "config.yaml", yaml.safe_dump(config_to_dict(config), sort_keys=False)
+    )
+    _write_splits(partial / "splits.tsv.gz", splits)
+    summary = _split_summary(splits)
+    meta: dict[str, Any] = {
+        "format": RUN_FORMAT,
+        "format_version": RUN_FORMAT_VERSION,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "task": config.task,
+        "architecture": {"name": config.model.name, "params": arch_params},
+        "alphabet": config.data.alphabet,
+        "unknown": config.data.unknown,
+        "n_channels": io_spec.n_channels,
+        "input_length": io_spec.input_length,
+        "labels": {"positive": splits.positive, "negative": splits.negative},
+        "outputs": [splits.positive],
+        "n_parameters": n_params,
+        "seed": config.train.seed,
+        "class_weight": config.train.class_weight,
+        "pos_weight": pos_weight,
+        "training": {
+            "epochs": result.epochs,
+            "best_epoch": result.best_epoch,
+            "monitor": config.train.monitor if splits.valid is not None else None,
+            "history": result.history,
+            "wall_s": round(result.wall_s, 3),
+            "train_seq_per_s": round(result.train_seq_per_s, 1),
+            "world_size": result.world_size,
+            "precision": result.precision,
+        },
+        "data": {
+            "files": [file_checksum(f) for f in _source_files(config)],
+            "splits": summary,
+        },
+        "versions": software_versions(),
+    }
+    eval_splits = [(n, e) for n, e in splits.items() if n != "train"]
+    ratio = summary["train"]["n"] / max(n_params, 1)
+    notes = [
+        f"{summary['train']['n']} training examples for {n_params} trainable parameters "
+        f"(ratio {ratio:.2f}; a common rule asks for 10).",
+        "Metrics are point estimates with percentile-bootstrap 95 % confidence intervals.",
+    ]
+    metrics = _score_and_report(
+        partial,
+        model,
+        eval_splits,
+        config=config,
+        positive=splits.positive,
+        title=f"biodl run: {config.model.name}",
+        summary=_report_summary(meta),
+        notes=notes,
+    )
+    meta["model_card"] = _model_card(meta, metrics)
+    write_json(partial / "model.json", meta)
+
+
+def create_params(config: Config) -> dict[str, Any]:
+    """The full hyper-parameters of the configured model, defaults filled in."""
+    from biodl.models import validate_params
+
+    return validate_params(config.model.name, config.model.params).model_dump(mode="json")
+
+
+def _report_summary(meta: Mapping[str, Any]) -> dict[str, str]:
+    data = meta["data"]["splits"]
+    return {
+        "model": f"{meta['architecture']['name']} ({meta['n_parameters']} parameters)",
+        "task": f"{meta['task']}, positive class '{meta['labels']['positive']}'",
+        "input": f"{meta['alphabet']}, {meta['input_length']} positions",
+        "data": "; ".join(f"{k}: {v['n']} ({v['n_positive']} positive)" for k, v in data.items()),
+        "training": (
+            f"{meta['training']['epochs']} epochs, best epoch {meta['training']['best_epoch']}, "
+            f"{meta['training']['wall_s']} s, {meta['training']['world_size']} process(es), "
+            f"precision {meta['training']['precision']}"
+        ),
+        "seed": str(meta["seed"]),
+        "versions": ", ".join(f"{k} {v}" for k, v in meta["versions"].items() if k != "platform"),
+    }
+
+
+def _model_card(meta: Mapping[str, Any], metrics: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "model_details": f"{meta['architecture']['name']} trained by biodl {meta['versions']['biodl']}",
+        "intended_use": (
+            f"Scores {meta['alphabet'].upper()} sequences of {meta['input_length']} positions for "
+            f"class '{meta['labels']['positive']}' versus '{meta['labels']['negative']}'."
+        ),
+        "training_data": meta["data"]["files"],
+        "split_sizes": meta["data"]["splits"],
+        "metrics": {
+            split: {k: v for k, v in vals.items() if k in ("auroc", "auprc", "mcc", "accuracy")}
+            for split, vals in metrics.items()
+        },
+        "caveats": [
+            "Inputs longer than the model input are cropped around their centre.",
+            "Generated negatives (shuffles) measure motif content, not genomic background.",
+        ],
+    }
+
+
+def _read_inputs(
+    path: Path, *, sequence_column: str | None, id_column: str | None, alphabet: str
+) -> tuple[list[str], list[str], list[tuple[str, int]]]:
+    if sequence_column is not None:
+        table = read_table(path, sequence=sequence_column, id=id_column, alphabet=alphabet)  # type: ignore[arg-type]
+        origins = [(os.fspath(path), line) for line in table.lines]
+        return list(table.ids), list(table.sequences), origins
+    ids, seqs, origins = [], [], []
+    for rec in read_sequences(path, alphabet=alphabet):  # type: ignore[arg-type]
+        ids.append(rec.id)
+        seqs.append(rec.sequence)
+        origins.append((os.fspath(path), rec.line))
+    return ids, seqs, origins
+
+
+def _chunks(n: int, size: int) -> Iterator[slice]:
+    for start in range(0, n, size):
+        yield slice(start, min(n, start + size))
+
+
+def predict_file(
+    model_dir: str | os.PathLike[str],
+    input_path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    sequence_column: str | None = None,
+    id_column: str | None = None,
+    pad_short: bool = False,
+    batch_size: int = 512,
+    device: str | None = None,
+) -> Path:
+    """Score every sequence of a FASTA/FASTQ file (or a table) with a trained model.
+
+    Parameters
+    ----------
+    model_dir
+        A run directory written by :func:`train_run`.
+    input_path
+        FASTA or FASTQ (plain or gzip), or a TSV/CSV table when ``sequence_column`` is set.
+    out
+        TSV written atomically with columns ``id``, ``score`` (probability of the positive
+        class) and ``logit``.
+    pad_short
+        Pad sequences shorter than the model input with N instead of failing.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+    """
+    run = load_run(model_dir)
+    length = run.input_length
+    unknown_char = "X" if run.alphabet == "protein" else "N"
+    path = Path(input_path)
+    ids, seqs, origins = _read_inputs(
+        path, sequence_column=sequence_column, id_column=id_column, alphabet=run.alphabet
+    )
+    if not seqs:
+        raise InputError("no sequences to score", path=path)
+    fitted = []
+    for seq_id, seq, (src, line) in zip(ids, seqs, origins, strict=True):
+        if len(seq) < length and not pad_short:
+            raise InputError(
+                f"sequence '{seq_id}' is {len(seq)} long, shorter than the model input "
+                f"({length}); use --pad to pad it with {unknown_char}",
+                path=src,
+                line=line,
+            )
+        fitted.append(seq if len(seq) == length else pad_or_crop(seq, length, pad=unknown_char))
+    out_path = Path(out)
+    tmp = out_path.with_name(f".{out_path.name}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as handle:
+            handle.write(f"id\tscore\tlogit\n")
+            for part in _chunks(len(fitted), 20000):
+                X = one_hot(fitted[part], alphabet=run.alphabet, unknown=run.meta.get("unknown", "zero"))  # type: ignore[arg-type]
+                logits = predict(run.model, X, batch_size=batch_size, device=device)[:, 0]
+                probs = torch.sigmoid(logits)
+                for seq_id, p, z in zip(ids[part], probs.tolist(), logits.tolist(), strict=True):
+                    handle.write(f"{seq_id}\t{p:.6g}\t{z:.6g}\n")
+        os.replace(tmp, out_path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return out_path
+
+
+def evaluate_run(
+    model_dir: str | os.PathLike[str],
+    config_path: str | os.PathLike[str],
+    *,
+    out: str | os.PathLike[str] | None = None,
+    splits: Sequence[Literal["valid", "test"]] = ("valid", "test"),
+) -> dict[str, Any]:
+    """Evaluate a trained model on the valid/test data of a configuration.
+
+    The configuration's data are read, split and given negatives exactly as in training
+    (same seed), and cut to the model's input length. Metrics with bootstrap CIs, the
+    predictions, ROC/PR curves and an HTML page are written to ``out`` (default
+    ``MODEL_DIR/evaluation``).
+
+    Returns
+    -------
+    dict
+        ``{split: {metric: {"value": v, "ci": [lo, hi]}}}`` as written to ``metrics.json``.
+    """
+    run = load_run(model_dir)
+    config = load_config(config_path)
+    if config.data.alphabet != run.alphabet:
+        raise InputError(
+            f"the model reads {run.alphabet} but the configuration gives {config.data.alphabet}",
+            path=config_path,
+        )
+    data = build_splits(config, input_length=run.input_length)
+    positive = str(run.meta["labels"]["positive"])
+    if data.positive != positive:
+        raise InputError(
+            f"the configuration's positive class '{data.positive}' differs from the model's '{positive}'",
+            path=config_path,
+        )
+    chosen = [(n, e) for n, e in data.items() if n in splits]
+    if not chosen:
+        raise InputError("the configuration has no valid or test data to evaluate", path=config_path)
+    out_path = Path(out) if out is not None else Path(model_dir) / "evaluation"
+    partial = prepare_run_dir(out_path, force=True)
+    start = time.perf_counter()
+    try:
+        metrics = _score_and_report(
+            partial,
+            run.model,
+            chosen,
+            config=config,
+            positive=positive,
+            title=f"biodl evaluation: {run.meta['architecture']['name']} on {Path(config_path).name}",
+            summary={
+                "model": os.fspath(Path(model_dir).resolve()),
+                "configuration": os.fspath(Path(config_path).resolve()),
+                "data": "; ".join(f"{n}: {len(e)}" for n, e in chosen),
+            },
+        )
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    finish_run_dir(partial, out_path)
+    metrics["_elapsed_s"] = round(time.perf_counter() - start, 3)
+    return metrics
+
+
+def metrics_table(metrics: Mapping[str, Any]) -> str:
+    """Plain-text table of metrics with CIs, one row per metric, one column per split."""
+    names = ["auroc", "auprc", "accuracy", "mcc", "f1", "sensitivity", "specificity"]
+    splits = [s for s in metrics if not s.startswith("_")]
+    lines = ["metric       " + "".join(f"{s:>26}" for s in splits)]
+    for name in names:
+        cells = "".join(f"{format_metric(metrics[s].get(name, {})):>26}" for s in splits)
+        lines.append(f"{name:<13}{cells}")
+    return "\n".join(lines)
+
+
