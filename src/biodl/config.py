@@ -323,7 +323,8 @@ def _validate(
     try:
         return Config.model_validate({**raw, "base_dir": os.fspath(Path(base_dir).resolve())})
     except ValidationError as exc:
-        errors = exc.errors()
+        # an unknown key is most often a typo of the key reported missing: report it first
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
         first = errors[0]
         loc = _clean_loc(tuple(first["loc"]), raw)
         key = ".".join(str(p) for p in loc)

@@ -49,6 +49,8 @@ BoolArray = npt.NDArray[np.bool_]
 #: CPU caches (larger chunks are several times slower).
 _CHUNK_ELEMENTS = 1 << 17
 
+_REAL = (int, float, np.integer, np.floating)
+
 
 class ConfusionCounts(NamedTuple):
     """Weighted confusion counts, in the order of ``sklearn.metrics.confusion_matrix().ravel()``.
@@ -201,7 +203,9 @@ def _threshold_metrics(
     """Threshold metrics from confusion counts of any shape; NaN where undefined."""
 
     def ratio(num: FloatArray, den: FloatArray) -> FloatArray:
-        return np.divide(num, den, out=np.full(np.shape(num), np.nan), where=den > 0)
+        out = np.full(np.shape(num), np.nan)
+        np.divide(num, den, out=out, where=den > 0)
+        return out
 
     total = tn + fp + fn + tp
     return {
@@ -315,8 +319,9 @@ def precision_recall_curve(
 
     Examples
     --------
+    >>> import numpy as np
     >>> p, r, t = precision_recall_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
-    >>> [round(v, 3) for v in p], r.tolist(), t.tolist()
+    >>> np.round(p, 3).tolist(), r.tolist(), t.tolist()
     ([0.5, 0.667, 0.5, 1.0, 1.0], [1.0, 1.0, 0.5, 0.5, 0.0], [0.1, 0.35, 0.4, 0.8])
     """
     y, s, w = _check_pair(y_true, y_score, sample_weight, "y_score")
@@ -634,7 +639,7 @@ def binary_metrics(
     if s.min() < 0.0 or s.max() > 1.0:
         i = int(np.flatnonzero((s < 0.0) | (s > 1.0))[0])
         raise ValueError(f"y_score must be probabilities in [0, 1]; found {s[i]!r} at index {i}")
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+    if isinstance(threshold, bool) or not isinstance(threshold, _REAL):
         raise ValueError(f"threshold must be a number, got {threshold!r}")
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be in [0, 1], got {threshold!r}")
@@ -642,7 +647,7 @@ def binary_metrics(
         raise ValueError(f"n_bootstrap must be an integer, got {n_bootstrap!r}")
     if n_bootstrap < 0:
         raise ValueError(f"n_bootstrap must be >= 0, got {n_bootstrap}")
-    if isinstance(ci, bool) or not isinstance(ci, (int, float)) or not 0.0 < ci < 1.0:
+    if isinstance(ci, bool) or not isinstance(ci, _REAL) or not 0.0 < ci < 1.0:
         raise ValueError(f"ci must be a number in (0, 1), got {ci!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise ValueError(f"seed must be an integer, got {seed!r}")
@@ -674,8 +679,8 @@ def format_metric(entry: Mapping[str, Any], *, digits: int = 3) -> str:
     Parameters
     ----------
     entry
-        Mapping with ``"value"`` (float, int or None) and optionally ``"ci"``
-        (``[lo, hi]`` or None).
+        Mapping with ``"value"`` (float, int or None; missing: None) and optionally
+        ``"ci"`` (``[lo, hi]`` or None).
     digits
         Decimal places for floats.
 
@@ -683,7 +688,7 @@ def format_metric(entry: Mapping[str, Any], *, digits: int = 3) -> str:
     -------
     str
         ``"0.953 [0.941, 0.965]"``, ``"0.953"`` without interval, ``"1234"`` for integers,
-        ``"n/a"`` for None.
+        ``"n/a"`` for None or an empty entry.
 
     Examples
     --------
@@ -692,9 +697,9 @@ def format_metric(entry: Mapping[str, Any], *, digits: int = 3) -> str:
     >>> format_metric({"value": 1234}), format_metric({"value": None, "ci": None})
     ('1234', 'n/a')
     """
-    if not isinstance(entry, Mapping) or "value" not in entry:
+    if not isinstance(entry, Mapping):
         raise ValueError(f"a metric entry must be a mapping with a 'value' key, got {entry!r}")
-    value = entry["value"]
+    value = entry.get("value")
     if value is None:
         return "n/a"
     if isinstance(value, (bool, np.bool_)):

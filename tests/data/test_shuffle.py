@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections import Counter
@@ -26,7 +27,7 @@ seeds = st.integers(min_value=0, max_value=2**32 - 1)
 
 
 def doublets(s: str) -> Counter[tuple[str, str]]:
-    return Counter(zip(s, s[1:], strict=False))
+    return Counter(itertools.pairwise(s))
 
 
 def assert_dinucleotide_equivalent(original: str, shuffled: str) -> None:
@@ -140,6 +141,9 @@ def test_any_characters_are_letters() -> None:
         assert_dinucleotide_equivalent(s, shuffled)
     for shuffled in out[5:]:
         assert_dinucleotide_equivalent(s.lower(), shuffled)
+    wide = "αβαγδβ🧬αNγ" * 4  # code points above 255
+    for shuffled in dinucleotide_shuffle_all([wide, "ACGTTGCA"], n_per_sequence=3, seed=2)[:3]:
+        assert_dinucleotide_equivalent(wide, shuffled)
 
 
 def test_shuffles_actually_move_letters() -> None:
@@ -147,7 +151,9 @@ def test_shuffles_actually_move_letters() -> None:
     seqs = ["".join(rng.choice(list("ACGT"), 101)) for _ in range(200)]
     out = dinucleotide_shuffle_all(seqs, seed=0)
     assert sum(a != b for a, b in zip(seqs, out, strict=True)) >= 199
-    differing = np.mean([sum(x != y for x, y in zip(a, b, strict=True)) for a, b in zip(seqs, out)])
+    differing = np.mean(
+        [sum(x != y for x, y in zip(a, b, strict=True)) for a, b in zip(seqs, out, strict=True)]
+    )
     assert differing > 50  # a random pair of sequences differs at about 75 of 101 places
 
 

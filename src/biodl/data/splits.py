@@ -131,24 +131,24 @@ def resolve_classes(
     seen: dict[str, tuple[str, int]] = {}
     for part in parts:
         for label, origin in zip(part.labels, part.origins, strict=True):
-            if label in seen:
-                continue
-            if label != pos and any(k != pos for k in seen):
-                other = next(k for k in seen if k != pos)
-                raise InputError(
-                    f"unexpected label '{label}': a binary task has the positive class "
-                    f"'{pos}' and one negative class, already '{other}'",
-                    path=origin[0],
-                    line=origin[1] or None,
-                )
-            seen[label] = origin
+            if label not in seen:
+                seen[label] = origin
     if pos not in seen:
         first = next(iter(seen.values()), ("", 0))
-        labels = ", ".join(sorted(seen))
+        labels = ", ".join(sorted(seen)[:10])
         raise InputError(
             f"the positive class '{pos}' is not among the labels ({labels}); "
             "set 'positive:' in the configuration",
             path=first[0] or None,
+        )
+    others = [k for k in seen if k != pos]
+    if len(others) > 1:
+        label, (path, line) = others[1], seen[others[1]]
+        raise InputError(
+            f"unexpected label '{label}': a binary task has the positive class "
+            f"'{pos}' and one negative class, already '{others[0]}'",
+            path=path,
+            line=line or None,
         )
     negatives = [k for k in seen if k != pos]
     if negatives:

@@ -82,7 +82,7 @@ def open_text(path: _PathLike) -> TextIO:
     """
     if is_gzip(path):
         return gzip.open(path, "rt", encoding="utf-8-sig")
-    return open(path, encoding="utf-8-sig")  # noqa: SIM115 (the caller closes it)
+    return open(path, encoding="utf-8-sig")
 
 
 def guard_lines(handle: TextIO, path: _PathLike) -> Iterator[str]:

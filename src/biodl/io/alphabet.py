@@ -32,7 +32,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 from biodl.errors import InputError
 
@@ -52,14 +52,14 @@ __all__ = [
 AlphabetName = Literal["dna", "rna", "protein"]
 """Name of a supported alphabet."""
 
+_NAMES: tuple[str, ...] = get_args(AlphabetName)
+
 ALPHABETS: Mapping[str, str] = MappingProxyType(
     {"dna": "ACGT", "rna": "ACGU", "protein": "ACDEFGHIKLMNPQRSTVWY"}
 )
 """Channel letters of each alphabet, in one-hot channel order."""
 
-UNKNOWN_SYMBOLS: Mapping[str, str] = MappingProxyType(
-    {"dna": "N", "rna": "N", "protein": "XBZJUO"}
-)
+UNKNOWN_SYMBOLS: Mapping[str, str] = MappingProxyType({"dna": "N", "rna": "N", "protein": "XBZJUO"})
 """Letters accepted as 'unknown' in each alphabet; the first one is the canonical one
 (used for padding and when decoding an all-zero one-hot column)."""
 
@@ -77,9 +77,8 @@ def check_alphabet(alphabet: str) -> AlphabetName:
     >>> check_alphabet("rna")
     'rna'
     """
-    for name in get_args(AlphabetName):
-        if alphabet == name:
-            return name  # type: ignore[no-any-return]
+    if alphabet in _NAMES:
+        return cast(AlphabetName, alphabet)
     raise InputError(f"unknown alphabet {alphabet!r}; choose one of: dna, rna, protein")
 
 

@@ -119,8 +119,7 @@ def _summit(text: str, start: int, end: int, path: _PathLike, lineno: int) -> in
 def _parse_bed_fields(fields: list[str], path: _PathLike, lineno: int) -> Interval:
     if len(fields) < 3:
         raise InputError(
-            f"expected at least 3 tab-separated columns (chrom, start, end), "
-            f"found {len(fields)}",
+            f"expected at least 3 tab-separated columns (chrom, start, end), found {len(fields)}",
             path=path,
             line=lineno,
         )
@@ -212,7 +211,7 @@ def fixed_window(
 
 
 # IUPAC ambiguity codes that a reference genome may hold; they become N.
-_TO_N = str.maketrans({c: "N" for c in "RYKMSWBDHVrykmswbdhv"})
+_TO_N = str.maketrans(dict.fromkeys("RYKMSWBDHVrykmswbdhv", "N"))
 
 
 def _cache_dir() -> Path:
@@ -283,9 +282,7 @@ class Genome:
         self.name = fasta.name
         compressed = is_gzip(fasta)  # also: InputError for a missing file
         if compressed and not fasta.name.lower().endswith((".gz", ".bgz")):
-            raise InputError(
-                "gzip-compressed genome must be named *.gz or *.bgz", path=self.path
-            )
+            raise InputError("gzip-compressed genome must be named *.gz or *.bgz", path=self.path)
         try:
             self._fasta = pyfaidx.Fasta(
                 self.path,
@@ -428,12 +425,14 @@ def intervals_to_sequences(
     >>> g = Genome(path)
     >>> ivs = [Interval("chrA", 2, 6), Interval("chrA", 2, 6, strand="-")]
     >>> intervals_to_sequences(ivs, g, length=None), intervals_to_sequences(ivs, g, length=3)
-    (['CCGG', 'CCGG'], ['CCG', 'CGG'])
+    (['CCGG', 'CCGG'], ['CGG', 'CCG'])
     >>> g.close()
     """
     _check_intervals(intervals, genome, path)
     out: list[str] = []
     for iv in intervals:
-        start, end = (iv.start, iv.end) if length is None else fixed_window(iv, length, centre=centre)
+        start, end = (
+            (iv.start, iv.end) if length is None else fixed_window(iv, length, centre=centre)
+        )
         out.append(genome.fetch(iv.chrom, start, end, strand="-" if iv.strand == "-" else "+"))
     return out

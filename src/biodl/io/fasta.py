@@ -122,9 +122,7 @@ class _FastaRecordBuilder:
     def finish(self, path: _PathLike, alphabet: AlphabetName | None) -> SeqRecord:
         seq = "".join(self.chunks)
         if not seq:
-            raise InputError(
-                f"record {self.name!r} has no sequence", path=path, line=self.lineno
-            )
+            raise InputError(f"record {self.name!r} has no sequence", path=path, line=self.lineno)
         if alphabet is not None:
             bad = find_illegal(seq, alphabet)
             if bad >= 0:
@@ -139,9 +137,7 @@ class _FastaRecordBuilder:
         return SeqRecord(self.name, self.description, seq, self.lineno)
 
 
-def read_fasta(
-    path: _PathLike, *, alphabet: AlphabetName | None = "dna"
-) -> Iterator[SeqRecord]:
+def read_fasta(path: _PathLike, *, alphabet: AlphabetName | None = "dna") -> Iterator[SeqRecord]:
     """Stream the records of a FASTA file (plain or gzip).
 
     Multi-line sequences are joined; blank lines are ignored. Letters are checked
@@ -275,9 +271,7 @@ def _fastq_record(
     return FastqRecord(name, description, seq, quality, h_line)
 
 
-def read_fastq(
-    path: _PathLike, *, alphabet: AlphabetName | None = "dna"
-) -> Iterator[FastqRecord]:
+def read_fastq(path: _PathLike, *, alphabet: AlphabetName | None = "dna") -> Iterator[FastqRecord]:
     """Stream the records of a FASTQ file (plain or gzip), four lines per record.
 
     Blank lines are ignored. The ``+`` line may repeat the record name. Quality

@@ -127,7 +127,7 @@ def read_table(
     *,
     sequence: str,
     label: str | None = None,
-    id: str | None = None,  # noqa: A002 (name set by the interface)
+    id: str | None = None,
     group: str | None = None,
     sep: str | None = None,
     alphabet: AlphabetName | None = "dna",
@@ -194,8 +194,7 @@ def _read_rows(
     for lineno, row in rows:
         if len(row) != len(header):
             raise InputError(
-                f"row has {len(row)} fields but the header has {len(header)} "
-                f"(separator {sep!r})",
+                f"row has {len(row)} fields but the header has {len(header)} (separator {sep!r})",
                 path=path,
                 line=lineno,
             )
@@ -220,7 +219,9 @@ def _read_rows(
         groups=columns.get("group"),
         lines=lines,
         path=os.fspath(path),
-        extra={role[len("extra:") :]: v for role, v in columns.items() if role.startswith("extra:")},
+        extra={
+            role[len("extra:") :]: v for role, v in columns.items() if role.startswith("extra:")
+        },
     )
 
 

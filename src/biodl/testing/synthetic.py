@@ -605,7 +605,7 @@ def write_genome_and_bed(
 
     Examples
     --------
-    >>> import uuid
+    >>> import tempfile
     >>> fa, bed = write_genome_and_bed(tempfile.mkdtemp(), n_peaks=3, seed=0)
     >>> fa.name, bed.name, len(bed.read_text().splitlines())
     ('genome.fa', 'peaks.narrowPeak', 3)

@@ -1,0 +1,64 @@
+"""Reading user files: FASTA/FASTQ, sequence tables, BED/narrowPeak and genomes.
+
+Every problem with a file raises :class:`biodl.errors.InputError`, whose message names
+the file and the line (and, for a bad letter, its column).
+"""
+
+from __future__ import annotations
+
+from biodl.io._open import guard_lines, is_gzip, open_text, read_lines
+from biodl.io.alphabet import (
+    ALPHABETS,
+    ILLEGAL_CODE,
+    UNKNOWN_SYMBOLS,
+    AlphabetName,
+    check_alphabet,
+    code_table,
+    describe_alphabet,
+    find_illegal,
+    reverse_complement,
+    validate_sequence,
+)
+from biodl.io.bed import Genome, Interval, fixed_window, intervals_to_sequences, read_bed
+from biodl.io.fasta import (
+    FastqRecord,
+    SeqRecord,
+    read_fasta,
+    read_fastq,
+    read_sequences,
+    sniff_sequence_format,
+    write_fasta,
+)
+from biodl.io.table import SequenceTable, default_separator, read_table
+
+__all__ = [
+    "ALPHABETS",
+    "ILLEGAL_CODE",
+    "UNKNOWN_SYMBOLS",
+    "AlphabetName",
+    "FastqRecord",
+    "Genome",
+    "Interval",
+    "SeqRecord",
+    "SequenceTable",
+    "check_alphabet",
+    "code_table",
+    "default_separator",
+    "describe_alphabet",
+    "find_illegal",
+    "fixed_window",
+    "guard_lines",
+    "intervals_to_sequences",
+    "is_gzip",
+    "open_text",
+    "read_bed",
+    "read_fasta",
+    "read_fastq",
+    "read_lines",
+    "read_sequences",
+    "read_table",
+    "reverse_complement",
+    "sniff_sequence_format",
+    "validate_sequence",
+    "write_fasta",
+]

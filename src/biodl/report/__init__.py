@@ -1,0 +1,26 @@
+"""Run reports: ROC and precision-recall figures and a self-contained HTML page.
+
+Examples
+--------
+>>> import os, tempfile
+>>> from biodl.metrics import binary_metrics
+>>> out = tempfile.mkdtemp()
+>>> y, s = [0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]
+>>> images = plot_binary_curves({"test": y}, {"test": s}, out)
+>>> page = write_run_report(
+...     os.path.join(out, "report.html"),
+...     title="demo",
+...     summary={"model": "logistic"},
+...     metrics={"test": binary_metrics(y, s, n_bootstrap=100)},
+...     images={"ROC": images["roc"], "Precision-recall": images["pr"]},
+... )
+>>> page.name
+'report.html'
+"""
+
+from __future__ import annotations
+
+from biodl.report.html import METRIC_LABELS, write_run_report
+from biodl.report.plots import plot_binary_curves, plot_pr, plot_roc
+
+__all__ = ["METRIC_LABELS", "plot_binary_curves", "plot_pr", "plot_roc", "write_run_report"]

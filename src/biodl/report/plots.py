@@ -1,0 +1,279 @@
+"""ROC and precision-recall figures, one line per data split, saved as PNG.
+
+The figures are drawn on a :class:`matplotlib.figure.Figure` with an explicit Agg canvas:
+nothing here selects a backend, touches ``pyplot`` or changes ``rcParams``, and matplotlib
+is imported only when a figure is drawn. Files are written atomically (a temporary file in
+the same folder, then :func:`os.replace`).
+
+Examples
+--------
+>>> import tempfile
+>>> out = tempfile.mkdtemp()
+>>> paths = plot_binary_curves(
+...     {"valid": [0, 0, 1, 1], "test": [0, 1, 0, 1]},
+...     {"valid": [0.1, 0.4, 0.35, 0.8], "test": [0.2, 0.9, 0.6, 0.7]},
+...     out,
+... )
+>>> sorted(p.name for p in paths.values())
+['pr.png', 'roc.png']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from biodl.metrics import auroc, average_precision, precision_recall_curve, roc_curve
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["plot_binary_curves", "plot_pr", "plot_roc"]
+
+#: Default resolution of saved figures, dots per inch.
+DEFAULT_DPI = 120
+_FIGSIZE = (5.0, 4.6)
+
+
+def _curve_xy(
+    x: npt.ArrayLike, y: npt.ArrayLike, split: str, what: tuple[str, str]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    xa = np.asarray(x, dtype=np.float64)
+    ya = np.asarray(y, dtype=np.float64)
+    if xa.ndim != 1 or ya.ndim != 1 or xa.shape != ya.shape or xa.size == 0:
+        raise ValueError(
+            f"curve {split!r}: {what[0]} and {what[1]} must be non-empty 1-D arrays of equal "
+            f"length, got shapes {xa.shape} and {ya.shape}"
+        )
+    return xa, ya
+
+
+def _auc_text(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return f"{value:.3f}"
+
+
+def _new_axes() -> tuple[Figure, Axes]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=_FIGSIZE)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.set_xlim(-0.01, 1.01)
+    ax.set_ylim(-0.01, 1.01)
+    ax.set_aspect("equal")
+    ax.grid(True, color="0.9", linewidth=0.6)
+    ax.set_axisbelow(True)
+    return fig, ax
+
+
+def _save_png(fig: Figure, path: str | os.PathLike[str], dpi: int) -> Path:
+    """Save ``fig`` as PNG at ``path`` atomically; create the parent folder if needed."""
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or dpi <= 0:
+        raise ValueError(f"dpi must be a positive integer, got {dpi!r}")
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        with open(tmp, "xb") as fh:
+            fig.savefig(fh, format="png", dpi=dpi)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    return target
+
+
+def plot_roc(
+    curves: Mapping[str, tuple[npt.ArrayLike, npt.ArrayLike, float | None]],
+    path: str | os.PathLike[str],
+    *,
+    title: str = "ROC curve",
+    dpi: int = DEFAULT_DPI,
+) -> Path:
+    """Plot ROC curves, one line per split, with the chance diagonal.
+
+    Parameters
+    ----------
+    curves
+        ``{split: (fpr, tpr, auroc)}``; ``fpr`` and ``tpr`` of shape ``(K,)`` as from
+        :func:`biodl.metrics.roc_curve`, ``auroc`` shown in the legend (None or NaN:
+        "n/a").
+    path
+        Output PNG file; its folder is created if missing.
+    title
+        Figure title.
+    dpi
+        Resolution in dots per inch.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from biodl.metrics import roc_curve
+    >>> fpr, tpr, _ = roc_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    >>> plot_roc({"test": (fpr, tpr, 0.75)}, os.path.join(tempfile.mkdtemp(), "roc.png")).name
+    'roc.png'
+    """
+    if not curves:
+        raise ValueError("plot_roc needs at least one curve")
+    fig, ax = _new_axes()
+    ax.plot([0, 1], [0, 1], linestyle="--", color="0.6", linewidth=1.0, label="chance")
+    for i, (split, (fpr, tpr, auc)) in enumerate(curves.items()):
+        x, y = _curve_xy(fpr, tpr, split, ("fpr", "tpr"))
+        ax.plot(x, y, color=f"C{i}", linewidth=1.8, label=f"{split} (AUROC = {_auc_text(auc)})")
+    ax.set_xlabel("False positive rate (1 - specificity)")
+    ax.set_ylabel("True positive rate (sensitivity)")
+    ax.set_title(title)
+    ax.legend(loc="lower right", fontsize="small")
+    fig.tight_layout()
+    return _save_png(fig, path, dpi)
+
+
+def plot_pr(
+    curves: Mapping[str, tuple[npt.ArrayLike, npt.ArrayLike, float | None]],
+    path: str | os.PathLike[str],
+    *,
+    baseline: Mapping[str, float] | None = None,
+    title: str = "Precision-recall curve",
+    dpi: int = DEFAULT_DPI,
+) -> Path:
+    """Plot precision-recall curves, one step line per split, with prevalence baselines.
+
+    Parameters
+    ----------
+    curves
+        ``{split: (precision, recall, auprc)}``; ``precision`` and ``recall`` of shape
+        ``(K,)`` as from :func:`biodl.metrics.precision_recall_curve` (drawn as steps, the
+        shape whose area is the average precision), ``auprc`` shown in the legend.
+    path
+        Output PNG file; its folder is created if missing.
+    baseline
+        ``{split: prevalence}``: the precision of a random classifier, drawn as a dashed
+        horizontal line in the split's colour. None draws no baseline.
+    title
+        Figure title.
+    dpi
+        Resolution in dots per inch.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from biodl.metrics import precision_recall_curve
+    >>> p, r, _ = precision_recall_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    >>> out = os.path.join(tempfile.mkdtemp(), "pr.png")
+    >>> plot_pr({"test": (p, r, 0.833)}, out, baseline={"test": 0.5}).name
+    'pr.png'
+    """
+    if not curves:
+        raise ValueError("plot_pr needs at least one curve")
+    baseline = {} if baseline is None else baseline
+    colours = {split: f"C{i}" for i, split in enumerate(curves)}
+    fig, ax = _new_axes()
+    for split, (precision, recall, ap) in curves.items():
+        x, y = _curve_xy(recall, precision, split, ("recall", "precision"))
+        ax.plot(
+            x,
+            y,
+            color=colours[split],
+            linewidth=1.8,
+            drawstyle="steps-post",
+            label=f"{split} (AUPRC = {_auc_text(ap)})",
+        )
+    for split, prevalence in baseline.items():
+        value = float(prevalence)
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"baseline {split!r} must be a prevalence in [0, 1], got {value!r}")
+        ax.axhline(
+            value,
+            color=colours.get(split, "0.5"),
+            linestyle="--",
+            linewidth=1.0,
+            label=f"{split} prevalence = {value:.3f}",
+        )
+    ax.set_xlabel("Recall (sensitivity)")
+    ax.set_ylabel("Precision (positive predictive value)")
+    ax.set_title(title)
+    ax.legend(loc="lower left", fontsize="small")
+    fig.tight_layout()
+    return _save_png(fig, path, dpi)
+
+
+def plot_binary_curves(
+    y_true_by_split: Mapping[str, npt.ArrayLike],
+    y_score_by_split: Mapping[str, npt.ArrayLike],
+    out_dir: str | os.PathLike[str],
+    *,
+    dpi: int = DEFAULT_DPI,
+) -> dict[str, Path]:
+    """Write ``roc.png`` and ``pr.png`` for labels and scores of several splits.
+
+    Parameters
+    ----------
+    y_true_by_split
+        ``{split: labels}``, labels 0/1 of shape ``(N_split,)``; the order of the splits
+        is the order of the lines.
+    y_score_by_split
+        ``{split: scores}`` with the same splits, scores of shape ``(N_split,)``.
+    out_dir
+        Output folder, created if missing.
+    dpi
+        Resolution in dots per inch.
+
+    Returns
+    -------
+    dict
+        ``{"roc": out_dir / "roc.png", "pr": out_dir / "pr.png"}``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> paths = plot_binary_curves({"test": [0, 1, 1]}, {"test": [0.2, 0.7, 0.4]},
+    ...                            tempfile.mkdtemp())
+    >>> paths["roc"].name, paths["pr"].name
+    ('roc.png', 'pr.png')
+    """
+    if set(y_true_by_split) != set(y_score_by_split):
+        raise ValueError(
+            "y_true_by_split and y_score_by_split must have the same splits, got "
+            f"{sorted(y_true_by_split)} and {sorted(y_score_by_split)}"
+        )
+    roc: dict[str, tuple[npt.ArrayLike, npt.ArrayLike, float | None]] = {}
+    pr: dict[str, tuple[npt.ArrayLike, npt.ArrayLike, float | None]] = {}
+    prevalence: dict[str, float] = {}
+    for split, y_true in y_true_by_split.items():
+        y_score = y_score_by_split[split]
+        try:
+            fpr, tpr, _ = roc_curve(y_true, y_score)
+            precision, recall, _ = precision_recall_curve(y_true, y_score, drop_intermediate=True)
+            roc[split] = (fpr, tpr, auroc(y_true, y_score))
+            pr[split] = (precision, recall, average_precision(y_true, y_score))
+        except ValueError as exc:
+            raise ValueError(f"split {split!r}: {exc}") from exc
+        prevalence[split] = float(np.mean(np.asarray(y_true, dtype=np.float64)))
+    directory = Path(out_dir)
+    return {
+        "roc": plot_roc(roc, directory / "roc.png", dpi=dpi),
+        "pr": plot_pr(pr, directory / "pr.png", baseline=prevalence, dpi=dpi),
+    }

@@ -1,0 +1,272 @@
+"""End-to-end tests of the command line on small generated files, and every bad input."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from biodl.cli import main
+from biodl.testing import write_fasta_file, write_genome_and_bed, write_table_file
+from tests.conftest import base_config
+
+RUN_FILES = {
+    "model.safetensors",
+    "model.json",
+    "config.yaml",
+    "metrics.json",
+    "predictions.tsv",
+    "splits.tsv.gz",
+    "roc.png",
+    "pr.png",
+    "report.html",
+    "checkpoints",
+    "logs",
+}
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory: pytest.TempPathFactory, motif_tables: Path) -> Path:
+    config = motif_tables / "trained.yaml"
+    config.write_text(yaml.safe_dump(base_config()))
+    out = tmp_path_factory.mktemp("runs") / "run"
+    assert main(["train", str(config), "--out", str(out)]) == 0
+    return out
+
+
+def test_train_writes_a_complete_run_directory(trained_run: Path) -> None:
+    assert RUN_FILES <= {p.name for p in trained_run.iterdir()}
+    assert (trained_run / "checkpoints" / "best.safetensors").is_file()
+    metrics = json.loads((trained_run / "metrics.json").read_text())
+    assert set(metrics) == {"valid", "test"}
+    for split in metrics.values():
+        for name in ("auroc", "auprc", "accuracy", "mcc", "f1", "sensitivity", "specificity"):
+            assert set(split[name]) >= {"value", "ci"}
+    meta = json.loads((trained_run / "model.json").read_text())
+    assert meta["architecture"]["name"] == "deepbind"
+    assert meta["input_length"] == 60 and meta["alphabet"] == "dna"
+    assert meta["labels"] == {"positive": "1", "negative": "0"}
+    assert meta["seed"] == 1
+    assert all(len(f["sha256"]) == 64 for f in meta["data"]["files"])
+    assert meta["data"]["splits"]["train"] == {"n": 360, "n_positive": 180}
+    html = (trained_run / "report.html").read_text()
+    assert "data:image/png;base64," in html and "auroc" in html.lower()
+    config = yaml.safe_load((trained_run / "config.yaml").read_text())
+    assert Path(config["data"]["train"]["table"]).is_absolute()
+    assert not list(trained_run.parent.glob("*.partial"))
+
+
+def test_training_is_deterministic(trained_run: Path, motif_tables: Path, tmp_path: Path) -> None:
+    from safetensors.numpy import load_file
+
+    config = motif_tables / "trained.yaml"
+    assert main(["train", str(config), "--out", str(tmp_path / "again")]) == 0
+    a = load_file(str(trained_run / "model.safetensors"))
+    b = load_file(str(tmp_path / "again" / "model.safetensors"))
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key])
+
+
+def test_predict_fasta_and_table(trained_run: Path, tmp_path: Path, motif_tables: Path) -> None:
+    seqs = ["ACGT" * 15, "TTGCA" * 14]  # 60 and 70 bp (cropped to 60)
+    fasta = write_fasta_file(tmp_path / "in.fa.gz", seqs, ids=["a", "b"])
+    out = tmp_path / "pred.tsv"
+    assert main(["predict", "--model", str(trained_run), str(fasta), "--out", str(out)]) == 0
+    rows = [line.split("\t") for line in out.read_text().splitlines()]
+    assert rows[0] == ["id", "score", "logit"]
+    assert [r[0] for r in rows[1:]] == ["a", "b"]
+    assert all(0.0 <= float(r[1]) <= 1.0 for r in rows[1:])
+    out2 = tmp_path / "pred2.tsv"
+    table = motif_tables / "test.tsv.gz"
+    assert main(["predict", "--model", str(trained_run), str(table), "--out", str(out2), "--sequence-column", "seq"]) == 0
+    assert len(out2.read_text().splitlines()) == 121
+
+
+
+def test_evaluate_reproduces_the_test_metrics(trained_run: Path, motif_tables: Path, tmp_path: Path) -> None:
+    out = tmp_path / "eval"
+    assert main(["evaluate", "--model", str(trained_run), str(motif_tables / "trained.yaml"), "--out", str(out)]) == 0
+    evaluated = json.loads((out / "metrics.json").read_text())
+    trained = json.loads((trained_run / "metrics.json").read_text())
+    assert evaluated["test"]["auroc"]["value"] == pytest.approx(trained["test"]["auroc"]["value"], abs=1e-9)
+    assert (out / "report.html").is_file()
+
+
+def test_models_lists_the_registry(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["models"]) == 0
+    assert "deepbind" in capsys.readouterr().out
+    assert main(["models", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["name"] == "deepbind"
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def run_bad(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def train_with(
+    config: dict[str, object], folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> str:
+    path = folder / "bad_config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    out = tmp_path / "out"
+    message = run_bad(["train", str(path), "--out", str(out)], capsys)
+    assert not out.exists(), "no partial output"
+    assert not (tmp_path / "out.partial").exists()
+    return message
+
+
+def with_train_table(table: Path) -> dict[str, object]:
+    config = base_config()
+    config["data"]["train"]["table"] = str(table)  # type: ignore[index]
+    return config
+
+
+def test_bad_empty_file(tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty.tsv"
+    empty.write_text("")
+    msg = train_with(with_train_table(empty), motif_tables, tmp_path, capsys)
+    assert str(empty) in msg and "empty" in msg
+
+
+def test_bad_truncated_gzip(tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = (motif_tables / "test.tsv.gz").read_bytes()
+    cut = tmp_path / "cut.tsv.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    config = base_config()
+    config["data"]["test"]["table"] = str(cut)  # type: ignore[index]
+    msg = train_with(config, motif_tables, tmp_path, capsys)
+    assert str(cut) in msg and ("truncated" in msg or "corrupt" in msg)
+
+
+def fasta_config(fasta: Path) -> dict[str, object]:
+    config = base_config()
+    config["data"]["train"] = {  # type: ignore[index]
+        "fasta": str(fasta),
+        "negatives": {"shuffle": "dinucleotide"},
+    }
+    return config
+
+
+def test_bad_fasta_without_header(tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fasta = tmp_path / "noheader.fa"
+    fasta.write_text("ACGTACGT\n>s1\nACGT\n")
+    msg = train_with(fasta_config(fasta), motif_tables, tmp_path, capsys)
+    assert msg.startswith(f"biodl: error: {fasta}:1:")
+
+
+def test_bad_illegal_character(tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fasta = tmp_path / "illegal.fa"
+    fasta.write_text(">s1\nACGTACGT\n>s2\nACGJACGT\n")
+    msg = train_with(fasta_config(fasta), motif_tables, tmp_path, capsys)
+    assert f"{fasta}:4:" in msg and "'J'" in msg
+
+
+def test_bad_sequence_shorter_than_input(tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_table_file(tmp_path / "short.tsv", ["ACGT" * 15, "ACGT" * 5], np.array([1, 0]))
+    config = base_config()
+    config["data"]["test"]["table"] = str(tmp_path / "short.tsv")  # type: ignore[index]
+    msg = train_with(config, motif_tables, tmp_path, capsys)
+    assert f"{tmp_path / 'short.tsv'}:3:" in msg and "shorter than the model input" in msg
+
+
+def test_bad_missing_column(tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = base_config()
+    config["data"]["train"]["label"] = "bound"  # type: ignore[index]
+    msg = train_with(config, motif_tables, tmp_path, capsys)
+    assert f"{motif_tables / 'train.tsv'}:1:" in msg and "'bound'" in msg
+
+
+def test_bad_label_values(tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_table_file(tmp_path / "labels.tsv", ["ACGT" * 15] * 3, np.array([1, 0, 7]))
+    config = base_config()
+    config["data"]["test"]["table"] = str(tmp_path / "labels.tsv")  # type: ignore[index]
+    msg = train_with(config, motif_tables, tmp_path, capsys)
+    assert f"{tmp_path / 'labels.tsv'}:4:" in msg and "unexpected label '7'" in msg
+
+
+def bed_config(genome: Path, bed: Path) -> dict[str, object]:
+    config = base_config()
+    config["data"]["train"] = {  # type: ignore[index]
+        "bed": {"1": str(bed)},
+        "genome": str(genome),
+        "length": 60,
+        "negatives": {"shuffle": "dinucleotide"},
+    }
+    config["data"]["test"] = None  # type: ignore[index]
+    return config
+
+
+def test_bad_bed_past_chromosome_end(tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    genome, bed = write_genome_and_bed(tmp_path, n_chroms=1, chrom_length=2000, n_peaks=5)
+    with bed.open("a") as handle:
+        handle.write("chr1\t1950\t2050\tpast\t0\t.\t0\t0\t0\t-1\n")
+    msg = train_with(bed_config(genome, bed), motif_tables, tmp_path, capsys)
+    assert f"{bed}:6:" in msg and "2050" in msg
+
+
+def test_bad_bed_unknown_chromosome(tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    genome, bed = write_genome_and_bed(tmp_path, n_chroms=1, chrom_length=2000, n_peaks=5)
+    with bed.open("a") as handle:
+        handle.write("chrZ\t10\t110\tz\t0\t.\t0\t0\t0\t-1\n")
+    msg = train_with(bed_config(genome, bed), motif_tables, tmp_path, capsys)
+    assert f"{bed}:6:" in msg and "chrZ" in msg
+
+
+def test_bad_config_unknown_key(tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = base_config()
+    config["trian"] = {"max_epochs": 1}
+    msg = train_with(config, motif_tables, tmp_path, capsys)
+    assert "unknown key 'trian'" in msg and "bad_config.yaml:" in msg
+
+
+def test_bad_config_wrong_type(tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = base_config()
+    config["train"]["max_epochs"] = "many"  # type: ignore[index]
+    msg = train_with(config, motif_tables, tmp_path, capsys)
+    assert "'train.max_epochs'" in msg
+
+
+def test_bad_model_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fasta = write_fasta_file(tmp_path / "in.fa", ["ACGT" * 15])
+    out = tmp_path / "pred.tsv"
+    msg = run_bad(["predict", "--model", str(tmp_path), str(fasta), "--out", str(out)], capsys)
+    assert str(tmp_path) in msg and "not a biodl run directory" in msg
+    assert not out.exists()
+
+
+def test_bad_existing_output(trained_run: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    msg = run_bad(["train", str(motif_tables / "trained.yaml"), "--out", str(trained_run)], capsys)
+    assert "--force" in msg
+
+
+def test_console_script_exit_status(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text("task: binary\nbogus: 1\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "biodl.cli", "train", str(config), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0
+    assert "unknown key 'bogus'" in proc.stderr
+
+
