@@ -50,7 +50,9 @@ CNN_BAR = {
 }  # fmt: skip
 
 
-def config_for(prefix: str, data: Path, model: dict[str, object], epochs: int, seed: int) -> dict[str, object]:
+def config_for(
+    prefix: str, data: Path, model: dict[str, object], epochs: int, seed: int
+) -> dict[str, object]:
     """The issue's config, with absolute paths to one experiment."""
     return {
         "task": "binary",
@@ -62,7 +64,11 @@ def config_for(prefix: str, data: Path, model: dict[str, object], epochs: int, s
                 "negatives": {"shuffle": "dinucleotide", "per_positive": 1},
             },
             "valid": {"fraction": 0.1},
-            "test": {"table": str(data / f"{prefix}_B.seq.gz"), "sequence": "seq", "label": "Bound"},
+            "test": {
+                "table": str(data / f"{prefix}_B.seq.gz"),
+                "sequence": "seq",
+                "label": "Bound",
+            },
         },
         "model": model,
         "train": {"max_epochs": epochs, "seed": seed, "progress_bar": False},
@@ -83,7 +89,13 @@ def main() -> int:
     for tf in args.tfs:
         prefix = EXPERIMENTS[tf]
         cfg_path = args.out / f"{tf}.yaml"
-        cfg_path.write_text(yaml.safe_dump(config_for(prefix, args.data.resolve(), {"name": args.model}, args.epochs, args.seed)))
+        cfg_path.write_text(
+            yaml.safe_dump(
+                config_for(
+                    prefix, args.data.resolve(), {"name": args.model}, args.epochs, args.seed
+                )
+            )
+        )
         start = time.perf_counter()
         run = train_run(cfg_path, args.out / tf, force=True)
         wall = time.perf_counter() - start
@@ -104,7 +116,10 @@ def main() -> int:
         print(json.dumps(rows[-1]), flush=True)
     (args.out / "results.json").write_text(json.dumps(rows, indent=2))
     print()
-    print("| TF | test AUROC [95 % CI] | test AUPRC [95 % CI] | 5-mer LR AUROC | 1-layer CNN bar | beats LR | meets bar | train seqs | epochs (best) | wall s |")
+    print(
+        "| TF | test AUROC [95 % CI] | test AUPRC [95 % CI] | 5-mer LR AUROC | 1-layer CNN bar "
+        "| beats LR | meets bar | train seqs | epochs (best) | wall s |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         a, p = r["auroc"], r["auprc"]
@@ -117,7 +132,8 @@ def main() -> int:
             f"| {r['epochs']} ({r['best_epoch']}) | {r['wall_s']} |"
         )
     med = statistics.median(r["auroc"]["value"] for r in rows)
-    print(f"\nmedian test AUROC: {med:.3f} over {len(rows)} TFs; threads: {os.environ.get('OMP_NUM_THREADS', 'default')}")
+    threads = os.environ.get("OMP_NUM_THREADS", "default")
+    print(f"\nmedian test AUROC: {med:.3f} over {len(rows)} TFs; threads: {threads}")
     return 0
 
 

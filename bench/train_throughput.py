@@ -82,8 +82,10 @@ def main() -> int:
     p, b = statistics.median(plain), statistics.median(ours)
     print(f"plain PyTorch loop: {p:,.0f} seq/s  (runs: {', '.join(f'{v:,.0f}' for v in plain)})")
     print(f"biodl (Lightning):  {b:,.0f} seq/s  (runs: {', '.join(f'{v:,.0f}' for v in ours)})")
-    print(f"overhead: {100 * (p - b) / p:+.1f} %  (n={args.n}, L={args.length}, batch={args.batch_size}, "
-          f"epochs={args.epochs}, threads={args.threads})")  # fmt: skip
+    print(
+        f"overhead: {100 * (p - b) / p:+.1f} %  (n={args.n}, L={args.length}, "
+        f"batch={args.batch_size}, epochs={args.epochs}, threads={args.threads})"
+    )
     return 0
 
 

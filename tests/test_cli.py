@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +40,7 @@ def trained_run(tmp_path_factory: pytest.TempPathFactory, motif_tables: Path) ->
 
 
 def test_train_writes_a_complete_run_directory(trained_run: Path) -> None:
-    assert RUN_FILES <= {p.name for p in trained_run.iterdir()}
+    assert {p.name for p in trained_run.iterdir()} >= RUN_FILES
     assert (trained_run / "checkpoints" / "best.safetensors").is_file()
     metrics = json.loads((trained_run / "metrics.json").read_text())
     assert set(metrics) == {"valid", "test"}
@@ -51,13 +49,15 @@ def test_train_writes_a_complete_run_directory(trained_run: Path) -> None:
             assert set(split[name]) >= {"value", "ci"}
     meta = json.loads((trained_run / "model.json").read_text())
     assert meta["architecture"]["name"] == "deepbind"
-    assert meta["input_length"] == 60 and meta["alphabet"] == "dna"
+    assert meta["input_length"] == 60
+    assert meta["alphabet"] == "dna"
     assert meta["labels"] == {"positive": "1", "negative": "0"}
     assert meta["seed"] == 1
     assert all(len(f["sha256"]) == 64 for f in meta["data"]["files"])
     assert meta["data"]["splits"]["train"] == {"n": 360, "n_positive": 180}
     html = (trained_run / "report.html").read_text()
-    assert "data:image/png;base64," in html and "auroc" in html.lower()
+    assert "data:image/png;base64," in html
+    assert "auroc" in html.lower()
     config = yaml.safe_load((trained_run / "config.yaml").read_text())
     assert Path(config["data"]["train"]["table"]).is_absolute()
     assert not list(trained_run.parent.glob("*.partial"))
@@ -86,17 +86,46 @@ def test_predict_fasta_and_table(trained_run: Path, tmp_path: Path, motif_tables
     assert all(0.0 <= float(r[1]) <= 1.0 for r in rows[1:])
     out2 = tmp_path / "pred2.tsv"
     table = motif_tables / "test.tsv.gz"
-    assert main(["predict", "--model", str(trained_run), str(table), "--out", str(out2), "--sequence-column", "seq"]) == 0
+    assert (
+        main(
+            [
+                "predict",
+                "--model",
+                str(trained_run),
+                str(table),
+                "--out",
+                str(out2),
+                "--sequence-column",
+                "seq",
+            ]
+        )
+        == 0
+    )
     assert len(out2.read_text().splitlines()) == 121
 
 
-
-def test_evaluate_reproduces_the_test_metrics(trained_run: Path, motif_tables: Path, tmp_path: Path) -> None:
+def test_evaluate_reproduces_the_test_metrics(
+    trained_run: Path, motif_tables: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "eval"
-    assert main(["evaluate", "--model", str(trained_run), str(motif_tables / "trained.yaml"), "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                "--model",
+                str(trained_run),
+                str(motif_tables / "trained.yaml"),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     evaluated = json.loads((out / "metrics.json").read_text())
     trained = json.loads((trained_run / "metrics.json").read_text())
-    assert evaluated["test"]["auroc"]["value"] == pytest.approx(trained["test"]["auroc"]["value"], abs=1e-9)
+    assert evaluated["test"]["auroc"]["value"] == pytest.approx(
+        trained["test"]["auroc"]["value"], abs=1e-9
+    )
     assert (out / "report.html").is_file()
 
 
@@ -138,21 +167,27 @@ def with_train_table(table: Path) -> dict[str, object]:
     return config
 
 
-def test_bad_empty_file(tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_empty_file(
+    tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     empty = tmp_path / "empty.tsv"
     empty.write_text("")
     msg = train_with(with_train_table(empty), motif_tables, tmp_path, capsys)
-    assert str(empty) in msg and "empty" in msg
+    assert str(empty) in msg
+    assert "empty" in msg
 
 
-def test_bad_truncated_gzip(tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_truncated_gzip(
+    tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = (motif_tables / "test.tsv.gz").read_bytes()
     cut = tmp_path / "cut.tsv.gz"
     cut.write_bytes(data[: len(data) // 2])
     config = base_config()
     config["data"]["test"]["table"] = str(cut)  # type: ignore[index]
     msg = train_with(config, motif_tables, tmp_path, capsys)
-    assert str(cut) in msg and ("truncated" in msg or "corrupt" in msg)
+    assert str(cut) in msg
+    assert "truncated" in msg or "corrupt" in msg
 
 
 def fasta_config(fasta: Path) -> dict[str, object]:
@@ -164,41 +199,55 @@ def fasta_config(fasta: Path) -> dict[str, object]:
     return config
 
 
-def test_bad_fasta_without_header(tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_fasta_without_header(
+    tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     fasta = tmp_path / "noheader.fa"
     fasta.write_text("ACGTACGT\n>s1\nACGT\n")
     msg = train_with(fasta_config(fasta), motif_tables, tmp_path, capsys)
     assert msg.startswith(f"biodl: error: {fasta}:1:")
 
 
-def test_bad_illegal_character(tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_illegal_character(
+    tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     fasta = tmp_path / "illegal.fa"
     fasta.write_text(">s1\nACGTACGT\n>s2\nACGJACGT\n")
     msg = train_with(fasta_config(fasta), motif_tables, tmp_path, capsys)
-    assert f"{fasta}:4:" in msg and "'J'" in msg
+    assert f"{fasta}:4:" in msg
+    assert "'J'" in msg
 
 
-def test_bad_sequence_shorter_than_input(tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_sequence_shorter_than_input(
+    tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write_table_file(tmp_path / "short.tsv", ["ACGT" * 15, "ACGT" * 5], np.array([1, 0]))
     config = base_config()
     config["data"]["test"]["table"] = str(tmp_path / "short.tsv")  # type: ignore[index]
     msg = train_with(config, motif_tables, tmp_path, capsys)
-    assert f"{tmp_path / 'short.tsv'}:3:" in msg and "shorter than the model input" in msg
+    assert f"{tmp_path / 'short.tsv'}:3:" in msg
+    assert "shorter than the model input" in msg
 
 
-def test_bad_missing_column(tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_missing_column(
+    tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = base_config()
     config["data"]["train"]["label"] = "bound"  # type: ignore[index]
     msg = train_with(config, motif_tables, tmp_path, capsys)
-    assert f"{motif_tables / 'train.tsv'}:1:" in msg and "'bound'" in msg
+    assert f"{motif_tables / 'train.tsv'}:1:" in msg
+    assert "'bound'" in msg
 
 
-def test_bad_label_values(tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_label_values(
+    tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write_table_file(tmp_path / "labels.tsv", ["ACGT" * 15] * 3, np.array([1, 0, 7]))
     config = base_config()
     config["data"]["test"]["table"] = str(tmp_path / "labels.tsv")  # type: ignore[index]
     msg = train_with(config, motif_tables, tmp_path, capsys)
-    assert f"{tmp_path / 'labels.tsv'}:4:" in msg and "unexpected label '7'" in msg
+    assert f"{tmp_path / 'labels.tsv'}:4:" in msg
+    assert "unexpected label '7'" in msg
 
 
 def bed_config(genome: Path, bed: Path) -> dict[str, object]:
@@ -213,30 +262,41 @@ def bed_config(genome: Path, bed: Path) -> dict[str, object]:
     return config
 
 
-def test_bad_bed_past_chromosome_end(tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_bed_past_chromosome_end(
+    tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     genome, bed = write_genome_and_bed(tmp_path, n_chroms=1, chrom_length=2000, n_peaks=5)
     with bed.open("a") as handle:
         handle.write("chr1\t1950\t2050\tpast\t0\t.\t0\t0\t0\t-1\n")
     msg = train_with(bed_config(genome, bed), motif_tables, tmp_path, capsys)
-    assert f"{bed}:6:" in msg and "2050" in msg
+    assert f"{bed}:6:" in msg
+    assert "2050" in msg
 
 
-def test_bad_bed_unknown_chromosome(tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_bed_unknown_chromosome(
+    tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     genome, bed = write_genome_and_bed(tmp_path, n_chroms=1, chrom_length=2000, n_peaks=5)
     with bed.open("a") as handle:
         handle.write("chrZ\t10\t110\tz\t0\t.\t0\t0\t0\t-1\n")
     msg = train_with(bed_config(genome, bed), motif_tables, tmp_path, capsys)
-    assert f"{bed}:6:" in msg and "chrZ" in msg
+    assert f"{bed}:6:" in msg
+    assert "chrZ" in msg
 
 
-def test_bad_config_unknown_key(tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_config_unknown_key(
+    tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = base_config()
     config["trian"] = {"max_epochs": 1}
     msg = train_with(config, motif_tables, tmp_path, capsys)
-    assert "unknown key 'trian'" in msg and "bad_config.yaml:" in msg
+    assert "unknown key 'trian'" in msg
+    assert "bad_config.yaml:" in msg
 
 
-def test_bad_config_wrong_type(tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_config_wrong_type(
+    tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = base_config()
     config["train"]["max_epochs"] = "many"  # type: ignore[index]
     msg = train_with(config, motif_tables, tmp_path, capsys)
@@ -247,11 +307,14 @@ def test_bad_model_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     fasta = write_fasta_file(tmp_path / "in.fa", ["ACGT" * 15])
     out = tmp_path / "pred.tsv"
     msg = run_bad(["predict", "--model", str(tmp_path), str(fasta), "--out", str(out)], capsys)
-    assert str(tmp_path) in msg and "not a biodl run directory" in msg
+    assert str(tmp_path) in msg
+    assert "not a biodl run directory" in msg
     assert not out.exists()
 
 
-def test_bad_existing_output(trained_run: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_existing_output(
+    trained_run: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     msg = run_bad(["train", str(motif_tables / "trained.yaml"), "--out", str(trained_run)], capsys)
     assert "--force" in msg
 
@@ -268,5 +331,3 @@ def test_console_script_exit_status(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0
     assert "unknown key 'bogus'" in proc.stderr
-
-

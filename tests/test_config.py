@@ -50,7 +50,12 @@ def test_issue_config_parses_and_resolves_paths(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "expected", "line"),
     [
-        ("    label: Bound\n    negatives", "    lable: Bound\n    negatives", "unknown key 'data.train.lable'", 6),
+        (
+            "    label: Bound\n    negatives",
+            "    lable: Bound\n    negatives",
+            "unknown key 'data.train.lable'",
+            6,
+        ),
         ("max_epochs: 30", "max_epochs: thirty", "'train.max_epochs'", 14),
         ("fraction: 0.1", "fraction: 1.5", "'data.valid.fraction'", 8),
         ("task: binary", "task: binary\nextra: 1", "unknown key 'extra'", 2),
@@ -80,14 +85,16 @@ def test_missing_and_empty_and_invalid_yaml(tmp_path: Path) -> None:
 
 
 def test_source_without_known_kind(tmp_path: Path) -> None:
-    path = write(tmp_path, ISSUE_CONFIG.replace("  valid: {fraction: 0.1}", "  valid: {fractions: 0.1}"))
-    with pytest.raises(ConfigError, match="'data.valid' must be a mapping with one of"):
+    path = write(
+        tmp_path, ISSUE_CONFIG.replace("  valid: {fraction: 0.1}", "  valid: {fractions: 0.1}")
+    )
+    with pytest.raises(ConfigError, match=r"'data\.valid' must be a mapping with one of"):
         load_config(path)
 
 
 def test_model_options_are_checked_against_the_architecture() -> None:
     assert validate_params("deepbind", {"n_filters": 4}).model_dump()["n_filters"] == 4
-    with pytest.raises(ConfigError, match="unknown key 'model.nfilters' for model 'deepbind'"):
+    with pytest.raises(ConfigError, match=r"unknown key 'model\.nfilters' for model 'deepbind'"):
         validate_params("deepbind", {"nfilters": 4})
     with pytest.raises(ConfigError, match="unknown model 'deepbnd'"):
         validate_params("deepbnd", {})

@@ -74,9 +74,7 @@ def _cmd_models(args: argparse.Namespace) -> int:
         return 0
     width = max(len(s.name) for s in specs)
     for s in specs:
-        defaults = ", ".join(
-            f"{k}={f.default}" for k, f in s.params.model_fields.items()
-        )
+        defaults = ", ".join(f"{k}={f.default}" for k, f in s.params.model_fields.items())
         print(f"{s.name:<{width}}  {s.summary}")
         print(f"{'':<{width}}  options: {defaults}")
         print(f"{'':<{width}}  cite: {s.citation}")
@@ -101,16 +99,22 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("predict", help="score sequences with a trained model")
     p.add_argument("--model", type=Path, required=True, help="run directory")
-    p.add_argument("input", type=Path, help="FASTA/FASTQ (gzip ok), or a table with --sequence-column")
+    p.add_argument(
+        "input", type=Path, help="FASTA/FASTQ (gzip ok), or a table with --sequence-column"
+    )
     p.add_argument("--out", type=Path, required=True, help="TSV to write (id, score, logit)")
     p.add_argument("--sequence-column", help="read INPUT as a TSV/CSV table with this column")
     p.add_argument("--id-column", help="id column of the table")
-    p.add_argument("--pad", action="store_true", help="pad sequences shorter than the model input with N")
+    p.add_argument(
+        "--pad", action="store_true", help="pad sequences shorter than the model input with N"
+    )
     p.add_argument("--batch-size", type=int, default=512)
     p.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: cuda when available)")
     p.set_defaults(func=_cmd_predict)
 
-    p = sub.add_parser("evaluate", help="evaluate a trained model on a configuration's valid/test data")
+    p = sub.add_parser(
+        "evaluate", help="evaluate a trained model on a configuration's valid/test data"
+    )
     p.add_argument("--model", type=Path, required=True, help="run directory")
     p.add_argument("config", type=Path, help="YAML configuration naming the data")
     p.add_argument("--out", type=Path, help="folder to write (default MODEL/evaluation)")

@@ -24,13 +24,12 @@ from biodl.config import BedSource, Config, FastaSource, TableSource, config_to_
 from biodl.data import DataSplits, Examples, build_splits, class_weights
 from biodl.encode import one_hot, pad_or_crop
 from biodl.errors import InputError
-from biodl.io import ALPHABETS, read_sequences, read_table
+from biodl.io import ALPHABETS, AlphabetName, read_sequences, read_table
 from biodl.metrics import binary_metrics, format_metric
 from biodl.models import ModelIO, create_model, predict
 from biodl.report import plot_binary_curves, write_run_report
 from biodl.train import (
     RUN_FORMAT,
-    Run,
     atomic_write_text,
     file_checksum,
     finish_run_dir,
@@ -46,8 +45,10 @@ from biodl.train.rundir import RUN_FORMAT_VERSION
 __all__ = ["evaluate_run", "predict_file", "train_run"]
 
 
-def _encode(examples: Examples, *, alphabet: str, unknown: str) -> np.ndarray:
-    return one_hot(examples.sequences, alphabet=alphabet, unknown=unknown)  # type: ignore[arg-type]
+def _encode(
+    examples: Examples, *, alphabet: AlphabetName, unknown: Literal["zero", "uniform"]
+) -> np.ndarray:
+    return one_hot(examples.sequences, alphabet=alphabet, unknown=unknown)
 
 
 def _targets(examples: Examples, positive: str) -> np.ndarray:
@@ -91,7 +92,9 @@ def _write_splits(path: Path, splits: DataSplits) -> None:
     os.replace(tmp, path)
 
 
-def _write_predictions(path: Path, rows: Sequence[tuple[str, Examples, np.ndarray]], positive: str) -> None:
+def _write_predictions(
+    path: Path, rows: Sequence[tuple[str, Examples, np.ndarray]], positive: str
+) -> None:
     lines = ["id\tsplit\tlabel\ttarget\tscore"]
     for split, ex, scores in rows:
         for seq_id, lab, s in zip(ex.ids, ex.labels, scores, strict=True):
@@ -133,9 +136,17 @@ def _score_and_report(
     _write_predictions(out / "predictions.tsv", rows, positive)
     images: dict[str, Path] = {}
     if any(len(set(t.tolist())) == 2 for t in y_true.values()):
-        images = {k.upper() if k in ("roc", "pr") else k: v for k, v in plot_binary_curves(y_true, y_score, out).items()}
+        images = {
+            k.upper() if k in ("roc", "pr") else k: v
+            for k, v in plot_binary_curves(y_true, y_score, out).items()
+        }
     write_run_report(
-        out / "report.html", title=title, summary=summary, metrics=metrics, images=images, notes=notes
+        out / "report.html",
+        title=title,
+        summary=summary,
+        metrics=metrics,
+        images=images,
+        notes=notes,
     )
     return metrics
 
@@ -175,7 +186,9 @@ def train_run(
     out_path = Path(out)
     rank_zero = _is_rank_zero()
     if rank_zero and out_path.exists() and any(out_path.iterdir()) and not force:
-        raise InputError("output folder exists and is not empty; use --force to replace it", path=out_path)
+        raise InputError(
+            "output folder exists and is not empty; use --force to replace it", path=out_path
+        )
     splits = build_splits(config)
     X_train = _encode(splits.train, alphabet=config.data.alphabet, unknown=config.data.unknown)
     y_train = _targets(splits.train, splits.positive)
@@ -200,7 +213,12 @@ def train_run(
         L.seed_everything(config.train.seed, workers=True, verbose=False)
         model = create_model(config.model.name, config.model.params, io=io_spec)
         result = fit(
-            model, (X_train, y_train), valid, config=config.train, out_dir=partial, pos_weight=pos_weight
+            model,
+            (X_train, y_train),
+            valid,
+            config=config.train,
+            out_dir=partial,
+            pos_weight=pos_weight,
         )
         if not result.is_rank_zero or partial is None:
             return out_path
@@ -267,8 +285,10 @@ def _write_run_files(
     eval_splits = [(n, e) for n, e in splits.items() if n != "train"]
     ratio = summary["train"]["n"] / max(n_params, 1)
     notes = [
-        f"{summary['train']['n']} training examples for {n_params} trainable parameters "
-        f"(ratio {ratio:.2f}; a common rule asks for 10).",
+        (
+            f"{summary['train']['n']} training examples for {n_params} trainable parameters "
+            f"(ratio {ratio:.2f}; a common rule asks for 10)."
+        ),
         "Metrics are point estimates with percentile-bootstrap 95 % confidence intervals.",
     ]
     metrics = _score_and_report(
@@ -311,7 +331,9 @@ def _report_summary(meta: Mapping[str, Any]) -> dict[str, str]:
 
 def _model_card(meta: Mapping[str, Any], metrics: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "model_details": f"{meta['architecture']['name']} trained by biodl {meta['versions']['biodl']}",
+        "model_details": (
+            f"{meta['architecture']['name']} trained by biodl {meta['versions']['biodl']}"
+        ),
         "intended_use": (
             f"Scores {meta['alphabet'].upper()} sequences of {meta['input_length']} positions for "
             f"class '{meta['labels']['positive']}' versus '{meta['labels']['negative']}'."
@@ -330,14 +352,14 @@ def _model_card(meta: Mapping[str, Any], metrics: Mapping[str, Any]) -> dict[str
 
 
 def _read_inputs(
-    path: Path, *, sequence_column: str | None, id_column: str | None, alphabet: str
+    path: Path, *, sequence_column: str | None, id_column: str | None, alphabet: AlphabetName
 ) -> tuple[list[str], list[str], list[tuple[str, int]]]:
     if sequence_column is not None:
-        table = read_table(path, sequence=sequence_column, id=id_column, alphabet=alphabet)  # type: ignore[arg-type]
+        table = read_table(path, sequence=sequence_column, id=id_column, alphabet=alphabet)
         origins = [(os.fspath(path), line) for line in table.lines]
         return list(table.ids), list(table.sequences), origins
     ids, seqs, origins = [], [], []
-    for rec in read_sequences(path, alphabet=alphabet):  # type: ignore[arg-type]
+    for rec in read_sequences(path, alphabet=alphabet):
         ids.append(rec.id)
         seqs.append(rec.sequence)
         origins.append((os.fspath(path), rec.line))
@@ -402,9 +424,9 @@ def predict_file(
     tmp = out_path.with_name(f".{out_path.name}.tmp")
     try:
         with tmp.open("w", encoding="utf-8") as handle:
-            handle.write(f"id\tscore\tlogit\n")
+            handle.write("id\tscore\tlogit\n")
             for part in _chunks(len(fitted), 20000):
-                X = one_hot(fitted[part], alphabet=run.alphabet, unknown=run.meta.get("unknown", "zero"))  # type: ignore[arg-type]
+                X = one_hot(fitted[part], alphabet=run.alphabet, unknown=run.unknown)
                 logits = predict(run.model, X, batch_size=batch_size, device=device)[:, 0]
                 probs = torch.sigmoid(logits)
                 for seq_id, p, z in zip(ids[part], probs.tolist(), logits.tolist(), strict=True):
@@ -446,12 +468,15 @@ def evaluate_run(
     positive = str(run.meta["labels"]["positive"])
     if data.positive != positive:
         raise InputError(
-            f"the configuration's positive class '{data.positive}' differs from the model's '{positive}'",
+            f"the configuration's positive class '{data.positive}' differs from "
+            f"the model's '{positive}'",
             path=config_path,
         )
     chosen = [(n, e) for n, e in data.items() if n in splits]
     if not chosen:
-        raise InputError("the configuration has no valid or test data to evaluate", path=config_path)
+        raise InputError(
+            "the configuration has no valid or test data to evaluate", path=config_path
+        )
     out_path = Path(out) if out is not None else Path(model_dir) / "evaluation"
     partial = prepare_run_dir(out_path, force=True)
     start = time.perf_counter()
@@ -462,7 +487,9 @@ def evaluate_run(
             chosen,
             config=config,
             positive=positive,
-            title=f"biodl evaluation: {run.meta['architecture']['name']} on {Path(config_path).name}",
+            title=(
+                f"biodl evaluation: {run.meta['architecture']['name']} on {Path(config_path).name}"
+            ),
             summary={
                 "model": os.fspath(Path(model_dir).resolve()),
                 "configuration": os.fspath(Path(config_path).resolve()),
@@ -488,5 +515,3 @@ def metrics_table(metrics: Mapping[str, Any]) -> str:
         cells = "".join(f"{format_metric(metrics[s].get(name, {})):>26}" for s in splits)
         lines.append(f"{name:<13}{cells}")
     return "\n".join(lines)
-
-

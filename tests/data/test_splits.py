@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,9 @@ def test_normalise_label() -> None:
 
 def _examples(labels: list[str], path: str = "x.tsv") -> Examples:
     n = len(labels)
-    return Examples(["ACGT"] * n, labels, [f"s{i}" for i in range(n)], [(path, i + 2) for i in range(n)])
+    return Examples(
+        ["ACGT"] * n, labels, [f"s{i}" for i in range(n)], [(path, i + 2) for i in range(n)]
+    )
 
 
 def test_resolve_classes_rejects_a_third_label_naming_file_and_line() -> None:
@@ -74,20 +77,27 @@ def test_resolve_classes_rejects_a_third_label_naming_file_and_line() -> None:
 def test_resolve_classes_positive_missing_and_only_positives() -> None:
     with pytest.raises(InputError, match="positive class '1' is not among the labels"):
         resolve_classes([_examples(["yes", "no"])], positive=None, generated_negatives=False)
-    assert resolve_classes([_examples(["yes", "no"])], positive="yes", generated_negatives=False) == (
+    assert resolve_classes(
+        [_examples(["yes", "no"])], positive="yes", generated_negatives=False
+    ) == (
         "yes",
         "no",
     )
     with pytest.raises(InputError, match="no negatives are generated"):
         resolve_classes([_examples(["1", "1"])], positive=None, generated_negatives=False)
-    assert resolve_classes([_examples(["1"])], positive=None, generated_negatives=True) == ("1", "0")
+    assert resolve_classes([_examples(["1"])], positive=None, generated_negatives=True) == (
+        "1",
+        "0",
+    )
 
 
 def test_fit_length_crops_centre_and_rejects_short() -> None:
     ex = Examples(["AACCGGTTAA", "ACG"], ["1", "1"], ["a", "b"], [("f.fa", 2), ("f.fa", 4)])
     with pytest.raises(InputError) as info:
         fit_length(ex, 6, pad_short=False)
-    assert str(info.value).startswith("f.fa:4: sequence 'b' is 3 long, shorter than the model input (6)")
+    assert str(info.value).startswith(
+        "f.fa:4: sequence 'b' is 3 long, shorter than the model input (6)"
+    )
     fitted = fit_length(ex, 6, pad_short=True)
     assert [len(s) for s in fitted.sequences] == [6, 6]
     assert fitted.sequences[0] == "CCGGTT"
@@ -95,9 +105,11 @@ def test_fit_length_crops_centre_and_rejects_short() -> None:
 
 def test_build_splits_generates_negatives_per_split(motif_tables: Path) -> None:
     splits = build_splits(_config(motif_tables))
-    assert splits.positive == "1" and splits.negative == "0"
+    assert splits.positive == "1"
+    assert splits.negative == "0"
     assert splits.input_length == 60
-    assert splits.valid is not None and splits.test is not None
+    assert splits.valid is not None
+    assert splits.test is not None
     # 240 positives: 60 held out for validation; each split has one shuffle per positive
     assert Counter(splits.train.labels) == {"1": 180, "0": 180}
     assert Counter(splits.valid.labels) == {"1": 60, "0": 60}
@@ -112,7 +124,7 @@ def test_build_splits_generates_negatives_per_split(motif_tables: Path) -> None:
     for seq_id, seq in zip(splits.train.ids, splits.train.sequences, strict=True):
         if "_shuf" in seq_id:
             orig = pos[seq_id.split("_shuf")[0]]
-            assert Counter(zip(seq, seq[1:])) == Counter(zip(orig, orig[1:]))
+            assert Counter(itertools.pairwise(seq)) == Counter(itertools.pairwise(orig))
     assert build_splits(_config(motif_tables)).train.sequences == splits.train.sequences
 
 
@@ -120,9 +132,11 @@ def test_build_splits_by_chromosome(motif_tables: Path) -> None:
     config = base_config()
     config["data"]["valid"] = {"chromosomes": ["chr2"]}
     splits = build_splits(parse_config(config, base_dir=motif_tables))
-    assert splits.valid is not None and splits.valid.chroms is not None
+    assert splits.valid is not None
+    assert splits.valid.chroms is not None
     assert set(splits.valid.chroms) == {"chr2"}
-    assert splits.train.chroms is not None and "chr2" not in set(splits.train.chroms)
+    assert splits.train.chroms is not None
+    assert "chr2" not in set(splits.train.chroms)
 
 
 def test_split_by_chromosome_without_chromosomes_fails(motif_tables: Path) -> None:
@@ -136,7 +150,11 @@ def test_split_by_chromosome_without_chromosomes_fails(motif_tables: Path) -> No
 def test_unexpected_label_in_test_table(tmp_path: Path, motif_tables: Path) -> None:
     write_table_file(tmp_path / "bad.tsv", ["ACGT" * 15] * 3, np.array([1, 0, 2]))
     config = base_config()
-    config["data"]["test"] = {"table": str(tmp_path / "bad.tsv"), "sequence": "seq", "label": "Bound"}
+    config["data"]["test"] = {
+        "table": str(tmp_path / "bad.tsv"),
+        "sequence": "seq",
+        "label": "Bound",
+    }
     with pytest.raises(InputError) as info:
         build_splits(parse_config(config, base_dir=motif_tables))
     assert str(info.value).startswith(f"{tmp_path / 'bad.tsv'}:4: unexpected label '2'")

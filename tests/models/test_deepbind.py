@@ -59,7 +59,14 @@ def test_padding_lets_motifs_overhang_the_ends() -> None:
     """A detector matching the first base scores a motif cut off at the left edge."""
     model = create_model(
         "deepbind",
-        {"n_filters": 1, "filter_width": 3, "hidden": 0, "dropout": 0.0, "pooling": "max", "strands": "single"},
+        {
+            "n_filters": 1,
+            "filter_width": 3,
+            "hidden": 0,
+            "dropout": 0.0,
+            "pooling": "max",
+            "strands": "single",
+        },
         io=ModelIO(4, 5, 1),
     ).eval()
     trunk = model.trunk  # type: ignore[attr-defined]
@@ -75,7 +82,7 @@ def test_padding_lets_motifs_overhang_the_ends() -> None:
 
 
 def test_unknown_option_and_wrong_alphabet() -> None:
-    with pytest.raises(ConfigError, match="unknown key 'model.width'"):
+    with pytest.raises(ConfigError, match=r"unknown key 'model\.width'"):
         create_model("deepbind", {"width": 3}, io=IO)
     with pytest.raises(ConfigError, match="not protein"):
         create_model("deepbind", {}, io=ModelIO(20, 40, 1, alphabet="protein"))

@@ -15,7 +15,7 @@ from pathlib import Path
 from biodl.config import BedSource, Config, FastaSource, TableSource
 from biodl.data.examples import Examples, normalise_label
 from biodl.errors import InputError
-from biodl.io import Genome, intervals_to_sequences, open_text, read_bed, read_fasta, read_table
+from biodl.io import Genome, intervals_to_sequences, read_bed, read_fasta, read_lines, read_table
 
 __all__ = ["load_source", "parse_region_id"]
 
@@ -157,20 +157,17 @@ def _load_fasta(source: FastaSource, config: Config) -> Examples:
 def _read_label_table(path: Path) -> dict[str, str]:
     """Two columns, id and label, tab or comma separated; a header line is allowed."""
     out: dict[str, str] = {}
-    with open_text(path) as handle:
-        for lineno, line in enumerate(handle, start=1):
-            text = line.rstrip("\r\n")
-            if not text.strip() or text.startswith("#"):
-                continue
-            sep = "\t" if "\t" in text else ","
-            fields = next(csv.reader([text], delimiter=sep))
-            if len(fields) < 2:
-                raise InputError(
-                    "expected two columns (id, label)", path=path, line=lineno
-                )
-            if lineno == 1 and fields[0].strip().lower() in ("id", "name", "sequence_id"):
-                continue
-            out[fields[0].strip()] = normalise_label(fields[1])
+    for lineno, line in read_lines(path):
+        text = line.rstrip("\r\n")
+        if not text.strip() or text.startswith("#"):
+            continue
+        sep = "\t" if "\t" in text else ","
+        fields = next(csv.reader([text], delimiter=sep))
+        if len(fields) < 2:
+            raise InputError("expected two columns (id, label)", path=path, line=lineno)
+        if lineno == 1 and fields[0].strip().lower() in ("id", "name", "sequence_id"):
+            continue
+        out[fields[0].strip()] = normalise_label(fields[1])
     if not out:
         raise InputError("empty file: no id/label rows", path=path)
     return out
@@ -189,7 +186,7 @@ def _load_bed(source: BedSource, config: Config) -> Examples:
         )
         parts.append(
             Examples(
-                sequences=[s.upper() for s in seqs],
+                sequences=seqs,
                 labels=[normalise_label(str(label))] * len(seqs),
                 ids=[f"{iv.chrom}:{iv.start}-{iv.end}({iv.strand})" for iv in intervals],
                 origins=[(os.fspath(path), iv.line) for iv in intervals],

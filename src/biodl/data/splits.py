@@ -231,7 +231,10 @@ def build_splits(config: Config, *, input_length: int | None = None) -> DataSpli
     train_src = config.data.train
     train = load_source(train_src, config)
     if len(train) == 0:
-        raise InputError("the training source has no examples", path=train.origins[0][0] if train.origins else None)
+        raise InputError(
+            "the training source has no examples",
+            path=train.origins[0][0] if train.origins else None,
+        )
     held: dict[str, Examples | None] = {"valid": None, "test": None}
     for name, spec in (("valid", config.data.valid), ("test", config.data.test)):
         if spec is None:
@@ -270,7 +273,9 @@ def build_splits(config: Config, *, input_length: int | None = None) -> DataSpli
     unknown = "X" if config.data.alphabet == "protein" else "N"
     for name, ex in sets.items():
         fitted[name] = (
-            None if ex is None else fit_length(ex, length, pad_short=config.data.pad_short, unknown=unknown)
+            None
+            if ex is None
+            else fit_length(ex, length, pad_short=config.data.pad_short, unknown=unknown)
         )
     train_fit = fitted["train"]
     if train_fit is None:  # pragma: no cover - train is always set

@@ -134,15 +134,20 @@ def _kmer_index(
 
 def _valid_starts(
     codes: npt.NDArray[np.uint8], lengths: npt.NDArray[np.int64], k: int, n_letters: int
-) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
-    """Which start positions begin a whole k-mer of known letters, and their sequence."""
+) -> npt.NDArray[np.bool_]:
+    """Which start positions begin a whole k-mer of known letters within one sequence."""
     m = codes.size - k + 1
-    unknown = np.concatenate(([0], np.cumsum(codes == n_letters, dtype=np.int64)))
-    clean = unknown[k : k + m] == unknown[:m]
-    seq_id = np.repeat(np.arange(lengths.size, dtype=np.int64), lengths)[:m]
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    position = np.arange(m, dtype=np.int64) - starts[seq_id]
-    return clean & (position <= lengths[seq_id] - k), seq_id
+    keep = np.ones(m, dtype=np.bool_)
+    unknown = codes == n_letters
+    if unknown.any():
+        for j in range(k):
+            keep &= ~unknown[j : j + m]
+    # A start within k - 1 of a sequence end runs into the next sequence.
+    ends = np.cumsum(lengths)
+    for j in range(1, k):
+        crossing = ends - j
+        keep[crossing[(crossing >= 0) & (crossing < m)]] = False
+    return keep
 
 
 def kmer_counts(
@@ -201,12 +206,14 @@ def kmer_counts(
     codes = _codes(seqs, alphabet, single)
     if codes.size >= k:
         lengths = np.fromiter(map(len, seqs), np.int64, count=len(seqs))
-        keep, seq_id = _valid_starts(codes, lengths, k, n_letters)
+        keep = _valid_starts(codes, lengths, k, n_letters)
         index = _kmer_index(codes, k, n_letters, canonical)[keep]
         if column is not None:
             index = column[index]
-        flat = seq_id[keep] * n_columns + index
-        counts = np.bincount(flat, minlength=counts.size).reshape(counts.shape)
+        if len(seqs) > 1:
+            seq_id = np.repeat(np.arange(len(seqs), dtype=np.int64), lengths)[: keep.size]
+            index += seq_id[keep] * n_columns
+        counts = np.bincount(index, minlength=counts.size).reshape(counts.shape)
     result: npt.NDArray[Any] = counts
     if normalise:
         totals = counts.sum(axis=1, keepdims=True)

@@ -56,15 +56,21 @@ _BLOCK_CELLS = 1 << 20
 the CPU's L2 cache (a DNA block is 209,715 positions)."""
 
 
+_DIRECT_MIN_LENGTH = 1024
+"""Shortest sequence for which a one-byte output is written without the scratch copy."""
+
+
 class _Encoder:
     """Fills a preallocated ``(N, C, L)`` array, one cache-sized block at a time.
 
     Fast path, for upper-case input: compare the raw bytes with each channel letter and
-    with the main unknown letter into a boolean scratch array; if every position matched
-    exactly one of them, the block is valid. Otherwise (lower case, other unknown
-    letters, ``unknown="uniform"``, or an illegal character) the block is translated to
-    channel codes with :meth:`bytes.translate`, which also finds illegal characters.
-    Either way the block is written into the output with one casting copy.
+    with the main unknown letter; if every position matched exactly one of them, the
+    block is valid. Otherwise (lower case, other unknown letters, ``unknown="uniform"``
+    or an illegal character) this block and every later one are translated to channel
+    codes with :meth:`bytes.translate`, which also finds illegal characters, and the
+    codes are compared with each channel number. Comparisons go to a boolean scratch
+    array that one casting copy moves into the output, except for one-byte outputs of
+    long sequences, which take the comparisons directly.
     """
 
     def __init__(
@@ -79,6 +85,8 @@ class _Encoder:
         self.table = code_table(alphabet)
         self.block = max(1024, _BLOCK_CELLS // (self.n_channels + 1))
         self.scratch = np.empty((self.n_channels + 1) * self.block, dtype=np.bool_)
+        self.direct = out.dtype.itemsize == 1 and out.shape[2] >= _DIRECT_MIN_LENGTH
+        self.try_fast = not uniform
 
     def run(self, seqs: Sequence[str]) -> None:
         n, _, length = self.out.shape
@@ -100,31 +108,59 @@ class _Encoder:
             self._raise(text[exc.start], exc.start, r0, c0, c1)
         shape = (r1 - r0, c1 - c0)
         hits = self.scratch[: (self.n_channels + 1) * len(data)].reshape(-1, *shape)
-        raw = np.frombuffer(data, np.uint8).reshape(shape)
-        if self.uniform or not self._fast(raw, hits):
-            self._slow(data, text, hits, r0, c0, c1)
         dst = self.out[r0:r1, :, c0:c1]
-        np.copyto(dst, hits[: self.n_channels].transpose(1, 0, 2))
+        if self.try_fast:
+            if self._fast(np.frombuffer(data, np.uint8).reshape(shape), dst, hits):
+                return
+            self.try_fast = False  # lower case (soft-masked) input: translate from now on
+        codes = self._codes(data, text, r0, c0, c1).reshape(shape)
+        self._from_codes(codes, dst, hits)
+
+    def _targets(self, dst: npt.NDArray[Any], hits: npt.NDArray[np.bool_]) -> list[Any]:
+        """Where the comparison with each channel goes: the output, or the scratch."""
+        if self.direct:
+            view = dst.view(np.bool_)
+            return [view[:, channel, :] for channel in range(self.n_channels)]
+        return [hits[channel] for channel in range(self.n_channels)]
+
+    def _fast(
+        self, raw: npt.NDArray[np.uint8], dst: npt.NDArray[Any], hits: npt.NDArray[np.bool_]
+    ) -> bool:
+        """Compare raw letters; False (output unfinished) unless every letter matched."""
+        targets = self._targets(dst, hits)
+        for target, letter in zip(targets, self.letters, strict=False):
+            np.equal(raw, letter, out=target)
+        np.equal(raw, self.letters[self.n_channels], out=hits[self.n_channels])
+        matched = np.count_nonzero(hits[self.n_channels])
+        if self.direct:
+            matched += np.count_nonzero(dst.view(np.bool_))
+        else:
+            matched += np.count_nonzero(hits[: self.n_channels])
+        if matched != raw.size:
+            return False
+        if not self.direct:
+            np.copyto(dst, hits[: self.n_channels].transpose(1, 0, 2))
+        return True
+
+    def _from_codes(
+        self, codes: npt.NDArray[np.uint8], dst: npt.NDArray[Any], hits: npt.NDArray[np.bool_]
+    ) -> None:
+        for channel, target in enumerate(self._targets(dst, hits)):
+            np.equal(codes, channel, out=target)
+        if not self.direct:
+            np.copyto(dst, hits[: self.n_channels].transpose(1, 0, 2))
         if self.uniform:
-            unknown = ~hits[: self.n_channels].any(axis=0)
+            unknown = codes == self.n_channels
             if unknown.any():
                 dst.transpose(0, 2, 1)[unknown] = 1.0 / self.n_channels
 
-    def _fast(self, raw: npt.NDArray[np.uint8], hits: npt.NDArray[np.bool_]) -> bool:
-        for channel, letter in enumerate(self.letters):
-            np.equal(raw, letter, out=hits[channel])
-        return int(np.count_nonzero(hits)) == raw.size
-
-    def _slow(
-        self, data: bytes, text: str, hits: npt.NDArray[np.bool_], r0: int, c0: int, c1: int
-    ) -> None:
+    def _codes(self, data: bytes, text: str, r0: int, c0: int, c1: int) -> npt.NDArray[np.uint8]:
+        """Channel codes of a block (``C`` for unknown letters); InputError if illegal."""
         translated = data.translate(self.table)
         bad = translated.find(ILLEGAL_CODE)
         if bad >= 0:
             self._raise(text[bad], bad, r0, c0, c1)
-        codes = np.frombuffer(translated, np.uint8).reshape(hits.shape[1:])
-        for channel in range(self.n_channels):
-            np.equal(codes, channel, out=hits[channel])
+        return np.frombuffer(translated, np.uint8)
 
     def _raise(self, char: str, index: int, r0: int, c0: int, c1: int) -> NoReturn:
         row, column = divmod(index, c1 - c0)

@@ -164,6 +164,10 @@ def read_table(
     if alphabet is not None:
         alphabet = check_alphabet(alphabet)
     delimiter = sep if sep is not None else default_separator(path)
+    if len(delimiter) != 1 or delimiter in '\r\n"':
+        raise InputError(
+            f"separator must be one character other than a quote or newline, not {delimiter!r}"
+        )
     rows = _rows(path, delimiter)
     try:
         first = next(rows, None)

@@ -34,7 +34,14 @@ class DeepBindTrunk(nn.Module):
     DeepBind does, so a motif detector also scores motifs that overhang either end.
     """
 
-    def __init__(self, n_channels: int, *, n_filters: int, width: int, pooling: Literal["max", "avg", "max_avg"]) -> None:
+    def __init__(
+        self,
+        n_channels: int,
+        *,
+        n_filters: int,
+        width: int,
+        pooling: Literal["max", "avg", "max_avg"],
+    ) -> None:
         super().__init__()
         self.pad = width - 1
         self.pad_value = 1.0 / n_channels

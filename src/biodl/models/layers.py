@@ -41,7 +41,9 @@ class GlobalPool(nn.Module):
 class DenseHead(nn.Module):
     """Features ``(N, D)`` to logits ``(N, n_outputs)``; an optional hidden ReLU layer."""
 
-    def __init__(self, in_features: int, n_outputs: int, *, hidden: int = 0, dropout: float = 0.0) -> None:
+    def __init__(
+        self, in_features: int, n_outputs: int, *, hidden: int = 0, dropout: float = 0.0
+    ) -> None:
         super().__init__()
         layers: list[nn.Module] = [nn.Dropout(dropout)] if dropout > 0 else []
         if hidden > 0:

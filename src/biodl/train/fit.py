@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import copy
+import logging
 import os
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import lightning as L
 import numpy as np
@@ -73,7 +76,10 @@ class BestWeights(Callback):
         self.history: list[float] = []
 
     def _state(self, pl_module: L.LightningModule) -> dict[str, torch.Tensor]:
-        model = pl_module.model  # type: ignore[attr-defined]
+        model = pl_module.model
+        if not isinstance(model, nn.Module):  # pragma: no cover - SequenceTask always has one
+            msg = "the LightningModule has no .model"
+            raise TypeError(msg)
         return {k: v.detach().cpu().clone().contiguous() for k, v in model.state_dict().items()}
 
     def _save(self, trainer: L.Trainer, state: dict[str, torch.Tensor], name: str) -> None:
@@ -93,7 +99,10 @@ class BestWeights(Callback):
         better = (
             self.monitor is None
             or self.best_score is None
-            or (score is not None and (score < self.best_score if self.mode == "min" else score > self.best_score))
+            or (
+                score is not None
+                and (score < self.best_score if self.mode == "min" else score > self.best_score)
+            )
         )
         if better:
             self.best_score = score
@@ -101,6 +110,20 @@ class BestWeights(Callback):
             self.best_state = state
             self._save(trainer, state, "best.safetensors")
         self._save(trainer, state, "last.safetensors")
+
+
+@contextmanager
+def _quiet_lightning() -> Iterator[None]:
+    """Hide Lightning's start-up banners (hardware summary, tips) for one ``fit``."""
+    names = ("lightning.pytorch", "lightning.fabric")
+    saved = {name: logging.getLogger(name).level for name in names}
+    for name in names:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
 
 
 def resolve_precision(config: TrainConfig) -> str:
@@ -156,31 +179,16 @@ def fit(
     callbacks: list[Callback] = [best]
     if monitor is not None:
         callbacks.append(EarlyStopping(monitor=monitor, mode=mode, patience=config.patience))
-    if config.progress_bar:
-        callbacks.append(TQDMProgressBar(refresh_rate=max(1, len(train[0]) // config.batch_size // 20)))
+    show_bar = config.progress_bar and sys.stderr.isatty()
+    if show_bar:
+        callbacks.append(
+            TQDMProgressBar(refresh_rate=max(1, len(train[0]) // config.batch_size // 20))
+        )
     precision = resolve_precision(config)
-    trainer = L.Trainer(
-        max_epochs=config.max_epochs,
-        min_epochs=config.min_epochs,
-        accelerator=config.accelerator,
-        devices=config.devices,
-        num_nodes=config.num_nodes,
-        strategy=config.strategy,
-        precision=precision,  # type: ignore[arg-type]
-        deterministic=config.deterministic,
-        callbacks=callbacks,
-        logger=CSVLogger(os.fspath(out_dir), name="", version="logs") if out_dir is not None else False,
-        enable_checkpointing=False,
-        enable_progress_bar=config.progress_bar,
-        enable_model_summary=False,
-        num_sanity_val_steps=0,
-        use_distributed_sampler=False,
-        gradient_clip_val=config.gradient_clip,
-        log_every_n_steps=10,
-    )
-    start = time.perf_counter()
-    trainer.fit(task, datamodule=datamodule)
-    wall = time.perf_counter() - start
+    with _quiet_lightning():
+        trainer, wall = _run_trainer(
+            config, task, datamodule, callbacks, precision, out_dir, show_bar=show_bar
+        )
     state = best.best_state if best.best_state is not None else best._state(task)
     epochs = trainer.current_epoch
     n_seen = len(train[0]) * max(epochs, 1)
@@ -197,3 +205,37 @@ def fit(
     )
 
 
+def _run_trainer(
+    config: TrainConfig,
+    task: SequenceTask,
+    datamodule: ArrayDataModule,
+    callbacks: list[Callback],
+    precision: str,
+    out_dir: Path | None,
+    *,
+    show_bar: bool,
+) -> tuple[L.Trainer, float]:
+    trainer = L.Trainer(
+        max_epochs=config.max_epochs,
+        min_epochs=config.min_epochs,
+        accelerator=config.accelerator,
+        devices=config.devices,
+        num_nodes=config.num_nodes,
+        strategy=config.strategy,
+        precision=precision,  # type: ignore[arg-type]
+        deterministic=config.deterministic,
+        callbacks=callbacks,
+        logger=CSVLogger(os.fspath(out_dir), name="", version="logs")
+        if out_dir is not None
+        else False,
+        enable_checkpointing=False,
+        enable_progress_bar=show_bar,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        use_distributed_sampler=False,
+        gradient_clip_val=config.gradient_clip,
+        log_every_n_steps=10,
+    )
+    start = time.perf_counter()
+    trainer.fit(task, datamodule=datamodule)
+    return trainer, time.perf_counter() - start

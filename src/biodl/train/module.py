@@ -52,7 +52,9 @@ class SequenceTask(L.LightningModule):
         logits = self.model(x.float())
         return self.loss_fn(logits.float(), y), logits
 
-    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
+    def training_step(
+        self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int
+    ) -> torch.Tensor:
         loss, _ = self._loss(batch)
         self.log("train_loss", loss, on_step=False, on_epoch=True, prog_bar=True, sync_dist=True)
         return loss
@@ -106,7 +108,7 @@ class ArrayDataModule(L.LightningDataModule):
 
     def _loader(self, dataset: TensorDataset, *, shuffle: bool) -> DataLoader[Any]:
         world, rank = self._world()
-        sampler = DistributedSampler(
+        sampler: DistributedSampler[Any] = DistributedSampler(
             dataset, num_replicas=world, rank=rank, shuffle=shuffle, seed=self.seed
         )
         return DataLoader(

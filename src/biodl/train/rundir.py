@@ -17,13 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
 from biodl.errors import InputError
+from biodl.io import AlphabetName
 from biodl.models import ModelIO, create_model
 
 __all__ = [
@@ -57,9 +58,14 @@ class Run:
         return int(self.meta["input_length"])
 
     @property
-    def alphabet(self) -> str:
+    def alphabet(self) -> AlphabetName:
         """``dna``, ``rna`` or ``protein``."""
-        return str(self.meta["alphabet"])
+        return cast(AlphabetName, str(self.meta["alphabet"]))
+
+    @property
+    def unknown(self) -> Literal["zero", "uniform"]:
+        """How N (or X) was encoded in training."""
+        return "uniform" if self.meta.get("unknown") == "uniform" else "zero"
 
 
 def software_versions() -> dict[str, str]:
@@ -115,7 +121,9 @@ def prepare_run_dir(out: Path, *, force: bool) -> Path:
         If ``out`` exists and is not empty and ``force`` is false.
     """
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
-        raise InputError("output folder exists and is not empty; use --force to replace it", path=out)
+        raise InputError(
+            "output folder exists and is not empty; use --force to replace it", path=out
+        )
     partial = out.with_name(out.name + ".partial")
     if partial.exists():
         shutil.rmtree(partial)
@@ -177,6 +185,8 @@ def load_run(path: str | os.PathLike[str], *, device: str | torch.device = "cpu"
         model.load_state_dict(state, strict=True)
     except (RuntimeError, OSError, ValueError) as exc:
         first = str(exc).splitlines()[0]
-        raise InputError(f"weights do not fit the model: {first}", path=p / "model.safetensors") from None
+        raise InputError(
+            f"weights do not fit the model: {first}", path=p / "model.safetensors"
+        ) from None
     model.eval()
     return Run(path=p, model=model, meta=meta)
