@@ -10,7 +10,7 @@ import datetime as _dt
 import gzip
 import io
 import os
-import time
+import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -26,7 +26,7 @@ from biodl.encode import one_hot, pad_or_crop
 from biodl.errors import InputError
 from biodl.io import ALPHABETS, AlphabetName, read_sequences, read_table
 from biodl.metrics import binary_metrics, format_metric
-from biodl.models import ModelIO, create_model, predict
+from biodl.models import ModelIO, create_model, predict, validate_params
 from biodl.report import plot_binary_curves, write_run_report
 from biodl.train import (
     RUN_FORMAT,
@@ -46,9 +46,18 @@ __all__ = ["evaluate_run", "predict_file", "train_run"]
 
 
 def _encode(
-    examples: Examples, *, alphabet: AlphabetName, unknown: Literal["zero", "uniform"]
+    examples: Sequence[str] | Examples,
+    *,
+    alphabet: AlphabetName,
+    unknown: Literal["zero", "uniform"],
 ) -> np.ndarray:
-    return one_hot(examples.sequences, alphabet=alphabet, unknown=unknown)
+    """One-hot ``(N, C, L)``: int8 (a quarter of float32's memory) unless N is uniform.
+
+    Models cast each batch to float32, so the storage type does not change results.
+    """
+    seqs = examples.sequences if isinstance(examples, Examples) else examples
+    dtype = np.int8 if unknown == "zero" else np.float32
+    return one_hot(seqs, alphabet=alphabet, unknown=unknown, dtype=dtype)
 
 
 def _targets(examples: Examples, positive: str) -> np.ndarray:
@@ -136,10 +145,8 @@ def _score_and_report(
     _write_predictions(out / "predictions.tsv", rows, positive)
     images: dict[str, Path] = {}
     if any(len(set(t.tolist())) == 2 for t in y_true.values()):
-        images = {
-            k.upper() if k in ("roc", "pr") else k: v
-            for k, v in plot_binary_curves(y_true, y_score, out).items()
-        }
+        curves = plot_binary_curves(y_true, y_score, out)
+        images = {"ROC curve": curves["roc"], "Precision-recall curve": curves["pr"]}
     write_run_report(
         out / "report.html",
         title=title,
@@ -226,8 +233,6 @@ def train_run(
         _write_run_files(partial, model, config, splits, io_spec, result, pos_weight)
     except BaseException:
         if partial is not None and partial.exists():
-            import shutil
-
             shutil.rmtree(partial, ignore_errors=True)
         raise
     return finish_run_dir(partial, out_path)
@@ -242,7 +247,7 @@ def _write_run_files(
     result: Any,
     pos_weight: float | None,
 ) -> None:
-    arch_params = create_params(config)
+    arch_params = validate_params(config.model.name, config.model.params).model_dump(mode="json")
     n_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
     save_weights(partial / "model.safetensors", model)
     atomic_write_text(
@@ -305,13 +310,6 @@ def _write_run_files(
     write_json(partial / "model.json", meta)
 
 
-def create_params(config: Config) -> dict[str, Any]:
-    """The full hyper-parameters of the configured model, defaults filled in."""
-    from biodl.models import validate_params
-
-    return validate_params(config.model.name, config.model.params).model_dump(mode="json")
-
-
 def _report_summary(meta: Mapping[str, Any]) -> dict[str, str]:
     data = meta["data"]["splits"]
     return {
@@ -351,24 +349,29 @@ def _model_card(meta: Mapping[str, Any], metrics: Mapping[str, Any]) -> dict[str
     }
 
 
-def _read_inputs(
+def _iter_inputs(
     path: Path, *, sequence_column: str | None, id_column: str | None, alphabet: AlphabetName
-) -> tuple[list[str], list[str], list[tuple[str, int]]]:
+) -> Iterator[tuple[str, str, int]]:
+    """``(id, sequence, line)`` of each input record, streamed."""
     if sequence_column is not None:
         table = read_table(path, sequence=sequence_column, id=id_column, alphabet=alphabet)
-        origins = [(os.fspath(path), line) for line in table.lines]
-        return list(table.ids), list(table.sequences), origins
-    ids, seqs, origins = [], [], []
+        yield from zip(table.ids, table.sequences, table.lines, strict=True)
+        return
     for rec in read_sequences(path, alphabet=alphabet):
-        ids.append(rec.id)
-        seqs.append(rec.sequence)
-        origins.append((os.fspath(path), rec.line))
-    return ids, seqs, origins
+        yield rec.id, rec.sequence, rec.line
 
 
-def _chunks(n: int, size: int) -> Iterator[slice]:
-    for start in range(0, n, size):
-        yield slice(start, min(n, start + size))
+def _batched(
+    items: Iterator[tuple[str, str, int]], size: int
+) -> Iterator[list[tuple[str, str, int]]]:
+    batch: list[tuple[str, str, int]] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def predict_file(
@@ -381,8 +384,12 @@ def predict_file(
     pad_short: bool = False,
     batch_size: int = 512,
     device: str | None = None,
+    chunk_size: int = 20000,
 ) -> Path:
     """Score every sequence of a FASTA/FASTQ file (or a table) with a trained model.
+
+    FASTA/FASTQ input is streamed in chunks of ``chunk_size`` records, so memory does
+    not grow with the file.
 
     Parameters
     ----------
@@ -405,32 +412,38 @@ def predict_file(
     length = run.input_length
     unknown_char = "X" if run.alphabet == "protein" else "N"
     path = Path(input_path)
-    ids, seqs, origins = _read_inputs(
+    records = _iter_inputs(
         path, sequence_column=sequence_column, id_column=id_column, alphabet=run.alphabet
     )
-    if not seqs:
-        raise InputError("no sequences to score", path=path)
-    fitted = []
-    for seq_id, seq, (src, line) in zip(ids, seqs, origins, strict=True):
-        if len(seq) < length and not pad_short:
-            raise InputError(
-                f"sequence '{seq_id}' is {len(seq)} long, shorter than the model input "
-                f"({length}); use --pad to pad it with {unknown_char}",
-                path=src,
-                line=line,
-            )
-        fitted.append(seq if len(seq) == length else pad_or_crop(seq, length, pad=unknown_char))
     out_path = Path(out)
     tmp = out_path.with_name(f".{out_path.name}.tmp")
+    n = 0
     try:
         with tmp.open("w", encoding="utf-8") as handle:
             handle.write("id\tscore\tlogit\n")
-            for part in _chunks(len(fitted), 20000):
-                X = one_hot(fitted[part], alphabet=run.alphabet, unknown=run.unknown)
+            for chunk in _batched(records, chunk_size):
+                fitted = []
+                for seq_id, seq, line in chunk:
+                    if len(seq) < length and not pad_short:
+                        raise InputError(
+                            f"sequence '{seq_id}' is {len(seq)} long, shorter than the model "
+                            f"input ({length}); use --pad to pad it with {unknown_char}",
+                            path=path,
+                            line=line,
+                        )
+                    fitted.append(
+                        seq if len(seq) == length else pad_or_crop(seq, length, pad=unknown_char)
+                    )
+                X = _encode(fitted, alphabet=run.alphabet, unknown=run.unknown)
                 logits = predict(run.model, X, batch_size=batch_size, device=device)[:, 0]
                 probs = torch.sigmoid(logits)
-                for seq_id, p, z in zip(ids[part], probs.tolist(), logits.tolist(), strict=True):
+                for (seq_id, _, _), p, z in zip(
+                    chunk, probs.tolist(), logits.tolist(), strict=True
+                ):
                     handle.write(f"{seq_id}\t{p:.6g}\t{z:.6g}\n")
+                n += len(chunk)
+        if n == 0:
+            raise InputError("no sequences to score", path=path)
         os.replace(tmp, out_path)
     finally:
         if tmp.exists():
@@ -479,7 +492,6 @@ def evaluate_run(
         )
     out_path = Path(out) if out is not None else Path(model_dir) / "evaluation"
     partial = prepare_run_dir(out_path, force=True)
-    start = time.perf_counter()
     try:
         metrics = _score_and_report(
             partial,
@@ -497,12 +509,9 @@ def evaluate_run(
             },
         )
     except BaseException:
-        import shutil
-
         shutil.rmtree(partial, ignore_errors=True)
         raise
     finish_run_dir(partial, out_path)
-    metrics["_elapsed_s"] = round(time.perf_counter() - start, 3)
     return metrics
 
 
