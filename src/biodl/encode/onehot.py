@@ -130,14 +130,15 @@ class _Encoder:
         targets = self._targets(dst, hits)
         for target, letter in zip(targets, self.letters, strict=False):
             np.equal(raw, letter, out=target)
-        np.equal(raw, self.letters[self.n_channels], out=hits[self.n_channels])
-        matched = np.count_nonzero(hits[self.n_channels])
         if self.direct:
-            matched += np.count_nonzero(dst.view(np.bool_))
+            matched = np.count_nonzero(dst.view(np.bool_))
         else:
-            matched += np.count_nonzero(hits[: self.n_channels])
-        if matched != raw.size:
-            return False
+            matched = np.count_nonzero(hits[: self.n_channels])
+        if matched != raw.size:  # not all channel letters: the rest must be the unknown letter
+            unknown = hits[self.n_channels]
+            np.equal(raw, self.letters[self.n_channels], out=unknown)
+            if matched + np.count_nonzero(unknown) != raw.size:
+                return False
         if not self.direct:
             np.copyto(dst, hits[: self.n_channels].transpose(1, 0, 2))
         return True
