@@ -191,6 +191,8 @@ class TrainConfig(_Strict):
     learning_rate: float = Field(default=1e-3, gt=0)
     weight_decay: float = Field(default=1e-6, ge=0)
     patience: int = Field(default=5, ge=1)
+    lr_schedule: Literal["plateau", "none"] = "plateau"
+    lr_patience: int = Field(default=2, ge=1)
     monitor: Literal["valid_loss", "valid_auroc"] = "valid_loss"
     class_weight: Literal["none", "balanced"] = "none"
     accelerator: Literal["auto", "cpu", "gpu", "cuda", "mps"] = "auto"

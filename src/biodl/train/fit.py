@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -120,7 +121,10 @@ def _quiet_lightning() -> Iterator[None]:
     for name in names:
         logging.getLogger(name).setLevel(logging.WARNING)
     try:
-        yield
+        with warnings.catch_warnings():
+            # Lightning 2.6 on torch 2.13 warns about its own use of torch's pytree API
+            warnings.filterwarnings("ignore", message=".*LeafSpec.*")
+            yield
     finally:
         for name, level in saved.items():
             logging.getLogger(name).setLevel(level)
@@ -164,17 +168,21 @@ def fit(
     pos_weight
         Positive-class weight of the loss.
     """
+    monitor = config.monitor if valid is not None else None
+    mode = "max" if config.monitor == "valid_auroc" else "min"
+    plateau = None
+    if monitor is not None and config.lr_schedule == "plateau":
+        plateau = (monitor, mode, config.lr_patience)
     task = SequenceTask(
         model,
         learning_rate=config.learning_rate,
         weight_decay=config.weight_decay,
         pos_weight=pos_weight,
+        plateau=plateau,
     )
     datamodule = ArrayDataModule(
         train, valid, batch_size=config.batch_size, seed=config.seed, num_workers=config.num_workers
     )
-    monitor = config.monitor if valid is not None else None
-    mode = "max" if config.monitor == "valid_auroc" else "min"
     best = BestWeights(monitor, mode, None if out_dir is None else out_dir / "checkpoints")
     callbacks: list[Callback] = [best]
     if monitor is not None:
@@ -235,6 +243,7 @@ def _run_trainer(
         use_distributed_sampler=False,
         gradient_clip_val=config.gradient_clip,
         log_every_n_steps=10,
+        limit_val_batches=1.0 if datamodule.valid_set is not None else 0,
     )
     start = time.perf_counter()
     trainer.fit(task, datamodule=datamodule)

@@ -26,6 +26,10 @@ class SequenceTask(L.LightningModule):
     pos_weight
         Weight of the positive class in the binary cross-entropy (``n_neg / n_pos`` for
         balanced class weights), or ``None``.
+    plateau
+        ``(monitor, mode, patience)``: halve the learning rate when the monitored
+        validation metric has not improved for ``patience`` epochs; ``None`` for a
+        constant learning rate.
     """
 
     def __init__(
@@ -35,8 +39,10 @@ class SequenceTask(L.LightningModule):
         learning_rate: float = 1e-3,
         weight_decay: float = 0.0,
         pos_weight: float | None = None,
+        plateau: tuple[str, str, int] | None = None,
     ) -> None:
         super().__init__()
+        self.plateau = plateau
         self.model = model
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
@@ -66,9 +72,19 @@ class SequenceTask(L.LightningModule):
         self.log("valid_auroc", self.valid_auroc, on_step=False, on_epoch=True, prog_bar=True)
 
     def configure_optimizers(self) -> Any:
-        return torch.optim.AdamW(
+        optimizer = torch.optim.AdamW(
             self.model.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
         )
+        if self.plateau is None:
+            return optimizer
+        monitor, mode, patience = self.plateau
+        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer, mode="max" if mode == "max" else "min", factor=0.5, patience=patience
+        )
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": scheduler, "monitor": monitor, "interval": "epoch"},
+        }
 
 
 class ArrayDataModule(L.LightningDataModule):
