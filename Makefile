@@ -43,5 +43,11 @@ test: lint typecheck pytest
 test-slow: $(STAMP)
 	$(BIN)/pytest -q -m slow
 
+# The benchmarks of BENCHMARKS.md (about 15 min on 2 cores); peers: bash bench/peers/setup_peers.sh
+bench: $(STAMP)
+	$(BIN)/python bench/deepbind_encode.py --data ../shared/data/tfbind_deepbind_encode --out bench/out/deepbind_encode
+	$(BIN)/python bench/train_throughput.py --n 20000 --epochs 3 --repeats 3 --threads 1
+	$(BIN)/python bench/encode_throughput.py --mb 50 --repeats 5 --seed 0
+
 clean:
 	rm -rf $(VENV) runs .mypy_cache .pytest_cache .ruff_cache
