@@ -331,3 +331,20 @@ def test_console_script_exit_status(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0
     assert "unknown key 'bogus'" in proc.stderr
+
+
+def test_cv_reports_mean_and_sd(
+    motif_tables: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = base_config()
+    config["train"]["max_epochs"] = 1  # type: ignore[index]
+    path = motif_tables / "cv.yaml"
+    path.write_text(yaml.safe_dump(config))
+    out = tmp_path / "cv"
+    assert main(["cv", str(path), "--folds", "2", "--out", str(out)]) == 0
+    result = json.loads((out / "cv.json").read_text())
+    assert result["folds"] == 2
+    assert len(result["per_fold"]) == 2
+    assert set(result["summary"]["auroc"]) == {"mean", "sd"}
+    assert (out / "fold_1" / "model.safetensors").is_file()
+    assert "2-fold cross-validation" in capsys.readouterr().out

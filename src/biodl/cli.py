@@ -55,6 +55,17 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_cv(args: argparse.Namespace) -> int:
+    from biodl.workflows import cross_validate, cv_table
+
+    result = cross_validate(
+        args.config, args.out, folds=args.folds, dedupe=not args.keep_duplicates, force=args.force
+    )
+    print(cv_table(result))
+    print(f"cross-validation: {args.out}")
+    return 0
+
+
 def _cmd_models(args: argparse.Namespace) -> int:
     from biodl.models import list_models
 
@@ -119,6 +130,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("config", type=Path, help="YAML configuration naming the data")
     p.add_argument("--out", type=Path, help="folder to write (default MODEL/evaluation)")
     p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("cv", help="k-fold cross-validation over a configuration's training data")
+    p.add_argument("config", type=Path, help="YAML configuration")
+    p.add_argument("--folds", type=int, default=5, help="number of folds (default 5)")
+    p.add_argument("--out", type=Path, required=True, help="folder to write")
+    p.add_argument(
+        "--keep-duplicates", action="store_true", help="do not remove duplicate sequences first"
+    )
+    p.add_argument("--force", action="store_true", help="replace --out if it exists")
+    p.set_defaults(func=_cmd_cv)
 
     p = sub.add_parser("models", help="list the model zoo")
     p.add_argument("--json", action="store_true", help="machine-readable output")

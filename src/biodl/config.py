@@ -45,6 +45,7 @@ from pydantic import (
 from biodl.errors import ConfigError
 
 __all__ = [
+    "AugmentConfig",
     "BedSource",
     "ChromosomeSplit",
     "Config",
@@ -88,6 +89,7 @@ class TableSource(_Strict):
     id: str | None = None
     group: str | None = None
     chrom: str | None = None
+    fold: str | None = None
     sep: str | None = None
     negatives: NegativesConfig | None = None
 
@@ -181,6 +183,13 @@ class ModelConfig(BaseModel):
         return dict(self.model_extra or {})
 
 
+class AugmentConfig(_Strict):
+    """Training-time augmentation (DNA/RNA): random reverse complement, random shifts."""
+
+    reverse_complement: bool = False
+    shift: int = Field(default=0, ge=0)
+
+
 class TrainConfig(_Strict):
     """Optimisation and hardware options, passed to Lightning where they belong."""
 
@@ -204,6 +213,10 @@ class TrainConfig(_Strict):
     deterministic: bool = True
     progress_bar: bool = True
     gradient_clip: float | None = Field(default=None, gt=0)
+    augment: AugmentConfig = AugmentConfig()
+    init_from: str | None = None
+    freeze_trunk: bool = False
+    replace_head: bool = False
 
 
 class EvaluateConfig(_Strict):
@@ -380,6 +393,13 @@ def config_to_dict(config: Config, *, absolute_paths: bool = True) -> dict[str, 
     data = config.model_dump(mode="json", exclude_none=True)
     base = data.pop("base_dir")
     if absolute_paths:
+        init = data["train"].get("init_from")
+        if isinstance(init, str):
+            data["train"]["init_from"] = os.fspath(
+                Path(os.path.expanduser(init))
+                if Path(os.path.expanduser(init)).is_absolute()
+                else (Path(base) / init).resolve()
+            )
         for split in ("train", "valid", "test"):
             src = data["data"].get(split)
             if isinstance(src, dict):

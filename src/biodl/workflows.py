@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import gzip
 import io
+import json
 import os
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
@@ -21,7 +22,13 @@ import torch
 import yaml
 
 from biodl.config import BedSource, Config, FastaSource, TableSource, config_to_dict, load_config
-from biodl.data import DataSplits, Examples, build_splits, class_weights
+from biodl.data import (
+    DataSplits,
+    Examples,
+    build_splits,
+    class_weights,
+    cross_validation_splits,
+)
 from biodl.encode import one_hot, pad_or_crop
 from biodl.errors import InputError
 from biodl.io import ALPHABETS, AlphabetName, read_sequences, read_table
@@ -34,6 +41,7 @@ from biodl.train import (
     file_checksum,
     finish_run_dir,
     fit,
+    initialise_from_run,
     load_run,
     prepare_run_dir,
     save_weights,
@@ -42,7 +50,15 @@ from biodl.train import (
 )
 from biodl.train.rundir import RUN_FORMAT_VERSION
 
-__all__ = ["evaluate_run", "predict_file", "train_run"]
+__all__ = [
+    "cross_validate",
+    "cv_table",
+    "evaluate_run",
+    "metrics_table",
+    "predict_file",
+    "train_on_splits",
+    "train_run",
+]
 
 
 def _encode(
@@ -191,12 +207,17 @@ def train_run(
     """
     config = load_config(config_path)
     out_path = Path(out)
-    rank_zero = _is_rank_zero()
-    if rank_zero and out_path.exists() and any(out_path.iterdir()) and not force:
+    if _is_rank_zero() and out_path.exists() and any(out_path.iterdir()) and not force:
         raise InputError(
             "output folder exists and is not empty; use --force to replace it", path=out_path
         )
-    splits = build_splits(config)
+    return train_on_splits(config, build_splits(config), out_path, force=force)
+
+
+def train_on_splits(config: Config, splits: DataSplits, out: Path, *, force: bool = False) -> Path:
+    """Train on splits already built and write the run directory ``out`` (rank 0 only)."""
+    out_path = out
+    rank_zero = _is_rank_zero()
     X_train = _encode(splits.train, alphabet=config.data.alphabet, unknown=config.data.unknown)
     y_train = _targets(splits.train, splits.positive)
     valid = None
@@ -219,6 +240,18 @@ def train_run(
     try:
         L.seed_everything(config.train.seed, workers=True, verbose=False)
         model = create_model(config.model.name, config.model.params, io=io_spec)
+        provenance = None
+        if config.train.init_from is not None:
+            provenance = initialise_from_run(
+                model,
+                config.resolve(config.train.init_from),
+                architecture=config.model.name,
+                params=validate_params(config.model.name, config.model.params).model_dump(
+                    mode="json"
+                ),
+                replace_head=config.train.replace_head,
+                freeze_trunk=config.train.freeze_trunk,
+            )
         result = fit(
             model,
             (X_train, y_train),
@@ -230,7 +263,7 @@ def train_run(
         if not result.is_rank_zero or partial is None:
             return out_path
         model.load_state_dict(result.state_dict)
-        _write_run_files(partial, model, config, splits, io_spec, result, pos_weight)
+        _write_run_files(partial, model, config, splits, io_spec, result, pos_weight, provenance)
     except BaseException:
         if partial is not None and partial.exists():
             shutil.rmtree(partial, ignore_errors=True)
@@ -246,6 +279,7 @@ def _write_run_files(
     io_spec: ModelIO,
     result: Any,
     pos_weight: float | None,
+    init_from: dict[str, Any] | None = None,
 ) -> None:
     arch_params = validate_params(config.model.name, config.model.params).model_dump(mode="json")
     n_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
@@ -271,6 +305,8 @@ def _write_run_files(
         "seed": config.train.seed,
         "class_weight": config.train.class_weight,
         "pos_weight": pos_weight,
+        "init_from": init_from,
+        "augment": config.train.augment.model_dump(),
         "training": {
             "epochs": result.epochs,
             "best_epoch": result.best_epoch,
@@ -513,6 +549,87 @@ def evaluate_run(
         raise
     finish_run_dir(partial, out_path)
     return metrics
+
+
+def cross_validate(
+    config_path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    folds: int = 5,
+    dedupe: bool = True,
+    force: bool = False,
+) -> dict[str, Any]:
+    """K-fold cross-validation of the configured model over its training source.
+
+    Identical sequences (and reverse complements, for DNA) are removed before the folds
+    are made (see :func:`biodl.data.cross_validation_splits`). Each fold trains a full
+    run directory ``OUT/fold_<name>`` with its own early-stopping split; ``OUT/cv.json``
+    holds per-fold test metrics and their mean and sample standard deviation.
+
+    Returns
+    -------
+    dict
+        The content of ``cv.json``.
+    """
+    config = load_config(config_path)
+    out_path = Path(out)
+    if out_path.exists() and any(out_path.iterdir()) and not force:
+        raise InputError(
+            "output folder exists and is not empty; use --force to replace it", path=out_path
+        )
+    dedup, names, fold_splits = cross_validation_splits(config, folds, dedupe=dedupe)
+    partial = prepare_run_dir(out_path, force=force)
+    try:
+        per_fold: list[dict[str, Any]] = []
+        for name, splits in zip(names, fold_splits, strict=True):
+            run = train_on_splits(config, splits, partial / f"fold_{name}", force=True)
+            test = json.loads((run / "metrics.json").read_text())["test"]
+            per_fold.append({"fold": name, **{k: v["value"] for k, v in test.items()}})
+        summary: dict[str, dict[str, float | None]] = {}
+        for key in per_fold[0]:
+            if key == "fold":
+                continue
+            values = [f[key] for f in per_fold if f[key] is not None]
+            summary[key] = {
+                "mean": float(np.mean(values)) if values else None,
+                "sd": float(np.std(values, ddof=1)) if len(values) > 1 else None,
+            }
+        result: dict[str, Any] = {
+            "folds": len(names),
+            "deduplication": {
+                "enabled": dedupe,
+                "removed": dedup.n_removed,
+                "conflicting_labels": dedup.n_conflicting,
+                "kept": len(dedup.examples),
+            },
+            "per_fold": per_fold,
+            "summary": summary,
+        }
+        write_json(partial / "cv.json", result)
+        atomic_write_text(
+            partial / "config.yaml", yaml.safe_dump(config_to_dict(config), sort_keys=False)
+        )
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    finish_run_dir(partial, out_path)
+    return result
+
+
+def cv_table(result: Mapping[str, Any]) -> str:
+    """Plain-text table of cross-validation results: mean +- sd per metric."""
+    d = result["deduplication"]
+    lines = [
+        f"{result['folds']}-fold cross-validation",
+        f"deduplication: {d['removed']} copies removed, {d['kept']} kept",
+    ]
+    for name in ("auroc", "auprc", "accuracy", "mcc", "f1", "sensitivity", "specificity"):
+        entry = result["summary"].get(name, {})
+        if entry.get("mean") is None:
+            continue
+        sd = "" if entry.get("sd") is None else f" +- {entry['sd']:.3f}"
+        lines.append(f"{name:<13}{entry['mean']:.3f}{sd}")
+    return "\n".join(lines)
 
 
 def metrics_table(metrics: Mapping[str, Any]) -> str:

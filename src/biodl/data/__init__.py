@@ -6,6 +6,7 @@ test :class:`Examples`; :func:`build_splits` is the entry point.
 
 from __future__ import annotations
 
+from biodl.data.cv import Deduplicated, assign_folds, cross_validation_splits, deduplicate
 from biodl.data.examples import Examples, normalise_label
 from biodl.data.shuffle import dinucleotide_shuffle, dinucleotide_shuffle_all, shuffle_all
 from biodl.data.sources import load_source, parse_region_id
@@ -14,6 +15,7 @@ from biodl.data.splits import (
     build_splits,
     chromosome_split,
     class_weights,
+    finish_splits,
     fit_length,
     resolve_classes,
     stratified_split,
@@ -21,12 +23,17 @@ from biodl.data.splits import (
 
 __all__ = [
     "DataSplits",
+    "Deduplicated",
     "Examples",
+    "assign_folds",
     "build_splits",
     "chromosome_split",
     "class_weights",
+    "cross_validation_splits",
+    "deduplicate",
     "dinucleotide_shuffle",
     "dinucleotide_shuffle_all",
+    "finish_splits",
     "fit_length",
     "load_source",
     "normalise_label",

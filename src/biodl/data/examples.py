@@ -49,6 +49,8 @@ class Examples:
         written ``chrom:start-end``), else ``None``.
     groups
         User-given group of each example when known, else ``None``.
+    folds
+        User-given cross-validation fold of each example (a ``fold`` column), else ``None``.
     """
 
     sequences: list[str]
@@ -57,11 +59,12 @@ class Examples:
     origins: list[tuple[str, int]]
     chroms: list[str] | None = None
     groups: list[str] | None = None
+    folds: list[str] | None = None
     notes: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         n = len(self.sequences)
-        for name in ("labels", "ids", "origins", "chroms", "groups"):
+        for name in ("labels", "ids", "origins", "chroms", "groups", "folds"):
             values = getattr(self, name)
             if values is not None and len(values) != n:
                 msg = f"Examples.{name} has {len(values)} entries for {n} sequences"
@@ -80,6 +83,7 @@ class Examples:
             origins=[self.origins[i] for i in idx],
             chroms=None if self.chroms is None else [self.chroms[i] for i in idx],
             groups=None if self.groups is None else [self.groups[i] for i in idx],
+            folds=None if self.folds is None else [self.folds[i] for i in idx],
             notes=dict(self.notes),
         )
 
@@ -90,9 +94,11 @@ class Examples:
             return Examples([], [], [], [])
         chroms: list[str] | None = []
         groups: list[str] | None = []
+        folds: list[str] | None = []
         for p in parts:
             chroms = None if chroms is None or p.chroms is None else chroms + p.chroms
             groups = None if groups is None or p.groups is None else groups + p.groups
+            folds = None if folds is None or p.folds is None else folds + p.folds
         return Examples(
             sequences=[s for p in parts for s in p.sequences],
             labels=[s for p in parts for s in p.labels],
@@ -100,4 +106,5 @@ class Examples:
             origins=[s for p in parts for s in p.origins],
             chroms=chroms,
             groups=groups,
+            folds=folds,
         )

@@ -64,7 +64,7 @@ def _default_positive(config: Config) -> str:
 
 def _load_table(source: TableSource, config: Config) -> Examples:
     path = config.resolve(source.table)
-    extra = tuple(c for c in (source.chrom,) if c is not None)
+    extra = tuple(c for c in (source.chrom, source.fold) if c is not None)
     table = read_table(
         path,
         sequence=source.sequence,
@@ -92,6 +92,7 @@ def _load_table(source: TableSource, config: Config) -> Examples:
         origins=[(os.fspath(path), line) for line in table.lines],
         chroms=chroms,
         groups=None if table.groups is None else list(table.groups),
+        folds=None if source.fold is None else list(table.extra[source.fold]),
     )
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "build_splits",
     "chromosome_split",
     "class_weights",
+    "finish_splits",
     "fit_length",
     "resolve_classes",
     "stratified_split",
@@ -181,6 +182,7 @@ def _make_negatives(
         origins=[(examples.origins[i][0], 0) for i in src],
         chroms=None if examples.chroms is None else [examples.chroms[i] for i in src],
         groups=None if examples.groups is None else [examples.groups[i] for i in src],
+        folds=None if examples.folds is None else [examples.folds[i] for i in src],
     )
     return Examples.concat([examples, made])
 
@@ -213,6 +215,7 @@ def fit_length(examples: Examples, length: int, *, pad_short: bool, unknown: str
         origins=examples.origins,
         chroms=examples.chroms,
         groups=examples.groups,
+        folds=examples.folds,
     )
 
 
@@ -255,15 +258,31 @@ def build_splits(config: Config, *, input_length: int | None = None) -> DataSpli
             negatives[name] = train_src.negatives
         else:
             negatives[name] = None if spec is None else spec.negatives
+    return finish_splits(config, {"train": train, **held}, negatives, input_length=input_length)
+
+
+def finish_splits(
+    config: Config,
+    sets: dict[str, Examples | None],
+    negatives: dict[str, NegativesConfig | None],
+    *,
+    input_length: int | None = None,
+) -> DataSplits:
+    """Check labels, generate negatives per split and fit lengths (steps 3-5 above)."""
+    seed = config.train.seed
+    train = sets["train"]
+    if train is None:  # pragma: no cover - callers always give a training set
+        raise InputError("no training data")
+    held = {k: v for k, v in sets.items() if k != "train"}
     parts = [train] + [e for e in held.values() if e is not None]
     positive, negative = resolve_classes(
         parts,
         positive=config.positive,
         generated_negatives=any(v is not None for v in negatives.values()),
     )
-    sets: dict[str, Examples | None] = {"train": train, **held}
+    sets = dict(sets)
     for offset, name in enumerate(("train", "valid", "test")):
-        ex, spec_neg = sets[name], negatives[name]
+        ex, spec_neg = sets.get(name), negatives.get(name)
         if ex is not None and spec_neg is not None:
             sets[name] = _make_negatives(
                 ex, spec_neg, positive=positive, negative=negative, seed=seed * 7919 + offset

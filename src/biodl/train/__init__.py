@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from biodl.train.augment import augment_batch, random_reverse_complement, random_shift
+from biodl.train.finetune import initialise_from_run
 from biodl.train.fit import FitResult, fit, resolve_precision
 from biodl.train.module import ArrayDataModule, SequenceTask
 from biodl.train.rundir import (
@@ -24,11 +26,15 @@ __all__ = [
     "Run",
     "SequenceTask",
     "atomic_write_text",
+    "augment_batch",
     "file_checksum",
     "finish_run_dir",
     "fit",
+    "initialise_from_run",
     "load_run",
     "prepare_run_dir",
+    "random_reverse_complement",
+    "random_shift",
     "resolve_precision",
     "save_weights",
     "software_versions",

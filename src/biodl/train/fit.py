@@ -179,6 +179,8 @@ def fit(
         weight_decay=config.weight_decay,
         pos_weight=pos_weight,
         plateau=plateau,
+        augment_rc=config.augment.reverse_complement,
+        augment_shift=config.augment.shift,
     )
     datamodule = ArrayDataModule(
         train, valid, batch_size=config.batch_size, seed=config.seed, num_workers=config.num_workers
@@ -242,7 +244,7 @@ def _run_trainer(
         num_sanity_val_steps=0,
         use_distributed_sampler=False,
         gradient_clip_val=config.gradient_clip,
-        log_every_n_steps=10,
+        log_every_n_steps=max(1, min(50, len(datamodule.train_set) // config.batch_size)),
         limit_val_batches=1.0 if datamodule.valid_set is not None else 0,
     )
     start = time.perf_counter()

@@ -11,6 +11,8 @@ from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 from torchmetrics.classification import BinaryAUROC
 
+from biodl.train.augment import augment_batch
+
 __all__ = ["ArrayDataModule", "SequenceTask"]
 
 
@@ -26,6 +28,9 @@ class SequenceTask(L.LightningModule):
     pos_weight
         Weight of the positive class in the binary cross-entropy (``n_neg / n_pos`` for
         balanced class weights), or ``None``.
+    augment_rc, augment_shift
+        Training-time augmentation (:mod:`biodl.train.augment`): reverse-complement half
+        of each batch, shift each sequence by up to ``augment_shift`` positions.
     plateau
         ``(monitor, mode, patience)``: halve the learning rate when the monitored
         validation metric has not improved for ``patience`` epochs; ``None`` for a
@@ -40,9 +45,13 @@ class SequenceTask(L.LightningModule):
         weight_decay: float = 0.0,
         pos_weight: float | None = None,
         plateau: tuple[str, str, int] | None = None,
+        augment_rc: bool = False,
+        augment_shift: int = 0,
     ) -> None:
         super().__init__()
         self.plateau = plateau
+        self.augment_rc = augment_rc
+        self.augment_shift = augment_shift
         self.model = model
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
@@ -53,15 +62,20 @@ class SequenceTask(L.LightningModule):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model(x)
 
-    def _loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    def _loss(
+        self, batch: tuple[torch.Tensor, torch.Tensor], *, augment: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         x, y = batch
-        logits = self.model(x.float())
+        x = x.float()
+        if augment:
+            x = augment_batch(x, reverse_complement=self.augment_rc, max_shift=self.augment_shift)
+        logits = self.model(x)
         return self.loss_fn(logits.float(), y), logits
 
     def training_step(
         self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int
     ) -> torch.Tensor:
-        loss, _ = self._loss(batch)
+        loss, _ = self._loss(batch, augment=True)
         self.log("train_loss", loss, on_step=False, on_epoch=True, prog_bar=True, sync_dist=True)
         return loss
 

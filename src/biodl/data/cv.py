@@ -1,0 +1,143 @@
+"""Cross-validation folds, after removing duplicate sequences so none straddles folds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from biodl.config import Config, FractionSplit, NegativesConfig
+from biodl.data.examples import Examples
+from biodl.data.sources import load_source
+from biodl.data.splits import DataSplits, finish_splits, stratified_split
+from biodl.encode import reverse_complement
+from biodl.errors import InputError
+
+__all__ = ["Deduplicated", "assign_folds", "cross_validation_splits", "deduplicate"]
+
+
+@dataclass(frozen=True)
+class Deduplicated:
+    """Result of :func:`deduplicate`.
+
+    Attributes
+    ----------
+    examples
+        The first occurrence of each distinct sequence, in input order.
+    n_removed
+        Copies dropped.
+    n_conflicting
+        Distinct sequences whose copies carry different labels (the first label is kept).
+    """
+
+    examples: Examples
+    n_removed: int
+    n_conflicting: int
+
+
+def deduplicate(examples: Examples, *, reverse_complements: bool = True) -> Deduplicated:
+    """Keep one copy of each sequence (and of each reverse-complement pair, for DNA).
+
+    Examples
+    --------
+    >>> ex = Examples(["ACGT", "ACGT", "AACC", "GGTT"], ["1", "0", "1", "1"],
+    ...               ["a", "b", "c", "d"], [("f", 1), ("f", 2), ("f", 3), ("f", 4)])
+    >>> d = deduplicate(ex)
+    >>> d.examples.ids, d.n_removed, d.n_conflicting
+    (['a', 'c'], 2, 1)
+    """
+    first: dict[str, int] = {}
+    conflicting: set[str] = set()
+    keep: list[int] = []
+    for i, seq in enumerate(examples.sequences):
+        key = seq.upper()
+        if reverse_complements:
+            key = min(key, reverse_complement(key))
+        j = first.get(key)
+        if j is None:
+            first[key] = i
+            keep.append(i)
+        elif examples.labels[j] != examples.labels[i]:
+            conflicting.add(key)
+    return Deduplicated(
+        examples=examples.subset(keep),
+        n_removed=len(examples) - len(keep),
+        n_conflicting=len(conflicting),
+    )
+
+
+def assign_folds(labels: list[str], k: int, *, seed: int) -> np.ndarray:
+    """Stratified fold index ``0..k-1`` of each example, seeded.
+
+    Each class is shuffled and dealt round-robin over the folds, so fold sizes differ by
+    at most one per class.
+
+    Examples
+    --------
+    >>> assign_folds(["a"] * 4 + ["b"] * 2, 2, seed=0).tolist().count(0)
+    3
+    """
+    if k < 2:
+        msg = f"cross-validation needs at least 2 folds, not {k}"
+        raise InputError(msg)
+    rng = np.random.default_rng(seed)
+    folds = np.empty(len(labels), dtype=np.int64)
+    arr = np.asarray(labels)
+    offset = 0
+    for cls in sorted(set(labels)):
+        idx = rng.permutation(np.flatnonzero(arr == cls))
+        folds[idx] = (np.arange(len(idx)) + offset) % k
+        offset += len(idx)
+    return folds
+
+
+def cross_validation_splits(
+    config: Config, k: int, *, dedupe: bool = True
+) -> tuple[Deduplicated, list[str], Iterator[DataSplits]]:
+    """The ``k`` train/valid/test splits of cross-validation over the training source.
+
+    The training source is read and (by default) deduplicated first, including reverse
+    complements for DNA, so identical sequences cannot sit on both sides of a fold.
+    Folds come from the source's ``fold:`` column when it has one (``k`` is then the
+    number of distinct values), else they are stratified and seeded by ``train.seed``.
+    Within each training part, ``data.valid`` (a fraction; default 0.1) is held out for
+    early stopping. Negatives are generated per split as in :func:`build_splits`.
+    ``data.valid``/``data.test`` sources are not used.
+
+    Returns
+    -------
+    tuple
+        The deduplication summary, the fold names, and an iterator of the splits.
+    """
+    source = config.data.train
+    raw = load_source(source, config)
+    dna = config.data.alphabet in ("dna", "rna")
+    dedup = deduplicate(raw, reverse_complements=dna) if dedupe else Deduplicated(raw, 0, 0)
+    examples = dedup.examples
+    if examples.folds is not None:
+        names = sorted(set(examples.folds))
+        if len(names) < 2:
+            raise InputError(
+                "the fold column has fewer than 2 distinct values", path=examples.origins[0][0]
+            )
+        fold_of = np.array([names.index(f) for f in examples.folds])
+    else:
+        names = [str(i + 1) for i in range(k)]
+        fold_of = assign_folds(examples.labels, k, seed=config.train.seed)
+    fraction = config.data.valid.fraction if isinstance(config.data.valid, FractionSplit) else 0.1
+
+    def splits() -> Iterator[DataSplits]:
+        for index in range(len(names)):
+            test = examples.subset(np.flatnonzero(fold_of == index))
+            rest = examples.subset(np.flatnonzero(fold_of != index))
+            keep, held = stratified_split(rest.labels, fraction, seed=config.train.seed)
+            sets: dict[str, Examples | None] = {
+                "train": rest.subset(keep),
+                "valid": rest.subset(held),
+                "test": test,
+            }
+            negatives: dict[str, NegativesConfig | None] = dict.fromkeys(sets, source.negatives)
+            yield finish_splits(config, sets, negatives)
+
+    return dedup, names, splits()
