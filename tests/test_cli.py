@@ -348,3 +348,12 @@ def test_cv_reports_mean_and_sd(
     assert set(result["summary"]["auroc"]) == {"mean", "sd"}
     assert (out / "fold_1" / "model.safetensors").is_file()
     assert "2-fold cross-validation" in capsys.readouterr().out
+
+
+def test_bad_model_option_names_the_config(
+    tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = base_config()
+    config["model"]["nfilters"] = 3  # type: ignore[index]
+    msg = train_with(config, motif_tables, tmp_path, capsys)
+    assert "bad_config.yaml: unknown key 'model.nfilters' for model 'deepbind'" in msg

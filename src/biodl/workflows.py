@@ -30,7 +30,7 @@ from biodl.data import (
     cross_validation_splits,
 )
 from biodl.encode import one_hot, pad_or_crop
-from biodl.errors import InputError
+from biodl.errors import ConfigError, InputError
 from biodl.io import ALPHABETS, AlphabetName, read_sequences, read_table
 from biodl.metrics import binary_metrics, format_metric
 from biodl.models import ModelIO, create_model, predict, validate_params
@@ -174,6 +174,16 @@ def _score_and_report(
     return metrics
 
 
+def _load_checked(config_path: str | os.PathLike[str]) -> Config:
+    """Load a configuration and check the model options against the architecture."""
+    config = load_config(config_path)
+    try:
+        validate_params(config.model.name, config.model.params)
+    except ConfigError as exc:
+        raise ConfigError(exc.message, path=config_path) from None
+    return config
+
+
 def _is_rank_zero() -> bool:
     """Whether this process writes outputs (rank 0 of torchrun, SLURM or Lightning's launcher)."""
     keys = ("RANK", "SLURM_PROCID", "LOCAL_RANK", "NODE_RANK", "GROUP_RANK")
@@ -205,7 +215,7 @@ def train_run(
         ``metrics.json``, ``predictions.tsv``, ``splits.tsv.gz``, ``roc.png``, ``pr.png``,
         ``report.html``, ``checkpoints/``, ``logs/metrics.csv``.
     """
-    config = load_config(config_path)
+    config = _load_checked(config_path)
     out_path = Path(out)
     if _is_rank_zero() and out_path.exists() and any(out_path.iterdir()) and not force:
         raise InputError(
@@ -571,7 +581,7 @@ def cross_validate(
     dict
         The content of ``cv.json``.
     """
-    config = load_config(config_path)
+    config = _load_checked(config_path)
     out_path = Path(out)
     if out_path.exists() and any(out_path.iterdir()) and not force:
         raise InputError(

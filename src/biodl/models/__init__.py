@@ -1,12 +1,32 @@
 """The model zoo: plain ``nn.Module`` architectures built from a trunk and a head.
 
 Use :func:`create_model` with a registered name (:func:`list_models`). Every model maps
-a one-hot tensor ``(N, C, L)`` to logits ``(N, n_outputs)``.
+a one-hot tensor ``(N, C, L)`` to logits ``(N, n_outputs)``. Importing this package
+registers every architecture: ``deepbind``, ``deepsea``, ``basset``, ``danq`` and
+``dilated_resnet``.
 """
 
 from __future__ import annotations
 
+from biodl.models.basset import BassetParams, basset
+from biodl.models.blocks import (
+    ConvBlock,
+    ConvLayer,
+    ConvStack,
+    DilatedResidualBlock,
+    FlattenDenseHead,
+    dilation_schedule,
+    receptive_field,
+)
+from biodl.models.danq import DanQParams, DanQTrunk, danq
 from biodl.models.deepbind import DeepBindParams, DeepBindTrunk, deepbind
+from biodl.models.deepsea import DeepSEAParams, deepsea
+from biodl.models.dilated_resnet import (
+    DilatedResNetParams,
+    DilatedResNetTrunk,
+    ProfileHead,
+    dilated_resnet,
+)
 from biodl.models.layers import DenseHead, GlobalPool, SequenceModel, reverse_complement_tensor
 from biodl.models.predict import default_device, predict
 from biodl.models.registry import (
@@ -20,19 +40,37 @@ from biodl.models.registry import (
 )
 
 __all__ = [
+    "BassetParams",
+    "ConvBlock",
+    "ConvLayer",
+    "ConvStack",
+    "DanQParams",
+    "DanQTrunk",
     "DeepBindParams",
     "DeepBindTrunk",
+    "DeepSEAParams",
     "DenseHead",
+    "DilatedResNetParams",
+    "DilatedResNetTrunk",
+    "DilatedResidualBlock",
+    "FlattenDenseHead",
     "GlobalPool",
     "ModelIO",
     "ModelSpec",
+    "ProfileHead",
     "SequenceModel",
+    "basset",
     "create_model",
+    "danq",
     "deepbind",
+    "deepsea",
     "default_device",
+    "dilated_resnet",
+    "dilation_schedule",
     "get_model_spec",
     "list_models",
     "predict",
+    "receptive_field",
     "register_model",
     "reverse_complement_tensor",
     "validate_params",

@@ -113,17 +113,17 @@ def danq(params: DanQParams, io: ModelIO) -> SequenceModel:
     DeepGMAP (Onimaru K., Nishimura O., Kuraku S. (2020) Predicting gene regulatory
     regions with a convolutional neural network for processing double-strand genome
     sequence information. *PLoS ONE* 15:e0235748. doi:10.1371/journal.pone.0235748)
-    trains and compares CNN+RNN models of this design. This builder covers them with
-    these differences: its DanQ re-implementation pools with TensorFlow ``SAME`` padding
-    (a ragged last window is kept: ``ceil`` rather than ``floor``), applies dropout
-    inside the LSTM cells and after the dense layer, and trains with RMSprop and
-    DeepSEA-style weight-norm constraints; its strand-aware CNN+RNN variant replaces the
-    single 26-wide convolution by two 13-wide convolutional layers (pooling 2, then 6)
-    that scan both strands with shared, reverse-complemented filters (DeepGMAP's
-    "forward- and reverse-sequence scan", FRSS) and sums the two strands before the
-    LSTM. biodl has no FRSS layers: ``strands: mean``/``max`` instead combine the
-    logits of the two strands at the output, which also makes the prediction strand
-    symmetric.
+    trains and compares models of this CNN+RNN design. This builder covers them, with
+    these differences from the DeepGMAP code: its ``danq`` model pools with TensorFlow
+    ``SAME`` padding (a ragged last window is kept: ``ceil`` rather than ``floor``),
+    applies dropout inside the LSTM cells and after the dense layer, and trains with
+    RMSprop; its strand-aware ``danqfrss`` variant replaces the single 26-wide
+    convolution by two 13-wide convolutional layers (pooling 2, then 6) that scan the
+    sequence with each filter and its reverse complement ("forward- and reverse-sequence
+    scan", FRSS) and sums the two strands after the second convolution, before the
+    LSTM, and trains with Adam and L2/L1 penalties. biodl has no FRSS layers:
+    ``strands: mean``/``max`` combine the logits of the two strands at the output
+    instead, which also makes the prediction strand-symmetric.
 
     Differences from the original DanQ:
 
@@ -134,8 +134,8 @@ def danq(params: DanQParams, io: ModelIO) -> SequenceModel:
     * Strands: DanQ averaged the *probabilities* of the forward and reverse-complement
       sequence when evaluating; ``strands: mean`` averages the *logits*, in training as
       well as in prediction.
-    * Training: DanQ used RMSprop (Keras) and, for DanQ-JASPAR, 1,024 filters of width
-      30, half initialised from JASPAR motifs; biodl trains with Adam(W), and weights
+    * Training: DanQ used RMSprop (Keras) and, for DanQ-JASPAR, 1,024 filters, half
+      initialised from JASPAR motifs; biodl trains with Adam(W), and weights
       start from PyTorch's default initialisation (Keras' LSTM differs: orthogonal
       recurrent weights, forget-gate bias 1).
     * Outputs are logits; the sigmoid is in the loss and at prediction time.
