@@ -1,7 +1,13 @@
-"""Turning sequences into arrays: one-hot, k-mer counts, padding and cropping."""
+"""Turning sequences into arrays: one-hot, dinucleotide one-hot, k-mer counts, RNA
+secondary structure, padding and cropping.
+
+The structure functions need the optional ViennaRNA package (``pip install
+'biodl[rna]'``), which is imported only when one of them is called.
+"""
 
 from __future__ import annotations
 
+from biodl.encode.dinucleotide import dinucleotide_one_hot, dinucleotide_reverse_complement
 from biodl.encode.kmer import kmer_counts, kmer_names
 from biodl.encode.onehot import (
     one_hot,
@@ -11,14 +17,30 @@ from biodl.encode.onehot import (
     reverse_complement,
     reverse_complement_one_hot,
 )
+from biodl.encode.structure import (
+    Fold,
+    fold,
+    pair_probabilities,
+    paired_probability,
+    sequence_and_structure,
+    structure_one_hot,
+)
 
 __all__ = [
+    "Fold",
+    "dinucleotide_one_hot",
+    "dinucleotide_reverse_complement",
+    "fold",
     "kmer_counts",
     "kmer_names",
     "one_hot",
     "one_hot_decode",
     "pad_or_crop",
     "pad_or_crop_all",
+    "pair_probabilities",
+    "paired_probability",
     "reverse_complement",
     "reverse_complement_one_hot",
+    "sequence_and_structure",
+    "structure_one_hot",
 ]

@@ -58,18 +58,22 @@ def basset(params: BassetParams, io: ModelIO) -> SequenceModel:
 
     Differences from the original:
 
-    * Input length: convolutions are 'valid' and pooling drops a ragged last window as
-      in Basset, but below 132 bp the third convolution would have fewer than 7
-      positions to scan, and below 168 bp the last pooling window would be wider than
-      its input; there the layer input is zero-padded to the filter width and pooling
-      widths are capped at the length, so one position remains
-      (:mod:`biodl.models.blocks`). At 101 bp the flattened size is 200 x 1.
+    * Input length: convolutions are 'valid' as in Basset and pooling drops a ragged
+      last window (no window is ragged at Basset's 600 bp), but below 132 bp the third
+      convolution would have fewer than 7 positions to scan, and below 168 bp the last
+      pooling window would be wider than its input; there the layer input is
+      zero-padded to the filter width and pooling widths are capped at the length, so
+      one position remains (:mod:`biodl.models.blocks`). At 101 bp the flattened size
+      is 200 x 1.
     * Training: Basset used RMSprop with hyper-parameters chosen by Bayesian
       optimisation; biodl trains with Adam(W) and its own defaults. Weights start from
       PyTorch's default initialisation.
     * Outputs are logits; the sigmoid is in the loss and at prediction time.
     * The two hidden layers share one width and one dropout rate here (they are equal in
       the published network).
+
+    Batch norm (as in Basset) needs at least two examples per batch in training mode:
+    PyTorch refuses a training batch of one example.
     """
     layers = [
         ConvLayer(params.conv1_filters, params.conv1_width, params.pool1_width),

@@ -62,10 +62,10 @@ def deepsea(params: DeepSEAParams, io: ModelIO) -> SequenceModel:
     * Strands: DeepSEA averaged the *probabilities* of the forward and reverse-complement
       sequence when evaluating; ``strands: mean`` averages the *logits*, in training as
       well as in prediction, so the model is exactly strand-symmetric.
-    * Training: DeepSEA used SGD with momentum, L2 (5e-7) and L1 (1e-8, on the last
-      hidden layer's output) penalties and a max-norm constraint on the weights, for 919
-      binary tasks; biodl trains with Adam(W) and weight decay and does not constrain
-      norms. Weights start from PyTorch's default initialisation.
+    * Training: DeepSEA used SGD with momentum, an L2 weight penalty (5e-7), an L1
+      activity penalty (1e-8) and a max-norm constraint on the weights, for 919 binary
+      tasks; biodl trains with Adam(W) and weight decay and does not constrain norms.
+      Weights start from PyTorch's default initialisation.
     * Outputs are logits; the sigmoid is in the loss and at prediction time.
     """
     trunk = ConvStack(

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import torch
+from torch import nn
+
+from biodl.errors import ConfigError
+from biodl.models import DilatedResidualBlock, DilatedResNetTrunk, ModelIO, create_model
+from tests.models.test_zoo import _one_thread, build, random_one_hot  # noqa: F401 (autouse)
+
+
+def _trunk(model: nn.Module) -> DilatedResNetTrunk:
+    trunk = model.trunk
+    assert isinstance(trunk, DilatedResNetTrunk)
+    return trunk
+
+
+def measured_receptive_field(trunk: DilatedResNetTrunk, length: int) -> int:
+    """Input positions whose change changes the features of the middle bin.
+
+    With every weight and batch-norm parameter positive (eval mode) and a constant
+    positive input, every layer is strictly increasing in each input it sees, so raising
+    one input position raises exactly the bins whose receptive field contains it.
+    """
+    trunk = trunk.double().eval()
+    with torch.no_grad():
+        for parameter in trunk.parameters():
+            parameter.uniform_(0.5, 1.0)
+        base = torch.full((1, 4, length), 0.25, dtype=torch.float64)
+        perturbed = base.repeat(length, 1, 1)
+        perturbed[torch.arange(length), 0, torch.arange(length)] += 1.0
+        middle = trunk.output_length // 2
+        reference = trunk(base)[0, :, middle]
+        changed = (trunk(perturbed)[:, :, middle] != reference).any(dim=1)
+    positions = changed.nonzero().flatten().tolist()
+    assert positions == list(range(positions[0], positions[-1] + 1))  # contiguous
+    assert positions[0] > 0  # clear of the padded ends
+    assert positions[-1] < length - 1
+    return len(positions)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"n_filters": 4, "n_blocks": 3},  # stem 15, bins of 8, dilations 1 2 4
+        {"n_filters": 4, "n_blocks": 4, "stem_width": 8, "bin_size": 3, "kernel_size": 4},
+        {"n_filters": 3, "n_blocks": 5, "dilation_rate": 1.5, "activation": "relu"},
+        {"n_filters": 4, "n_blocks": 0, "bin_size": 1},
+        {"n_filters": 2, "n_blocks": 6, "bin_size": 2, "stem_width": 5},
+    ],
+)
+def test_receptive_field_matches_a_measurement(options: dict[str, Any]) -> None:
+    trunk = _trunk(create_model("dilated_resnet", options, io=ModelIO(4, 400, 1)))
+    assert measured_receptive_field(trunk, 400) == trunk.receptive_field
+
+
+def test_receptive_field_formula_and_default() -> None:
+    trunk = _trunk(create_model("dilated_resnet", {}, io=ModelIO(4, 1000, 1)))
+    assert trunk.dilations == (1, 2, 4, 8, 16, 32)
+    assert trunk.receptive_field == 15 + (8 - 1) + 8 * (3 - 1) * (1 + 2 + 4 + 8 + 16 + 32) == 1030
+    rates = _trunk(build("dilated_resnet", 101, n_blocks=6, dilation_rate=1.5)).dilations
+    assert rates == (1, 2, 2, 3, 5, 8)
+    modules = _trunk(build("dilated_resnet", 101)).modules()
+    dilations = [m.conv.dilation[0] for m in modules if isinstance(m, DilatedResidualBlock)]
+    assert dilations == [1, 2, 4]
+
+
+@pytest.mark.parametrize("length", [101, 300])
+@pytest.mark.parametrize("n_outputs", [1, 3])
+def test_profile_head_gives_one_output_per_bin(length: int, n_outputs: int) -> None:
+    model = build("dilated_resnet", length, n_outputs, head="profile").eval()
+    x = random_one_hot(4, length)
+    assert model(x).shape == (4, n_outputs, length // 8)
+    assert model.embed(x).shape == (4, 16, length // 8)
+    coarse = build("dilated_resnet", length, n_outputs, head="profile", bin_size=32).eval()
+    assert coarse(x).shape == (4, n_outputs, length // 32)
+
+
+def test_profile_head_needs_a_single_strand() -> None:
+    with pytest.raises(ConfigError, match="strands: single"):
+        build("dilated_resnet", 101, head="profile", strands="mean")
+
+
+def test_pooling_is_capped_so_one_bin_remains() -> None:
+    model = build("dilated_resnet", 5, 2, bin_size=8).eval()
+    assert _trunk(model).output_length == 1
+    assert model(random_one_hot(2, 5)).shape == (2, 2)
+
+
+def test_residual_blocks_start_as_the_identity() -> None:
+    model = build("dilated_resnet", 101).eval()
+    trunk = _trunk(model)
+    x = random_one_hot(2, 101)
+    with torch.no_grad():
+        stem = trunk.stem(x)
+        torch.testing.assert_close(trunk.tower(stem), stem, rtol=0, atol=0)

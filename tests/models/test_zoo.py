@@ -1,0 +1,242 @@
+"""Checks every registered architecture passes (loops over ``list_models()``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+import pytest
+import torch
+from pydantic.fields import FieldInfo
+from safetensors.torch import load_file
+from torch import nn
+
+from biodl.encode import one_hot
+from biodl.errors import ConfigError
+from biodl.models import (
+    ModelIO,
+    SequenceModel,
+    create_model,
+    get_model_spec,
+    list_models,
+    predict,
+    reverse_complement_tensor,
+    validate_params,
+)
+from biodl.testing import planted_motif_dataset
+from biodl.train.rundir import save_weights
+
+# Small widths so that every test of a model runs in well under a second; a model not
+# listed here is tested at its defaults.
+SMALL: dict[str, dict[str, Any]] = {
+    "basset": {"conv1_filters": 16, "conv2_filters": 16, "conv3_filters": 16, "hidden": 16},
+    "danq": {"n_filters": 16, "lstm_units": 8, "hidden": 16},
+    "deepbind": {},
+    "deepsea": {"conv1_filters": 16, "conv2_filters": 16, "conv3_filters": 16, "hidden": 16},
+    "dilated_resnet": {"n_filters": 16, "n_blocks": 3},
+}
+NAMES = [spec.name for spec in list_models()]
+ZOO = ["basset", "danq", "deepbind", "deepsea", "dilated_resnet"]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread() -> Iterator[None]:
+    """Tiny models run faster on one thread, and do not fight a concurrent job for cores."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def build(name: str, length: int = 101, n_outputs: int = 1, **overrides: Any) -> SequenceModel:
+    """Model ``name`` with the small widths of ``SMALL`` and ``overrides``."""
+    params = {**SMALL.get(name, {}), **overrides}
+    model = create_model(name, params, io=ModelIO(4, length, n_outputs))
+    assert isinstance(model, SequenceModel)
+    return model
+
+
+def random_one_hot(n: int, length: int, seed: int = 0) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    idx = torch.randint(0, 4, (n, length), generator=g)
+    return torch.nn.functional.one_hot(idx, 4).permute(0, 2, 1).float()
+
+
+def has_option(name: str, key: str) -> bool:
+    return key in get_model_spec(name).params.model_fields
+
+
+def test_the_zoo_is_registered_with_summaries_and_citations() -> None:
+    assert set(ZOO) <= set(NAMES)
+    for spec in list_models():
+        assert spec.summary.strip()
+        assert "\n" not in spec.summary
+        assert "doi:10." in spec.citation
+
+
+@pytest.mark.parametrize("length", [101, 300])
+@pytest.mark.parametrize("n_outputs", [1, 3])
+@pytest.mark.parametrize("name", NAMES)
+def test_output_shape(name: str, n_outputs: int, length: int) -> None:
+    torch.manual_seed(0)
+    model = build(name, length, n_outputs)
+    x = random_one_hot(5, length)
+    assert model(x).shape == (5, n_outputs)  # train mode (batch norm on batch statistics)
+    model.eval()
+    y = model(x)
+    assert y.shape == (5, n_outputs)
+    assert torch.isfinite(y).all()
+    assert model.embed(x).shape[0] == 5
+
+
+@pytest.mark.parametrize("length", [1, 7, 26, 162, 1001])
+@pytest.mark.parametrize("name", NAMES)
+def test_any_input_length_builds_and_runs(name: str, length: int) -> None:
+    """Lengths where the papers' pooling would leave no position still give an output."""
+    model = build(name, length, 2).eval()
+    x = random_one_hot(2, length)
+    assert model(x).shape == (2, 2)
+    trunk: Any = model.trunk
+    if hasattr(trunk, "output_length"):
+        # the dense layers were sized from ModelIO.input_length, not from a dummy pass
+        assert model.embed(x).shape == (2, trunk.out_channels, trunk.output_length)
+        assert trunk.output_length >= 1
+
+
+@pytest.mark.parametrize("strands", ["mean", "max"])
+@pytest.mark.parametrize("name", NAMES)
+def test_both_strand_models_ignore_the_strand(name: str, strands: str) -> None:
+    if not has_option(name, "strands"):
+        pytest.skip(f"{name} has no strands option")
+    torch.manual_seed(0)
+    model = build(name, 101, 3, strands=strands).eval()
+    x = random_one_hot(6, 101, seed=2)
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), model(reverse_complement_tensor(x)), rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_single_strand_models_see_the_strand(name: str) -> None:
+    if not has_option(name, "strands"):
+        pytest.skip(f"{name} has no strands option")
+    torch.manual_seed(0)
+    model = build(name, 101, 1, strands="single").eval()
+    x = random_one_hot(6, 101, seed=2)
+    with torch.no_grad():
+        assert not torch.allclose(model(x), model(reverse_complement_tensor(x)))
+
+
+@pytest.fixture(scope="module")
+def motif_set() -> tuple[torch.Tensor, torch.Tensor]:
+    """64 sequences of 101 bp, half with a planted CTCF-like motif on either strand."""
+    seqs, labels = planted_motif_dataset(32, 32, length=101, seed=0)
+    return torch.from_numpy(one_hot(seqs)), torch.from_numpy(labels).float()[:, None]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_short_training_run_fits_a_planted_motif(
+    name: str, motif_set: tuple[torch.Tensor, torch.Tensor]
+) -> None:
+    x, y = motif_set
+    torch.manual_seed(0)
+    model = build(name, 101, 1).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    loss_fn = nn.BCEWithLogitsLoss()
+    with torch.no_grad():
+        first = loss_fn(model(x), y).item()
+    accuracy = 0.0
+    for step in range(150):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        if step % 10 == 9:
+            with torch.no_grad():
+                accuracy = (
+                    ((predict(model, x, device="cpu") > 0).float() == y).float().mean().item()
+                )
+            if accuracy >= 0.95:
+                break
+    assert accuracy >= 0.95, f"{name}: training accuracy {accuracy:.2f} after {step + 1} steps"
+    assert loss.item() < first
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_weights_round_trip_through_safetensors(name: str, tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    model = build(name, 101, 3).train()
+    with torch.no_grad():
+        for seed in range(3):  # move batch-norm running statistics off their defaults
+            model(random_one_hot(8, 101, seed=seed))
+    path = save_weights(tmp_path / "model.safetensors", model)
+    torch.manual_seed(1)
+    fresh = build(name, 101, 3)
+    fresh.load_state_dict(load_file(str(path)), strict=True)
+    x = random_one_hot(7, 101, seed=5)
+    model.eval()
+    fresh.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(fresh(x), model(x), rtol=0, atol=0)
+
+
+def _alternative(field: FieldInfo, current: Any) -> Any:
+    """A valid value of ``field`` other than ``current``."""
+    annotation = field.annotation
+    if get_origin(annotation) is Literal:
+        return next(choice for choice in get_args(annotation) if choice != current)
+    if annotation is bool:
+        return not current
+    if annotation is int:
+        return current + 1
+    if annotation is float:
+        return current / 2 if current > 0 else 0.1
+    raise AssertionError(f"no alternative value for a field of type {annotation}")
+
+
+def _fingerprint(model: nn.Module) -> tuple[Any, ...]:
+    model.eval()
+    with torch.no_grad():
+        out = model(random_one_hot(2, 300, seed=9))
+    n_params = sum(p.numel() for p in model.parameters())
+    strands = getattr(model, "strands", None)
+    return repr(model), n_params, strands, tuple(out.shape), out.numpy().tobytes()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_option_can_be_set_and_takes_effect(name: str) -> None:
+    spec = get_model_spec(name)
+    base_params = SMALL.get(name, {})
+    base = spec.params.model_validate(base_params)
+    torch.manual_seed(0)
+    reference = _fingerprint(build(name, 300, 2))
+    for key, field in spec.params.model_fields.items():
+        value = _alternative(field, getattr(base, key))
+        params = {**base_params, key: value}
+        assert getattr(validate_params(name, params), key) == value
+        torch.manual_seed(0)
+        model = create_model(name, params, io=ModelIO(4, 300, 2))
+        assert _fingerprint(model) != reference, f"{name}: option {key}={value!r} had no effect"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_unknown_or_mistyped_options_are_config_errors(name: str) -> None:
+    with pytest.raises(ConfigError, match=r"unknown key 'model\.no_such_option'"):
+        build(name, no_such_option=1)
+    fields = get_model_spec(name).params.model_fields
+    int_keys = [k for k, f in fields.items() if f.annotation is int]
+    if int_keys:
+        with pytest.raises(ConfigError, match=int_keys[0]):
+            create_model(name, {int_keys[0]: "8"}, io=ModelIO(4, 101, 1))
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 5, 13])
+def test_predict_is_batch_size_invariant_with_batch_norm(batch_size: int) -> None:
+    torch.manual_seed(0)
+    model = build("basset", 101, 2).train()
+    with torch.no_grad():
+        model(random_one_hot(16, 101, seed=3))  # non-trivial running statistics
+    x = random_one_hot(13, 101, seed=1)
+    full = predict(model, x, batch_size=64, device="cpu")
+    torch.testing.assert_close(predict(model, x, batch_size=batch_size, device="cpu"), full)
+    assert model.training  # predict restores the mode
