@@ -269,6 +269,7 @@ def train_on_splits(config: Config, splits: DataSplits, out: Path, *, force: boo
             config=config.train,
             out_dir=partial,
             pos_weight=pos_weight,
+            frozen_trunk=provenance is not None and config.train.freeze_trunk,
         )
         if not result.is_rank_zero or partial is None:
             return out_path

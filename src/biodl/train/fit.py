@@ -148,6 +148,7 @@ def fit(
     config: TrainConfig,
     out_dir: Path | None = None,
     pos_weight: float | None = None,
+    frozen_trunk: bool = False,
 ) -> FitResult:
     """Train ``model`` on one-hot arrays with the options of ``config``.
 
@@ -167,6 +168,8 @@ def fit(
         Run folder: ``checkpoints/`` and ``logs/metrics.csv`` are written there.
     pos_weight
         Positive-class weight of the loss.
+    frozen_trunk
+        The trunk is frozen (fine-tuning): keep it in eval mode while training.
     """
     monitor = config.monitor if valid is not None else None
     mode = "max" if config.monitor == "valid_auroc" else "min"
@@ -181,6 +184,7 @@ def fit(
         plateau=plateau,
         augment_rc=config.augment.reverse_complement,
         augment_shift=config.augment.shift,
+        frozen_trunk=frozen_trunk,
     )
     datamodule = ArrayDataModule(
         train, valid, batch_size=config.batch_size, seed=config.seed, num_workers=config.num_workers

@@ -31,6 +31,9 @@ class SequenceTask(L.LightningModule):
     augment_rc, augment_shift
         Training-time augmentation (:mod:`biodl.train.augment`): reverse-complement half
         of each batch, shift each sequence by up to ``augment_shift`` positions.
+    frozen_trunk
+        Keep ``model.trunk`` in eval mode while training (its parameters are frozen by
+        the caller), so batch-norm statistics and dropout of the trunk stay fixed.
     plateau
         ``(monitor, mode, patience)``: halve the learning rate when the monitored
         validation metric has not improved for ``patience`` epochs; ``None`` for a
@@ -47,8 +50,10 @@ class SequenceTask(L.LightningModule):
         plateau: tuple[str, str, int] | None = None,
         augment_rc: bool = False,
         augment_shift: int = 0,
+        frozen_trunk: bool = False,
     ) -> None:
         super().__init__()
+        self.frozen_trunk = frozen_trunk
         self.plateau = plateau
         self.augment_rc = augment_rc
         self.augment_shift = augment_shift
@@ -71,6 +76,11 @@ class SequenceTask(L.LightningModule):
             x = augment_batch(x, reverse_complement=self.augment_rc, max_shift=self.augment_shift)
         logits = self.model(x)
         return self.loss_fn(logits.float(), y), logits
+
+    def on_train_epoch_start(self) -> None:
+        trunk = getattr(self.model, "trunk", None)
+        if self.frozen_trunk and isinstance(trunk, nn.Module):
+            trunk.eval()
 
     def training_step(
         self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int
@@ -138,13 +148,17 @@ class ArrayDataModule(L.LightningDataModule):
 
     def _loader(self, dataset: TensorDataset, *, shuffle: bool) -> DataLoader[Any]:
         world, rank = self._world()
+        per_device = max(1, self.batch_size // world)
+        # a last batch of one example breaks batch norm in training: drop it (rare)
+        drop_last = shuffle and (len(dataset) // world) % per_device == 1
         sampler: DistributedSampler[Any] = DistributedSampler(
             dataset, num_replicas=world, rank=rank, shuffle=shuffle, seed=self.seed
         )
         return DataLoader(
             dataset,
-            batch_size=max(1, self.batch_size // world),
+            batch_size=per_device,
             sampler=sampler,
+            drop_last=drop_last,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
         )
