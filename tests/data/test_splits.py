@@ -158,3 +158,14 @@ def test_unexpected_label_in_test_table(tmp_path: Path, motif_tables: Path) -> N
     with pytest.raises(InputError) as info:
         build_splits(parse_config(config, base_dir=motif_tables))
     assert str(info.value).startswith(f"{tmp_path / 'bad.tsv'}:4: unexpected label '2'")
+
+
+def test_positive_defaults_to_first_label_of_a_fasta_mapping(tmp_path: Path) -> None:
+    from biodl.testing import write_fasta_file
+
+    a = write_fasta_file(tmp_path / "enh.fa", ["ACGT" * 10] * 4)
+    b = write_fasta_file(tmp_path / "bg.fa", ["TTGA" * 10] * 4)
+    config = base_config()
+    config["data"] = {"train": {"fasta": {"enhancer": str(a), "background": str(b)}}}
+    splits = build_splits(parse_config(config, base_dir=tmp_path))
+    assert (splits.positive, splits.negative) == ("enhancer", "background")

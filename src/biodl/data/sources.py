@@ -17,7 +17,7 @@ from biodl.data.examples import Examples, normalise_label
 from biodl.errors import InputError
 from biodl.io import Genome, intervals_to_sequences, read_bed, read_fasta, read_lines, read_table
 
-__all__ = ["load_source", "parse_region_id"]
+__all__ = ["default_positive", "load_source", "parse_region_id"]
 
 _REGION = re.compile(r"^(?P<chrom>[^:\s]+):(?P<start>\d+)-(?P<end>\d+)")
 
@@ -58,8 +58,17 @@ def load_source(source: TableSource | FastaSource | BedSource, config: Config) -
     return _load_bed(source, config)
 
 
-def _default_positive(config: Config) -> str:
-    return config.positive if config.positive is not None else "1"
+def default_positive(config: Config) -> str:
+    """``positive:`` if set, else the first label of a ``fasta:``/``bed:`` mapping, else ``1``."""
+    if config.positive is not None:
+        return config.positive
+    source = config.data.train
+    mapping = source.bed if isinstance(source, BedSource) else None
+    if isinstance(source, FastaSource) and isinstance(source.fasta, dict):
+        mapping = source.fasta
+    if mapping:
+        return normalise_label(str(next(iter(mapping))))
+    return "1"
 
 
 def _load_table(source: TableSource, config: Config) -> Examples:
@@ -77,7 +86,7 @@ def _load_table(source: TableSource, config: Config) -> Examples:
     )
     n = len(table.sequences)
     if table.labels is None:
-        labels = [_default_positive(config)] * n
+        labels = [default_positive(config)] * n
     else:
         labels = [normalise_label(v) for v in table.labels]
     chroms = None
@@ -111,7 +120,7 @@ def _read_fasta_examples(path: Path, label: str | None, config: Config) -> Examp
         seqs.append(rec.sequence)
         ids.append(rec.id)
         origins.append((os.fspath(path), rec.line))
-    lab = label if label is not None else _default_positive(config)
+    lab = label if label is not None else default_positive(config)
     return Examples(
         sequences=seqs,
         labels=[lab] * len(seqs),

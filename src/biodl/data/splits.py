@@ -23,7 +23,7 @@ import numpy as np
 from biodl.config import ChromosomeSplit, Config, FractionSplit, NegativesConfig
 from biodl.data.examples import Examples
 from biodl.data.shuffle import shuffle_all
-from biodl.data.sources import load_source
+from biodl.data.sources import default_positive, load_source
 from biodl.encode import pad_or_crop
 from biodl.errors import InputError
 
@@ -32,6 +32,7 @@ __all__ = [
     "build_splits",
     "chromosome_split",
     "class_weights",
+    "default_positive",
     "finish_splits",
     "fit_length",
     "resolve_classes",
@@ -277,7 +278,7 @@ def finish_splits(
     parts = [train] + [e for e in held.values() if e is not None]
     positive, negative = resolve_classes(
         parts,
-        positive=config.positive,
+        positive=default_positive(config),
         generated_negatives=any(v is not None for v in negatives.values()),
     )
     sets = dict(sets)
