@@ -59,7 +59,10 @@ def load_source(source: TableSource | FastaSource | BedSource, config: Config) -
 
 
 def default_positive(config: Config) -> str:
-    """``positive:`` if set, else the first label of a ``fasta:``/``bed:`` mapping, else ``1``."""
+    """The positive class: ``positive:`` if set, else ``1``.
+
+    For a ``fasta:``/``bed:`` mapping without a label ``1`` it is the mapping's first label.
+    """
     if config.positive is not None:
         return config.positive
     source = config.data.train
@@ -67,7 +70,8 @@ def default_positive(config: Config) -> str:
     if isinstance(source, FastaSource) and isinstance(source.fasta, dict):
         mapping = source.fasta
     if mapping:
-        return normalise_label(str(next(iter(mapping))))
+        labels = [normalise_label(str(k)) for k in mapping]
+        return "1" if "1" in labels else labels[0]
     return "1"
 
 
