@@ -261,3 +261,21 @@ def test_read_sequences_errors(tmp_path: Path) -> None:
     empty = write(tmp_path / "d.txt", "")
     with pytest.raises(InputError, match=r"d\.txt:1: empty file"):
         list(read_sequences(empty))
+
+
+def test_one_sequence_per_line_files(tmp_path: Path) -> None:
+    from biodl.io import read_plain_sequences, sniff_sequence_format
+
+    plain = write(tmp_path / "p.txt", "ACGT\nacgn\n\nTTTT\n")
+    assert sniff_sequence_format(plain) == "lines"
+    records = list(read_sequences(plain))
+    assert [(r.id, r.sequence, r.line) for r in records] == [
+        ("p:1", "ACGT", 1),
+        ("p:2", "ACGN", 2),
+        ("p:4", "TTTT", 4),
+    ]
+    bad = write(tmp_path / "bad.txt", "ACGT\nACJT\n")
+    with pytest.raises(InputError, match=r"bad\.txt:2: illegal character 'J'"):
+        list(read_plain_sequences(bad))
+    broken_fasta = write(tmp_path / "broken.fa", "ACGT\n>s1\nACGT\n")
+    assert sniff_sequence_format(broken_fasta) == "fasta"

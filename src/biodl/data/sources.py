@@ -15,7 +15,14 @@ from pathlib import Path
 from biodl.config import BedSource, Config, FastaSource, TableSource
 from biodl.data.examples import Examples, normalise_label
 from biodl.errors import InputError
-from biodl.io import Genome, intervals_to_sequences, read_bed, read_fasta, read_lines, read_table
+from biodl.io import (
+    Genome,
+    intervals_to_sequences,
+    read_bed,
+    read_lines,
+    read_sequences,
+    read_table,
+)
 
 __all__ = ["default_positive", "load_source", "parse_region_id"]
 
@@ -120,7 +127,7 @@ def _read_fasta_examples(path: Path, label: str | None, config: Config) -> Examp
     seqs: list[str] = []
     ids: list[str] = []
     origins: list[tuple[str, int]] = []
-    for rec in read_fasta(path, alphabet=config.data.alphabet):
+    for rec in read_sequences(path, alphabet=config.data.alphabet):
         seqs.append(rec.sequence)
         ids.append(rec.id)
         origins.append((os.fspath(path), rec.line))

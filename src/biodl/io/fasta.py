@@ -27,7 +27,13 @@ from typing import Literal, NamedTuple, TextIO
 
 from biodl.errors import InputError
 from biodl.io._open import read_lines
-from biodl.io.alphabet import AlphabetName, check_alphabet, describe_alphabet, find_illegal
+from biodl.io.alphabet import (
+    AlphabetName,
+    check_alphabet,
+    describe_alphabet,
+    find_illegal,
+    validate_sequence,
+)
 
 __all__ = [
     "FastqRecord",
@@ -324,8 +330,17 @@ def read_fastq(path: _PathLike, *, alphabet: AlphabetName | None = "dna") -> Ite
         raise InputError("empty file: no FASTQ records", path=path, line=1)
 
 
-def sniff_sequence_format(path: _PathLike) -> Literal["fasta", "fastq"]:
-    """``"fasta"`` or ``"fastq"`` from the first non-blank character (``>`` or ``@``).
+_SNIFF_LINES = 1000
+
+
+def sniff_sequence_format(path: _PathLike) -> Literal["fasta", "fastq", "lines"]:
+    """The format of a sequence file, from its first non-blank lines.
+
+    ``"fasta"`` or ``"fastq"`` when the first non-blank character is ``>`` or ``@``;
+    ``"lines"`` (one bare sequence per line, as DeePromoter's and many benchmark files
+    are) when it is a letter and no ``>`` header follows in the first 1,000 lines
+    (a FASTA file missing its first header is reported as FASTA, so that
+    :func:`read_fasta` names the line).
 
     Raises
     ------
@@ -342,21 +357,61 @@ def sniff_sequence_format(path: _PathLike) -> Literal["fasta", "fastq"]:
                 return "fasta"
             if text[0] == "@":
                 return "fastq"
-            raise InputError(
-                f"neither FASTA nor FASTQ: the first line starts with {text[0]!r}, "
-                "expected '>' or '@'",
-                path=path,
-                line=lineno,
-            )
+            if not text.isalpha():
+                raise InputError(
+                    "neither FASTA nor FASTQ nor one sequence per line: the first line "
+                    f"starts with {text[:12]!r}; expected '>', '@' or a bare sequence",
+                    path=path,
+                    line=lineno,
+                )
+            for n, (_, later) in enumerate(lines):
+                if later.startswith(">"):
+                    return "fasta"
+                if n >= _SNIFF_LINES:
+                    break
+            return "lines"
     finally:
         lines.close()
     raise InputError("empty file: no sequence records", path=path, line=1)
 
 
+def read_plain_sequences(
+    path: _PathLike, *, alphabet: AlphabetName | None = "dna"
+) -> Iterator[SeqRecord]:
+    """Stream a file of bare sequences, one per line (blank lines skipped).
+
+    Each record's id is ``"{file stem}:{line}"``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "promoters.txt")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("ACGT\\n\\nacgn\\n")
+    >>> [(r.id, r.sequence) for r in read_plain_sequences(path)]
+    [('promoters:1', 'ACGT'), ('promoters:3', 'ACGN')]
+    """
+    stem = Path(os.fspath(path)).name
+    for suffix in (".gz", ".txt", ".seq", ".fa", ".fasta"):
+        stem = stem.removesuffix(suffix)
+    n = 0
+    for lineno, line in read_lines(path):
+        text = line.strip()
+        if not text:
+            continue
+        seq = (
+            text if alphabet is None else validate_sequence(text, alphabet, path=path, line=lineno)
+        )
+        n += 1
+        yield SeqRecord(f"{stem}:{lineno}", "", seq, lineno)
+    if n == 0:
+        raise InputError("empty file: no sequences", path=path, line=1)
+
+
 def read_sequences(
     path: _PathLike, *, alphabet: AlphabetName | None = "dna"
 ) -> Iterator[SeqRecord]:
-    """Stream a FASTA or FASTQ file, whichever it is (decided from its content).
+    """Stream a FASTA, FASTQ or one-sequence-per-line file (decided from its content).
 
     FASTQ records are returned as :class:`SeqRecord` (the quality string is dropped;
     use :func:`read_fastq` to keep it).
@@ -370,8 +425,12 @@ def read_sequences(
     >>> [r.sequence for r in read_sequences(path)]
     ['ACGT']
     """
-    if sniff_sequence_format(path) == "fasta":
+    kind = sniff_sequence_format(path)
+    if kind == "fasta":
         yield from read_fasta(path, alphabet=alphabet)
+        return
+    if kind == "lines":
+        yield from read_plain_sequences(path, alphabet=alphabet)
         return
     for rec in read_fastq(path, alphabet=alphabet):
         yield SeqRecord(rec.id, rec.description, rec.sequence, rec.line)

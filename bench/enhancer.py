@@ -1,0 +1,148 @@
+"""iEnhancer-2L layer 1 (enhancer vs non-enhancer): zoo models on the independent set.
+
+Protocol (``shared/data/enhancer_ienhancer2l/SOURCE.md``): train on 1,484 enhancers +
+1,484 non-enhancers (10 % held out for early stopping), test on the independent
+200 + 200. Reports Acc, Sn, Sp, MCC (threshold 0.5) and AUROC with bootstrap 95 % CIs,
+on all 400 test sequences and on the 300 that are not copies of training sequences
+(all 100 strong independent enhancers are exact copies of training enhancers).
+
+Usage::
+
+    .venv/bin/python bench/enhancer.py --data ../shared/data/enhancer_ienhancer2l \
+        --out bench/out/enhancer [--models deepbind basset danq]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from biodl.metrics import binary_metrics
+from biodl.workflows import train_run
+
+PUBLISHED = {  # SOURCE.md, iEnhancer-ELM README, independent set (Acc, Sn, Sp, MCC)
+    "iEnhancer-2L (Liu 2016)": (0.730, 0.710, 0.750, 0.460),
+    "iEnhancer-EL (Liu 2018)": (0.7475, 0.710, 0.785, 0.496),
+    "iEnhancer-5Step (Le 2019)": (0.790, 0.820, 0.760, 0.580),
+    "iEnhancer-ELM (DNABERT ensemble)": (0.830, 0.800, 0.860, 0.6612),
+}
+
+
+def config_for(data: Path, model: str, seed: int, epochs: int) -> dict[str, Any]:
+    return {
+        "task": "binary",
+        "data": {
+            "train": {
+                "fasta": {
+                    "1": str(data / "original_enhancer_train.txt"),
+                    "0": str(data / "original_non_enhancer_train.txt"),
+                }
+            },
+            "valid": {"fraction": 0.1},
+            "test": {
+                "fasta": {
+                    "1": str(data / "original_enhancer_ind.txt"),
+                    "0": str(data / "original_non_enhancer_ind.txt"),
+                }
+            },
+        },
+        "model": {"name": model},
+        "train": {"max_epochs": epochs, "seed": seed, "progress_bar": False},
+    }
+
+
+def copies_in_training(data: Path) -> set[str]:
+    """Headers of independent-set sequences identical to a training sequence."""
+    with (data / "layer2_strength_labels.tsv").open() as handle:
+        rows = csv.DictReader(handle, delimiter="\t")
+        return {
+            r["header"]
+            for r in rows
+            if r["split"] == "ind" and r["identical_seq_in_train"] == "yes"
+        }
+
+
+def test_metrics(run: Path, exclude: set[str]) -> dict[str, dict[str, Any]]:
+    ids, y, s = [], [], []
+    with (run / "predictions.tsv").open() as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            if row["split"] == "test":
+                ids.append(row["id"])
+                y.append(int(row["target"]))
+                s.append(float(row["score"]))
+    y_arr, s_arr = np.array(y), np.array(s)
+    keep = np.array([i not in exclude for i in ids])
+    return {
+        "all": binary_metrics(y_arr, s_arr, seed=1),
+        "dedup": binary_metrics(y_arr[keep], s_arr[keep], seed=1),
+    }
+
+
+def fmt(entry: dict[str, Any]) -> str:
+    lo, hi = entry["ci"]
+    return f"{entry['value']:.3f} [{lo:.3f}, {hi:.3f}]"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path("../shared/data/enhancer_ienhancer2l"))
+    parser.add_argument("--out", type=Path, default=Path("bench/out/enhancer"))
+    parser.add_argument("--models", nargs="*", default=["deepbind", "basset", "danq"])
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    data = args.data.resolve()
+    exclude = copies_in_training(data)
+    rows = []
+    for model in args.models:
+        cfg = args.out / f"{model}.yaml"
+        cfg.write_text(yaml.safe_dump(config_for(data, model, args.seed, args.epochs)))
+        start = time.perf_counter()
+        run = train_run(cfg, args.out / model, force=True)
+        wall = time.perf_counter() - start
+        meta = json.loads((run / "model.json").read_text())
+        rows.append(
+            {
+                "model": model,
+                "metrics": test_metrics(run, exclude),
+                "epochs": meta["training"]["epochs"],
+                "best_epoch": meta["training"]["best_epoch"],
+                "n_parameters": meta["n_parameters"],
+                "wall_s": round(wall, 1),
+            }
+        )
+        print(json.dumps({"model": model, "wall_s": rows[-1]["wall_s"]}), flush=True)
+    (args.out / "results.json").write_text(json.dumps(rows, indent=2))
+    print(f"\n{len(exclude)} independent sequences are copies of training sequences\n")
+    head = "| model | test set | Acc | Sn | Sp | MCC | AUROC | params | epochs (best) | wall s |"
+    print(head)
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        for subset, label in (
+            ("all", "all 400"),
+            ("dedup", f"{400 - len(exclude)} not in training"),
+        ):
+            m = r["metrics"][subset]
+            print(
+                f"| biodl {r['model']} | {label} | {fmt(m['accuracy'])} | {fmt(m['sensitivity'])} "
+                f"| {fmt(m['specificity'])} | {fmt(m['mcc'])} | {fmt(m['auroc'])} "
+                f"| {r['n_parameters']:,} | {r['epochs']} ({r['best_epoch']}) | {r['wall_s']} |"
+            )
+    for name, (acc, sn, sp, mcc) in PUBLISHED.items():
+        print(
+            f"| {name} (published) | all 400 | {acc:.3f} | {sn:.3f} | {sp:.3f} "
+            f"| {mcc:.3f} | | | | |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
