@@ -183,6 +183,7 @@ def test_result_is_json_serialisable_with_python_types() -> None:
         "f1",
         "sensitivity",
         "specificity",
+        "precision",
         "n",
         "n_positive",
     ]
@@ -338,3 +339,10 @@ def test_importable_without_torch_and_matplotlib() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_precision_matches_scikit_learn() -> None:
+    y, s, _ = _data(5, n=300)
+    m = bm.binary_metrics(y, s, n_bootstrap=0, threshold=0.5)
+    expected = skm.precision_score(y, (s >= 0.5).astype(int))
+    assert m["precision"]["value"] == pytest.approx(expected, abs=TOL)

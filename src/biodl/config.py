@@ -73,11 +73,15 @@ class NegativesConfig(_Strict):
     """Negatives generated from the positives of a source.
 
     ``shuffle: dinucleotide`` keeps every dinucleotide count of each positive
-    (Altschul-Erickson), as DeepBind did; ``mononucleotide`` keeps only base counts.
+    (Altschul-Erickson), as DeepBind did; ``mononucleotide`` keeps only base counts;
+    ``segments`` is DeePromoter's: ``replaced`` of ``segments`` parts of each positive are
+    replaced by random bases.
     """
 
-    shuffle: Literal["dinucleotide", "mononucleotide"] = "dinucleotide"
+    shuffle: Literal["dinucleotide", "mononucleotide", "segments"] = "dinucleotide"
     per_positive: int = Field(default=1, ge=1, le=100)
+    segments: int = Field(default=20, ge=1)
+    replaced: int = Field(default=12, ge=0)
 
 
 class TableSource(_Strict):

@@ -214,6 +214,7 @@ def _threshold_metrics(
         "f1": ratio(2.0 * tp, 2.0 * tp + fp + fn),
         "sensitivity": ratio(tp, tp + fn),
         "specificity": ratio(tn, tn + fp),
+        "precision": ratio(tp, tp + fp),
     }
 
 
@@ -616,7 +617,7 @@ def binary_metrics(
     -------
     dict
         ``{"auroc": {"value": v, "ci": [lo, hi]}, "auprc": ..., "accuracy": ...,
-        "mcc": ..., "f1": ..., "sensitivity": ..., "specificity": ...,
+        "mcc": ..., "f1": ..., "sensitivity": ..., "specificity": ..., "precision": ...,
         "n": {"value": N}, "n_positive": {"value": P}}``, with Python floats; an undefined
         metric has value None and ci None. AUPRC is the average precision and is
         undefined with one class, like AUROC; MCC is 0 when undefined.

@@ -645,7 +645,7 @@ def cv_table(result: Mapping[str, Any]) -> str:
 
 def metrics_table(metrics: Mapping[str, Any]) -> str:
     """Plain-text table of metrics with CIs, one row per metric, one column per split."""
-    names = ["auroc", "auprc", "accuracy", "mcc", "f1", "sensitivity", "specificity"]
+    names = ["auroc", "auprc", "accuracy", "mcc", "f1", "sensitivity", "specificity", "precision"]
     splits = [s for s in metrics if not s.startswith("_")]
     lines = ["metric       " + "".join(f"{s:>26}" for s in splits)]
     for name in names:

@@ -169,3 +169,19 @@ def test_positive_defaults_to_first_label_of_a_fasta_mapping(tmp_path: Path) -> 
     config["data"] = {"train": {"fasta": {"enhancer": str(a), "background": str(b)}}}
     splits = build_splits(parse_config(config, base_dir=tmp_path))
     assert (splits.positive, splits.negative) == ("enhancer", "background")
+
+
+def test_segment_substitution_negatives() -> None:
+    from biodl.data import substitute_segments
+
+    seq = "ACGT" * 75  # 300 bp, as DeePromoter's promoters
+    out = substitute_segments([seq, seq], n_segments=20, n_replaced=12, n_per_sequence=2, seed=0)
+    assert len(out) == 4
+    for neg in out:
+        assert len(neg) == 300
+        kept = sum(neg[i * 15 : (i + 1) * 15] == seq[i * 15 : (i + 1) * 15] for i in range(20))
+        assert kept >= 8  # 8 segments kept; a replaced one can match by chance only
+        assert set(neg) <= set("ACGT")
+    assert substitute_segments([seq], seed=3) == substitute_segments([seq], seed=3)
+    with pytest.raises(InputError, match="replaced <= segments"):
+        substitute_segments([seq], n_segments=4, n_replaced=5)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from biodl.data.cv import Deduplicated, assign_folds, cross_validation_splits, deduplicate
 from biodl.data.examples import Examples, normalise_label
+from biodl.data.negatives import make_negative_sequences, substitute_segments
 from biodl.data.shuffle import dinucleotide_shuffle, dinucleotide_shuffle_all, shuffle_all
 from biodl.data.sources import load_source, parse_region_id
 from biodl.data.splits import (
@@ -36,9 +37,11 @@ __all__ = [
     "finish_splits",
     "fit_length",
     "load_source",
+    "make_negative_sequences",
     "normalise_label",
     "parse_region_id",
     "resolve_classes",
     "shuffle_all",
     "stratified_split",
+    "substitute_segments",
 ]

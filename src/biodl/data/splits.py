@@ -22,7 +22,7 @@ import numpy as np
 
 from biodl.config import ChromosomeSplit, Config, FractionSplit, NegativesConfig
 from biodl.data.examples import Examples
-from biodl.data.shuffle import shuffle_all
+from biodl.data.negatives import make_negative_sequences
 from biodl.data.sources import default_positive, load_source
 from biodl.encode import pad_or_crop
 from biodl.errors import InputError
@@ -168,12 +168,7 @@ def _make_negatives(
     examples: Examples, spec: NegativesConfig, *, positive: str, negative: str, seed: int
 ) -> Examples:
     idx = [i for i, lab in enumerate(examples.labels) if lab == positive]
-    shuffled = shuffle_all(
-        [examples.sequences[i] for i in idx],
-        method=spec.shuffle,
-        n_per_sequence=spec.per_positive,
-        seed=seed,
-    )
+    shuffled = make_negative_sequences([examples.sequences[i] for i in idx], spec, seed=seed)
     k = spec.per_positive
     src = [i for i in idx for _ in range(k)]
     made = Examples(
@@ -240,11 +235,14 @@ def build_splits(config: Config, *, input_length: int | None = None) -> DataSpli
             path=train.origins[0][0] if train.origins else None,
         )
     held: dict[str, Examples | None] = {"valid": None, "test": None}
+    n_source = len(train)
     for name, spec in (("valid", config.data.valid), ("test", config.data.test)):
         if spec is None:
             continue
         if isinstance(spec, FractionSplit):
-            keep, out = stratified_split(train.labels, spec.fraction, seed=seed + (name == "test"))
+            # fractions are of the whole source, also when valid was taken out first
+            fraction = min(spec.fraction * n_source / len(train), 0.99)
+            keep, out = stratified_split(train.labels, fraction, seed=seed + (name == "test"))
         elif isinstance(spec, ChromosomeSplit):
             keep, out = chromosome_split(train, spec.chromosomes, what=f"data.{name}")
         else:

@@ -45,6 +45,7 @@ METRIC_LABELS: Mapping[str, str] = {
     "f1": "F1",
     "sensitivity": "Sensitivity (recall)",
     "specificity": "Specificity",
+    "precision": "Precision (PPV)",
     "n": "Examples",
     "n_positive": "Positives",
 }
