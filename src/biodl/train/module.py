@@ -54,6 +54,8 @@ class SequenceTask(L.LightningModule):
     ) -> None:
         super().__init__()
         self.frozen_trunk = frozen_trunk
+        self._train_loss_sum = torch.zeros(())
+        self._train_seen = 0
         self.plateau = plateau
         self.augment_rc = augment_rc
         self.augment_shift = augment_shift
@@ -77,17 +79,27 @@ class SequenceTask(L.LightningModule):
         logits = self.model(x)
         return self.loss_fn(logits.float(), y), logits
 
-    def on_train_epoch_start(self) -> None:
-        trunk = getattr(self.model, "trunk", None)
-        if self.frozen_trunk and isinstance(trunk, nn.Module):
-            trunk.eval()
-
     def training_step(
         self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int
     ) -> torch.Tensor:
         loss, _ = self._loss(batch, augment=True)
-        self.log("train_loss", loss, on_step=False, on_epoch=True, prog_bar=True, sync_dist=True)
+        # summed here and logged once per epoch: Lightning's self.log costs ~1.4 ms a call
+        n = batch[0].shape[0]
+        self._train_loss_sum = self._train_loss_sum + loss.detach() * n
+        self._train_seen += n
         return loss
+
+    def on_train_epoch_start(self) -> None:
+        self._train_loss_sum = torch.zeros((), device=self.device)
+        self._train_seen = 0
+        trunk = getattr(self.model, "trunk", None)
+        if self.frozen_trunk and isinstance(trunk, nn.Module):
+            trunk.eval()
+
+    def on_train_epoch_end(self) -> None:
+        if self._train_seen:
+            mean = self._train_loss_sum / self._train_seen
+            self.log("train_loss", mean, on_epoch=True, prog_bar=True, sync_dist=True)
 
     def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
         loss, logits = self._loss(batch)
@@ -162,6 +174,14 @@ class ArrayDataModule(L.LightningDataModule):
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
         )
+
+    def transfer_batch_to_device(
+        self, batch: Any, device: torch.device, dataloader_idx: int
+    ) -> Any:
+        """Move ``(x, y)`` directly; Lightning's generic traversal costs ~1.5 ms a step."""
+        if isinstance(batch, tuple | list) and all(isinstance(t, torch.Tensor) for t in batch):
+            return tuple(t.to(device, non_blocking=True) for t in batch)
+        return super().transfer_batch_to_device(batch, device, dataloader_idx)
 
     def train_dataloader(self) -> DataLoader[Any]:
         return self._loader(self.train_set, shuffle=True)
