@@ -59,14 +59,14 @@ def config_for(data: Path, model: str, seed: int, epochs: int) -> dict[str, Any]
 
 
 def copies_in_training(data: Path) -> set[str]:
-    """Headers of independent-set sequences identical to a training sequence."""
+    """Ids (first header word) of independent-set sequences identical to a training one."""
     with (data / "layer2_strength_labels.tsv").open() as handle:
-        rows = csv.DictReader(handle, delimiter="\t")
-        return {
-            r["header"]
-            for r in rows
-            if r["split"] == "ind" and r["identical_seq_in_train"] == "yes"
-        }
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    return {
+        r["header"].split()[0]
+        for r in rows
+        if r["split"] == "independent" and r["identical_seq_in_train"] == "yes"
+    }
 
 
 def test_metrics(run: Path, exclude: set[str]) -> dict[str, dict[str, Any]]:
@@ -97,6 +97,9 @@ def main() -> int:
     parser.add_argument("--models", nargs="*", default=["deepbind", "basset", "danq"])
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--reuse", action="store_true", help="score finished runs in --out again (no training)"
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     data = args.data.resolve()
@@ -106,9 +109,11 @@ def main() -> int:
         cfg = args.out / f"{model}.yaml"
         cfg.write_text(yaml.safe_dump(config_for(data, model, args.seed, args.epochs)))
         start = time.perf_counter()
-        run = train_run(cfg, args.out / model, force=True)
-        wall = time.perf_counter() - start
+        run = args.out / model
+        if not (args.reuse and (run / "model.json").is_file()):
+            train_run(cfg, run, force=True)
         meta = json.loads((run / "model.json").read_text())
+        wall = time.perf_counter() - start if not args.reuse else meta["training"]["wall_s"]
         rows.append(
             {
                 "model": model,
