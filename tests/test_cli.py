@@ -358,3 +358,31 @@ def test_bad_model_option_names_the_config(
     config["model"]["nfilters"] = 3  # type: ignore[index]
     msg = train_with(config, motif_tables, tmp_path, capsys)
     assert "bad_config.yaml: unknown key 'model.nfilters' for model 'deepbind'" in msg
+
+
+def test_dinucleotide_encoding_end_to_end(motif_tables: Path, tmp_path: Path) -> None:
+    config = base_config()
+    config["data"]["encoding"] = "dinucleotide"  # type: ignore[index]
+    config["train"]["max_epochs"] = 1  # type: ignore[index]
+    path = motif_tables / "dinuc.yaml"
+    path.write_text(yaml.safe_dump(config))
+    out = tmp_path / "dinuc"
+    assert main(["train", str(path), "--out", str(out)]) == 0
+    meta = json.loads((out / "model.json").read_text())
+    assert (meta["encoding"], meta["n_channels"]) == ("dinucleotide", 16)
+    fasta = write_fasta_file(tmp_path / "in.fa", ["ACGT" * 15])
+    assert main(["predict", "--model", str(out), str(fasta), "--out", str(tmp_path / "p.tsv")]) == 0
+
+
+def test_strand_symmetry_with_dinucleotide_input() -> None:
+    import torch
+
+    from biodl.encode import dinucleotide_one_hot, reverse_complement
+    from biodl.models import ModelIO, create_model
+
+    torch.manual_seed(0)
+    model = create_model("deepbind", {}, io=ModelIO(16, 40, 1)).eval()
+    seqs = ["ACGTTGCAAGGCTTAACCGTACGTAGGCTAGCTAGGATCC"[:40]] * 2
+    x = torch.from_numpy(dinucleotide_one_hot(seqs))
+    x_rc = torch.from_numpy(dinucleotide_one_hot([reverse_complement(s) for s in seqs]))
+    torch.testing.assert_close(model(x), model(x_rc), rtol=0, atol=1e-6)

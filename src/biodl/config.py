@@ -168,6 +168,7 @@ class DataConfig(_Strict):
     length: int | None = Field(default=None, ge=1)
     pad_short: bool = False
     unknown: Literal["zero", "uniform"] = "zero"
+    encoding: Literal["onehot", "dinucleotide"] = "onehot"
 
 
 class ModelConfig(BaseModel):

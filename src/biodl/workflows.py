@@ -29,7 +29,7 @@ from biodl.data import (
     class_weights,
     cross_validation_splits,
 )
-from biodl.encode import one_hot, pad_or_crop
+from biodl.encode import dinucleotide_one_hot, one_hot, pad_or_crop
 from biodl.errors import ConfigError, InputError
 from biodl.io import ALPHABETS, AlphabetName, read_sequences, read_table
 from biodl.metrics import binary_metrics, format_metric
@@ -66,14 +66,24 @@ def _encode(
     *,
     alphabet: AlphabetName,
     unknown: Literal["zero", "uniform"],
+    encoding: Literal["onehot", "dinucleotide"] = "onehot",
 ) -> np.ndarray:
     """One-hot ``(N, C, L)``: int8 (a quarter of float32's memory) unless N is uniform.
 
     Models cast each batch to float32, so the storage type does not change results.
+    ``encoding="dinucleotide"`` gives the 16-channel dinucleotide one-hot (DNA/RNA).
     """
     seqs = examples.sequences if isinstance(examples, Examples) else examples
+    if encoding == "dinucleotide":
+        if alphabet == "protein":
+            raise InputError("data.encoding: dinucleotide is for DNA or RNA, not protein")
+        return dinucleotide_one_hot(seqs, alphabet=alphabet, dtype=np.int8)
     dtype = np.int8 if unknown == "zero" else np.float32
     return one_hot(seqs, alphabet=alphabet, unknown=unknown, dtype=dtype)
+
+
+def _channels(alphabet: AlphabetName, encoding: str) -> int:
+    return 16 if encoding == "dinucleotide" else len(ALPHABETS[alphabet])
 
 
 def _targets(examples: Examples, positive: str) -> np.ndarray:
@@ -144,7 +154,12 @@ def _score_and_report(
     y_score: dict[str, np.ndarray] = {}
     rows = []
     for name, ex in splits:
-        X = _encode(ex, alphabet=config.data.alphabet, unknown=config.data.unknown)
+        X = _encode(
+            ex,
+            alphabet=config.data.alphabet,
+            unknown=config.data.unknown,
+            encoding=config.data.encoding,
+        )
         scores = torch.sigmoid(predict(model, X, batch_size=512)[:, 0]).numpy().astype(np.float64)
         target = _targets(ex, positive)[:, 0].astype(np.int64)
         metrics[name] = binary_metrics(
@@ -228,12 +243,22 @@ def train_on_splits(config: Config, splits: DataSplits, out: Path, *, force: boo
     """Train on splits already built and write the run directory ``out`` (rank 0 only)."""
     out_path = out
     rank_zero = _is_rank_zero()
-    X_train = _encode(splits.train, alphabet=config.data.alphabet, unknown=config.data.unknown)
+    X_train = _encode(
+        splits.train,
+        alphabet=config.data.alphabet,
+        unknown=config.data.unknown,
+        encoding=config.data.encoding,
+    )
     y_train = _targets(splits.train, splits.positive)
     valid = None
     if splits.valid is not None:
         valid = (
-            _encode(splits.valid, alphabet=config.data.alphabet, unknown=config.data.unknown),
+            _encode(
+                splits.valid,
+                alphabet=config.data.alphabet,
+                unknown=config.data.unknown,
+                encoding=config.data.encoding,
+            ),
             _targets(splits.valid, splits.positive),
         )
     weights = class_weights(splits.train.labels, [splits.negative, splits.positive])
@@ -241,7 +266,7 @@ def train_on_splits(config: Config, splits: DataSplits, out: Path, *, force: boo
     if config.train.class_weight == "balanced" and weights[splits.positive] > 0:
         pos_weight = weights[splits.positive] / weights[splits.negative]
     io_spec = ModelIO(
-        n_channels=len(ALPHABETS[config.data.alphabet]),
+        n_channels=_channels(config.data.alphabet, config.data.encoding),
         input_length=splits.input_length,
         n_outputs=1,
         alphabet=config.data.alphabet,
@@ -308,6 +333,7 @@ def _write_run_files(
         "architecture": {"name": config.model.name, "params": arch_params},
         "alphabet": config.data.alphabet,
         "unknown": config.data.unknown,
+        "encoding": config.data.encoding,
         "n_channels": io_spec.n_channels,
         "input_length": io_spec.input_length,
         "labels": {"positive": splits.positive, "negative": splits.negative},
@@ -481,7 +507,9 @@ def predict_file(
                     fitted.append(
                         seq if len(seq) == length else pad_or_crop(seq, length, pad=unknown_char)
                     )
-                X = _encode(fitted, alphabet=run.alphabet, unknown=run.unknown)
+                X = _encode(
+                    fitted, alphabet=run.alphabet, unknown=run.unknown, encoding=run.encoding
+                )
                 logits = predict(run.model, X, batch_size=batch_size, device=device)[:, 0]
                 probs = torch.sigmoid(logits)
                 for (seq_id, _, _), p, z in zip(
@@ -522,6 +550,12 @@ def evaluate_run(
     if config.data.alphabet != run.alphabet:
         raise InputError(
             f"the model reads {run.alphabet} but the configuration gives {config.data.alphabet}",
+            path=config_path,
+        )
+    if config.data.encoding != run.encoding:
+        raise InputError(
+            f"the model reads {run.encoding} input but the configuration gives "
+            f"{config.data.encoding}",
             path=config_path,
         )
     data = build_splits(config, input_length=run.input_length)

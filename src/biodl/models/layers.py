@@ -8,11 +8,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from biodl.encode import dinucleotide_reverse_complement
+
 __all__ = ["DenseHead", "GlobalPool", "SequenceModel", "reverse_complement_tensor"]
 
 
 def reverse_complement_tensor(x: torch.Tensor) -> torch.Tensor:
-    """Reverse complement of one-hot DNA ``(N, 4, L)`` in ACGT order (flip both axes)."""
+    """Reverse complement of a one-hot DNA/RNA batch ``(N, C, L)``.
+
+    ``C = 4`` (ACGT order): flip both axes. ``C = 16`` (dinucleotide one-hot, see
+    :func:`biodl.encode.dinucleotide_one_hot`): the exact dinucleotide permutation.
+    """
+    if x.shape[-2] == 16:
+        return dinucleotide_reverse_complement(x)
     return torch.flip(x, dims=(-2, -1))
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import torch
 
+from biodl.models import reverse_complement_tensor
+
 __all__ = ["augment_batch", "random_reverse_complement", "random_shift"]
 
 
 def random_reverse_complement(x: torch.Tensor, *, p: float = 0.5) -> torch.Tensor:
-    """Replace each sequence of a DNA/RNA batch ``(N, 4, L)`` by its reverse complement
-    with probability ``p`` (channels in ACGT/ACGU order).
+    """Replace each sequence of a DNA/RNA batch ``(N, 4, L)`` (or dinucleotide one-hot
+    ``(N, 16, L)``) by its reverse complement with probability ``p``.
 
     Examples
     --------
@@ -27,7 +29,7 @@ def random_reverse_complement(x: torch.Tensor, *, p: float = 0.5) -> torch.Tenso
     if not bool(flip.any()):
         return x
     out = x.clone()
-    out[flip] = torch.flip(x[flip], dims=(-2, -1))
+    out[flip] = reverse_complement_tensor(x[flip])
     return out
 
 

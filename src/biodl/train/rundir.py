@@ -63,6 +63,11 @@ class Run:
         return cast(AlphabetName, str(self.meta["alphabet"]))
 
     @property
+    def encoding(self) -> Literal["onehot", "dinucleotide"]:
+        """Input encoding the model was trained on."""
+        return "dinucleotide" if self.meta.get("encoding") == "dinucleotide" else "onehot"
+
+    @property
     def unknown(self) -> Literal["zero", "uniform"]:
         """How N (or X) was encoded in training."""
         return "uniform" if self.meta.get("unknown") == "uniform" else "zero"
