@@ -85,7 +85,10 @@ class NegativesConfig(_Strict):
 
 
 class TableSource(_Strict):
-    """A TSV/CSV table (plain or gzip) with named columns."""
+    """A TSV/CSV table (plain or gzip) with named columns.
+
+    ``columns`` names the columns of a file that has no header line.
+    """
 
     table: str
     sequence: str = "sequence"
@@ -95,6 +98,7 @@ class TableSource(_Strict):
     chrom: str | None = None
     fold: str | None = None
     sep: str | None = None
+    columns: list[str] | None = Field(default=None, min_length=1)
     negatives: NegativesConfig | None = None
 
 
@@ -169,6 +173,7 @@ class DataConfig(_Strict):
     pad_short: bool = False
     unknown: Literal["zero", "uniform"] = "zero"
     encoding: Literal["onehot", "dinucleotide"] = "onehot"
+    ambiguous: Literal["error", "unknown"] = "error"
 
 
 class ModelConfig(BaseModel):
@@ -235,8 +240,9 @@ class EvaluateConfig(_Strict):
 class Config(_Strict):
     """A whole run configuration (see the module docstring)."""
 
-    task: Literal["binary"]
+    task: Literal["binary", "multiclass"]
     positive: str | None = None
+    classes: list[str] | None = Field(default=None, min_length=2)
     data: DataConfig
     model: ModelConfig
     train: TrainConfig = TrainConfig()

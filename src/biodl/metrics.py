@@ -1,10 +1,11 @@
-"""Binary classification metrics with percentile-bootstrap confidence intervals.
+"""Binary and multi-class classification metrics with percentile-bootstrap intervals.
 
 Pure NumPy: importing this module needs neither torch nor matplotlib. The curve and
 score functions reproduce scikit-learn's results (ties in the scores form one threshold
 step, zero-weight examples are ignored), and :func:`binary_metrics` computes every metric
 with a vectorised bootstrap so that a thousand resamples of 100,000 examples take about
-a second.
+a second. :func:`multiclass_metrics` does the same for class probabilities ``(N, K)``
+(a thousand resamples of 3,000 examples of 3 classes in about 0.1 s).
 
 Examples
 --------
@@ -24,7 +25,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -38,6 +39,7 @@ __all__ = [
     "confusion_counts",
     "format_metric",
     "mcc",
+    "multiclass_metrics",
     "precision_recall_curve",
     "roc_curve",
 ]
@@ -461,6 +463,17 @@ def mcc(
     return float(_mcc_from_counts(tn, fp, fn, tp))
 
 
+def _check_bootstrap_options(n_bootstrap: int, ci: float, seed: int) -> None:
+    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, (int, np.integer)):
+        raise ValueError(f"n_bootstrap must be an integer, got {n_bootstrap!r}")
+    if n_bootstrap < 0:
+        raise ValueError(f"n_bootstrap must be >= 0, got {n_bootstrap}")
+    if isinstance(ci, bool) or not isinstance(ci, _REAL) or not 0.0 < ci < 1.0:
+        raise ValueError(f"ci must be a number in (0, 1), got {ci!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"seed must be an integer, got {seed!r}")
+
+
 def _ci(samples: FloatArray, ci: float) -> list[float] | None:
     """Percentile interval of the defined bootstrap values, or None if half are undefined."""
     n_total = samples.shape[0]
@@ -644,14 +657,7 @@ def binary_metrics(
         raise ValueError(f"threshold must be a number, got {threshold!r}")
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be in [0, 1], got {threshold!r}")
-    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, (int, np.integer)):
-        raise ValueError(f"n_bootstrap must be an integer, got {n_bootstrap!r}")
-    if n_bootstrap < 0:
-        raise ValueError(f"n_bootstrap must be >= 0, got {n_bootstrap}")
-    if isinstance(ci, bool) or not isinstance(ci, _REAL) or not 0.0 < ci < 1.0:
-        raise ValueError(f"ci must be a number in (0, 1), got {ci!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed must be an integer, got {seed!r}")
+    _check_bootstrap_options(n_bootstrap, ci, seed)
 
     n = int(y.shape[0])
     n_pos = int(y.sum())
@@ -671,6 +677,314 @@ def binary_metrics(
             result[name] = {"value": v, "ci": interval}
     result["n"] = {"value": n}
     result["n_positive"] = {"value": n_pos}
+    return result
+
+
+# --------------------------------------------------------------------------- multi-class
+
+#: Largest allowed distance of a row sum of ``y_prob`` from 1 in :func:`multiclass_metrics`
+#: (softmax outputs computed in float32 are within about 1e-6).
+_ROW_SUM_TOLERANCE = 1e-3
+
+#: Probabilities are clipped to ``[_LOG_LOSS_EPS, 1]`` before taking the logarithm.
+_LOG_LOSS_EPS = 1e-15
+
+#: Per-class metrics of :func:`multiclass_metrics`, in the order of the keys ``name[class]``.
+_PER_CLASS = ("precision", "recall", "f1", "error", "auroc")
+
+
+def _check_classes(classes: Sequence[str]) -> list[str]:
+    if isinstance(classes, (str, bytes)) or not isinstance(classes, Sequence):
+        raise ValueError(f"classes must be a sequence of class names, got {classes!r}")
+    names = list(classes)
+    for name in names:
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"class names must be non-empty strings, got {name!r}")
+    if len(names) < 2:
+        raise ValueError(f"classes must name at least 2 classes, got {names!r}")
+    if len(set(names)) != len(names):
+        dup = next(name for name in names if names.count(name) > 1)
+        raise ValueError(f"class names must be unique; {dup!r} occurs twice or more")
+    return names
+
+
+def _as_class_indices(values: npt.ArrayLike, n_classes: int) -> npt.NDArray[np.intp]:
+    arr = _as_1d(values, "y_true")
+    if np.issubdtype(arr.dtype, np.floating):
+        bad = ~np.isfinite(arr) | (arr != np.round(arr))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"y_true must hold integer class indices; found {arr[i]!r} at index {i}"
+            )
+    bad = (arr < 0) | (arr >= n_classes)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"y_true must hold class indices in [0, {n_classes}); found {arr[i]!r} at index {i}"
+        )
+    return arr.astype(np.intp)
+
+
+def _as_probabilities(values: npt.ArrayLike, n: int, n_classes: int) -> FloatArray:
+    arr = np.asarray(values)
+    if arr.ndim != 2:
+        raise ValueError(f"y_prob must be 2-D (N, K), got an array of shape {arr.shape}")
+    if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+        raise ValueError(f"y_prob must be numeric, got dtype {arr.dtype}")
+    if arr.shape != (n, n_classes):
+        raise ValueError(
+            f"y_prob has shape {arr.shape}, expected ({n}, {n_classes}): one row per element "
+            "of y_true, one column per class"
+        )
+    prob = arr.astype(np.float64)
+    for bad, what in (
+        (~np.isfinite(prob), "finite"),
+        ((prob < 0.0) | (prob > 1.0), "probabilities in [0, 1]"),
+    ):
+        if bad.any():
+            i, j = (int(x) for x in np.argwhere(bad)[0])
+            raise ValueError(f"y_prob must be {what}; found {prob[i, j]!r} at [{i}, {j}]")
+    off = np.abs(prob.sum(axis=1) - 1.0) > _ROW_SUM_TOLERANCE
+    if off.any():
+        i = int(np.flatnonzero(off)[0])
+        raise ValueError(
+            f"the rows of y_prob must sum to 1 (within {_ROW_SUM_TOLERANCE:g}); "
+            f"row {i} sums to {float(prob[i].sum())!r}"
+        )
+    return prob
+
+
+def _nanmean_rows(values: FloatArray) -> FloatArray:
+    """Mean over the last axis of the non-NaN values; NaN where all are NaN (no warning)."""
+    defined = ~np.isnan(values)
+    total = np.where(defined, values, 0.0).sum(axis=-1)
+    count = defined.sum(axis=-1)
+    return np.divide(total, count, out=np.full(np.shape(total), np.nan), where=count > 0)
+
+
+def _confusion_metrics(conf: FloatArray) -> dict[str, FloatArray]:
+    """Threshold metrics of confusion matrices ``(B, K, K)`` (rows true, columns predicted).
+
+    Returns arrays of shape ``(B,)`` (``accuracy``, ``mcc``, ``macro_f1``) and ``(B, K)``
+    (``precision``, ``recall``, ``f1``, ``error``), NaN where undefined.
+    """
+
+    def ratio(num: FloatArray, den: FloatArray) -> FloatArray:
+        return np.divide(num, den, out=np.full(np.shape(num), np.nan), where=den > 0)
+
+    diag = np.diagonal(conf, axis1=1, axis2=2)
+    true = conf.sum(axis=2)
+    called = conf.sum(axis=1)
+    total = true.sum(axis=1)
+    correct = diag.sum(axis=1)
+    # Gorodkin's R_K, written as scikit-learn writes it; 0 when a marginal is one class.
+    cov_tp = correct * total - np.einsum("bk,bk->b", true, called)
+    cov_pp = total**2 - np.einsum("bk,bk->b", called, called)
+    cov_tt = total**2 - np.einsum("bk,bk->b", true, true)
+    den = cov_tt * cov_pp
+    mcc = np.zeros(np.shape(den))
+    np.divide(cov_tp, np.sqrt(den), out=mcc, where=den > 0)
+    f1 = ratio(2.0 * diag, true + called)
+    return {
+        "accuracy": ratio(correct, total),
+        "mcc": mcc,
+        "macro_f1": _nanmean_rows(f1),
+        "precision": ratio(diag, called),
+        "recall": ratio(diag, true),
+        "f1": f1,
+        "error": 100.0 * ratio(true - diag, true),
+    }
+
+
+def _kernel_cells(yk: BoolArray, sk: FloatArray) -> npt.NDArray[np.intp]:
+    """Cell of each example in ``_ResampleKernel(yk, sk, ...)``, shape ``(N,)``."""
+    pos_u = np.unique(sk[yk])
+    neg_u = np.unique(sk[~yk])
+    cells = np.empty(yk.shape[0], dtype=np.intp)
+    cells[yk] = (pos_u.shape[0] - 1) - np.searchsorted(pos_u, sk[yk])
+    cells[~yk] = pos_u.shape[0] + np.searchsorted(neg_u, sk[~yk])
+    return cells
+
+
+def _multiclass_bootstrap(
+    y: npt.NDArray[np.intp],
+    pred: npt.NDArray[np.intp],
+    prob: FloatArray,
+    loss: FloatArray,
+    *,
+    n_bootstrap: int,
+    seed: int,
+) -> dict[str, FloatArray]:
+    """Metric values on ``n_bootstrap`` resamples with replacement, NaN where undefined.
+
+    Each resample draws ``N`` example indices uniformly with replacement, in chunks of rows
+    of ``rng.integers(0, N, size=(chunk, N))``. The confusion matrices of a chunk come from
+    one :func:`numpy.bincount`; the one-vs-rest AUROC of class ``k`` from
+    :class:`_ResampleKernel` on ``(y == k, prob[:, k])`` (skipped, NaN, for a class that
+    is absent or alone). Returns arrays of shape ``(B,)`` and, for the per-class metrics,
+    ``(B, K)``.
+    """
+    n, k = prob.shape
+    cells = y * k + pred
+    kernels: dict[int, tuple[_ResampleKernel, npt.NDArray[np.intp]]] = {}
+    for c in range(k):
+        yk = y == c
+        if 0 < int(yk.sum()) < n:
+            kernels[c] = (_ResampleKernel(yk, prob[:, c], 0.5), _kernel_cells(yk, prob[:, c]))
+    rng = np.random.default_rng(seed)
+    chunk = max(1, min(n_bootstrap, _CHUNK_ELEMENTS // n))
+    out: dict[str, FloatArray] = {}
+    for start in range(0, n_bootstrap, chunk):
+        b = min(chunk, n_bootstrap - start)
+        draws = rng.integers(0, n, size=(b, n))
+        rows = np.arange(b, dtype=np.intp)[:, None]
+        flat = (cells[draws] + rows * (k * k)).reshape(-1)
+        conf = np.bincount(flat, minlength=b * k * k).reshape(b, k, k).astype(np.float64)
+        values = _confusion_metrics(conf)
+        values["log_loss"] = loss[draws].mean(axis=1)
+        auc = np.full((b, k), np.nan)
+        for c, (kernel, kernel_cells) in kernels.items():
+            flat = (kernel_cells[draws] + rows * kernel.n_cells).reshape(-1)
+            counts = np.bincount(flat, minlength=b * kernel.n_cells).reshape(b, kernel.n_cells)
+            auc[:, c] = kernel.metrics(counts)["auroc"]
+        values["auroc"] = auc
+        values["macro_auroc"] = _nanmean_rows(auc)
+        for name, value in values.items():
+            if name not in out:
+                out[name] = np.empty((n_bootstrap, *value.shape[1:]))
+            out[name][start : start + b] = value
+    return out
+
+
+def multiclass_metrics(
+    y_true: npt.ArrayLike,
+    y_prob: npt.ArrayLike,
+    *,
+    classes: Sequence[str],
+    n_bootstrap: int = 1000,
+    ci: float = 0.95,
+    seed: int = 0,
+) -> dict[str, dict[str, Any]]:
+    """Multi-class metrics with percentile-bootstrap confidence intervals.
+
+    The predicted class of an example is the column of its largest probability (the first
+    one on ties, as :func:`numpy.argmax`). Confidence intervals come from ``n_bootstrap``
+    resamples of the examples with replacement, as in :func:`binary_metrics`: resamples
+    where a metric is undefined are skipped, and if more than half are skipped the
+    interval is None.
+
+    Conventions:
+
+    * ``mcc`` is Gorodkin's R_K, equal to ``sklearn.metrics.matthews_corrcoef``; 0 when
+      the true or the predicted labels are all one class.
+    * ``precision[c]`` is undefined (None) when class ``c`` is never predicted;
+      ``recall[c]`` and ``error[c]`` when ``c`` has no example; ``f1[c]`` =
+      ``2 TP / (2 TP + FP + FN)`` only when ``c`` has neither (otherwise it is 0 when
+      ``TP = 0``).
+    * ``macro_f1`` is the mean of the defined ``f1[c]``, i.e. over the classes that occur
+      in ``y_true`` or in the predictions: ``sklearn.metrics.f1_score(y_true, y_pred,
+      average="macro")`` without ``labels`` (equivalently ``labels=range(K),
+      zero_division=numpy.nan``).
+    * ``auroc[c]`` is the one-vs-rest AUROC of ``y_prob[:, c]`` (:func:`auroc`), undefined
+      when every example or no example is of class ``c``; ``macro_auroc`` is the mean of
+      the defined ones. When every class occurs it equals ``sklearn.metrics.roc_auc_score(
+      y_true, y_prob, multi_class="ovr", average="macro")``.
+    * ``log_loss`` is the mean of ``-log(clip(y_prob[i, y_true[i]], 1e-15, 1))``; the
+      rows are not renormalised.
+    * ``error[c]`` is the percentage of the examples of class ``c`` that are misclassified,
+      ``100 (1 - recall[c])``.
+
+    Parameters
+    ----------
+    y_true
+        Class indices in ``[0, K)``, shape ``(N,)``; integers (or floats with integer
+        values).
+    y_prob
+        Class probabilities, shape ``(N, K)``: values in ``[0, 1]``, rows summing to 1
+        within 1e-3 (e.g. a softmax).
+    classes
+        The ``K >= 2`` class names, unique, in the order of the columns of ``y_prob``;
+        they name the per-class keys.
+    n_bootstrap
+        Number of bootstrap resamples; 0 gives no intervals.
+    ci
+        Confidence level in ``(0, 1)``.
+    seed
+        Seed of the resampling; equal seeds give equal intervals.
+
+    Returns
+    -------
+    dict
+        In this order: ``accuracy``, ``mcc``, ``macro_f1``, ``macro_auroc``, ``log_loss``;
+        for each class ``c`` in the order of ``classes``: ``precision[c]``, ``recall[c]``,
+        ``f1[c]``, ``error[c]``, ``auroc[c]``; each ``{"value": v, "ci": [lo, hi]}`` with
+        Python floats, value and ci None when undefined. Then ``n`` (``{"value": N}``),
+        ``n_per_class`` (``{"value": {class: count}}``) and ``confusion``
+        (``{"value": counts}``, a ``K x K`` nested list of ints, rows the true classes,
+        columns the predicted ones).
+
+    Raises
+    ------
+    ValueError
+        ``y_true`` not 1-D, empty or with values outside ``[0, K)``; ``y_prob`` not of
+        shape ``(N, K)``, not finite, outside ``[0, 1]`` or with rows not summing to 1;
+        ``classes`` not ``K >= 2`` unique names; bad options.
+
+    Examples
+    --------
+    >>> y = [0, 0, 1, 1, 2, 2]
+    >>> p = [[0.7, 0.2, 0.1], [0.3, 0.6, 0.1], [0.2, 0.5, 0.3],
+    ...      [0.1, 0.8, 0.1], [0.2, 0.2, 0.6], [0.5, 0.1, 0.4]]
+    >>> m = multiclass_metrics(y, p, classes=["EI", "IE", "N"], n_bootstrap=0)
+    >>> m["accuracy"]["value"], m["f1[IE]"]["value"], m["error[EI]"]["value"]
+    (0.6666666666666666, 0.8, 50.0)
+    >>> round(m["macro_auroc"]["value"], 4), m["auroc[N]"]
+    (0.9167, {'value': 1.0, 'ci': None})
+    >>> m["confusion"]["value"], m["n_per_class"]["value"]
+    ([[1, 1, 0], [0, 2, 0], [1, 0, 1]], {'EI': 2, 'IE': 2, 'N': 2})
+    """
+    names = _check_classes(classes)
+    k = len(names)
+    y = _as_class_indices(y_true, k)
+    n = int(y.shape[0])
+    prob = _as_probabilities(y_prob, n, k)
+    _check_bootstrap_options(n_bootstrap, ci, seed)
+
+    pred = np.argmax(prob, axis=1).astype(np.intp)
+    conf = np.bincount(y * k + pred, minlength=k * k).reshape(k, k)
+    loss = -np.log(np.clip(prob[np.arange(n), y], _LOG_LOSS_EPS, 1.0))
+    point = _confusion_metrics(conf[None, :, :].astype(np.float64))
+    auc = np.array([[auroc(y == c, prob[:, c]) for c in range(k)]])
+    point["log_loss"] = np.array([loss.mean()])
+    point["auroc"] = auc
+    point["macro_auroc"] = _nanmean_rows(auc)
+    samples: dict[str, FloatArray] = {}
+    if n_bootstrap > 0:
+        samples = _multiclass_bootstrap(
+            y, pred, prob, loss, n_bootstrap=int(n_bootstrap), seed=int(seed)
+        )
+
+    def entry(name: str, column: int | None = None) -> dict[str, Any]:
+        value = float(point[name][0] if column is None else point[name][0, column])
+        if math.isnan(value):
+            return {"value": None, "ci": None}
+        interval = None
+        if samples:
+            values = samples[name] if column is None else samples[name][:, column]
+            interval = _ci(values, ci)
+        return {"value": value, "ci": interval}
+
+    result: dict[str, dict[str, Any]] = {
+        name: entry(name) for name in ("accuracy", "mcc", "macro_f1", "macro_auroc", "log_loss")
+    }
+    for c, class_name in enumerate(names):
+        for name in _PER_CLASS:
+            result[f"{name}[{class_name}]"] = entry(name, c)
+    result["n"] = {"value": n}
+    per_class = conf.sum(axis=1)
+    result["n_per_class"] = {"value": {name: int(per_class[c]) for c, name in enumerate(names)}}
+    result["confusion"] = {"value": [[int(x) for x in row] for row in conf]}
     return result
 
 

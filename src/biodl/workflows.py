@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,9 +33,9 @@ from biodl.data import (
 from biodl.encode import dinucleotide_one_hot, one_hot, pad_or_crop
 from biodl.errors import ConfigError, InputError
 from biodl.io import ALPHABETS, AlphabetName, read_sequences, read_table
-from biodl.metrics import binary_metrics, format_metric
+from biodl.metrics import binary_metrics, format_metric, multiclass_metrics
 from biodl.models import ModelIO, create_model, predict, validate_params
-from biodl.report import plot_binary_curves, write_run_report
+from biodl.report import plot_binary_curves, plot_confusion, write_run_report
 from biodl.train import (
     RUN_FORMAT,
     atomic_write_text,
@@ -86,8 +87,37 @@ def _channels(alphabet: AlphabetName, encoding: str) -> int:
     return 16 if encoding == "dinucleotide" else len(ALPHABETS[alphabet])
 
 
-def _targets(examples: Examples, positive: str) -> np.ndarray:
-    return np.array([[lab == positive] for lab in examples.labels], dtype=np.float32)
+@dataclass(frozen=True)
+class _Labels:
+    """What a model's outputs mean: binary (one logit for ``positive``) or multi-class."""
+
+    task: str
+    classes: tuple[str, ...]
+    positive: str
+
+    @staticmethod
+    def of_splits(splits: DataSplits) -> _Labels:
+        return _Labels(splits.task, tuple(splits.classes), splits.positive)
+
+    @staticmethod
+    def of_run(meta: Mapping[str, Any]) -> _Labels:
+        labels = meta["labels"]
+        if meta.get("task") == "multiclass":
+            return _Labels("multiclass", tuple(labels["classes"]), "")
+        return _Labels("binary", (labels["negative"], labels["positive"]), labels["positive"])
+
+    def probabilities(self, logits: torch.Tensor) -> np.ndarray:
+        """``(N,)`` positive-class probability, or ``(N, K)`` class probabilities."""
+        if self.task == "multiclass":
+            return torch.softmax(logits.float(), dim=-1).numpy().astype(np.float64)
+        return torch.sigmoid(logits[:, 0].float()).numpy().astype(np.float64)
+
+    def truth(self, examples: Examples) -> np.ndarray:
+        """``(N,)`` 0/1 (binary) or class index (multi-class)."""
+        if self.task == "multiclass":
+            index = {c: i for i, c in enumerate(self.classes)}
+            return np.array([index[lab] for lab in examples.labels], dtype=np.int64)
+        return np.array([lab == self.positive for lab in examples.labels], dtype=np.int64)
 
 
 def _source_files(config: Config) -> list[Path]:
@@ -106,7 +136,12 @@ def _source_files(config: Config) -> list[Path]:
     return files
 
 
-def _split_summary(splits: DataSplits) -> dict[str, dict[str, int]]:
+def _split_summary(splits: DataSplits) -> dict[str, dict[str, Any]]:
+    if splits.task == "multiclass":
+        return {
+            name: {"n": len(ex), "per_class": {c: ex.labels.count(c) for c in splits.classes}}
+            for name, ex in splits.items()
+        }
     return {
         name: {"n": len(ex), "n_positive": sum(lab == splits.positive for lab in ex.labels)}
         for name, ex in splits.items()
@@ -128,12 +163,22 @@ def _write_splits(path: Path, splits: DataSplits) -> None:
 
 
 def _write_predictions(
-    path: Path, rows: Sequence[tuple[str, Examples, np.ndarray]], positive: str
+    path: Path, rows: Sequence[tuple[str, Examples, np.ndarray]], labels: _Labels
 ) -> None:
-    lines = ["id\tsplit\tlabel\ttarget\tscore"]
-    for split, ex, scores in rows:
-        for seq_id, lab, s in zip(ex.ids, ex.labels, scores, strict=True):
-            lines.append(f"{seq_id}\t{split}\t{lab}\t{int(lab == positive)}\t{s:.6g}")
+    if labels.task == "multiclass":
+        head = "id\tsplit\tlabel\tpredicted\t" + "\t".join(f"prob_{c}" for c in labels.classes)
+        lines = [head]
+        for split, ex, probs in rows:
+            for seq_id, lab, p in zip(ex.ids, ex.labels, probs, strict=True):
+                cells = "\t".join(f"{v:.6g}" for v in p)
+                pred = labels.classes[int(np.argmax(p))]
+                lines.append(f"{seq_id}\t{split}\t{lab}\t{pred}\t{cells}")
+    else:
+        lines = ["id\tsplit\tlabel\ttarget\tscore"]
+        for split, ex, scores in rows:
+            for seq_id, lab, sc in zip(ex.ids, ex.labels, scores, strict=True):
+                target = int(lab == labels.positive)
+                lines.append(f"{seq_id}\t{split}\t{lab}\t{target}\t{sc:.6g}")
     atomic_write_text(path, "\n".join(lines) + "\n")
 
 
@@ -143,7 +188,7 @@ def _score_and_report(
     splits: Sequence[tuple[str, Examples]],
     *,
     config: Config,
-    positive: str,
+    labels: _Labels,
     title: str,
     summary: Mapping[str, str],
     notes: Sequence[str] = (),
@@ -153,6 +198,7 @@ def _score_and_report(
     y_true: dict[str, np.ndarray] = {}
     y_score: dict[str, np.ndarray] = {}
     rows = []
+    n_boot, ci, seed = config.evaluate.n_bootstrap, config.evaluate.ci, config.train.seed
     for name, ex in splits:
         X = _encode(
             ex,
@@ -160,22 +206,35 @@ def _score_and_report(
             unknown=config.data.unknown,
             encoding=config.data.encoding,
         )
-        scores = torch.sigmoid(predict(model, X, batch_size=512)[:, 0]).numpy().astype(np.float64)
-        target = _targets(ex, positive)[:, 0].astype(np.int64)
-        metrics[name] = binary_metrics(
-            target,
-            scores,
-            threshold=config.evaluate.threshold,
-            n_bootstrap=config.evaluate.n_bootstrap,
-            ci=config.evaluate.ci,
-            seed=config.train.seed,
-        )
+        scores = labels.probabilities(predict(model, X, batch_size=512))
+        target = labels.truth(ex)
+        if labels.task == "multiclass":
+            metrics[name] = multiclass_metrics(
+                target, scores, classes=labels.classes, n_bootstrap=n_boot, ci=ci, seed=seed
+            )
+        else:
+            metrics[name] = binary_metrics(
+                target,
+                scores,
+                threshold=config.evaluate.threshold,
+                n_bootstrap=n_boot,
+                ci=ci,
+                seed=seed,
+            )
         y_true[name], y_score[name] = target, scores
         rows.append((name, ex, scores))
     write_json(out / "metrics.json", metrics)
-    _write_predictions(out / "predictions.tsv", rows, positive)
+    _write_predictions(out / "predictions.tsv", rows, labels)
     images: dict[str, Path] = {}
-    if any(len(set(t.tolist())) == 2 for t in y_true.values()):
+    if labels.task == "multiclass":
+        for name in metrics:
+            images[f"Confusion matrix ({name})"] = plot_confusion(
+                np.asarray(metrics[name]["confusion"]["value"]),
+                labels.classes,
+                out / f"confusion_{name}.png",
+                title=f"Confusion matrix, {name}",
+            )
+    elif any(len(set(t.tolist())) == 2 for t in y_true.values()):
         curves = plot_binary_curves(y_true, y_score, out)
         images = {"ROC curve": curves["roc"], "Precision-recall curve": curves["pr"]}
     write_run_report(
@@ -249,7 +308,7 @@ def train_on_splits(config: Config, splits: DataSplits, out: Path, *, force: boo
         unknown=config.data.unknown,
         encoding=config.data.encoding,
     )
-    y_train = _targets(splits.train, splits.positive)
+    y_train = splits.targets(splits.train)
     valid = None
     if splits.valid is not None:
         valid = (
@@ -259,16 +318,21 @@ def train_on_splits(config: Config, splits: DataSplits, out: Path, *, force: boo
                 unknown=config.data.unknown,
                 encoding=config.data.encoding,
             ),
-            _targets(splits.valid, splits.positive),
+            splits.targets(splits.valid),
         )
-    weights = class_weights(splits.train.labels, [splits.negative, splits.positive])
+    multiclass = splits.task == "multiclass"
+    weights = class_weights(splits.train.labels, list(splits.classes))
     pos_weight = None
-    if config.train.class_weight == "balanced" and weights[splits.positive] > 0:
-        pos_weight = weights[splits.positive] / weights[splits.negative]
+    per_class: list[float] | None = None
+    if config.train.class_weight == "balanced":
+        if multiclass:
+            per_class = [weights[c] for c in splits.classes]
+        elif weights[splits.positive] > 0:
+            pos_weight = weights[splits.positive] / weights[splits.negative]
     io_spec = ModelIO(
         n_channels=_channels(config.data.alphabet, config.data.encoding),
         input_length=splits.input_length,
-        n_outputs=1,
+        n_outputs=len(splits.classes) if multiclass else 1,
         alphabet=config.data.alphabet,
     )
     partial = prepare_run_dir(out_path, force=force) if rank_zero else None
@@ -295,6 +359,8 @@ def train_on_splits(config: Config, splits: DataSplits, out: Path, *, force: boo
             out_dir=partial,
             pos_weight=pos_weight,
             frozen_trunk=provenance is not None and config.train.freeze_trunk,
+            n_classes=len(splits.classes) if multiclass else None,
+            class_weight=per_class,
         )
         if not result.is_rank_zero or partial is None:
             return out_path
@@ -317,6 +383,7 @@ def _write_run_files(
     pos_weight: float | None,
     init_from: dict[str, Any] | None = None,
 ) -> None:
+    multiclass = splits.task == "multiclass"
     arch_params = validate_params(config.model.name, config.model.params).model_dump(mode="json")
     n_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
     save_weights(partial / "model.safetensors", model)
@@ -336,8 +403,12 @@ def _write_run_files(
         "encoding": config.data.encoding,
         "n_channels": io_spec.n_channels,
         "input_length": io_spec.input_length,
-        "labels": {"positive": splits.positive, "negative": splits.negative},
-        "outputs": [splits.positive],
+        "labels": (
+            {"classes": list(splits.classes)}
+            if multiclass
+            else {"positive": splits.positive, "negative": splits.negative}
+        ),
+        "outputs": list(splits.classes) if multiclass else [splits.positive],
         "n_parameters": n_params,
         "seed": config.train.seed,
         "class_weight": config.train.class_weight,
@@ -374,7 +445,7 @@ def _write_run_files(
         model,
         eval_splits,
         config=config,
-        positive=splits.positive,
+        labels=_Labels.of_splits(splits),
         title=f"biodl run: {config.model.name}",
         summary=_report_summary(meta),
         notes=notes,
@@ -385,11 +456,21 @@ def _write_run_files(
 
 def _report_summary(meta: Mapping[str, Any]) -> dict[str, str]:
     data = meta["data"]["splits"]
+    labels = meta["labels"]
+    if "classes" in labels:
+        task = f"{meta['task']}, classes {', '.join(labels['classes'])}"
+        sizes = "; ".join(
+            f"{k}: {v['n']} (" + ", ".join(f"{c} {n}" for c, n in v["per_class"].items()) + ")"
+            for k, v in data.items()
+        )
+    else:
+        task = f"{meta['task']}, positive class '{labels['positive']}'"
+        sizes = "; ".join(f"{k}: {v['n']} ({v['n_positive']} positive)" for k, v in data.items())
     return {
         "model": f"{meta['architecture']['name']} ({meta['n_parameters']} parameters)",
-        "task": f"{meta['task']}, positive class '{meta['labels']['positive']}'",
-        "input": f"{meta['alphabet']}, {meta['input_length']} positions",
-        "data": "; ".join(f"{k}: {v['n']} ({v['n_positive']} positive)" for k, v in data.items()),
+        "task": task,
+        "input": f"{meta['alphabet']}, {meta['input_length']} positions, {meta['encoding']}",
+        "data": sizes,
         "training": (
             f"{meta['training']['epochs']} epochs, best epoch {meta['training']['best_epoch']}, "
             f"{meta['training']['wall_s']} s, {meta['training']['world_size']} process(es), "
@@ -406,13 +487,21 @@ def _model_card(meta: Mapping[str, Any], metrics: Mapping[str, Any]) -> dict[str
             f"{meta['architecture']['name']} trained by biodl {meta['versions']['biodl']}"
         ),
         "intended_use": (
-            f"Scores {meta['alphabet'].upper()} sequences of {meta['input_length']} positions for "
-            f"class '{meta['labels']['positive']}' versus '{meta['labels']['negative']}'."
+            f"Scores {meta['alphabet'].upper()} sequences of {meta['input_length']} positions: "
+            + (
+                f"class '{meta['labels']['positive']}' versus '{meta['labels']['negative']}'."
+                if "positive" in meta["labels"]
+                else f"one of {', '.join(meta['labels']['classes'])}."
+            )
         ),
         "training_data": meta["data"]["files"],
         "split_sizes": meta["data"]["splits"],
         "metrics": {
-            split: {k: v for k, v in vals.items() if k in ("auroc", "auprc", "mcc", "accuracy")}
+            split: {
+                k: v
+                for k, v in vals.items()
+                if k in ("auroc", "auprc", "mcc", "accuracy", "macro_f1", "macro_auroc")
+            }
             for split, vals in metrics.items()
         },
         "caveats": [
@@ -472,7 +561,8 @@ def predict_file(
         FASTA or FASTQ (plain or gzip), or a TSV/CSV table when ``sequence_column`` is set.
     out
         TSV written atomically with columns ``id``, ``score`` (probability of the positive
-        class) and ``logit``.
+        class) and ``logit`` for a binary model; ``id``, ``predicted`` and ``prob_<class>``
+        for each class for a multi-class model.
     pad_short
         Pad sequences shorter than the model input with N instead of failing.
 
@@ -488,12 +578,17 @@ def predict_file(
     records = _iter_inputs(
         path, sequence_column=sequence_column, id_column=id_column, alphabet=run.alphabet
     )
+    labels = _Labels.of_run(run.meta)
     out_path = Path(out)
     tmp = out_path.with_name(f".{out_path.name}.tmp")
     n = 0
     try:
         with tmp.open("w", encoding="utf-8") as handle:
-            handle.write("id\tscore\tlogit\n")
+            if labels.task == "multiclass":
+                probs_head = "\t".join(f"prob_{c}" for c in labels.classes)
+                handle.write(f"id\tpredicted\t{probs_head}\n")
+            else:
+                handle.write("id\tscore\tlogit\n")
             for chunk in _batched(records, chunk_size):
                 fitted = []
                 for seq_id, seq, line in chunk:
@@ -510,12 +605,18 @@ def predict_file(
                 X = _encode(
                     fitted, alphabet=run.alphabet, unknown=run.unknown, encoding=run.encoding
                 )
-                logits = predict(run.model, X, batch_size=batch_size, device=device)[:, 0]
-                probs = torch.sigmoid(logits)
-                for (seq_id, _, _), p, z in zip(
-                    chunk, probs.tolist(), logits.tolist(), strict=True
-                ):
-                    handle.write(f"{seq_id}\t{p:.6g}\t{z:.6g}\n")
+                logits = predict(run.model, X, batch_size=batch_size, device=device)
+                probs = labels.probabilities(logits)
+                if labels.task == "multiclass":
+                    for (seq_id, _, _), row in zip(chunk, probs, strict=True):
+                        cells = "\t".join(f"{v:.6g}" for v in row)
+                        pred = labels.classes[int(np.argmax(row))]
+                        handle.write(f"{seq_id}\t{pred}\t{cells}\n")
+                else:
+                    for (seq_id, _, _), p, z in zip(
+                        chunk, probs.tolist(), logits[:, 0].tolist(), strict=True
+                    ):
+                        handle.write(f"{seq_id}\t{p:.6g}\t{z:.6g}\n")
                 n += len(chunk)
         if n == 0:
             raise InputError("no sequences to score", path=path)
@@ -559,11 +660,11 @@ def evaluate_run(
             path=config_path,
         )
     data = build_splits(config, input_length=run.input_length)
-    positive = str(run.meta["labels"]["positive"])
-    if data.positive != positive:
+    labels = _Labels.of_run(run.meta)
+    if data.task != labels.task or tuple(data.classes) != labels.classes:
         raise InputError(
-            f"the configuration's positive class '{data.positive}' differs from "
-            f"the model's '{positive}'",
+            f"the configuration's {data.task} classes ({', '.join(data.classes)}) differ from "
+            f"the model's {labels.task} classes ({', '.join(labels.classes)})",
             path=config_path,
         )
     chosen = [(n, e) for n, e in data.items() if n in splits]
@@ -579,7 +680,7 @@ def evaluate_run(
             run.model,
             chosen,
             config=config,
-            positive=positive,
+            labels=labels,
             title=(
                 f"biodl evaluation: {run.meta['architecture']['name']} on {Path(config_path).name}"
             ),
@@ -622,7 +723,12 @@ def cross_validate(
         raise InputError(
             "output folder exists and is not empty; use --force to replace it", path=out_path
         )
-    dedup, names, fold_splits = cross_validation_splits(config, folds, dedupe=dedupe)
+    # a model that scores both strands sees a sequence and its reverse complement as one
+    params = validate_params(config.model.name, config.model.params).model_dump()
+    rc = params.get("strands", "single") != "single"
+    dedup, names, fold_splits = cross_validation_splits(
+        config, folds, dedupe=dedupe, reverse_complements=rc
+    )
     partial = prepare_run_dir(out_path, force=force)
     try:
         per_fold: list[dict[str, Any]] = []
@@ -632,7 +738,7 @@ def cross_validate(
             per_fold.append({"fold": name, **{k: v["value"] for k, v in test.items()}})
         summary: dict[str, dict[str, float | None]] = {}
         for key in per_fold[0]:
-            if key == "fold":
+            if key == "fold" or not all(isinstance(f[key], int | float | None) for f in per_fold):
                 continue
             values = [f[key] for f in per_fold if f[key] is not None]
             summary[key] = {
@@ -643,6 +749,7 @@ def cross_validate(
             "folds": len(names),
             "deduplication": {
                 "enabled": dedupe,
+                "reverse_complements": rc,
                 "removed": dedup.n_removed,
                 "conflicting_labels": dedup.n_conflicting,
                 "kept": len(dedup.examples),
@@ -668,7 +775,10 @@ def cv_table(result: Mapping[str, Any]) -> str:
         f"{result['folds']}-fold cross-validation",
         f"deduplication: {d['removed']} copies removed, {d['kept']} kept",
     ]
-    for name in ("auroc", "auprc", "accuracy", "mcc", "f1", "sensitivity", "specificity"):
+    names = ["auroc", "auprc", "accuracy", "mcc", "f1", "sensitivity", "specificity"]
+    names += ["macro_f1", "macro_auroc"]
+    names += [k for k in result["summary"] if k.startswith("error[")]
+    for name in names:
         entry = result["summary"].get(name, {})
         if entry.get("mean") is None:
             continue
@@ -679,10 +789,17 @@ def cv_table(result: Mapping[str, Any]) -> str:
 
 def metrics_table(metrics: Mapping[str, Any]) -> str:
     """Plain-text table of metrics with CIs, one row per metric, one column per split."""
-    names = ["auroc", "auprc", "accuracy", "mcc", "f1", "sensitivity", "specificity", "precision"]
     splits = [s for s in metrics if not s.startswith("_")]
-    lines = ["metric       " + "".join(f"{s:>26}" for s in splits)]
+    if splits and "macro_f1" in metrics[splits[0]]:
+        first = metrics[splits[0]]
+        names = ["accuracy", "mcc", "macro_f1", "macro_auroc"]
+        names += [k for k in first if k.startswith(("error[", "f1["))]
+    else:
+        names = ["auroc", "auprc", "accuracy", "mcc", "f1", "sensitivity", "specificity"]
+        names.append("precision")
+    width = max(13, *(len(n) + 2 for n in names))
+    lines = ["metric".ljust(width) + "".join(f"{s:>26}" for s in splits)]
     for name in names:
         cells = "".join(f"{format_metric(metrics[s].get(name, {})):>26}" for s in splits)
-        lines.append(f"{name:<13}{cells}")
+        lines.append(f"{name:<{width}}{cells}")
     return "\n".join(lines)

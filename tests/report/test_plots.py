@@ -1,4 +1,8 @@
-"""Tests of biodl.report.plots: PNG files written atomically, bad input rejected."""
+"""Tests of biodl.report.plots: PNG files written atomically, bad input rejected.
+
+Also the multi-class run report: :func:`plot_confusion` with the metrics of
+:func:`biodl.metrics.multiclass_metrics` in :func:`biodl.report.write_run_report`.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from biodl.metrics import precision_recall_curve, roc_curve
-from biodl.report.plots import plot_binary_curves, plot_pr, plot_roc
+from biodl.metrics import binary_metrics, multiclass_metrics, precision_recall_curve, roc_curve
+from biodl.report import write_run_report
+from biodl.report.plots import plot_binary_curves, plot_confusion, plot_pr, plot_roc
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -110,3 +115,110 @@ def test_no_global_matplotlib_state(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     _assert_png(tmp_path / "roc.png")
+
+
+# --------------------------------------------------------------------------- multi-class
+
+SPLICE = ["EI", "IE", "N"]
+
+
+def _multiclass_data(seed: int, n: int = 120) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n)
+    logits = rng.normal(size=(n, 3))
+    logits[np.arange(n), y] += 1.5
+    p = np.exp(logits)
+    return y, p / p.sum(axis=1, keepdims=True)
+
+
+def test_plot_confusion(tmp_path: Path) -> None:
+    conf = [[50, 3, 2], [4, 40, 6], [1, 5, 90]]
+    out = plot_confusion(conf, SPLICE, tmp_path / "confusion.png", title="Splice junctions")
+    assert out == tmp_path / "confusion.png"
+    _assert_png(out)
+    # counts only; a class without examples (empty row); a folder that does not exist yet
+    conf4 = np.array([[5, 1, 0, 0], [2, 7, 1, 0], [0, 0, 9, 0], [0, 0, 0, 0]])
+    out = plot_confusion(conf4, ("a", "b", "c", "d"), str(tmp_path / "sub" / "c.png"))
+    _assert_png(out)
+    out = plot_confusion(conf4, ("a", "b", "c", "d"), tmp_path / "raw.png", normalise=False)
+    _assert_png(out)
+    # weighted (non-integer) counts and many classes
+    rng = np.random.default_rng(0)
+    _assert_png(plot_confusion(rng.uniform(0, 9, (8, 8)), list("abcdefgh"), tmp_path / "w.png"))
+    _no_leftovers(tmp_path)
+    _no_leftovers(tmp_path / "sub")
+
+
+def test_plot_confusion_bad_input(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="square"):
+        plot_confusion([[1, 2, 3], [4, 5, 6]], ["a", "b"], tmp_path / "c.png")
+    with pytest.raises(ValueError, match="square"):
+        plot_confusion([1, 2], ["a", "b"], tmp_path / "c.png")
+    with pytest.raises(ValueError, match="3 class names"):
+        plot_confusion([[1, 2], [3, 4]], SPLICE, tmp_path / "c.png")
+    with pytest.raises(ValueError, match="sequence of class names"):
+        plot_confusion([[1, 2], [3, 4]], "ab", tmp_path / "c.png")
+    with pytest.raises(ValueError, match="non-negative"):
+        plot_confusion([[1, -2], [3, 4]], ["a", "b"], tmp_path / "c.png")
+    with pytest.raises(ValueError, match="finite"):
+        plot_confusion([[1, np.nan], [3, 4]], ["a", "b"], tmp_path / "c.png")
+    with pytest.raises(ValueError, match="dpi"):
+        plot_confusion([[1, 2], [3, 4]], ["a", "b"], tmp_path / "c.png", dpi=-1)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_multiclass_report(tmp_path: Path) -> None:
+    metrics = {}
+    images = {}
+    for split, seed in (("valid", 0), ("test", 1)):
+        y, p = _multiclass_data(seed)
+        metrics[split] = multiclass_metrics(y, p, classes=SPLICE, n_bootstrap=100)
+        conf = np.asarray(metrics[split]["confusion"]["value"])
+        images[f"Confusion matrix ({split})"] = plot_confusion(
+            conf, SPLICE, tmp_path / f"confusion_{split}.png"
+        )
+    text = write_run_report(
+        tmp_path / "report.html", title="splice", summary={}, metrics=metrics, images=images
+    ).read_text(encoding="utf-8")
+    for label in ("Accuracy", "MCC", "Macro F1", "Macro AUROC (one-vs-rest)", "Log loss"):
+        assert f'<td class="name">{label}</td>' in text, label
+    for name in SPLICE:
+        for label in ("Precision", "Recall", "F1", "Error %", "AUROC (one-vs-rest)"):
+            assert f'<td class="name">{label} — {name}</td>' in text, (label, name)
+    entry = metrics["test"]["f1[EI]"]
+    lo, hi = entry["ci"]
+    row = f'<td class="name">F1 — EI</td><td>{metrics["valid"]["f1[EI]"]["value"]:.3f}'
+    assert row in text
+    assert f"{entry['value']:.3f} [{lo:.3f}, {hi:.3f}]" in text
+    # the tables (n_per_class, confusion) are not rows of the metrics table
+    assert "n_per_class" not in text
+    assert "confusion</td>" not in text
+    assert '<td class="name">Examples</td><td>120</td><td>120</td>' in text
+    assert text.count("data:image/png;base64,") == 2
+    # rows: scalar metrics, per-class metrics class by class, then the counts
+    order = [
+        text.index(f'<td class="name">{label}</td>')
+        for label in (
+            "Accuracy",
+            "Log loss",
+            "Precision — EI",
+            "AUROC (one-vs-rest) — N",
+            "Examples",
+        )
+    ]
+    assert order == sorted(order)
+
+
+def test_report_mixes_binary_and_multiclass_entries(tmp_path: Path) -> None:
+    """Unknown per-class keys keep their name; a table in one split shows as a dash."""
+    y, s = _split_data(4, n=50)
+    metrics = {
+        "binary": {**binary_metrics(y, s, n_bootstrap=0), "foo[bar]": {"value": 1}},
+        "other": {"n": {"value": [1, 2]}, "f1[a b]": {"value": 0.5, "ci": None}},
+    }
+    text = write_run_report(
+        tmp_path / "r.html", title="t", summary={}, metrics=metrics, images={}
+    ).read_text(encoding="utf-8")
+    assert '<td class="name">foo[bar]</td>' in text
+    assert '<td class="name">F1 — a b</td><td>—</td><td>0.500</td>' in text
+    assert '<td class="name">Examples</td><td>50</td><td>—</td>' in text

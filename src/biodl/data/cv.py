@@ -93,12 +93,14 @@ def assign_folds(labels: list[str], k: int, *, seed: int) -> np.ndarray:
 
 
 def cross_validation_splits(
-    config: Config, k: int, *, dedupe: bool = True
+    config: Config, k: int, *, dedupe: bool = True, reverse_complements: bool = True
 ) -> tuple[Deduplicated, list[str], Iterator[DataSplits]]:
     """The ``k`` train/valid/test splits of cross-validation over the training source.
 
-    The training source is read and (by default) deduplicated first, including reverse
-    complements for DNA, so identical sequences cannot sit on both sides of a fold.
+    The training source is read and (by default) deduplicated first, so identical
+    sequences cannot sit on both sides of a fold; with ``reverse_complements`` (for
+    DNA/RNA) a sequence and its reverse complement count as copies too, which is right for
+    a strand-symmetric model and wrong for strand-specific labels such as splice sites.
     Folds come from the source's ``fold:`` column when it has one (``k`` is then the
     number of distinct values), else they are stratified and seeded by ``train.seed``.
     Within each training part, ``data.valid`` (a fraction; default 0.1) is held out for
@@ -112,8 +114,8 @@ def cross_validation_splits(
     """
     source = config.data.train
     raw = load_source(source, config)
-    dna = config.data.alphabet in ("dna", "rna")
-    dedup = deduplicate(raw, reverse_complements=dna) if dedupe else Deduplicated(raw, 0, 0)
+    rc = reverse_complements and config.data.alphabet in ("dna", "rna")
+    dedup = deduplicate(raw, reverse_complements=rc) if dedupe else Deduplicated(raw, 0, 0)
     examples = dedup.examples
     if examples.folds is not None:
         names = sorted(set(examples.folds))

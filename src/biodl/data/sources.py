@@ -17,11 +17,13 @@ from biodl.data.examples import Examples, normalise_label
 from biodl.errors import InputError
 from biodl.io import (
     Genome,
+    ambiguous_to_unknown,
     intervals_to_sequences,
     read_bed,
     read_lines,
     read_sequences,
     read_table,
+    validate_sequence,
 )
 
 __all__ = ["default_positive", "load_source", "parse_region_id"]
@@ -85,6 +87,7 @@ def default_positive(config: Config) -> str:
 def _load_table(source: TableSource, config: Config) -> Examples:
     path = config.resolve(source.table)
     extra = tuple(c for c in (source.chrom, source.fold) if c is not None)
+    lenient = config.data.ambiguous == "unknown"
     table = read_table(
         path,
         sequence=source.sequence,
@@ -92,8 +95,9 @@ def _load_table(source: TableSource, config: Config) -> Examples:
         id=source.id,
         group=source.group,
         sep=source.sep,
-        alphabet=config.data.alphabet,
+        alphabet=None if lenient else config.data.alphabet,
         extra_columns=extra,
+        column_names=source.columns,
     )
     n = len(table.sequences)
     if table.labels is None:
@@ -105,8 +109,14 @@ def _load_table(source: TableSource, config: Config) -> Examples:
         chroms = list(table.extra[source.chrom])
     else:
         chroms = _chroms_from_ids(table.ids)
+    sequences = list(table.sequences)
+    if lenient:
+        sequences = [
+            _lenient(seq, config, path=path, line=line, record=seq_id)
+            for seq, line, seq_id in zip(sequences, table.lines, table.ids, strict=True)
+        ]
     return Examples(
-        sequences=list(table.sequences),
+        sequences=sequences,
         labels=labels,
         ids=list(table.ids),
         origins=[(os.fspath(path), line) for line in table.lines],
@@ -114,6 +124,13 @@ def _load_table(source: TableSource, config: Config) -> Examples:
         groups=None if table.groups is None else list(table.groups),
         folds=None if source.fold is None else list(table.extra[source.fold]),
     )
+
+
+def _lenient(seq: str, config: Config, *, path: Path, line: int, record: str) -> str:
+    """``data.ambiguous: unknown``: IUPAC ambiguity codes become N, then validate."""
+    if config.data.alphabet in ("dna", "rna"):
+        seq = ambiguous_to_unknown(seq)
+    return validate_sequence(seq, config.data.alphabet, path=path, line=line, record=record)
 
 
 def _chroms_from_ids(ids: list[str]) -> list[str] | None:
@@ -127,8 +144,12 @@ def _read_fasta_examples(path: Path, label: str | None, config: Config) -> Examp
     seqs: list[str] = []
     ids: list[str] = []
     origins: list[tuple[str, int]] = []
-    for rec in read_sequences(path, alphabet=config.data.alphabet):
-        seqs.append(rec.sequence)
+    lenient = config.data.ambiguous == "unknown"
+    for rec in read_sequences(path, alphabet=None if lenient else config.data.alphabet):
+        seq = rec.sequence
+        if lenient:
+            seq = _lenient(seq, config, path=path, line=rec.line, record=rec.id)
+        seqs.append(seq)
         ids.append(rec.id)
         origins.append((os.fspath(path), rec.line))
     lab = label if label is not None else default_positive(config)

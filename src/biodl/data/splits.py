@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from biodl.config import ChromosomeSplit, Config, FractionSplit, NegativesConfig
-from biodl.data.examples import Examples
+from biodl.data.examples import Examples, normalise_label
 from biodl.data.negatives import make_negative_sequences
 from biodl.data.sources import default_positive, load_source
 from biodl.encode import pad_or_crop
@@ -36,6 +36,7 @@ __all__ = [
     "finish_splits",
     "fit_length",
     "resolve_classes",
+    "resolve_multiclass",
     "stratified_split",
 ]
 
@@ -50,6 +51,15 @@ class DataSplits:
     positive: str
     negative: str
     input_length: int
+    classes: tuple[str, ...] = ()
+    task: str = "binary"
+
+    def targets(self, examples: Examples) -> np.ndarray:
+        """Training targets: ``(N, 1)`` float 0/1 (binary) or ``(N,)`` int class index."""
+        if self.task == "multiclass":
+            index = {c: i for i, c in enumerate(self.classes)}
+            return np.array([index[lab] for lab in examples.labels], dtype=np.int64)
+        return np.array([[lab == self.positive] for lab in examples.labels], dtype=np.float32)
 
     def items(self) -> list[tuple[str, Examples]]:
         """``(name, examples)`` for each split that exists."""
@@ -164,6 +174,32 @@ def resolve_classes(
     return pos, ("0" if pos == "1" else f"not_{pos}")
 
 
+def resolve_multiclass(
+    parts: Sequence[Examples], *, classes: Sequence[str] | None
+) -> tuple[str, ...]:
+    """The classes of a multi-class task: ``classes`` if given (every label must be one of
+    them; the first unknown label is an error naming its file and line), else the sorted
+    labels seen. At least two classes are needed."""
+    if classes is not None:
+        classes = [normalise_label(c) for c in classes]
+        allowed = set(classes)
+        for part in parts:
+            for label, (path, line) in zip(part.labels, part.origins, strict=True):
+                if label not in allowed:
+                    raise InputError(
+                        f"unexpected label '{label}'; the configuration's classes are "
+                        f"{', '.join(classes)}",
+                        path=path,
+                        line=line or None,
+                    )
+        return tuple(classes)
+    seen = sorted({label for part in parts for label in part.labels})
+    if len(seen) < 2:
+        first = parts[0].origins[0][0] if parts and parts[0].origins else None
+        raise InputError(f"a multi-class task needs at least 2 labels, found {seen}", path=first)
+    return tuple(seen)
+
+
 def _make_negatives(
     examples: Examples, spec: NegativesConfig, *, positive: str, negative: str, seed: int
 ) -> Examples:
@@ -274,6 +310,13 @@ def finish_splits(
         raise InputError("no training data")
     held = {k: v for k, v in sets.items() if k != "train"}
     parts = [train] + [e for e in held.values() if e is not None]
+    if config.task == "multiclass":
+        if any(v is not None for v in negatives.values()):
+            raise InputError("generated negatives are for binary tasks, not multiclass")
+        classes = resolve_multiclass(
+            parts, classes=None if config.classes is None else tuple(config.classes)
+        )
+        return _fit_all(config, dict(sets), input_length, classes=classes)
     positive, negative = resolve_classes(
         parts,
         positive=default_positive(config),
@@ -286,25 +329,40 @@ def finish_splits(
             sets[name] = _make_negatives(
                 ex, spec_neg, positive=positive, negative=negative, seed=seed * 7919 + offset
             )
+    return _fit_all(config, sets, input_length, classes=(negative, positive), positive=positive)
+
+
+def _fit_all(
+    config: Config,
+    sets: dict[str, Examples | None],
+    input_length: int | None,
+    *,
+    classes: tuple[str, ...],
+    positive: str | None = None,
+) -> DataSplits:
+    train = sets["train"]
+    if train is None:  # pragma: no cover - callers always give a training set
+        raise InputError("no training data")
     length = input_length or config.data.length or _typical_length(train)
-    fitted: dict[str, Examples | None] = {}
     unknown = "X" if config.data.alphabet == "protein" else "N"
-    for name, ex in sets.items():
-        fitted[name] = (
-            None
-            if ex is None
-            else fit_length(ex, length, pad_short=config.data.pad_short, unknown=unknown)
-        )
+    fitted: dict[str, Examples | None] = {
+        name: None
+        if ex is None
+        else fit_length(ex, length, pad_short=config.data.pad_short, unknown=unknown)
+        for name, ex in sets.items()
+    }
     train_fit = fitted["train"]
     if train_fit is None:  # pragma: no cover - train is always set
         raise InputError("no training data")
     return DataSplits(
         train=train_fit,
-        valid=fitted["valid"],
-        test=fitted["test"],
-        positive=positive,
-        negative=negative,
+        valid=fitted.get("valid"),
+        test=fitted.get("test"),
+        positive=positive if positive is not None else classes[-1],
+        negative=classes[0] if positive is not None else "",
         input_length=length,
+        classes=classes,
+        task=config.task,
     )
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "ILLEGAL_CODE",
     "UNKNOWN_SYMBOLS",
     "AlphabetName",
+    "ambiguous_to_unknown",
     "check_alphabet",
     "code_table",
     "describe_alphabet",
@@ -264,3 +265,22 @@ def reverse_complement(seq: str, *, alphabet: Literal["dna", "rna"] = "dna") -> 
             f"character {seq[bad]!r} at column {bad + 1} has no complement in alphabet {alphabet}"
         )
     return out[::-1].decode("ascii")
+
+
+_IUPAC_AMBIGUOUS = "RYSWKMBDHVrysWkmbdhv"
+_TO_UNKNOWN = str.maketrans(_IUPAC_AMBIGUOUS, "N" * len(_IUPAC_AMBIGUOUS))
+
+
+def ambiguous_to_unknown(seq: str) -> str:
+    """Replace IUPAC ambiguity codes (R Y S W K M B D H V, any case) of DNA/RNA by ``N``.
+
+    For data sets such as the UCI splice set, whose few ambiguous bases would otherwise
+    be illegal characters; ``N`` is then encoded as the chosen unknown (all-zero or
+    uniform).
+
+    Examples
+    --------
+    >>> ambiguous_to_unknown("ACGTRYsn")
+    'ACGTNNNn'
+    """
+    return seq.translate(_TO_UNKNOWN)

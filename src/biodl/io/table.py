@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import csv
+import itertools
 import os
 import sys
 from collections.abc import Generator, Iterator, Mapping, Sequence
@@ -132,6 +133,7 @@ def read_table(
     sep: str | None = None,
     alphabet: AlphabetName | None = "dna",
     extra_columns: Sequence[str] = (),
+    column_names: Sequence[str] | None = None,
 ) -> SequenceTable:
     """Read the named columns of a delimited table, streaming the file.
 
@@ -149,6 +151,9 @@ def read_table(
         Alphabet the sequences must use (``None``: no check, case kept).
     extra_columns
         More columns to keep as raw text in :attr:`SequenceTable.extra`.
+    column_names
+        Names of the columns of a file without a header line (the first line is then
+        data, as in the UCI splice set).
 
     Returns
     -------
@@ -173,7 +178,11 @@ def read_table(
         first = next(rows, None)
         if first is None:
             raise InputError("empty file: no header line", path=path, line=1)
-        header = [h.strip() for h in first[1]]
+        if column_names is not None:  # no header line: the first row is data
+            header = [c.strip() for c in column_names]
+            rows = itertools.chain([first], rows)  # type: ignore[assignment]
+        else:
+            header = [h.strip() for h in first[1]]
         roles = {"sequence": sequence, "label": label, "id": id, "group": group}
         wanted = {role: name for role, name in roles.items() if name is not None}
         wanted.update({f"extra:{name}": name for name in extra_columns})

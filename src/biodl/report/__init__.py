@@ -20,7 +20,15 @@ Examples
 
 from __future__ import annotations
 
-from biodl.report.html import METRIC_LABELS, write_run_report
-from biodl.report.plots import plot_binary_curves, plot_pr, plot_roc
+from biodl.report.html import CLASS_METRIC_LABELS, METRIC_LABELS, write_run_report
+from biodl.report.plots import plot_binary_curves, plot_confusion, plot_pr, plot_roc
 
-__all__ = ["METRIC_LABELS", "plot_binary_curves", "plot_pr", "plot_roc", "write_run_report"]
+__all__ = [
+    "CLASS_METRIC_LABELS",
+    "METRIC_LABELS",
+    "plot_binary_curves",
+    "plot_confusion",
+    "plot_pr",
+    "plot_roc",
+    "write_run_report",
+]

@@ -25,6 +25,7 @@ import base64
 import contextlib
 import html
 import os
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -33,10 +34,12 @@ from typing import Any
 from biodl.errors import InputError
 from biodl.metrics import format_metric
 
-__all__ = ["METRIC_LABELS", "write_run_report"]
+__all__ = ["CLASS_METRIC_LABELS", "METRIC_LABELS", "write_run_report"]
 
-#: Row labels of the metrics table for the keys of :func:`biodl.metrics.binary_metrics`,
-#: in the order the rows are shown; other keys follow in order of appearance, as they are.
+#: Row labels of the metrics table for the keys of :func:`biodl.metrics.binary_metrics`
+#: and the scalar keys of :func:`biodl.metrics.multiclass_metrics`, in the order the rows
+#: are shown (the per-class rows ``name[class]`` of :data:`CLASS_METRIC_LABELS` come just
+#: before ``n``); other keys follow in order of appearance, as they are.
 METRIC_LABELS: Mapping[str, str] = {
     "auroc": "AUROC",
     "auprc": "AUPRC (average precision)",
@@ -46,9 +49,27 @@ METRIC_LABELS: Mapping[str, str] = {
     "sensitivity": "Sensitivity (recall)",
     "specificity": "Specificity",
     "precision": "Precision (PPV)",
+    "macro_f1": "Macro F1",
+    "macro_auroc": "Macro AUROC (one-vs-rest)",
+    "log_loss": "Log loss",
     "n": "Examples",
     "n_positive": "Positives",
 }
+
+#: Labels of the per-class keys ``name[class]`` of :func:`biodl.metrics.multiclass_metrics`;
+#: the row of ``f1[EI]`` reads "F1 — EI".
+CLASS_METRIC_LABELS: Mapping[str, str] = {
+    "precision": "Precision",
+    "recall": "Recall",
+    "f1": "F1",
+    "error": "Error %",
+    "auroc": "AUROC (one-vs-rest)",
+}
+
+#: Keys of counts, shown after the other known metrics.
+_COUNT_KEYS = ("n", "n_positive")
+
+_PER_CLASS_KEY = re.compile(r"(?P<metric>[A-Za-z_]\w*)\[(?P<cls>.+)\]", re.DOTALL)
 
 _MIME = {
     ".png": "image/png",
@@ -121,12 +142,41 @@ def _summary_table(summary: Mapping[str, str]) -> str:
     return f'<table class="summary">\n{rows}\n</table>'
 
 
+def _per_class(name: str) -> tuple[str, str] | None:
+    """``(metric, class)`` of a per-class key such as ``f1[EI]``, else None."""
+    match = _PER_CLASS_KEY.fullmatch(name)
+    if match is None or match["metric"] not in CLASS_METRIC_LABELS:
+        return None
+    return match["metric"], match["cls"]
+
+
+def _metric_label(name: str) -> str:
+    if name in METRIC_LABELS:
+        return METRIC_LABELS[name]
+    per_class = _per_class(name)
+    if per_class is None:
+        return name
+    return f"{CLASS_METRIC_LABELS[per_class[0]]} — {per_class[1]}"
+
+
+def _is_structured(entry: object) -> bool:
+    """True for an entry whose value is a table, not one number (``n_per_class``, ``confusion``)."""
+    if not isinstance(entry, Mapping):
+        return False
+    value = entry.get("value")
+    return isinstance(value, (Mapping, list, tuple)) or getattr(value, "ndim", 0) > 0
+
+
 def _metric_names(metrics: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[str]:
     seen: dict[str, None] = {}
     for per_split in metrics.values():
-        seen.update(dict.fromkeys(per_split))
-    known = [name for name in METRIC_LABELS if name in seen]
-    return known + [name for name in seen if name not in METRIC_LABELS]
+        seen.update(dict.fromkeys(k for k, v in per_split.items() if not _is_structured(v)))
+    known = [name for name in METRIC_LABELS if name in seen and name not in _COUNT_KEYS]
+    unknown = [name for name in seen if name not in METRIC_LABELS]
+    per_class = [name for name in unknown if _per_class(name) is not None]
+    counts = [name for name in _COUNT_KEYS if name in seen]
+    rest = [name for name in unknown if _per_class(name) is None]
+    return known + per_class + counts + rest
 
 
 def _metrics_table(metrics: Mapping[str, Mapping[str, Mapping[str, Any]]], ci_level: float) -> str:
@@ -137,8 +187,9 @@ def _metrics_table(metrics: Mapping[str, Mapping[str, Mapping[str, Any]]], ci_le
         cells = []
         for split in splits:
             entry = metrics[split].get(name)
-            cells.append(f"<td>{_e('—' if entry is None else format_metric(entry))}</td>")
-        label = METRIC_LABELS.get(name, name)
+            text = "—" if entry is None or _is_structured(entry) else format_metric(entry)
+            cells.append(f"<td>{_e(text)}</td>")
+        label = _metric_label(name)
         rows.append(f'<tr><td class="name">{_e(label)}</td>{"".join(cells)}</tr>')
     caption = (
         f"Point estimate [{ci_level * 100:g} % confidence interval, percentile bootstrap "
@@ -184,8 +235,11 @@ def write_run_report(
         versions, ...); values are converted with ``str``.
     metrics
         ``{split: {metric: entry}}`` with entries as returned by
-        :func:`biodl.metrics.binary_metrics`; one column per split, one row per metric,
-        cells formatted with :func:`biodl.metrics.format_metric` (``—`` if missing).
+        :func:`biodl.metrics.binary_metrics` or :func:`biodl.metrics.multiclass_metrics`;
+        one column per split, one row per metric, cells formatted with
+        :func:`biodl.metrics.format_metric` (``—`` if missing). Per-class keys such as
+        ``f1[EI]`` are labelled "F1 — EI"; entries whose value is a table rather than a
+        number (``n_per_class``, ``confusion``) are left out.
     images
         ``{caption: image file}`` (PNG, JPEG, GIF, SVG or WebP), embedded as base64
         ``data:`` URIs.

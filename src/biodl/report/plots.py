@@ -1,4 +1,4 @@
-"""ROC and precision-recall figures, one line per data split, saved as PNG.
+"""ROC and precision-recall figures (one line per data split) and confusion matrices, as PNG.
 
 The figures are drawn on a :class:`matplotlib.figure.Figure` with an explicit Agg canvas:
 nothing here selects a backend, touches ``pyplot`` or changes ``rcParams``, and matplotlib
@@ -24,7 +24,7 @@ import contextlib
 import math
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["plot_binary_curves", "plot_pr", "plot_roc"]
+__all__ = ["plot_binary_curves", "plot_confusion", "plot_pr", "plot_roc"]
 
 #: Default resolution of saved figures, dots per inch.
 DEFAULT_DPI = 120
@@ -277,3 +277,112 @@ def plot_binary_curves(
         "roc": plot_roc(roc, directory / "roc.png", dpi=dpi),
         "pr": plot_pr(pr, directory / "pr.png", baseline=prevalence, dpi=dpi),
     }
+
+
+def _cell_text(count: float, fraction: float | None) -> str:
+    text = f"{int(count)}" if float(count).is_integer() else f"{count:.3g}"
+    if fraction is not None:
+        text += f"\n{100.0 * fraction:.1f} %"
+    return text
+
+
+def plot_confusion(
+    confusion: npt.ArrayLike,
+    classes: Sequence[str],
+    path: str | os.PathLike[str],
+    *,
+    title: str = "Confusion matrix",
+    normalise: bool = True,
+    dpi: int = DEFAULT_DPI,
+) -> Path:
+    """Plot a confusion matrix as an annotated heat map.
+
+    Parameters
+    ----------
+    confusion
+        Counts of shape ``(K, K)``, rows the true classes and columns the predicted ones,
+        as ``multiclass_metrics(...)["confusion"]["value"]``; non-negative and finite
+        (weighted counts need not be integers).
+    classes
+        The ``K`` class names, in the order of the rows and columns.
+    path
+        Output PNG file; its folder is created if missing.
+    title
+        Figure title.
+    normalise
+        Colour each cell by its fraction of the row (the recall of the class on the
+        diagonal) and print the fraction under the count; a row without examples is left
+        blank. False colours by the counts and prints the counts only.
+    dpi
+        Resolution in dots per inch.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        ``confusion`` not square, not matching ``classes``, negative or not finite;
+        bad ``dpi``.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> out = os.path.join(tempfile.mkdtemp(), "confusion.png")
+    >>> plot_confusion([[50, 3, 2], [4, 40, 6], [1, 5, 90]], ["EI", "IE", "N"], out).name
+    'confusion.png'
+    """
+    counts = np.asarray(confusion, dtype=np.float64)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1] or counts.size == 0:
+        raise ValueError(f"confusion must be a non-empty square (K, K) array, got {counts.shape}")
+    if isinstance(classes, (str, bytes)) or not isinstance(classes, Sequence):
+        raise ValueError(f"classes must be a sequence of class names, got {classes!r}")
+    names = [str(name) for name in classes]
+    k = counts.shape[0]
+    if len(names) != k:
+        raise ValueError(f"confusion is {k} x {k} but {len(names)} class names were given")
+    if not np.isfinite(counts).all() or (counts < 0).any():
+        raise ValueError("confusion must hold finite, non-negative counts")
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    row_totals = counts.sum(axis=1, keepdims=True)
+    fractions = np.divide(
+        counts, row_totals, out=np.full(counts.shape, np.nan), where=row_totals > 0
+    )
+    shown = fractions if normalise else counts
+    vmax = 1.0 if normalise else max(float(counts.max()), 1.0)
+    side = max(_FIGSIZE[0], 1.9 + 0.75 * k)
+    fontsize = 10.0 if k <= 6 else 8.0
+    fig = Figure(figsize=(side + 1.0, side))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    image = ax.imshow(shown, cmap="Blues", vmin=0.0, vmax=vmax, interpolation="nearest")
+    colorbar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    colorbar.set_label("Fraction of the true class" if normalise else "Examples")
+    for i in range(k):
+        for j in range(k):
+            fraction = None if math.isnan(fractions[i, j]) else float(fractions[i, j])
+            level = (shown[i, j] / vmax) if math.isfinite(shown[i, j]) else 0.0
+            ax.text(
+                j,
+                i,
+                _cell_text(counts[i, j], fraction if normalise else None),
+                ha="center",
+                va="center",
+                fontsize=fontsize,
+                color="white" if level > 0.6 else "black",
+            )
+    ticks = np.arange(k)
+    ax.set_xticks(ticks)
+    ax.set_yticks(ticks)
+    ax.set_xticklabels(names, rotation=45 if k > 4 else 0, ha="right" if k > 4 else "center")
+    ax.set_yticklabels(names)
+    ax.set_xlabel("Predicted class")
+    ax.set_ylabel("True class")
+    ax.set_title(title)
+    fig.tight_layout()
+    return _save_png(fig, path, dpi)

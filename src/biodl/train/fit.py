@@ -149,6 +149,8 @@ def fit(
     out_dir: Path | None = None,
     pos_weight: float | None = None,
     frozen_trunk: bool = False,
+    n_classes: int | None = None,
+    class_weight: list[float] | None = None,
 ) -> FitResult:
     """Train ``model`` on one-hot arrays with the options of ``config``.
 
@@ -159,7 +161,8 @@ def fit(
         caller so that its initial weights depend only on the seed.
     train, valid
         ``(X, y)`` with ``X`` of shape ``(N, C, L)`` and ``y`` of shape ``(N, 1)``,
-        float32. Without ``valid`` there is no early stopping and the last epoch wins.
+        float32 0/1 (binary), or ``(N,)`` int64 class indices (``n_classes`` set).
+        Without ``valid`` there is no early stopping and the last epoch wins.
     config
         Epochs, batch size, optimiser, patience, and the hardware: ``accelerator``,
         ``devices``, ``num_nodes``, ``strategy`` go to :class:`lightning.Trainer` as they
@@ -170,6 +173,8 @@ def fit(
         Positive-class weight of the loss.
     frozen_trunk
         The trunk is frozen (fine-tuning): keep it in eval mode while training.
+    n_classes, class_weight
+        A multi-class task with ``n_classes`` outputs and optional per-class loss weights.
     """
     monitor = config.monitor if valid is not None else None
     mode = "max" if config.monitor == "valid_auroc" else "min"
@@ -181,6 +186,8 @@ def fit(
         learning_rate=config.learning_rate,
         weight_decay=config.weight_decay,
         pos_weight=pos_weight,
+        n_classes=n_classes,
+        class_weight=class_weight,
         plateau=plateau,
         augment_rc=config.augment.reverse_complement,
         augment_shift=config.augment.shift,

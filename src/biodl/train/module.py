@@ -9,7 +9,8 @@ import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
-from torchmetrics.classification import BinaryAUROC
+from torchmetrics import Metric
+from torchmetrics.classification import BinaryAUROC, MulticlassAUROC
 
 from biodl.train.augment import augment_batch
 
@@ -17,12 +18,17 @@ __all__ = ["ArrayDataModule", "SequenceTask"]
 
 
 class SequenceTask(L.LightningModule):
-    """Binary classification of sequences by any zoo model.
+    """Binary or multi-class classification of sequences by any zoo model.
 
     Parameters
     ----------
     model
-        Maps ``(N, C, L)`` to logits ``(N, 1)``. Training never lives in the model.
+        Maps ``(N, C, L)`` to logits ``(N, T)``. Training never lives in the model.
+    n_classes
+        ``None`` for a binary task (``T = 1``, binary cross-entropy on targets ``(N, 1)``);
+        ``K`` for a multi-class task (``T = K``, cross-entropy on class indices ``(N,)``).
+    class_weight
+        Per-class loss weights of a multi-class task (length ``K``), or ``None``.
     learning_rate, weight_decay
         Adam settings (weight decay as in :class:`torch.optim.AdamW`).
     pos_weight
@@ -47,6 +53,8 @@ class SequenceTask(L.LightningModule):
         learning_rate: float = 1e-3,
         weight_decay: float = 0.0,
         pos_weight: float | None = None,
+        n_classes: int | None = None,
+        class_weight: list[float] | None = None,
         plateau: tuple[str, str, int] | None = None,
         augment_rc: bool = False,
         augment_shift: int = 0,
@@ -62,9 +70,17 @@ class SequenceTask(L.LightningModule):
         self.model = model
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
-        weight = None if pos_weight is None else torch.tensor([pos_weight])
-        self.loss_fn = nn.BCEWithLogitsLoss(pos_weight=weight)
-        self.valid_auroc = BinaryAUROC()
+        self.n_classes = n_classes
+        self.loss_fn: nn.Module
+        self.valid_auroc: Metric
+        if n_classes is None:
+            weight = None if pos_weight is None else torch.tensor([pos_weight])
+            self.loss_fn = nn.BCEWithLogitsLoss(pos_weight=weight)
+            self.valid_auroc = BinaryAUROC()
+        else:
+            weights = None if class_weight is None else torch.tensor(class_weight)
+            self.loss_fn = nn.CrossEntropyLoss(weight=weights)
+            self.valid_auroc = MulticlassAUROC(num_classes=n_classes, average="macro")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model(x)
@@ -103,7 +119,10 @@ class SequenceTask(L.LightningModule):
 
     def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
         loss, logits = self._loss(batch)
-        self.valid_auroc.update(torch.sigmoid(logits.float()[:, 0]), batch[1][:, 0].long())
+        if self.n_classes is None:
+            self.valid_auroc.update(torch.sigmoid(logits.float()[:, 0]), batch[1][:, 0].long())
+        else:
+            self.valid_auroc.update(torch.softmax(logits.float(), dim=-1), batch[1].long())
         self.log("valid_loss", loss, on_step=False, on_epoch=True, prog_bar=True, sync_dist=True)
         self.log("valid_auroc", self.valid_auroc, on_step=False, on_epoch=True, prog_bar=True)
 
