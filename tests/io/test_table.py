@@ -147,3 +147,16 @@ def test_real_deepbind_table() -> None:
     assert table.lines[0] == 2
     assert table.lines[-1] == 1001
     assert table.ids[0] == "seq_00002_peak"
+
+
+def test_headerless_table_with_column_names(tmp_path: Path) -> None:
+    path = tmp_path / "splice.data"
+    path.write_text("EI,  A-1,  ACGTACGT\nN,   B-2,  TTTTAAAA\n")
+    table = read_table(
+        path, sequence="seq", label="class", id="name", sep=",",
+        column_names=["class", "name", "seq"],
+    )  # fmt: skip
+    assert table.sequences == ["ACGTACGT", "TTTTAAAA"]
+    assert table.labels == ["EI", "N"]
+    assert table.ids == ["A-1", "B-2"]
+    assert table.lines == [1, 2]

@@ -178,16 +178,17 @@ def read_table(
         first = next(rows, None)
         if first is None:
             raise InputError("empty file: no header line", path=path, line=1)
+        data_rows: Iterator[tuple[int, list[str]]] = rows
         if column_names is not None:  # no header line: the first row is data
             header = [c.strip() for c in column_names]
-            rows = itertools.chain([first], rows)  # type: ignore[assignment]
+            data_rows = itertools.chain([first], rows)
         else:
             header = [h.strip() for h in first[1]]
         roles = {"sequence": sequence, "label": label, "id": id, "group": group}
         wanted = {role: name for role, name in roles.items() if name is not None}
         wanted.update({f"extra:{name}": name for name in extra_columns})
         index = {role: _column_index(header, name, role, path) for role, name in wanted.items()}
-        return _read_rows(rows, header, index, delimiter, path, alphabet)
+        return _read_rows(data_rows, header, index, delimiter, path, alphabet)
     finally:
         rows.close()
 
