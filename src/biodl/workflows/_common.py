@@ -1,0 +1,182 @@
+"""Pieces shared by the jobs: encoding, label handling, scoring and reporting."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+
+from biodl.config import Config, load_config
+from biodl.data import DataSplits, Examples
+from biodl.encode import dinucleotide_one_hot, one_hot
+from biodl.errors import ConfigError, InputError
+from biodl.io import ALPHABETS, AlphabetName
+from biodl.metrics import binary_metrics, multiclass_metrics
+from biodl.models import predict, validate_params
+from biodl.report import plot_binary_curves, plot_confusion, write_run_report
+from biodl.train import atomic_write_text, write_json
+
+
+def _encode(
+    examples: Sequence[str] | Examples,
+    *,
+    alphabet: AlphabetName,
+    unknown: Literal["zero", "uniform"],
+    encoding: Literal["onehot", "dinucleotide"] = "onehot",
+) -> np.ndarray:
+    """One-hot ``(N, C, L)``: int8 (a quarter of float32's memory) unless N is uniform.
+
+    Models cast each batch to float32, so the storage type does not change results.
+    ``encoding="dinucleotide"`` gives the 16-channel dinucleotide one-hot (DNA/RNA).
+    """
+    seqs = examples.sequences if isinstance(examples, Examples) else examples
+    if encoding == "dinucleotide":
+        if alphabet == "protein":
+            raise InputError("data.encoding: dinucleotide is for DNA or RNA, not protein")
+        return dinucleotide_one_hot(seqs, alphabet=alphabet, dtype=np.int8)
+    dtype = np.int8 if unknown == "zero" else np.float32
+    return one_hot(seqs, alphabet=alphabet, unknown=unknown, dtype=dtype)
+
+
+def _channels(alphabet: AlphabetName, encoding: str) -> int:
+    return 16 if encoding == "dinucleotide" else len(ALPHABETS[alphabet])
+
+
+@dataclass(frozen=True)
+class _Labels:
+    """What a model's outputs mean: binary (one logit for ``positive``) or multi-class."""
+
+    task: str
+    classes: tuple[str, ...]
+    positive: str
+
+    @staticmethod
+    def of_splits(splits: DataSplits) -> _Labels:
+        return _Labels(splits.task, tuple(splits.classes), splits.positive)
+
+    @staticmethod
+    def of_run(meta: Mapping[str, Any]) -> _Labels:
+        labels = meta["labels"]
+        if meta.get("task") == "multiclass":
+            return _Labels("multiclass", tuple(labels["classes"]), "")
+        return _Labels("binary", (labels["negative"], labels["positive"]), labels["positive"])
+
+    def probabilities(self, logits: torch.Tensor) -> np.ndarray:
+        """``(N,)`` positive-class probability, or ``(N, K)`` class probabilities."""
+        if self.task == "multiclass":
+            return torch.softmax(logits.float(), dim=-1).numpy().astype(np.float64)
+        return torch.sigmoid(logits[:, 0].float()).numpy().astype(np.float64)
+
+    def truth(self, examples: Examples) -> np.ndarray:
+        """``(N,)`` 0/1 (binary) or class index (multi-class)."""
+        if self.task == "multiclass":
+            index = {c: i for i, c in enumerate(self.classes)}
+            return np.array([index[lab] for lab in examples.labels], dtype=np.int64)
+        return np.array([lab == self.positive for lab in examples.labels], dtype=np.int64)
+
+
+def _write_predictions(
+    path: Path, rows: Sequence[tuple[str, Examples, np.ndarray]], labels: _Labels
+) -> None:
+    if labels.task == "multiclass":
+        head = "id\tsplit\tlabel\tpredicted\t" + "\t".join(f"prob_{c}" for c in labels.classes)
+        lines = [head]
+        for split, ex, probs in rows:
+            for seq_id, lab, p in zip(ex.ids, ex.labels, probs, strict=True):
+                cells = "\t".join(f"{v:.6g}" for v in p)
+                pred = labels.classes[int(np.argmax(p))]
+                lines.append(f"{seq_id}\t{split}\t{lab}\t{pred}\t{cells}")
+    else:
+        lines = ["id\tsplit\tlabel\ttarget\tscore"]
+        for split, ex, scores in rows:
+            for seq_id, lab, sc in zip(ex.ids, ex.labels, scores, strict=True):
+                target = int(lab == labels.positive)
+                lines.append(f"{seq_id}\t{split}\t{lab}\t{target}\t{sc:.6g}")
+    atomic_write_text(path, "\n".join(lines) + "\n")
+
+
+def _score_and_report(
+    out: Path,
+    model: torch.nn.Module,
+    splits: Sequence[tuple[str, Examples]],
+    *,
+    config: Config,
+    labels: _Labels,
+    title: str,
+    summary: Mapping[str, str],
+    notes: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Predict every split, write metrics.json, predictions.tsv, plots and report.html."""
+    metrics: dict[str, Any] = {}
+    y_true: dict[str, np.ndarray] = {}
+    y_score: dict[str, np.ndarray] = {}
+    rows = []
+    n_boot, ci, seed = config.evaluate.n_bootstrap, config.evaluate.ci, config.train.seed
+    for name, ex in splits:
+        X = _encode(
+            ex,
+            alphabet=config.data.alphabet,
+            unknown=config.data.unknown,
+            encoding=config.data.encoding,
+        )
+        scores = labels.probabilities(predict(model, X, batch_size=512))
+        target = labels.truth(ex)
+        if labels.task == "multiclass":
+            metrics[name] = multiclass_metrics(
+                target, scores, classes=labels.classes, n_bootstrap=n_boot, ci=ci, seed=seed
+            )
+        else:
+            metrics[name] = binary_metrics(
+                target,
+                scores,
+                threshold=config.evaluate.threshold,
+                n_bootstrap=n_boot,
+                ci=ci,
+                seed=seed,
+            )
+        y_true[name], y_score[name] = target, scores
+        rows.append((name, ex, scores))
+    write_json(out / "metrics.json", metrics)
+    _write_predictions(out / "predictions.tsv", rows, labels)
+    images: dict[str, Path] = {}
+    if labels.task == "multiclass":
+        for name in metrics:
+            images[f"Confusion matrix ({name})"] = plot_confusion(
+                np.asarray(metrics[name]["confusion"]["value"]),
+                labels.classes,
+                out / f"confusion_{name}.png",
+                title=f"Confusion matrix, {name}",
+            )
+    elif any(len(set(t.tolist())) == 2 for t in y_true.values()):
+        curves = plot_binary_curves(y_true, y_score, out)
+        images = {"ROC curve": curves["roc"], "Precision-recall curve": curves["pr"]}
+    write_run_report(
+        out / "report.html",
+        title=title,
+        summary=summary,
+        metrics=metrics,
+        images=images,
+        notes=notes,
+    )
+    return metrics
+
+
+def _load_checked(config_path: str | os.PathLike[str]) -> Config:
+    """Load a configuration and check the model options against the architecture."""
+    config = load_config(config_path)
+    try:
+        validate_params(config.model.name, config.model.params)
+    except ConfigError as exc:
+        raise ConfigError(exc.message, path=config_path) from None
+    return config
+
+
+def _is_rank_zero() -> bool:
+    """Whether this process writes outputs (rank 0 of torchrun, SLURM or Lightning's launcher)."""
+    keys = ("RANK", "SLURM_PROCID", "LOCAL_RANK", "NODE_RANK", "GROUP_RANK")
+    return all(os.environ.get(k, "0") == "0" for k in keys)

@@ -1,0 +1,113 @@
+"""``biodl cv``: k-fold cross-validation after deduplication."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from biodl.config import config_to_dict
+from biodl.data import cross_validation_splits
+from biodl.errors import InputError
+from biodl.models import validate_params
+from biodl.train import atomic_write_text, finish_run_dir, prepare_run_dir, write_json
+from biodl.workflows._common import _load_checked
+from biodl.workflows.training import train_on_splits
+
+__all__ = ["cross_validate", "cv_table"]
+
+
+def cross_validate(
+    config_path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    folds: int = 5,
+    dedupe: bool = True,
+    force: bool = False,
+) -> dict[str, Any]:
+    """K-fold cross-validation of the configured model over its training source.
+
+    Identical sequences (and reverse complements, for DNA) are removed before the folds
+    are made (see :func:`biodl.data.cross_validation_splits`). Each fold trains a full
+    run directory ``OUT/fold_<name>`` with its own early-stopping split; ``OUT/cv.json``
+    holds per-fold test metrics and their mean and sample standard deviation.
+
+    Returns
+    -------
+    dict
+        The content of ``cv.json``.
+    """
+    config = _load_checked(config_path)
+    out_path = Path(out)
+    if out_path.exists() and any(out_path.iterdir()) and not force:
+        raise InputError(
+            "output folder exists and is not empty; use --force to replace it", path=out_path
+        )
+    # a model that scores both strands sees a sequence and its reverse complement as one
+    params = validate_params(config.model.name, config.model.params).model_dump()
+    rc = params.get("strands", "single") != "single"
+    dedup, names, fold_splits = cross_validation_splits(
+        config, folds, dedupe=dedupe, reverse_complements=rc
+    )
+    partial = prepare_run_dir(out_path, force=force)
+    try:
+        per_fold: list[dict[str, Any]] = []
+        for name, splits in zip(names, fold_splits, strict=True):
+            run = train_on_splits(config, splits, partial / f"fold_{name}", force=True)
+            test = json.loads((run / "metrics.json").read_text())["test"]
+            per_fold.append({"fold": name, **{k: v["value"] for k, v in test.items()}})
+        summary: dict[str, dict[str, float | None]] = {}
+        for key in per_fold[0]:
+            if key == "fold" or not all(isinstance(f[key], int | float | None) for f in per_fold):
+                continue
+            values = [f[key] for f in per_fold if f[key] is not None]
+            summary[key] = {
+                "mean": float(np.mean(values)) if values else None,
+                "sd": float(np.std(values, ddof=1)) if len(values) > 1 else None,
+            }
+        result: dict[str, Any] = {
+            "folds": len(names),
+            "deduplication": {
+                "enabled": dedupe,
+                "reverse_complements": rc,
+                "removed": dedup.n_removed,
+                "conflicting_labels": dedup.n_conflicting,
+                "kept": len(dedup.examples),
+            },
+            "per_fold": per_fold,
+            "summary": summary,
+        }
+        write_json(partial / "cv.json", result)
+        atomic_write_text(
+            partial / "config.yaml", yaml.safe_dump(config_to_dict(config), sort_keys=False)
+        )
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    finish_run_dir(partial, out_path)
+    return result
+
+
+def cv_table(result: Mapping[str, Any]) -> str:
+    """Plain-text table of cross-validation results: mean +- sd per metric."""
+    d = result["deduplication"]
+    lines = [
+        f"{result['folds']}-fold cross-validation",
+        f"deduplication: {d['removed']} copies removed, {d['kept']} kept",
+    ]
+    names = ["auroc", "auprc", "accuracy", "mcc", "f1", "sensitivity", "specificity"]
+    names += ["macro_f1", "macro_auroc"]
+    names += [k for k in result["summary"] if k.startswith("error[")]
+    for name in names:
+        entry = result["summary"].get(name, {})
+        if entry.get("mean") is None:
+            continue
+        sd = "" if entry.get("sd") is None else f" +- {entry['sd']:.3f}"
+        lines.append(f"{name:<13}{entry['mean']:.3f}{sd}")
+    return "\n".join(lines)

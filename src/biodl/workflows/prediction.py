@@ -1,0 +1,134 @@
+"""``biodl predict``: score a sequence file with a trained model, streamed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from biodl.encode import pad_or_crop
+from biodl.errors import InputError
+from biodl.io import AlphabetName, read_sequences, read_table
+from biodl.models import predict
+from biodl.train import load_run
+from biodl.workflows._common import _encode, _Labels
+
+__all__ = ["predict_file"]
+
+
+def _iter_inputs(
+    path: Path, *, sequence_column: str | None, id_column: str | None, alphabet: AlphabetName
+) -> Iterator[tuple[str, str, int]]:
+    """``(id, sequence, line)`` of each input record, streamed."""
+    if sequence_column is not None:
+        table = read_table(path, sequence=sequence_column, id=id_column, alphabet=alphabet)
+        yield from zip(table.ids, table.sequences, table.lines, strict=True)
+        return
+    for rec in read_sequences(path, alphabet=alphabet):
+        yield rec.id, rec.sequence, rec.line
+
+
+def _batched(
+    items: Iterator[tuple[str, str, int]], size: int
+) -> Iterator[list[tuple[str, str, int]]]:
+    batch: list[tuple[str, str, int]] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def predict_file(
+    model_dir: str | os.PathLike[str],
+    input_path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    sequence_column: str | None = None,
+    id_column: str | None = None,
+    pad_short: bool = False,
+    batch_size: int = 512,
+    device: str | None = None,
+    chunk_size: int = 20000,
+) -> Path:
+    """Score every sequence of a FASTA/FASTQ file (or a table) with a trained model.
+
+    FASTA/FASTQ input is streamed in chunks of ``chunk_size`` records, so memory does
+    not grow with the file.
+
+    Parameters
+    ----------
+    model_dir
+        A run directory written by :func:`train_run`.
+    input_path
+        FASTA or FASTQ (plain or gzip), or a TSV/CSV table when ``sequence_column`` is set.
+    out
+        TSV written atomically with columns ``id``, ``score`` (probability of the positive
+        class) and ``logit`` for a binary model; ``id``, ``predicted`` and ``prob_<class>``
+        for each class for a multi-class model.
+    pad_short
+        Pad sequences shorter than the model input with N instead of failing.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+    """
+    run = load_run(model_dir)
+    length = run.input_length
+    unknown_char = "X" if run.alphabet == "protein" else "N"
+    path = Path(input_path)
+    records = _iter_inputs(
+        path, sequence_column=sequence_column, id_column=id_column, alphabet=run.alphabet
+    )
+    labels = _Labels.of_run(run.meta)
+    out_path = Path(out)
+    tmp = out_path.with_name(f".{out_path.name}.tmp")
+    n = 0
+    try:
+        with tmp.open("w", encoding="utf-8") as handle:
+            if labels.task == "multiclass":
+                probs_head = "\t".join(f"prob_{c}" for c in labels.classes)
+                handle.write(f"id\tpredicted\t{probs_head}\n")
+            else:
+                handle.write("id\tscore\tlogit\n")
+            for chunk in _batched(records, chunk_size):
+                fitted = []
+                for seq_id, seq, line in chunk:
+                    if len(seq) < length and not pad_short:
+                        raise InputError(
+                            f"sequence '{seq_id}' is {len(seq)} long, shorter than the model "
+                            f"input ({length}); use --pad to pad it with {unknown_char}",
+                            path=path,
+                            line=line,
+                        )
+                    fitted.append(
+                        seq if len(seq) == length else pad_or_crop(seq, length, pad=unknown_char)
+                    )
+                X = _encode(
+                    fitted, alphabet=run.alphabet, unknown=run.unknown, encoding=run.encoding
+                )
+                logits = predict(run.model, X, batch_size=batch_size, device=device)
+                probs = labels.probabilities(logits)
+                if labels.task == "multiclass":
+                    for (seq_id, _, _), row in zip(chunk, probs, strict=True):
+                        cells = "\t".join(f"{v:.6g}" for v in row)
+                        pred = labels.classes[int(np.argmax(row))]
+                        handle.write(f"{seq_id}\t{pred}\t{cells}\n")
+                else:
+                    for (seq_id, _, _), p, z in zip(
+                        chunk, probs.tolist(), logits[:, 0].tolist(), strict=True
+                    ):
+                        handle.write(f"{seq_id}\t{p:.6g}\t{z:.6g}\n")
+                n += len(chunk)
+        if n == 0:
+            raise InputError("no sequences to score", path=path)
+        os.replace(tmp, out_path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return out_path

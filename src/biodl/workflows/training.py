@@ -1,0 +1,333 @@
+"""``biodl train``: train the model a configuration describes; write the run directory."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import gzip
+import io
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import torch
+import yaml
+
+from biodl.config import BedSource, Config, FastaSource, TableSource, config_to_dict
+from biodl.data import DataSplits, build_splits, class_weights
+from biodl.errors import InputError
+from biodl.models import ModelIO, create_model, validate_params
+from biodl.train import (
+    RUN_FORMAT,
+    atomic_write_text,
+    file_checksum,
+    finish_run_dir,
+    fit,
+    initialise_from_run,
+    prepare_run_dir,
+    save_weights,
+    software_versions,
+    write_json,
+)
+from biodl.train.rundir import RUN_FORMAT_VERSION
+from biodl.workflows._common import (
+    _channels,
+    _encode,
+    _is_rank_zero,
+    _Labels,
+    _load_checked,
+    _score_and_report,
+)
+
+__all__ = ["train_on_splits", "train_run"]
+
+
+def _source_files(config: Config) -> list[Path]:
+    files: list[Path] = []
+    for spec in (config.data.train, config.data.valid, config.data.test):
+        if isinstance(spec, TableSource):
+            files.append(config.resolve(spec.table))
+        elif isinstance(spec, FastaSource):
+            fasta = spec.fasta.values() if isinstance(spec.fasta, dict) else [spec.fasta]
+            files += [config.resolve(f) for f in fasta]
+            if spec.labels is not None:
+                files.append(config.resolve(spec.labels))
+        elif isinstance(spec, BedSource):
+            files += [config.resolve(f) for f in spec.bed.values()]
+            files.append(config.resolve(spec.genome))
+    return files
+
+
+def _split_summary(splits: DataSplits) -> dict[str, dict[str, Any]]:
+    if splits.task == "multiclass":
+        return {
+            name: {"n": len(ex), "per_class": {c: ex.labels.count(c) for c in splits.classes}}
+            for name, ex in splits.items()
+        }
+    return {
+        name: {"n": len(ex), "n_positive": sum(lab == splits.positive for lab in ex.labels)}
+        for name, ex in splits.items()
+    }
+
+
+def _write_splits(path: Path, splits: DataSplits) -> None:
+    buf = io.StringIO()
+    buf.write("id\tsplit\tlabel\tchrom\tsource\tline\n")
+    for name, ex in splits.items():
+        chroms = ex.chroms if ex.chroms is not None else [""] * len(ex)
+        for i in range(len(ex)):
+            src, line = ex.origins[i]
+            buf.write(f"{ex.ids[i]}\t{name}\t{ex.labels[i]}\t{chroms[i]}\t{src}\t{line}\n")
+    tmp = path.with_name(f".{path.name}.tmp")
+    with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=6) as handle:
+        handle.write(buf.getvalue())
+    os.replace(tmp, path)
+
+
+def train_run(
+    config_path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    force: bool = False,
+) -> Path:
+    """Train the model a configuration describes and write a complete run directory.
+
+    Parameters
+    ----------
+    config_path
+        YAML configuration (see :mod:`biodl.config`).
+    out
+        Run directory to create. It is written as ``OUT.partial`` and renamed when
+        complete, so a failed run leaves no half-written ``OUT``.
+    force
+        Replace ``out`` if it exists.
+
+    Returns
+    -------
+    pathlib.Path
+        The run directory: ``model.safetensors``, ``model.json``, ``config.yaml``,
+        ``metrics.json``, ``predictions.tsv``, ``splits.tsv.gz``, ``roc.png``, ``pr.png``,
+        ``report.html``, ``checkpoints/``, ``logs/metrics.csv``.
+    """
+    config = _load_checked(config_path)
+    out_path = Path(out)
+    if _is_rank_zero() and out_path.exists() and any(out_path.iterdir()) and not force:
+        raise InputError(
+            "output folder exists and is not empty; use --force to replace it", path=out_path
+        )
+    return train_on_splits(config, build_splits(config), out_path, force=force)
+
+
+def train_on_splits(config: Config, splits: DataSplits, out: Path, *, force: bool = False) -> Path:
+    """Train on splits already built and write the run directory ``out`` (rank 0 only)."""
+    out_path = out
+    rank_zero = _is_rank_zero()
+    X_train = _encode(
+        splits.train,
+        alphabet=config.data.alphabet,
+        unknown=config.data.unknown,
+        encoding=config.data.encoding,
+    )
+    y_train = splits.targets(splits.train)
+    valid = None
+    if splits.valid is not None:
+        valid = (
+            _encode(
+                splits.valid,
+                alphabet=config.data.alphabet,
+                unknown=config.data.unknown,
+                encoding=config.data.encoding,
+            ),
+            splits.targets(splits.valid),
+        )
+    multiclass = splits.task == "multiclass"
+    weights = class_weights(splits.train.labels, list(splits.classes))
+    pos_weight = None
+    per_class: list[float] | None = None
+    if config.train.class_weight == "balanced":
+        if multiclass:
+            per_class = [weights[c] for c in splits.classes]
+        elif weights[splits.positive] > 0:
+            pos_weight = weights[splits.positive] / weights[splits.negative]
+    io_spec = ModelIO(
+        n_channels=_channels(config.data.alphabet, config.data.encoding),
+        input_length=splits.input_length,
+        n_outputs=len(splits.classes) if multiclass else 1,
+        alphabet=config.data.alphabet,
+    )
+    partial = prepare_run_dir(out_path, force=force) if rank_zero else None
+    try:
+        L.seed_everything(config.train.seed, workers=True, verbose=False)
+        model = create_model(config.model.name, config.model.params, io=io_spec)
+        provenance = None
+        if config.train.init_from is not None:
+            provenance = initialise_from_run(
+                model,
+                config.resolve(config.train.init_from),
+                architecture=config.model.name,
+                params=validate_params(config.model.name, config.model.params).model_dump(
+                    mode="json"
+                ),
+                replace_head=config.train.replace_head,
+                freeze_trunk=config.train.freeze_trunk,
+            )
+        result = fit(
+            model,
+            (X_train, y_train),
+            valid,
+            config=config.train,
+            out_dir=partial,
+            pos_weight=pos_weight,
+            frozen_trunk=provenance is not None and config.train.freeze_trunk,
+            n_classes=len(splits.classes) if multiclass else None,
+            class_weight=per_class,
+        )
+        if not result.is_rank_zero or partial is None:
+            return out_path
+        model.load_state_dict(result.state_dict)
+        _write_run_files(partial, model, config, splits, io_spec, result, pos_weight, provenance)
+    except BaseException:
+        if partial is not None and partial.exists():
+            shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return finish_run_dir(partial, out_path)
+
+
+def _write_run_files(
+    partial: Path,
+    model: torch.nn.Module,
+    config: Config,
+    splits: DataSplits,
+    io_spec: ModelIO,
+    result: Any,
+    pos_weight: float | None,
+    init_from: dict[str, Any] | None = None,
+) -> None:
+    multiclass = splits.task == "multiclass"
+    arch_params = validate_params(config.model.name, config.model.params).model_dump(mode="json")
+    n_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    save_weights(partial / "model.safetensors", model)
+    atomic_write_text(
+        partial / "config.yaml", yaml.safe_dump(config_to_dict(config), sort_keys=False)
+    )
+    _write_splits(partial / "splits.tsv.gz", splits)
+    summary = _split_summary(splits)
+    meta: dict[str, Any] = {
+        "format": RUN_FORMAT,
+        "format_version": RUN_FORMAT_VERSION,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "task": config.task,
+        "architecture": {"name": config.model.name, "params": arch_params},
+        "alphabet": config.data.alphabet,
+        "unknown": config.data.unknown,
+        "encoding": config.data.encoding,
+        "n_channels": io_spec.n_channels,
+        "input_length": io_spec.input_length,
+        "labels": (
+            {"classes": list(splits.classes)}
+            if multiclass
+            else {"positive": splits.positive, "negative": splits.negative}
+        ),
+        "outputs": list(splits.classes) if multiclass else [splits.positive],
+        "n_parameters": n_params,
+        "seed": config.train.seed,
+        "class_weight": config.train.class_weight,
+        "pos_weight": pos_weight,
+        "init_from": init_from,
+        "augment": config.train.augment.model_dump(),
+        "training": {
+            "epochs": result.epochs,
+            "best_epoch": result.best_epoch,
+            "monitor": config.train.monitor if splits.valid is not None else None,
+            "history": result.history,
+            "wall_s": round(result.wall_s, 3),
+            "train_seq_per_s": round(result.train_seq_per_s, 1),
+            "world_size": result.world_size,
+            "precision": result.precision,
+        },
+        "data": {
+            "files": [file_checksum(f) for f in _source_files(config)],
+            "splits": summary,
+        },
+        "versions": software_versions(),
+    }
+    eval_splits = [(n, e) for n, e in splits.items() if n != "train"]
+    ratio = summary["train"]["n"] / max(n_params, 1)
+    notes = [
+        (
+            f"{summary['train']['n']} training examples for {n_params} trainable parameters "
+            f"(ratio {ratio:.2f}; a common rule asks for 10)."
+        ),
+        "Metrics are point estimates with percentile-bootstrap 95 % confidence intervals.",
+    ]
+    metrics = _score_and_report(
+        partial,
+        model,
+        eval_splits,
+        config=config,
+        labels=_Labels.of_splits(splits),
+        title=f"biodl run: {config.model.name}",
+        summary=_report_summary(meta),
+        notes=notes,
+    )
+    meta["model_card"] = _model_card(meta, metrics)
+    write_json(partial / "model.json", meta)
+
+
+def _report_summary(meta: Mapping[str, Any]) -> dict[str, str]:
+    data = meta["data"]["splits"]
+    labels = meta["labels"]
+    if "classes" in labels:
+        task = f"{meta['task']}, classes {', '.join(labels['classes'])}"
+        sizes = "; ".join(
+            f"{k}: {v['n']} (" + ", ".join(f"{c} {n}" for c, n in v["per_class"].items()) + ")"
+            for k, v in data.items()
+        )
+    else:
+        task = f"{meta['task']}, positive class '{labels['positive']}'"
+        sizes = "; ".join(f"{k}: {v['n']} ({v['n_positive']} positive)" for k, v in data.items())
+    return {
+        "model": f"{meta['architecture']['name']} ({meta['n_parameters']} parameters)",
+        "task": task,
+        "input": f"{meta['alphabet']}, {meta['input_length']} positions, {meta['encoding']}",
+        "data": sizes,
+        "training": (
+            f"{meta['training']['epochs']} epochs, best epoch {meta['training']['best_epoch']}, "
+            f"{meta['training']['wall_s']} s, {meta['training']['world_size']} process(es), "
+            f"precision {meta['training']['precision']}"
+        ),
+        "seed": str(meta["seed"]),
+        "versions": ", ".join(f"{k} {v}" for k, v in meta["versions"].items() if k != "platform"),
+    }
+
+
+def _model_card(meta: Mapping[str, Any], metrics: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "model_details": (
+            f"{meta['architecture']['name']} trained by biodl {meta['versions']['biodl']}"
+        ),
+        "intended_use": (
+            f"Scores {meta['alphabet'].upper()} sequences of {meta['input_length']} positions: "
+            + (
+                f"class '{meta['labels']['positive']}' versus '{meta['labels']['negative']}'."
+                if "positive" in meta["labels"]
+                else f"one of {', '.join(meta['labels']['classes'])}."
+            )
+        ),
+        "training_data": meta["data"]["files"],
+        "split_sizes": meta["data"]["splits"],
+        "metrics": {
+            split: {
+                k: v
+                for k, v in vals.items()
+                if k in ("auroc", "auprc", "mcc", "accuracy", "macro_f1", "macro_auroc")
+            }
+            for split, vals in metrics.items()
+        },
+        "caveats": [
+            "Inputs longer than the model input are cropped around their centre.",
+            "Generated negatives (shuffles) measure motif content, not genomic background.",
+        ],
+    }
