@@ -106,8 +106,15 @@ def _column_index(header: list[str], name: str, role: str, path: _PathLike) -> i
 
 def _rows(path: _PathLike, sep: str) -> Generator[tuple[int, list[str]], None, None]:
     """``(first line, fields)`` of each row, the header included; blank lines skipped."""
-    if csv.field_size_limit() < 2**31 - 1:
-        csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # long sequences are fine
+    # long sequences are fine; csv's limit is process-wide, so it is put back afterwards
+    previous_limit = csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    try:
+        yield from _csv_rows(path, sep)
+    finally:
+        csv.field_size_limit(previous_limit)
+
+
+def _csv_rows(path: _PathLike, sep: str) -> Generator[tuple[int, list[str]], None, None]:
     with open_text(path) as handle:
         reader = csv.reader(guard_lines(handle, path), delimiter=sep, strict=True)
         previous = 0
