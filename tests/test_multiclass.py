@@ -73,7 +73,9 @@ def test_multiclass_train_predict_evaluate(three_classes: Path, tmp_path: Path) 
 
 def test_multiclass_cv_and_balanced_weights(three_classes: Path, tmp_path: Path) -> None:
     path = three_classes / "multi_cv.yaml"
-    path.write_text(yaml.safe_dump(config(max_epochs=1, class_weight="balanced")))
+    path.write_text(
+        yaml.safe_dump(config(max_epochs=1, class_weight="balanced", sampler="balanced"))
+    )
     assert main(["cv", str(path), "--folds", "2", "--out", str(tmp_path / "cv")]) == 0
     result = json.loads((tmp_path / "cv" / "cv.json").read_text())
     assert set(result["summary"]["accuracy"]) == {"mean", "sd"}

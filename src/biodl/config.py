@@ -214,6 +214,7 @@ class TrainConfig(_Strict):
     lr_patience: int = Field(default=2, ge=1)
     monitor: Literal["valid_loss", "valid_auroc"] = "valid_loss"
     class_weight: Literal["none", "balanced"] = "none"
+    sampler: Literal["shuffle", "balanced"] = "shuffle"
     accelerator: Literal["auto", "cpu", "gpu", "cuda", "mps"] = "auto"
     devices: int | Literal["auto"] = 1
     num_nodes: int = Field(default=1, ge=1)

@@ -44,3 +44,26 @@ def test_augmentation_is_seeded() -> None:
     b = augment_batch(x, reverse_complement=True, max_shift=2)
     torch.testing.assert_close(a, b)
     assert torch.equal(augment_batch(x, reverse_complement=False, max_shift=0), x)
+
+
+def test_balanced_sampler_draws_classes_equally_and_shards() -> None:
+    from collections import Counter
+
+    from biodl.train import BalancedSampler
+
+    labels = [0] * 90 + [1] * 8 + [2] * 2
+    single = BalancedSampler(labels, num_replicas=1, rank=0, seed=3)
+    single.set_epoch(1)
+    order = list(single)
+    assert len(order) == len(single) == 100
+    counts = Counter(labels[i] for i in order)
+    assert max(counts.values()) - min(counts.values()) <= 1
+    shards = []
+    for rank in range(2):
+        s = BalancedSampler(labels, num_replicas=2, rank=rank, seed=3)
+        s.set_epoch(1)
+        shards.append(list(s))
+    interleaved = [i for pair in zip(*shards, strict=True) for i in pair]
+    assert interleaved == order  # same global order whatever the number of processes
+    single.set_epoch(2)
+    assert list(single) != order

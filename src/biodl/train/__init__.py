@@ -5,7 +5,7 @@ from __future__ import annotations
 from biodl.train.augment import augment_batch, random_reverse_complement, random_shift
 from biodl.train.finetune import initialise_from_run
 from biodl.train.fit import FitResult, fit, resolve_precision
-from biodl.train.module import ArrayDataModule, SequenceTask
+from biodl.train.module import ArrayDataModule, BalancedSampler, SequenceTask
 from biodl.train.rundir import (
     RUN_FORMAT,
     Run,
@@ -22,6 +22,7 @@ from biodl.train.rundir import (
 __all__ = [
     "RUN_FORMAT",
     "ArrayDataModule",
+    "BalancedSampler",
     "FitResult",
     "Run",
     "SequenceTask",

@@ -194,7 +194,12 @@ def fit(
         frozen_trunk=frozen_trunk,
     )
     datamodule = ArrayDataModule(
-        train, valid, batch_size=config.batch_size, seed=config.seed, num_workers=config.num_workers
+        train,
+        valid,
+        batch_size=config.batch_size,
+        seed=config.seed,
+        num_workers=config.num_workers,
+        balanced=config.sampler == "balanced",
     )
     best = BestWeights(monitor, mode, None if out_dir is None else out_dir / "checkpoints")
     callbacks: list[Callback] = [best]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import lightning as L
@@ -14,7 +16,7 @@ from torchmetrics.classification import BinaryAUROC, MulticlassAUROC
 
 from biodl.train.augment import augment_batch
 
-__all__ = ["ArrayDataModule", "SequenceTask"]
+__all__ = ["ArrayDataModule", "BalancedSampler", "SequenceTask"]
 
 
 class SequenceTask(L.LightningModule):
@@ -142,8 +144,57 @@ class SequenceTask(L.LightningModule):
         }
 
 
+class BalancedSampler(torch.utils.data.Sampler[int]):
+    """Class-balanced sampling with replacement, sharded over processes like
+    :class:`~torch.utils.data.DistributedSampler`.
+
+    Each epoch draws ``len(labels)`` indices, an equal share from every class (a class
+    with fewer examples is drawn with repetition), shuffles them with a generator seeded by
+    ``seed + epoch``, and gives process ``rank`` every ``num_replicas``-th index. The same
+    seed gives the same global order whatever the number of processes.
+
+    Examples
+    --------
+    >>> s = BalancedSampler([0] * 90 + [1] * 10, num_replicas=1, rank=0, seed=0)
+    >>> labels = [0] * 90 + [1] * 10
+    >>> sum(labels[i] for i in s)
+    50
+    """
+
+    def __init__(self, labels: Sequence[int], *, num_replicas: int, rank: int, seed: int) -> None:
+        self.labels = torch.as_tensor(list(labels))
+        self.num_replicas = num_replicas
+        self.rank = rank
+        self.seed = seed
+        self.epoch = 0
+        self.total = math.ceil(len(self.labels) / num_replicas) * num_replicas
+
+    def set_epoch(self, epoch: int) -> None:
+        """Called by Lightning at the start of each epoch."""
+        self.epoch = epoch
+
+    def __iter__(self) -> Iterator[int]:
+        g = torch.Generator().manual_seed(self.seed + self.epoch)
+        classes = torch.unique(self.labels)
+        share = [self.total // len(classes)] * len(classes)
+        for i in range(self.total - sum(share)):
+            share[i] += 1
+        drawn = []
+        for cls, n in zip(classes.tolist(), share, strict=True):
+            members = torch.nonzero(self.labels == cls).flatten()
+            drawn.append(members[torch.randint(len(members), (n,), generator=g)])
+        order = torch.cat(drawn)[torch.randperm(self.total, generator=g)]
+        return iter(order[self.rank :: self.num_replicas].tolist())
+
+    def __len__(self) -> int:
+        return self.total // self.num_replicas
+
+
 class ArrayDataModule(L.LightningDataModule):
     """In-memory one-hot arrays, sharded over processes by a seeded distributed sampler.
+
+    With ``balanced`` the training batches are drawn class-balanced
+    (:class:`BalancedSampler`) instead of shuffling each example once per epoch.
 
     ``batch_size`` is the *global* batch: each of ``W`` processes takes
     ``batch_size // W`` examples per step, and the same seed gives the same global
@@ -159,8 +210,12 @@ class ArrayDataModule(L.LightningDataModule):
         batch_size: int,
         seed: int,
         num_workers: int = 0,
+        balanced: bool = False,
     ) -> None:
         super().__init__()
+        self.balanced = balanced
+        y = train[1]
+        self.train_labels = (y[:, 0] if y.ndim == 2 else y).astype(np.int64).tolist()
         self.train_set = TensorDataset(torch.from_numpy(train[0]), torch.from_numpy(train[1]))
         self.valid_set = (
             None
@@ -177,14 +232,22 @@ class ArrayDataModule(L.LightningDataModule):
             return 1, 0
         return trainer.world_size, trainer.global_rank
 
-    def _loader(self, dataset: TensorDataset, *, shuffle: bool) -> DataLoader[Any]:
+    def _loader(
+        self, dataset: TensorDataset, *, shuffle: bool, balanced: bool = False
+    ) -> DataLoader[Any]:
         world, rank = self._world()
         per_device = max(1, self.batch_size // world)
         # a last batch of one example breaks batch norm in training: drop it (rare)
         drop_last = shuffle and (len(dataset) // world) % per_device == 1
-        sampler: DistributedSampler[Any] = DistributedSampler(
-            dataset, num_replicas=world, rank=rank, shuffle=shuffle, seed=self.seed
-        )
+        sampler: torch.utils.data.Sampler[int]
+        if balanced:
+            sampler = BalancedSampler(
+                self.train_labels, num_replicas=world, rank=rank, seed=self.seed
+            )
+        else:
+            sampler = DistributedSampler(
+                dataset, num_replicas=world, rank=rank, shuffle=shuffle, seed=self.seed
+            )
         return DataLoader(
             dataset,
             batch_size=per_device,
@@ -203,7 +266,7 @@ class ArrayDataModule(L.LightningDataModule):
         return super().transfer_batch_to_device(batch, device, dataloader_idx)
 
     def train_dataloader(self) -> DataLoader[Any]:
-        return self._loader(self.train_set, shuffle=True)
+        return self._loader(self.train_set, shuffle=True, balanced=self.balanced)
 
     def val_dataloader(self) -> DataLoader[Any]:
         if self.valid_set is None:
