@@ -31,6 +31,7 @@ __all__ = [
     "RUN_FORMAT",
     "Run",
     "atomic_write_text",
+    "check_out_dir",
     "file_checksum",
     "finish_run_dir",
     "load_run",
@@ -117,8 +118,8 @@ def save_weights(path: Path, model: nn.Module | Mapping[str, torch.Tensor]) -> P
     return path
 
 
-def prepare_run_dir(out: Path, *, force: bool) -> Path:
-    """Make an empty ``OUT.partial`` folder to fill; :func:`finish_run_dir` renames it.
+def check_out_dir(out: Path, *, force: bool) -> None:
+    """Fail early if ``out`` exists and is not an empty folder, unless ``force``.
 
     Raises
     ------
@@ -129,6 +130,17 @@ def prepare_run_dir(out: Path, *, force: bool) -> Path:
         raise InputError(
             "output folder exists and is not empty; use --force to replace it", path=out
         )
+
+
+def prepare_run_dir(out: Path, *, force: bool) -> Path:
+    """Make an empty ``OUT.partial`` folder to fill; :func:`finish_run_dir` renames it.
+
+    Raises
+    ------
+    InputError
+        If ``out`` exists and is not empty and ``force`` is false.
+    """
+    check_out_dir(out, force=force)
     partial = out.with_name(out.name + ".partial")
     if partial.exists():
         shutil.rmtree(partial)

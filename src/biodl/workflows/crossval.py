@@ -14,9 +14,14 @@ import yaml
 
 from biodl.config import config_to_dict
 from biodl.data import cross_validation_splits
-from biodl.errors import InputError
 from biodl.models import validate_params
-from biodl.train import atomic_write_text, finish_run_dir, prepare_run_dir, write_json
+from biodl.train import (
+    atomic_write_text,
+    check_out_dir,
+    finish_run_dir,
+    prepare_run_dir,
+    write_json,
+)
 from biodl.workflows._common import _load_checked
 from biodl.workflows.training import train_on_splits
 
@@ -45,10 +50,7 @@ def cross_validate(
     """
     config = _load_checked(config_path)
     out_path = Path(out)
-    if out_path.exists() and any(out_path.iterdir()) and not force:
-        raise InputError(
-            "output folder exists and is not empty; use --force to replace it", path=out_path
-        )
+    check_out_dir(out_path, force=force)  # fail before reading the data
     # a model that scores both strands sees a sequence and its reverse complement as one
     params = validate_params(config.model.name, config.model.params).model_dump()
     rc = params.get("strands", "single") != "single"

@@ -17,11 +17,11 @@ import yaml
 
 from biodl.config import BedSource, Config, FastaSource, TableSource, config_to_dict
 from biodl.data import DataSplits, build_splits, class_weights
-from biodl.errors import InputError
 from biodl.models import ModelIO, create_model, validate_params
 from biodl.train import (
     RUN_FORMAT,
     atomic_write_text,
+    check_out_dir,
     file_checksum,
     finish_run_dir,
     fit,
@@ -113,10 +113,8 @@ def train_run(
     """
     config = _load_checked(config_path)
     out_path = Path(out)
-    if _is_rank_zero() and out_path.exists() and any(out_path.iterdir()) and not force:
-        raise InputError(
-            "output folder exists and is not empty; use --force to replace it", path=out_path
-        )
+    if _is_rank_zero():  # fail before reading the data; other ranks write nothing
+        check_out_dir(out_path, force=force)
     return train_on_splits(config, build_splits(config), out_path, force=force)
 
 
