@@ -87,12 +87,16 @@ class NegativesConfig(_Strict):
 class TableSource(_Strict):
     """A TSV/CSV table (plain or gzip) with named columns.
 
-    ``columns`` names the columns of a file that has no header line.
+    ``columns`` names the columns of a file that has no header line. ``label`` is one
+    column (binary, multi-class) or a list of columns, one per output (multi-label 0/1,
+    regression values; an empty cell or ``NA``/``NaN`` is a missing value that is left
+    out of the loss and the metrics). With ``per_position: true`` at the top of the
+    configuration each label cell holds one comma-separated value per position.
     """
 
     table: str
     sequence: str = "sequence"
-    label: str | None = None
+    label: str | list[str] | None = None
     id: str | None = None
     group: str | None = None
     chrom: str | None = None
@@ -223,6 +227,7 @@ class TrainConfig(_Strict):
     num_workers: int = Field(default=0, ge=0)
     deterministic: bool = True
     progress_bar: bool = True
+    loss: Literal["auto", "mse", "poisson"] = "auto"
     gradient_clip: float | None = Field(default=None, gt=0)
     augment: AugmentConfig = AugmentConfig()
     init_from: str | None = None
@@ -238,12 +243,31 @@ class EvaluateConfig(_Strict):
     ci: float = Field(default=0.95, gt=0.0, lt=1.0)
 
 
-class Config(_Strict):
-    """A whole run configuration (see the module docstring)."""
+TASKS = ("binary", "multiclass", "multilabel", "regression")
 
-    task: Literal["binary", "multiclass"]
+
+class Config(_Strict):
+    """A whole run configuration (see the module docstring).
+
+    ``task``:
+
+    - ``binary``: one label column with two classes (``positive`` names one);
+    - ``multiclass``: one label column with ``classes``;
+    - ``multilabel``: several 0/1 outputs per example (a list of label columns, or a
+      ``bed:`` mapping of one BED file per output), trained with a binary cross-entropy
+      per output (``train.class_weight: balanced`` weighs each output's positives);
+    - ``regression``: one or more real-valued outputs, trained with ``train.loss``
+      ``mse`` (the default for ``auto``) or ``poisson`` (counts; the model predicts the
+      log rate).
+
+    ``per_position: true`` (multi-label or regression) makes every output a track with
+    one value per position: the model needs a per-position head.
+    """
+
+    task: Literal["binary", "multiclass", "multilabel", "regression"]
     positive: str | None = None
     classes: list[str] | None = Field(default=None, min_length=2)
+    per_position: bool = False
     data: DataConfig
     model: ModelConfig
     train: TrainConfig = TrainConfig()
@@ -348,7 +372,7 @@ def _validate(
     if "base_dir" in raw:
         raise ConfigError("unknown key 'base_dir'", path=path, line=_line_of(root, ("base_dir",)))
     try:
-        return Config.model_validate({**raw, "base_dir": os.fspath(Path(base_dir).resolve())})
+        config = Config.model_validate({**raw, "base_dir": os.fspath(Path(base_dir).resolve())})
     except ValidationError as exc:
         # an unknown key is most often a typo of the key reported missing: report it first
         errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
@@ -359,6 +383,57 @@ def _validate(
         raise ConfigError(
             _describe(first, key) + more, path=path, line=_line_of(root, loc)
         ) from None
+    problem = _task_problem(config)
+    if problem is not None:
+        loc, text = problem
+        raise ConfigError(text, path=path, line=_line_of(root, loc))
+    return config
+
+
+def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
+    """The first option that does not fit the task: ``(key path, message)``, or ``None``."""
+    task, train = config.task, config.train
+    numeric = task in ("multilabel", "regression")
+    if config.per_position and not numeric:
+        return ("per_position",), (
+            "per_position: true needs task multilabel (0/1 per position) or regression"
+        )
+    if train.loss != "auto" and task != "regression":
+        return ("train", "loss"), f"train.loss '{train.loss}' is for task regression, not {task}"
+    if task == "regression":
+        if train.monitor == "valid_auroc":
+            return ("train", "monitor"), "train.monitor: valid_auroc needs a classification task"
+        if train.class_weight != "none":
+            return ("train", "class_weight"), "train.class_weight is for classification tasks"
+    if numeric:
+        if train.sampler == "balanced":
+            return ("train", "sampler"), f"train.sampler: balanced is not defined for {task}"
+        if config.positive is not None or config.classes is not None:
+            key = "positive" if config.positive is not None else "classes"
+            return (key,), f"'{key}' is for binary or multiclass tasks, not {task}"
+        for split in ("train", "valid", "test"):
+            spec = getattr(config.data, split)
+            if isinstance(spec, FastaSource):
+                return ("data", split), (
+                    f"task {task} reads its outputs from a table with label columns "
+                    "(or BED files for multilabel), not from FASTA"
+                )
+            if isinstance(spec, BedSource) and task != "multilabel":
+                return ("data", split), f"BED sources give 0/1 outputs, not {task} values"
+            if isinstance(spec, TableSource | FastaSource | BedSource) and spec.negatives:
+                return ("data", split, "negatives"), "generated negatives are for binary tasks"
+            if isinstance(spec, TableSource) and spec.label is None:
+                return ("data", split), f"task {task} needs 'label' columns in each table"
+        if config.per_position and isinstance(config.data.train, BedSource):
+            return ("per_position",), "per-position outputs come from a table, not BED files"
+    else:
+        for split in ("train", "valid", "test"):
+            spec = getattr(config.data, split)
+            if isinstance(spec, TableSource) and isinstance(spec.label, list):
+                return ("data", split, "label"), (
+                    f"a list of label columns is for multilabel or regression, not {task}"
+                )
+    return None
 
 
 def load_config(path: str | os.PathLike[str]) -> Config:

@@ -37,10 +37,13 @@ __all__ = [
     "average_precision",
     "binary_metrics",
     "confusion_counts",
+    "fmax",
     "format_metric",
     "mcc",
     "multiclass_metrics",
+    "multilabel_metrics",
     "precision_recall_curve",
+    "regression_metrics",
     "roc_curve",
 ]
 
@@ -693,15 +696,15 @@ _LOG_LOSS_EPS = 1e-15
 _PER_CLASS = ("precision", "recall", "f1", "error", "auroc")
 
 
-def _check_classes(classes: Sequence[str]) -> list[str]:
+def _check_classes(classes: Sequence[str], *, minimum: int = 2) -> list[str]:
     if isinstance(classes, (str, bytes)) or not isinstance(classes, Sequence):
         raise ValueError(f"classes must be a sequence of class names, got {classes!r}")
     names = list(classes)
     for name in names:
         if not isinstance(name, str) or not name:
             raise ValueError(f"class names must be non-empty strings, got {name!r}")
-    if len(names) < 2:
-        raise ValueError(f"classes must name at least 2 classes, got {names!r}")
+    if len(names) < minimum:
+        raise ValueError(f"classes must name at least {minimum} classes, got {names!r}")
     if len(set(names)) != len(names):
         dup = next(name for name in names if names.count(name) > 1)
         raise ValueError(f"class names must be unique; {dup!r} occurs twice or more")
@@ -985,6 +988,270 @@ def multiclass_metrics(
     per_class = conf.sum(axis=1)
     result["n_per_class"] = {"value": {name: int(per_class[c]) for c, name in enumerate(names)}}
     result["confusion"] = {"value": [[int(x) for x in row] for row in conf]}
+    return result
+
+
+# --------------------------------------------------------------------------- multi-label
+
+
+def _as_output_matrix(values: npt.ArrayLike, name: str, n_outputs: int) -> FloatArray:
+    """``(N, T)`` float64, or ``(N, T, L)`` pooled over positions to ``(N * L, T)``."""
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim == 3:
+        arr = arr.transpose(0, 2, 1).reshape(-1, arr.shape[1])
+    if arr.ndim != 2 or arr.shape[1] != n_outputs:
+        raise ValueError(f"{name} must have shape (N, {n_outputs}) or (N, {n_outputs}, L)")
+    return arr
+
+
+def fmax(
+    y_true: npt.ArrayLike, y_score: npt.ArrayLike, *, thresholds: int = 100
+) -> dict[str, float | None]:
+    """CAFA's protein-centric Fmax of multi-label predictions (Radivojac et al. 2013).
+
+    At each threshold ``t`` in ``1/thresholds .. 1``, precision is averaged over the
+    examples with at least one output called (score ``>= t``) and recall over the
+    examples with at least one true output; Fmax is the largest ``2PR / (P + R)``.
+    Missing targets (NaN) count as neither true nor called.
+
+    Examples
+    --------
+    >>> fmax([[1, 0], [0, 1]], [[0.9, 0.2], [0.3, 0.8]])
+    {'value': 1.0, 'threshold': 0.31}
+    """
+    y = np.asarray(y_true, dtype=np.float64)
+    s = np.asarray(y_score, dtype=np.float64)
+    if y.shape != s.shape or y.ndim != 2:
+        raise ValueError("y_true and y_score must be (N, T) arrays of the same shape")
+    seen = ~np.isnan(y)
+    truth = (y == 1) & seen
+    has_true = truth.any(axis=1)
+    best: dict[str, float | None] = {"value": None, "threshold": None}
+    if not has_true.any():
+        return best
+    top = -1.0
+    for k in range(1, thresholds + 1):
+        t = k / thresholds
+        called = (s >= t) & seen
+        n_called = called.sum(axis=1)
+        tp = (called & truth).sum(axis=1)
+        any_called = n_called > 0
+        if not any_called.any():
+            continue
+        precision = float(np.mean(tp[any_called] / n_called[any_called]))
+        recall = float(np.mean(tp[has_true] / truth[has_true].sum(axis=1)))
+        if precision + recall == 0:
+            continue
+        f = 2 * precision * recall / (precision + recall)
+        if f > top + 1e-12:
+            top = f
+            best = {"value": round(f, 12), "threshold": t}
+    return best
+
+
+def multilabel_metrics(
+    y_true: npt.ArrayLike,
+    y_score: npt.ArrayLike,
+    *,
+    outputs: Sequence[str],
+    threshold: float = 0.5,
+    n_bootstrap: int = 1000,
+    ci: float = 0.95,
+    seed: int = 0,
+) -> dict[str, dict[str, Any]]:
+    """Metrics of multi-label (several 0/1 outputs) predictions.
+
+    Parameters
+    ----------
+    y_true
+        0/1 targets ``(N, T)`` with NaN where missing, or ``(N, T, L)`` per position.
+    y_score
+        Probabilities of the same shape.
+    outputs
+        Names of the ``T`` outputs.
+    threshold, n_bootstrap, ci, seed
+        As :func:`binary_metrics`. Per-position outputs are pooled over positions (each
+        position is one example) and get no intervals: positions of one sequence are not
+        independent, so resampling them would make the intervals too narrow.
+
+    Returns
+    -------
+    dict
+        For each output ``o``, every key of :func:`binary_metrics` as ``key[o]`` (the
+        examples where ``o`` is observed); ``macro_auroc`` and ``macro_auprc`` (means
+        over the outputs where they are defined), ``micro_auroc`` and ``micro_auprc``
+        (all observed pairs pooled), ``fmax`` (:func:`fmax`, per example; per
+        sequence-position for per-position outputs), ``n`` and ``n_outputs``.
+
+    Examples
+    --------
+    >>> m = multilabel_metrics([[1, 0], [0, 1], [1, float("nan")]],
+    ...                        [[0.9, 0.2], [0.3, 0.8], [0.7, 0.5]],
+    ...                        outputs=["a", "b"], n_bootstrap=0)
+    >>> m["auroc[a]"]["value"], m["n[b]"]["value"], m["macro_auroc"]["value"]
+    (1.0, 2, 1.0)
+    """
+    names = _check_classes(outputs, minimum=1)
+    per_position = np.asarray(y_true).ndim == 3
+    y = _as_output_matrix(y_true, "y_true", len(names))
+    s = _as_output_matrix(y_score, "y_score", len(names))
+    if y.shape != s.shape:
+        raise ValueError("y_true and y_score must have the same shape")
+    boot = 0 if per_position else n_bootstrap
+    result: dict[str, dict[str, Any]] = {}
+    aurocs, auprcs = [], []
+    for t, name in enumerate(names):
+        keep = ~np.isnan(y[:, t])
+        if not keep.any():
+            result[f"n[{name}]"] = {"value": 0}
+            continue
+        m = binary_metrics(
+            y[keep, t], s[keep, t], threshold=threshold, n_bootstrap=boot, ci=ci, seed=seed + t
+        )
+        for key, entry in m.items():
+            result[f"{key}[{name}]"] = entry
+        if m["auroc"]["value"] is not None:
+            aurocs.append(m["auroc"]["value"])
+            auprcs.append(m["auprc"]["value"])
+    result["macro_auroc"] = {"value": float(np.mean(aurocs)) if aurocs else None, "ci": None}
+    result["macro_auprc"] = {"value": float(np.mean(auprcs)) if auprcs else None, "ci": None}
+    seen = ~np.isnan(y)
+    pooled_y, pooled_s = y[seen].astype(bool), s[seen]
+    both = bool(pooled_y.any() and (~pooled_y).any())
+    result["micro_auroc"] = {"value": auroc(pooled_y, pooled_s) if both else None, "ci": None}
+    result["micro_auprc"] = {
+        "value": average_precision(pooled_y, pooled_s) if both else None,
+        "ci": None,
+    }
+    fm = fmax(y, s)
+    result["fmax"] = {"value": fm["value"], "ci": None, "threshold": fm["threshold"]}
+    result["n"] = {"value": int(y.shape[0])}
+    result["n_outputs"] = {"value": len(names)}
+    return result
+
+
+# --------------------------------------------------------------------------- regression
+
+
+def _pearson_rows(y: FloatArray, p: FloatArray) -> FloatArray:
+    """Pearson correlation of each row pair of ``(B, n)`` arrays (NaN if constant)."""
+    yc = y - y.mean(axis=1, keepdims=True)
+    pc = p - p.mean(axis=1, keepdims=True)
+    den = np.sqrt((yc * yc).sum(axis=1) * (pc * pc).sum(axis=1))
+    num = (yc * pc).sum(axis=1)
+    return np.divide(num, den, out=np.full(y.shape[0], np.nan), where=den > 0)
+
+
+def _regression_point(y: FloatArray, p: FloatArray) -> dict[str, FloatArray]:
+    """Pearson, R^2, MSE, MAE of each row of ``(B, n)`` arrays."""
+    err = p - y
+    mse = (err * err).mean(axis=1)
+    var = y.var(axis=1)
+    r2 = np.divide(var - mse, var, out=np.full(y.shape[0], np.nan), where=var > 0)
+    return {
+        "pearson": _pearson_rows(y, p),
+        "r2": r2,
+        "mse": mse,
+        "mae": np.abs(err).mean(axis=1),
+    }
+
+
+def _ranks(values: FloatArray) -> FloatArray:
+    """Average ranks (ties share the mean rank), 1-based."""
+    order = np.argsort(values, kind="mergesort")
+    sorted_v = values[order]
+    first = np.r_[True, sorted_v[1:] != sorted_v[:-1]]
+    group = np.cumsum(first) - 1
+    starts = np.flatnonzero(first)
+    ends = np.r_[starts[1:], len(values)]
+    mean_rank = (starts + ends + 1) / 2.0
+    out = np.empty(len(values))
+    out[order] = mean_rank[group]
+    return out
+
+
+def regression_metrics(
+    y_true: npt.ArrayLike,
+    y_pred: npt.ArrayLike,
+    *,
+    outputs: Sequence[str],
+    n_bootstrap: int = 1000,
+    ci: float = 0.95,
+    seed: int = 0,
+) -> dict[str, dict[str, Any]]:
+    """Metrics of real-valued predictions, per output, with bootstrap intervals.
+
+    Parameters
+    ----------
+    y_true
+        Observed values ``(N, T)`` with NaN where missing, or ``(N, T, L)`` per position
+        (pooled over positions, without intervals, as in :func:`multilabel_metrics`).
+    y_pred
+        Predictions of the same shape.
+    outputs
+        Names of the ``T`` outputs.
+    n_bootstrap, ci, seed
+        Percentile-bootstrap resamples of the examples (as :func:`binary_metrics`) for
+        Pearson's r, R^2, MSE and MAE; Spearman's rho has no interval.
+
+    Returns
+    -------
+    dict
+        ``pearson[o]``, ``spearman[o]``, ``r2[o]`` (1 - MSE / variance of the observed
+        values), ``mse[o]``, ``mae[o]``, ``n[o]`` for each output ``o``, and the means
+        over outputs ``mean_pearson``, ``mean_spearman``, ``mean_r2``, and ``n``.
+
+    Examples
+    --------
+    >>> m = regression_metrics([[1.0], [2.0], [3.0], [4.0]], [[1.1], [1.9], [3.2], [3.8]],
+    ...                        outputs=["y"], n_bootstrap=0)
+    >>> round(m["pearson[y]"]["value"], 4), m["spearman[y]"]["value"]
+    (0.9908, 1.0)
+    >>> round(m["mse[y]"]["value"], 3)
+    0.025
+    """
+    names = _check_classes(outputs, minimum=1)
+    _check_bootstrap_options(n_bootstrap, ci, seed)
+    per_position = np.asarray(y_true).ndim == 3
+    y = _as_output_matrix(y_true, "y_true", len(names))
+    p = _as_output_matrix(y_pred, "y_pred", len(names))
+    if y.shape != p.shape:
+        raise ValueError("y_true and y_pred must have the same shape")
+    if not np.isfinite(p).all():
+        raise ValueError("y_pred must be finite")
+    boot = 0 if per_position else int(n_bootstrap)
+    rng = np.random.default_rng(seed)
+    result: dict[str, dict[str, Any]] = {}
+    means: dict[str, list[float]] = {"pearson": [], "spearman": [], "r2": []}
+    for t, name in enumerate(names):
+        keep = ~np.isnan(y[:, t])
+        yt, pt = y[keep, t], p[keep, t]
+        n = int(yt.shape[0])
+        result[f"n[{name}]"] = {"value": n}
+        if n < 2:
+            for key in ("pearson", "spearman", "r2", "mse", "mae"):
+                result[f"{key}[{name}]"] = {"value": None, "ci": None}
+            continue
+        point = {k: float(v[0]) for k, v in _regression_point(yt[None], pt[None]).items()}
+        point["spearman"] = float(_pearson_rows(_ranks(yt)[None], _ranks(pt)[None])[0])
+        samples: dict[str, list[FloatArray]] = {}
+        chunk = max(1, min(boot, _CHUNK_ELEMENTS // n)) if boot else 0
+        for start in range(0, boot, chunk or 1):
+            b = min(chunk, boot - start)
+            idx = rng.integers(0, n, size=(b, n))
+            for key, values in _regression_point(yt[idx], pt[idx]).items():
+                samples.setdefault(key, []).append(values)
+        for key, value in point.items():
+            if math.isnan(value):
+                result[f"{key}[{name}]"] = {"value": None, "ci": None}
+                continue
+            interval = _ci(np.concatenate(samples[key]), ci) if key in samples else None
+            result[f"{key}[{name}]"] = {"value": value, "ci": interval}
+            if key in means:
+                means[key].append(value)
+    for key, found in means.items():
+        result[f"mean_{key}"] = {"value": float(np.mean(found)) if found else None, "ci": None}
+    result["n"] = {"value": int(np.asarray(y_true).shape[0])}
     return result
 
 

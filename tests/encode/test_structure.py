@@ -23,6 +23,7 @@ from biodl.encode import (
     paired_probability,
     sequence_and_structure,
     structure_one_hot,
+    structure_tensor,
 )
 from biodl.errors import InputError
 
@@ -296,3 +297,108 @@ def test_docstring_examples() -> None:
     result = doctest.testmod(biodl.encode.structure, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+# ---------------------------------------------------------------------------------------
+# The packed (N, 8 + L, L) tensor
+
+
+def dot_bracket(channels: np.ndarray) -> str:
+    """Dot-bracket from the three structure rows; '-' where all three are zero."""
+    return "".join(
+        "().-"[k] if channels[:, i].any() else "-" for i, k in enumerate(channels.argmax(axis=0))
+    )
+
+
+@needs_rna
+def test_structure_tensor_of_a_hairpin() -> None:
+    X = structure_tensor([HAIRPIN, "GGGAAACCCAA"], dtype=np.float32)
+    assert X.shape == (2, 8 + 11, 11)
+    assert X.dtype == np.float32
+    np.testing.assert_array_equal(X[:, :4], one_hot([HAIRPIN, "GGGAAACCCAA"], alphabet="rna"))
+    folds = fold([HAIRPIN, "GGGAAACCCAA"])
+    assert [dot_bracket(x[4:7]) for x in X] == [f.structure for f in folds]
+    np.testing.assert_array_equal(X[:, 8:], pair_probabilities([HAIRPIN, "GGGAAACCCAA"]))
+    np.testing.assert_array_equal(X[:, 7:8], paired_probability([HAIRPIN, "GGGAAACCCAA"]))
+    np.testing.assert_array_equal(X[:, 8:], X[:, 8:].transpose(0, 2, 1))
+    np.testing.assert_allclose(X[:, 7], np.clip(X[:, 8:].sum(axis=2), 0, 1), atol=1e-6)
+    assert X.min() >= 0
+    assert X.max() <= 1
+
+
+@needs_rna
+def test_structure_tensor_folds_only_the_core_of_padded_sequences() -> None:
+    core = structure_tensor(LET7A1, dtype=np.float32)[0]
+    length = len(LET7A1)
+    left, right = 7, 12
+    padded = structure_tensor(
+        ["N" * left + LET7A1 + "N" * right, "n" * (length + left + right)], dtype=np.float32
+    )
+    assert padded.shape == (2, 8 + length + left + right, length + left + right)
+    x = padded[0]
+    cols = slice(left, left + length)
+    np.testing.assert_array_equal(x[:8, cols], core[:8])
+    np.testing.assert_array_equal(x[8 + left : 8 + left + length, cols], core[8:])
+    mask = np.zeros(x.shape, dtype=bool)
+    mask[:8, cols] = True
+    mask[8 + left : 8 + left + length, cols] = True
+    assert not x[~mask].any()  # every row and column of a padding position is zero
+    assert dot_bracket(x[4:7]) == "-" * left + fold(LET7A1)[0].structure + "-" * right
+    assert not padded[1].any()  # all N: all zero
+
+
+@needs_rna
+def test_structure_tensor_keeps_inner_n_and_reads_dna_as_rna() -> None:
+    seq = "NNGGGGANACCCCN"
+    X = structure_tensor([seq, seq.replace("A", "T").lower()], dtype=np.float32)
+    core = "GGGGANACCCC"
+    np.testing.assert_array_equal(X[0, 8 + 2 : 8 + 13, 2:13], pair_probabilities(core)[0])
+    assert dot_bracket(X[0, 4:7]) == "--" + fold(core)[0].structure + "-"
+    assert not X[0, :4, 7].any()  # the inner N: no nucleotide, but it has a structure row
+    assert X[0, 6, 7] == 1
+    rna = structure_tensor("NNGGGGUNUCCCCN", dtype=np.float32)[0]
+    np.testing.assert_array_equal(X[1], rna)  # DNA and lower case read as RNA
+    assert X[1, 3, 6] == 1  # T in the U row
+
+
+@needs_rna
+def test_structure_tensor_dtype_errors_and_empty_batch() -> None:
+    X16 = structure_tensor([HAIRPIN])
+    assert X16.dtype == np.float16
+    X32 = structure_tensor([HAIRPIN], dtype=np.float32)
+    np.testing.assert_array_equal(X16, X32.astype(np.float16))
+    np.testing.assert_allclose(X16, X32, atol=1e-3)
+    assert structure_tensor([]).shape == (0, 8, 0)
+    with pytest.raises(InputError, match=r"same length.*pad_or_crop_all"):
+        structure_tensor([HAIRPIN, HAIRPIN + "N"])
+    with pytest.raises(InputError, match="floating"):
+        structure_tensor([HAIRPIN], dtype=np.int8)
+    with pytest.raises(InputError, match="illegal character 'R'"):
+        structure_tensor(["ACRU"])
+
+
+@needs_rna
+def test_structure_tensor_folds_each_distinct_core_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    calls: list[str] = []
+    real = biodl.encode.structure._fold_one
+
+    def counting(task: tuple[str, float, bool]) -> Any:
+        calls.append(task[0])
+        return real(task)
+
+    monkeypatch.setattr(biodl.encode.structure, "_fold_one", counting)
+    seqs = ["NN" + HAIRPIN + "NN", "N" + HAIRPIN + "NNN", HAIRPIN.lower() + "NNNN", "N" * 15]
+    X = structure_tensor(seqs, cache_dir=tmp_path)
+    assert calls == [HAIRPIN]
+    np.testing.assert_array_equal(X[1, 8 + 1 : 8 + 12, 1:12], X[0, 8 + 2 : 8 + 13, 2:13])
+    np.testing.assert_array_equal(X[2, 8 : 8 + 11, :11], X[0, 8 + 2 : 8 + 13, 2:13])
+    calls.clear()
+    np.testing.assert_array_equal(structure_tensor(seqs, cache_dir=tmp_path), X)
+    assert calls == []  # read back from the cache, shared with pair_probabilities
+    np.testing.assert_array_equal(
+        pair_probabilities(HAIRPIN, cache_dir=tmp_path)[0].astype(np.float16),
+        X[0, 8 + 2 : 8 + 13, 2:13],
+    )
+    assert calls == []

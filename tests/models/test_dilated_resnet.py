@@ -67,20 +67,36 @@ def test_receptive_field_formula_and_default() -> None:
     assert dilations == [1, 2, 4]
 
 
+def _profile(length: int, n_outputs: int = 1, **params: Any) -> nn.Module:
+    io = ModelIO(4, length, n_outputs, per_position=True)
+    return create_model(
+        "dilated_resnet", {"n_filters": 16, "n_blocks": 3, "head": "profile", **params}, io=io
+    ).eval()
+
+
 @pytest.mark.parametrize("length", [101, 300])
 @pytest.mark.parametrize("n_outputs", [1, 3])
 def test_profile_head_gives_one_output_per_bin(length: int, n_outputs: int) -> None:
-    model = build("dilated_resnet", length, n_outputs, head="profile").eval()
+    model = _profile(length, n_outputs)
     x = random_one_hot(4, length)
     assert model(x).shape == (4, n_outputs, length // 8)
-    assert model.embed(x).shape == (4, 16, length // 8)
-    coarse = build("dilated_resnet", length, n_outputs, head="profile", bin_size=32).eval()
+    assert model.embed(x).shape == (4, 16, length // 8)  # type: ignore[operator]
+    coarse = _profile(length, n_outputs, bin_size=32)
     assert coarse(x).shape == (4, n_outputs, length // 32)
 
 
 def test_profile_head_needs_a_single_strand() -> None:
     with pytest.raises(ConfigError, match="strands: single"):
-        build("dilated_resnet", 101, head="profile", strands="mean")
+        _profile(101, strands="mean")
+
+
+def test_profile_head_and_per_position_outputs_go_together() -> None:
+    with pytest.raises(ConfigError, match="set per_position: true"):
+        build("dilated_resnet", 101, head="profile")
+    with pytest.raises(ConfigError, match=r"per-position outputs need model\.head: profile"):
+        create_model("dilated_resnet", {}, io=ModelIO(4, 101, 1, per_position=True))
+    with pytest.raises(ConfigError, match="no per-position head"):
+        create_model("deepbind", {}, io=ModelIO(4, 101, 1, per_position=True))
 
 
 def test_pooling_is_capped_so_one_bin_remains() -> None:

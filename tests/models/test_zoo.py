@@ -36,8 +36,9 @@ SMALL: dict[str, dict[str, Any]] = {
     "deepsea": {"conv1_filters": 16, "conv2_filters": 16, "conv3_filters": 16, "hidden": 16},
     "dilated_resnet": {"n_filters": 16, "n_blocks": 3},
 }
-NAMES = [spec.name for spec in list_models()]
 ZOO = ["basset", "danq", "deepbind", "deepsea", "dilated_resnet"]
+# models of plain one-hot input; those of packed inputs (deepmir, deepcpg) have own tests
+NAMES = [spec.name for spec in list_models() if spec.name in ZOO]
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -215,7 +216,8 @@ def test_every_option_can_be_set_and_takes_effect(name: str) -> None:
         params = {**base_params, key: value}
         assert getattr(validate_params(name, params), key) == value
         torch.manual_seed(0)
-        model = create_model(name, params, io=ModelIO(4, 300, 2))
+        per_position = params.get("head") == "profile"
+        model = create_model(name, params, io=ModelIO(4, 300, 2, per_position=per_position))
         assert _fingerprint(model) != reference, f"{name}: option {key}={value!r} had no effect"
 
 

@@ -51,6 +51,11 @@ class Examples:
         User-given group of each example when known, else ``None``.
     folds
         User-given cross-validation fold of each example (a ``fold`` column), else ``None``.
+    values
+        Numeric outputs of multi-label and regression tasks, one float32 array per
+        example: ``(T,)``, or ``(T, len(sequence))`` for per-position outputs; ``NaN``
+        marks a missing value. ``None`` for binary and multi-class tasks, whose outputs
+        are the ``labels``.
     """
 
     sequences: list[str]
@@ -61,10 +66,11 @@ class Examples:
     groups: list[str] | None = None
     folds: list[str] | None = None
     notes: dict[str, str] = field(default_factory=dict)
+    values: list[np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.sequences)
-        for name in ("labels", "ids", "origins", "chroms", "groups", "folds"):
+        for name in ("labels", "ids", "origins", "chroms", "groups", "folds", "values"):
             values = getattr(self, name)
             if values is not None and len(values) != n:
                 msg = f"Examples.{name} has {len(values)} entries for {n} sequences"
@@ -85,6 +91,7 @@ class Examples:
             groups=None if self.groups is None else [self.groups[i] for i in idx],
             folds=None if self.folds is None else [self.folds[i] for i in idx],
             notes=dict(self.notes),
+            values=None if self.values is None else [self.values[i] for i in idx],
         )
 
     @staticmethod
@@ -95,10 +102,12 @@ class Examples:
         chroms: list[str] | None = []
         groups: list[str] | None = []
         folds: list[str] | None = []
+        values: list[np.ndarray] | None = []
         for p in parts:
             chroms = None if chroms is None or p.chroms is None else chroms + p.chroms
             groups = None if groups is None or p.groups is None else groups + p.groups
             folds = None if folds is None or p.folds is None else folds + p.folds
+            values = None if values is None or p.values is None else values + p.values
         return Examples(
             sequences=[s for p in parts for s in p.sequences],
             labels=[s for p in parts for s in p.labels],
@@ -107,4 +116,5 @@ class Examples:
             chroms=chroms,
             groups=groups,
             folds=folds,
+            values=values,
         )

@@ -12,12 +12,16 @@ import os
 import re
 from pathlib import Path
 
+import numpy as np
+
 from biodl.config import BedSource, Config, FastaSource, TableSource
 from biodl.data.examples import Examples, normalise_label
 from biodl.errors import InputError
 from biodl.io import (
     Genome,
+    Interval,
     ambiguous_to_unknown,
+    fixed_window,
     intervals_to_sequences,
     read_bed,
     read_lines,
@@ -26,7 +30,13 @@ from biodl.io import (
     validate_sequence,
 )
 
-__all__ = ["default_positive", "load_source", "parse_region_id"]
+__all__ = [
+    "default_positive",
+    "load_source",
+    "output_names",
+    "parse_region_id",
+    "parse_value",
+]
 
 _REGION = re.compile(r"^(?P<chrom>[^:\s]+):(?P<start>\d+)-(?P<end>\d+)")
 
@@ -84,14 +94,121 @@ def default_positive(config: Config) -> str:
     return "1"
 
 
+_MISSING = frozenset({"", "na", "nan", "n/a", "none", "."})
+
+
+def parse_value(text: str, *, binary: bool, path: Path, line: int, column: str) -> float:
+    """One numeric output value; an empty cell or ``NA``/``NaN``/``.`` is missing (NaN).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> parse_value(" 2.5", binary=False, path=Path("t.tsv"), line=2, column="y")
+    2.5
+    >>> parse_value("NA", binary=True, path=Path("t.tsv"), line=2, column="y")
+    nan
+    """
+    cell = text.strip()
+    if cell.lower() in _MISSING:
+        return float("nan")
+    try:
+        value = float(cell)
+    except ValueError:
+        raise InputError(
+            f"column '{column}': '{cell}' is not a number", path=path, line=line
+        ) from None
+    if not np.isfinite(value):
+        raise InputError(f"column '{column}': value '{cell}' is not finite", path=path, line=line)
+    if binary and value not in (0.0, 1.0):
+        raise InputError(
+            f"column '{column}': a multilabel output must be 0 or 1, got '{cell}'",
+            path=path,
+            line=line,
+        )
+    return value
+
+
+def _table_values(
+    columns: list[str],
+    cells: dict[str, list[str]],
+    sequences: list[str],
+    lines: list[int],
+    *,
+    path: Path,
+    binary: bool,
+    per_position: bool,
+) -> list[np.ndarray]:
+    """``(T,)`` (or ``(T, len(seq))`` per position) float32 outputs of each row."""
+    out: list[np.ndarray] = []
+    for i, (seq, line) in enumerate(zip(sequences, lines, strict=True)):
+        if not per_position:
+            row = [
+                parse_value(cells[c][i], binary=binary, path=path, line=line, column=c)
+                for c in columns
+            ]
+            out.append(np.array(row, dtype=np.float32))
+            continue
+        tracks = []
+        for c in columns:
+            if cells[c][i].strip().lower() in _MISSING:  # the whole track is missing
+                tracks.append([float("nan")] * len(seq))
+                continue
+            parts = cells[c][i].split(",")
+            if len(parts) != len(seq):
+                raise InputError(
+                    f"column '{c}': {len(parts)} comma-separated values for a sequence of "
+                    f"{len(seq)} positions (per_position: true needs one per position)",
+                    path=path,
+                    line=line,
+                )
+            tracks.append(
+                [parse_value(v, binary=binary, path=path, line=line, column=c) for v in parts]
+            )
+        out.append(np.array(tracks, dtype=np.float32).reshape(len(columns), len(seq)))
+    return out
+
+
+def output_names(config: Config) -> tuple[str, ...]:
+    """Names of the outputs of a multilabel/regression task (label columns or BED keys).
+
+    Examples
+    --------
+    >>> from biodl.config import parse_config
+    >>> cfg = parse_config({"task": "regression", "model": {"name": "deepbind"},
+    ...     "data": {"train": {"table": "t.tsv", "label": ["a", "b"]}}})
+    >>> output_names(cfg)
+    ('a', 'b')
+    """
+    source = config.data.train
+    if isinstance(source, TableSource):
+        label = source.label
+        return tuple(label) if isinstance(label, list) else (label or "1",)
+    if isinstance(source, BedSource):
+        return tuple(normalise_label(str(k)) for k in source.bed)
+    return ()
+
+
 def _load_table(source: TableSource, config: Config) -> Examples:
     path = config.resolve(source.table)
+    numeric = config.task in ("multilabel", "regression")
+    label_columns = (
+        list(source.label)
+        if isinstance(source.label, list)
+        else ([source.label] if numeric and source.label is not None else [])
+    )
+    if numeric and tuple(label_columns) != output_names(config):
+        raise InputError(
+            f"label columns {label_columns} differ from the training table's "
+            f"{list(output_names(config))}: every table must give the same outputs",
+            path=path,
+        )
     extra = tuple(c for c in (source.chrom, source.fold) if c is not None)
+    extra += tuple(c for c in label_columns if c not in extra)
     lenient = config.data.ambiguous == "unknown"
     table = read_table(
         path,
         sequence=source.sequence,
-        label=source.label,
+        label=None if numeric else source.label,  # type: ignore[arg-type]
         id=source.id,
         group=source.group,
         sep=source.sep,
@@ -100,7 +217,19 @@ def _load_table(source: TableSource, config: Config) -> Examples:
         column_names=source.columns,
     )
     n = len(table.sequences)
-    if table.labels is None:
+    values = None
+    if numeric:
+        labels = [""] * n
+        values = _table_values(
+            label_columns,
+            {c: list(table.extra[c]) for c in label_columns},
+            list(table.sequences),
+            list(table.lines),
+            path=path,
+            binary=config.task == "multilabel",
+            per_position=config.per_position,
+        )
+    elif table.labels is None:
         labels = [default_positive(config)] * n
     else:
         labels = [normalise_label(v) for v in table.labels]
@@ -123,6 +252,7 @@ def _load_table(source: TableSource, config: Config) -> Examples:
         chroms=chroms,
         groups=None if table.groups is None else list(table.groups),
         folds=None if source.fold is None else list(table.extra[source.fold]),
+        values=values,
     )
 
 
@@ -216,6 +346,8 @@ def _read_label_table(path: Path) -> dict[str, str]:
 
 
 def _load_bed(source: BedSource, config: Config) -> Examples:
+    if config.task == "multilabel":
+        return _load_bed_multilabel(source, config)
     genome = Genome(config.resolve(source.genome))
     parts = []
     for label, bed_file in source.bed.items():
@@ -236,3 +368,80 @@ def _load_bed(source: BedSource, config: Config) -> Examples:
             )
         )
     return Examples.concat(parts)
+
+
+def _load_bed_multilabel(source: BedSource, config: Config) -> Examples:
+    """One example per distinct interval of all BED files; output ``t`` is 1 when the
+    central ``bin`` of the example (``min(200, length)`` positions, DeepSEA's rule) overlaps
+    an interval of BED file ``t`` by at least half of the bin, else 0.
+
+    Intervals listed in several files (the same chrom, start, end and strand) are one
+    example, so a region bound by two factors is one sequence with two positive outputs.
+    """
+    genome = Genome(config.resolve(source.genome))
+    names = [normalise_label(str(k)) for k in source.bed]
+    per_file = []
+    for bed_file in source.bed.values():
+        path = config.resolve(bed_file)
+        intervals = read_bed(path)
+        if not intervals:
+            raise InputError("empty file: no BED intervals", path=path)
+        per_file.append((path, intervals))
+    seen: dict[tuple[str, int, int, str], int] = {}
+    chosen: list[tuple[Path, Interval]] = []
+    for path, intervals in per_file:
+        for iv in intervals:
+            key = (iv.chrom, iv.start, iv.end, iv.strand)
+            if key not in seen:
+                seen[key] = len(chosen)
+                chosen.append((path, iv))
+    bin_size = min(200, source.length)
+    centres = []
+    for _, iv in chosen:
+        seq_start = fixed_window(iv, source.length, centre=source.centre)[0]
+        centres.append(seq_start + (source.length - bin_size) // 2)
+    values = np.zeros((len(chosen), len(names)), dtype=np.float32)
+    for t, (_, intervals) in enumerate(per_file):
+        by_chrom: dict[str, list[tuple[int, int]]] = {}
+        for iv in intervals:
+            by_chrom.setdefault(iv.chrom, []).append((iv.start, iv.end))
+        index = {}
+        for c, v in by_chrom.items():
+            arr = np.array(sorted(v), dtype=np.int64)
+            index[c] = (arr[:, 0], arr[:, 1], int((arr[:, 1] - arr[:, 0]).max()))
+        for i, (_, iv) in enumerate(chosen):
+            if iv.chrom not in index:
+                continue
+            s_all, e_all, longest = index[iv.chrom]
+            lo, hi = centres[i], centres[i] + bin_size
+            # only intervals starting in [lo - longest, hi) can overlap [lo, hi)
+            a = int(np.searchsorted(s_all, lo - longest, side="left"))
+            b = int(np.searchsorted(s_all, hi, side="left"))
+            if a >= b:
+                continue
+            s0, e0 = s_all[a:b], e_all[a:b]
+            overlap = np.clip(np.minimum(e0, hi) - np.maximum(s0, lo), 0, None)
+            if overlap.max() * 2 >= bin_size:
+                values[i, t] = 1.0
+    by_path: dict[Path, list[int]] = {}
+    for i, (path, _) in enumerate(chosen):
+        by_path.setdefault(path, []).append(i)
+    seqs: list[str] = [""] * len(chosen)
+    for path, idx in by_path.items():
+        cut = intervals_to_sequences(
+            [chosen[i][1] for i in idx],
+            genome,
+            length=source.length,
+            centre=source.centre,
+            path=path,
+        )
+        for i, seq in zip(idx, cut, strict=True):
+            seqs[i] = seq
+    return Examples(
+        sequences=seqs,
+        labels=[""] * len(chosen),
+        ids=[f"{iv.chrom}:{iv.start}-{iv.end}({iv.strand})" for _, iv in chosen],
+        origins=[(os.fspath(path), iv.line) for path, iv in chosen],
+        chroms=[iv.chrom for _, iv in chosen],
+        values=list(values),
+    )

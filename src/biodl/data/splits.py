@@ -23,7 +23,7 @@ import numpy as np
 from biodl.config import ChromosomeSplit, Config, FractionSplit, NegativesConfig
 from biodl.data.examples import Examples, normalise_label
 from biodl.data.negatives import make_negative_sequences
-from biodl.data.sources import default_positive, load_source
+from biodl.data.sources import default_positive, load_source, output_names
 from biodl.encode import pad_or_crop
 from biodl.errors import InputError
 
@@ -53,9 +53,24 @@ class DataSplits:
     input_length: int
     classes: tuple[str, ...] = ()
     task: str = "binary"
+    per_position: bool = False
+
+    @property
+    def numeric(self) -> bool:
+        """Whether the outputs are numbers (multi-label, regression), not class labels."""
+        return self.task in ("multilabel", "regression")
 
     def targets(self, examples: Examples) -> np.ndarray:
-        """Training targets: ``(N, 1)`` float 0/1 (binary) or ``(N,)`` int class index."""
+        """Training targets: ``(N, 1)`` float 0/1 (binary), ``(N,)`` int class index
+        (multi-class), or ``(N, T)`` / ``(N, T, L)`` float32 with NaN where missing
+        (multi-label, regression; ``classes`` then names the ``T`` outputs)."""
+        if self.numeric:
+            if examples.values is None:  # pragma: no cover - numeric sources set values
+                raise InputError("no output values for a multilabel/regression task")
+            if not examples.values:
+                shape = (0, len(self.classes)) + ((self.input_length,) if self.per_position else ())
+                return np.zeros(shape, dtype=np.float32)
+            return np.stack(examples.values).astype(np.float32, copy=False)
         if self.task == "multiclass":
             index = {c: i for i, c in enumerate(self.classes)}
             return np.array([index[lab] for lab in examples.labels], dtype=np.int64)
@@ -229,6 +244,9 @@ def fit_length(examples: Examples, length: int, *, pad_short: bool, unknown: str
         naming its file and line.
     """
     out: list[str] = []
+    values = examples.values
+    if values is not None and values and values[0].ndim == 2:  # per-position tracks
+        values = [_fit_track(v, length) for v in values]
     for seq, (path, line), seq_id in zip(
         examples.sequences, examples.origins, examples.ids, strict=True
     ):
@@ -248,7 +266,32 @@ def fit_length(examples: Examples, length: int, *, pad_short: bool, unknown: str
         chroms=examples.chroms,
         groups=examples.groups,
         folds=examples.folds,
+        values=values,
     )
+
+
+def _fit_track(values: np.ndarray, length: int) -> np.ndarray:
+    """Crop or pad ``(T, n)`` per-position values to ``(T, length)`` exactly as
+    :func:`~biodl.encode.pad_or_crop` does the sequence (centred, the odd position on the
+    right); padded positions are NaN, so they never count in the loss or the metrics.
+
+    Examples
+    --------
+    >>> _fit_track(np.array([[1.0, 2.0, 3.0]]), 6).tolist()
+    [[nan, 1.0, 2.0, 3.0, nan, nan]]
+    >>> _fit_track(np.array([[1.0, 2.0, 3.0, 4.0, 5.0]]), 2).tolist()
+    [[2.0, 3.0]]
+    """
+    n = values.shape[-1]
+    if n == length:
+        return values
+    if n > length:
+        left = (n - length) // 2
+        return values[:, left : left + length]
+    left = (length - n) // 2
+    out = np.full((values.shape[0], length), np.nan, dtype=np.float32)
+    out[:, left : left + n] = values
+    return out
 
 
 def build_splits(config: Config, *, input_length: int | None = None) -> DataSplits:
@@ -310,6 +353,8 @@ def finish_splits(
         raise InputError("no training data")
     held = {k: v for k, v in sets.items() if k != "train"}
     parts = [train] + [e for e in held.values() if e is not None]
+    if config.task in ("multilabel", "regression"):
+        return _fit_all(config, dict(sets), input_length, classes=output_names(config))
     if config.task == "multiclass":
         if any(v is not None for v in negatives.values()):
             raise InputError("generated negatives are for binary tasks, not multiclass")
@@ -363,6 +408,7 @@ def _fit_all(
         input_length=length,
         classes=classes,
         task=config.task,
+        per_position=config.per_position,
     )
 
 

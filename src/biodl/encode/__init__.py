@@ -24,6 +24,7 @@ from biodl.encode.structure import (
     paired_probability,
     sequence_and_structure,
     structure_one_hot,
+    structure_tensor,
 )
 
 __all__ = [
@@ -43,4 +44,5 @@ __all__ = [
     "reverse_complement_one_hot",
     "sequence_and_structure",
     "structure_one_hot",
+    "structure_tensor",
 ]

@@ -21,6 +21,7 @@ from biodl.io.alphabet import (
     validate_sequence,
 )
 from biodl.io.bed import Genome, Interval, fixed_window, intervals_to_sequences, read_bed
+from biodl.io.cpg import CpgProfile, read_cpg_profile
 from biodl.io.fasta import (
     FastqRecord,
     SeqRecord,
@@ -38,6 +39,7 @@ __all__ = [
     "ILLEGAL_CODE",
     "UNKNOWN_SYMBOLS",
     "AlphabetName",
+    "CpgProfile",
     "FastqRecord",
     "Genome",
     "Interval",
@@ -55,6 +57,7 @@ __all__ = [
     "is_gzip",
     "open_text",
     "read_bed",
+    "read_cpg_profile",
     "read_fasta",
     "read_fastq",
     "read_lines",

@@ -2,8 +2,9 @@
 
 Use :func:`create_model` with a registered name (:func:`list_models`). Every model maps
 a one-hot tensor ``(N, C, L)`` to logits ``(N, n_outputs)``. Importing this package
-registers every architecture: ``deepbind``, ``deepsea``, ``basset``, ``danq`` and
-``dilated_resnet``.
+registers every architecture: ``deepbind``, ``deepsea``, ``basset``, ``danq``,
+``dilated_resnet``, ``deepmir`` (packed sequence + RNA structure input) and
+``deepcpg_cpg`` / ``deepcpg`` (packed CpG-neighbourhood input).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from biodl.models.blocks import (
 )
 from biodl.models.danq import DanQParams, DanQTrunk, danq
 from biodl.models.deepbind import DeepBindParams, DeepBindTrunk, deepbind
+from biodl.models.deepcpg import DeepCpGCpgParams, DeepCpGParams
+from biodl.models.deepmir import DeepMirParams
 from biodl.models.deepsea import DeepSEAParams, deepsea
 from biodl.models.dilated_resnet import (
     DilatedResNetParams,
@@ -48,6 +51,9 @@ __all__ = [
     "DanQTrunk",
     "DeepBindParams",
     "DeepBindTrunk",
+    "DeepCpGCpgParams",
+    "DeepCpGParams",
+    "DeepMirParams",
     "DeepSEAParams",
     "DenseHead",
     "DilatedResNetParams",

@@ -161,9 +161,10 @@ def dilated_resnet(params: DilatedResNetParams, io: ModelIO) -> SequenceModel:
     4. ``head: pooled`` [default]: global ``pooling`` [max] over bins (``max_avg``
        concatenates max and mean) and a linear layer: logits ``(N, n_outputs)``.
        ``head: profile``: a width-1 convolution per bin: ``(N, n_outputs, n_bins)``,
-       for regression of coverage tracks as in Basenji. The profile head is for later
-       use: :class:`~biodl.train.module.SequenceTask` trains ``(N, n_outputs)`` binary
-       outputs only and does not train profile outputs yet;
+       for per-position tasks (``per_position: true`` with ``task: regression``, e.g.
+       coverage tracks with ``train.loss: poisson`` as in Basenji, or ``multilabel``):
+       the per-position targets are averaged into the same bins (the first
+       ``n_bins * bin_size`` positions) by the training loss;
     5. ``strands: mean``/``max`` (pooled head only) also score the reverse complement
        and combine the logits.
 
@@ -195,6 +196,12 @@ def dilated_resnet(params: DilatedResNetParams, io: ModelIO) -> SequenceModel:
     ConfigError
         If ``head: profile`` is combined with ``strands`` other than ``single``.
     """
+    if io.per_position != (params.head == "profile"):
+        raise ConfigError(
+            "per-position outputs need model.head: profile"
+            if io.per_position
+            else "model.head: profile gives per-position outputs: set per_position: true"
+        )
     if params.head == "profile" and params.strands != "single":
         raise ConfigError(
             f"model.head: profile needs model.strands: single (got {params.strands!r})"
@@ -228,5 +235,6 @@ DILATED_RESNET = register_model(
         citation="Kelley et al. 2018, Genome Res 28:739, doi:10.1101/gr.227819.117",
         params=DilatedResNetParams,
         build=dilated_resnet,
+        per_position=True,
     )
 )

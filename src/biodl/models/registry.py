@@ -41,12 +41,31 @@ class ModelIO:
         Number of output logits.
     alphabet
         ``"dna"``, ``"rna"`` or ``"protein"``.
+    layout
+        Named integers describing a packed input, as ``(name, value)`` pairs, for models
+        whose input is more than one one-hot sequence (RNA structure, CpG
+        neighbourhoods); empty for plain one-hot input. Read it with :meth:`get`.
+    per_position
+        Whether the model must return one output per position, ``(N, n_outputs, L')``,
+        instead of one per sequence, ``(N, n_outputs)``.
     """
 
     n_channels: int
     input_length: int
     n_outputs: int
     alphabet: str = "dna"
+    layout: tuple[tuple[str, int], ...] = ()
+    per_position: bool = False
+
+    def get(self, key: str, default: int | None = None) -> int | None:
+        """The layout value called ``key``, or ``default``.
+
+        Examples
+        --------
+        >>> ModelIO(4, 100, 1, layout=(("cpg_window", 50),)).get("cpg_window")
+        50
+        """
+        return dict(self.layout).get(key, default)
 
 
 @dataclass(frozen=True)
@@ -59,6 +78,7 @@ class ModelSpec:
     params: type[BaseModel]
     build: Callable[[Any, ModelIO], nn.Module]
     alphabets: tuple[str, ...] = ("dna", "rna")
+    per_position: bool = False
 
 
 _REGISTRY: dict[str, ModelSpec] = {}
@@ -130,5 +150,10 @@ def create_model(name: str, params: Mapping[str, Any], *, io: ModelIO) -> nn.Mod
     if io.alphabet not in spec.alphabets:
         raise ConfigError(
             f"model '{name}' is for {', '.join(spec.alphabets)} input, not {io.alphabet}"
+        )
+    if io.per_position and not spec.per_position:
+        capable = ", ".join(s.name for s in list_models() if s.per_position)
+        raise ConfigError(
+            f"model '{name}' has no per-position head; models that have one: {capable}"
         )
     return spec.build(validate_params(name, params), io)

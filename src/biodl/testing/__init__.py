@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+from biodl.testing.multitask import MultitaskData, multitask_dataset, write_multitask_table
 from biodl.testing.synthetic import (
     CTCF_LIKE_PWM,
     GATA_LIKE_PWM,
@@ -39,9 +40,11 @@ __all__ = [
     "HUMAN_DINUCLEOTIDE_FREQUENCIES",
     "HUMAN_TRANSITIONS",
     "MOTIFS",
+    "MultitaskData",
     "NegativeKind",
     "consensus",
     "markov_background",
+    "multitask_dataset",
     "plant_motif",
     "planted_motif_dataset",
     "random_dna",
@@ -49,5 +52,6 @@ __all__ = [
     "sample_from_pwm",
     "write_fasta_file",
     "write_genome_and_bed",
+    "write_multitask_table",
     "write_table_file",
 ]

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import lightning as L
 import numpy as np
@@ -22,7 +23,7 @@ from safetensors.torch import save_file
 from torch import nn
 
 from biodl.config import TrainConfig
-from biodl.train.module import ArrayDataModule, SequenceTask
+from biodl.train.module import ArrayDataModule, SequenceTask, TaskName
 
 __all__ = ["FitResult", "fit", "resolve_precision"]
 
@@ -147,10 +148,12 @@ def fit(
     *,
     config: TrainConfig,
     out_dir: Path | None = None,
-    pos_weight: float | None = None,
+    pos_weight: float | list[float] | None = None,
     frozen_trunk: bool = False,
     n_classes: int | None = None,
     class_weight: list[float] | None = None,
+    task_name: TaskName | None = None,
+    loss: Literal["auto", "mse", "poisson"] = "auto",
 ) -> FitResult:
     """Train ``model`` on one-hot arrays with the options of ``config``.
 
@@ -175,6 +178,11 @@ def fit(
         The trunk is frozen (fine-tuning): keep it in eval mode while training.
     n_classes, class_weight
         A multi-class task with ``n_classes`` outputs and optional per-class loss weights.
+    task_name, loss
+        The task (see :class:`~biodl.train.module.SequenceTask`; by default binary, or
+        multi-class when ``n_classes`` is set) and the regression loss. Multi-label and
+        regression targets are float ``(N, T)`` or ``(N, T, L)`` with NaN where missing;
+        ``pos_weight`` may then hold one weight per output.
     """
     monitor = config.monitor if valid is not None else None
     mode = "max" if config.monitor == "valid_auroc" else "min"
@@ -192,6 +200,8 @@ def fit(
         augment_rc=config.augment.reverse_complement,
         augment_shift=config.augment.shift,
         frozen_trunk=frozen_trunk,
+        task=task_name,
+        loss=loss,
     )
     datamodule = ArrayDataModule(
         train,

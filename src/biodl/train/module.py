@@ -4,38 +4,165 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import lightning as L
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 from torchmetrics import Metric
 from torchmetrics.classification import BinaryAUROC, MulticlassAUROC
+from torchmetrics.utilities import dim_zero_cat
 
+from biodl.metrics import auroc
 from biodl.train.augment import augment_batch
 
-__all__ = ["ArrayDataModule", "BalancedSampler", "SequenceTask"]
+__all__ = [
+    "ArrayDataModule",
+    "BalancedSampler",
+    "MaskedAUROC",
+    "SequenceTask",
+    "bin_targets",
+    "masked_loss",
+]
+
+
+TaskName = Literal["binary", "multiclass", "multilabel", "regression"]
+
+
+class MaskedAUROC(Metric):
+    """Macro AUROC over outputs, leaving out missing (NaN) targets; DDP-safe.
+
+    Accepts scores and 0/1 targets of shape ``(N, T)`` or ``(N, T, L)`` (positions are
+    pooled per output). An output with one class only in the validation set is left out
+    of the mean; with none left the value is NaN.
+    """
+
+    full_state_update = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.add_state("scores", default=[], dist_reduce_fx="cat")
+        self.add_state("target", default=[], dist_reduce_fx="cat")
+
+    def update(self, scores: torch.Tensor, target: torch.Tensor) -> None:
+        if scores.dim() == 3:  # (N, T, L) -> (N * L, T)
+            scores = scores.transpose(1, 2).reshape(-1, scores.shape[1])
+            target = target.transpose(1, 2).reshape(-1, target.shape[1])
+        self._store("scores").append(scores.detach().float())
+        self._store("target").append(target.detach().float())
+
+    def _store(self, name: str) -> list[torch.Tensor]:
+        value = getattr(self, name)
+        assert isinstance(value, list)  # a list state until synchronised
+        return value
+
+    def compute(self) -> torch.Tensor:
+        scores = dim_zero_cat(self.scores).cpu().numpy()  # type: ignore[arg-type]
+        target = dim_zero_cat(self.target).cpu().numpy()  # type: ignore[arg-type]
+        values = []
+        for t in range(scores.shape[1]):
+            keep = ~np.isnan(target[:, t])
+            y = target[keep, t]
+            if keep.any() and 0 < y.sum() < len(y):
+                values.append(auroc(y.astype(bool), scores[keep, t]))
+        return torch.tensor(float(np.mean(values)) if values else float("nan"))
+
+
+def bin_targets(target: torch.Tensor, length: int) -> torch.Tensor:
+    """Average per-position targets ``(N, T, L)`` into ``length`` equal bins of
+    ``L // length`` positions (the last ``L mod length`` positions are dropped, as a
+    pooling layer drops them), ignoring NaN: a bin with no observed position stays NaN.
+
+    Examples
+    --------
+    >>> bin_targets(torch.tensor([[[1.0, 3.0, float("nan"), float("nan")]]]), 2)
+    tensor([[[2., nan]]])
+    """
+    n, t, size = target.shape
+    if size == length:
+        return target
+    if length > size:
+        msg = f"per-position targets of length {size} cannot be binned into {length} outputs"
+        raise ValueError(msg)
+    if size % length:  # bins cover the first length * (size // length) positions
+        size = length * (size // length)
+        target = target[..., :size]
+    view = target.reshape(n, t, length, size // length)
+    seen = ~torch.isnan(view)
+    total = torch.where(seen, view, torch.zeros_like(view)).sum(-1)
+    count = seen.sum(-1)
+    return torch.where(count > 0, total / count.clamp(min=1), torch.full_like(total, math.nan))
+
+
+def masked_loss(
+    logits: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    kind: Literal["bce", "mse", "poisson"],
+    pos_weight: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Mean loss over the observed (non-NaN) targets of ``(N, T)`` or ``(N, T, L)`` outputs.
+
+    ``bce``: binary cross-entropy on logits (``pos_weight`` ``(T,)`` weighs positives of
+    each output); ``mse``: squared error; ``poisson``: the Poisson negative log
+    likelihood of counts with the model's output as the log rate (``exp(z) - y z``, as
+    :class:`torch.nn.PoissonNLLLoss` with ``log_input=True, full=False``). Per-position
+    targets longer than the output are averaged into bins first (:func:`bin_targets`).
+
+    Examples
+    --------
+    >>> z = torch.tensor([[0.0, 2.0]])
+    >>> masked_loss(z, torch.tensor([[1.0, float("nan")]]), kind="mse")
+    tensor(1.)
+    """
+    logits = logits.float()
+    if logits.dim() == 3:
+        target = bin_targets(target, logits.shape[-1])
+    seen = ~torch.isnan(target)
+    y = torch.where(seen, target, torch.zeros_like(target))
+    if kind == "bce":
+        weight = pos_weight
+        if weight is not None and logits.dim() == 3:
+            weight = weight[:, None]
+        per = F.binary_cross_entropy_with_logits(logits, y, pos_weight=weight, reduction="none")
+    elif kind == "mse":
+        per = (logits - y) ** 2
+    else:
+        per = torch.exp(logits) - y * logits
+    per = torch.where(seen, per, torch.zeros_like(per))
+    return per.sum() / seen.sum().clamp(min=1)
 
 
 class SequenceTask(L.LightningModule):
-    """Binary or multi-class classification of sequences by any zoo model.
+    """Binary, multi-class, multi-label or regression training of any zoo model.
 
     Parameters
     ----------
     model
-        Maps ``(N, C, L)`` to logits ``(N, T)``. Training never lives in the model.
+        Maps ``(N, C, L)`` to outputs ``(N, T)`` (or ``(N, T, L')`` per position).
+        Training never lives in the model.
+    task
+        ``binary``: ``T = 1``, binary cross-entropy on targets ``(N, 1)``;
+        ``multiclass``: ``T = n_classes``, cross-entropy on class indices ``(N,)``;
+        ``multilabel``: a binary cross-entropy per output on 0/1 targets;
+        ``regression``: ``loss`` ``mse`` or ``poisson``. Multi-label and regression
+        targets are float ``(N, T)`` or ``(N, T, L)`` with NaN where missing; missing
+        values count in neither the loss nor the validation metric.
     n_classes
-        ``None`` for a binary task (``T = 1``, binary cross-entropy on targets ``(N, 1)``);
-        ``K`` for a multi-class task (``T = K``, cross-entropy on class indices ``(N,)``).
+        Number of classes of a multi-class task (``None`` otherwise; a multi-class task
+        is also recognised from ``n_classes`` alone, for older callers).
     class_weight
         Per-class loss weights of a multi-class task (length ``K``), or ``None``.
     learning_rate, weight_decay
         Adam settings (weight decay as in :class:`torch.optim.AdamW`).
     pos_weight
         Weight of the positive class in the binary cross-entropy (``n_neg / n_pos`` for
-        balanced class weights), or ``None``.
+        balanced class weights): one number (binary) or one per output (multi-label).
+    loss
+        Regression loss: ``mse`` (``auto``) or ``poisson``.
     augment_rc, augment_shift
         Training-time augmentation (:mod:`biodl.train.augment`): reverse-complement half
         of each batch, shift each sequence by up to ``augment_shift`` positions.
@@ -54,15 +181,20 @@ class SequenceTask(L.LightningModule):
         *,
         learning_rate: float = 1e-3,
         weight_decay: float = 0.0,
-        pos_weight: float | None = None,
+        pos_weight: float | Sequence[float] | None = None,
         n_classes: int | None = None,
         class_weight: list[float] | None = None,
         plateau: tuple[str, str, int] | None = None,
         augment_rc: bool = False,
         augment_shift: int = 0,
         frozen_trunk: bool = False,
+        task: TaskName | None = None,
+        loss: Literal["auto", "mse", "poisson"] = "auto",
     ) -> None:
         super().__init__()
+        if task is None:
+            task = "binary" if n_classes is None else "multiclass"
+        self.task = task
         self.frozen_trunk = frozen_trunk
         self._train_loss_sum = torch.zeros(())
         self._train_seen = 0
@@ -73,16 +205,30 @@ class SequenceTask(L.LightningModule):
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.n_classes = n_classes
-        self.loss_fn: nn.Module
-        self.valid_auroc: Metric
-        if n_classes is None:
-            weight = None if pos_weight is None else torch.tensor([pos_weight])
+        self.loss_kind: Literal["bce", "mse", "poisson"] = "bce"
+        self.loss_fn: nn.Module | None = None
+        self.valid_auroc: Metric | None = None
+        if task == "binary":
+            weight = None if pos_weight is None else torch.tensor([pos_weight]).flatten()[:1]
             self.loss_fn = nn.BCEWithLogitsLoss(pos_weight=weight)
             self.valid_auroc = BinaryAUROC()
-        else:
+        elif task == "multiclass":
+            if n_classes is None:
+                raise ValueError("a multiclass task needs n_classes")
             weights = None if class_weight is None else torch.tensor(class_weight)
             self.loss_fn = nn.CrossEntropyLoss(weight=weights)
             self.valid_auroc = MulticlassAUROC(num_classes=n_classes, average="macro")
+        elif task == "multilabel":
+            self.valid_auroc = MaskedAUROC()
+        else:
+            self.loss_kind = "poisson" if loss == "poisson" else "mse"
+        self.pos_weight: torch.Tensor | None
+        if task == "multilabel" and pos_weight is not None:
+            self.register_buffer(
+                "pos_weight", torch.tensor(pos_weight, dtype=torch.float32).reshape(-1)
+            )
+        else:
+            self.pos_weight = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model(x)
@@ -95,7 +241,9 @@ class SequenceTask(L.LightningModule):
         if augment:
             x = augment_batch(x, reverse_complement=self.augment_rc, max_shift=self.augment_shift)
         logits = self.model(x)
-        return self.loss_fn(logits.float(), y), logits
+        if self.loss_fn is not None:
+            return self.loss_fn(logits.float(), y), logits
+        return masked_loss(logits, y, kind=self.loss_kind, pos_weight=self.pos_weight), logits
 
     def training_step(
         self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int
@@ -121,11 +269,18 @@ class SequenceTask(L.LightningModule):
 
     def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
         loss, logits = self._loss(batch)
-        if self.n_classes is None:
-            self.valid_auroc.update(torch.sigmoid(logits.float()[:, 0]), batch[1][:, 0].long())
-        else:
-            self.valid_auroc.update(torch.softmax(logits.float(), dim=-1), batch[1].long())
         self.log("valid_loss", loss, on_step=False, on_epoch=True, prog_bar=True, sync_dist=True)
+        if self.valid_auroc is None:
+            return
+        if self.task == "binary":
+            self.valid_auroc.update(torch.sigmoid(logits.float()[:, 0]), batch[1][:, 0].long())
+        elif self.task == "multiclass":
+            self.valid_auroc.update(torch.softmax(logits.float(), dim=-1), batch[1].long())
+        else:
+            target = batch[1]
+            if logits.dim() == 3:
+                target = bin_targets(target, logits.shape[-1])
+            self.valid_auroc.update(logits.float(), target)
         self.log("valid_auroc", self.valid_auroc, on_step=False, on_epoch=True, prog_bar=True)
 
     def configure_optimizers(self) -> Any:
@@ -215,7 +370,9 @@ class ArrayDataModule(L.LightningDataModule):
         super().__init__()
         self.balanced = balanced
         y = train[1]
-        self.train_labels = (y[:, 0] if y.ndim == 2 else y).astype(np.int64).tolist()
+        self.train_labels: list[int] = []
+        if balanced:  # classification targets only (the configuration checks it)
+            self.train_labels = (y[:, 0] if y.ndim == 2 else y).astype(np.int64).tolist()
         self.train_set = TensorDataset(torch.from_numpy(train[0]), torch.from_numpy(train[1]))
         self.valid_set = (
             None

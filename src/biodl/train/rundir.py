@@ -195,6 +195,8 @@ def load_run(path: str | os.PathLike[str], *, device: str | torch.device = "cpu"
         input_length=int(meta["input_length"]),
         n_outputs=len(meta["outputs"]),
         alphabet=str(meta["alphabet"]),
+        layout=tuple((str(k), int(v)) for k, v in dict(meta.get("layout") or {}).items()),
+        per_position=bool(meta.get("per_position", False)),
     )
     model = create_model(arch["name"], arch["params"], io=io)
     try:

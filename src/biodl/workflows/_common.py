@@ -16,10 +16,16 @@ from biodl.data import DataSplits, Examples
 from biodl.encode import dinucleotide_one_hot, one_hot
 from biodl.errors import ConfigError, InputError
 from biodl.io import ALPHABETS, AlphabetName
-from biodl.metrics import binary_metrics, multiclass_metrics
+from biodl.metrics import (
+    binary_metrics,
+    multiclass_metrics,
+    multilabel_metrics,
+    regression_metrics,
+)
 from biodl.models import predict, validate_params
 from biodl.report import plot_binary_curves, plot_confusion, write_run_report
 from biodl.train import atomic_write_text, write_json
+from biodl.train.module import bin_targets
 
 
 def _encode(
@@ -49,50 +55,115 @@ def _channels(alphabet: AlphabetName, encoding: str) -> int:
 
 @dataclass(frozen=True)
 class _Labels:
-    """What a model's outputs mean: binary (one logit for ``positive``) or multi-class."""
+    """What a model's outputs mean.
+
+    Binary (one logit for ``positive``), multi-class (``classes``), or numeric outputs
+    (multi-label, regression: ``classes`` names the outputs), possibly per position.
+    """
 
     task: str
     classes: tuple[str, ...]
     positive: str
+    per_position: bool = False
+    loss: str = "auto"
+
+    @property
+    def numeric(self) -> bool:
+        return self.task in ("multilabel", "regression")
 
     @staticmethod
-    def of_splits(splits: DataSplits) -> _Labels:
-        return _Labels(splits.task, tuple(splits.classes), splits.positive)
+    def of_splits(splits: DataSplits, *, loss: str = "auto") -> _Labels:
+        return _Labels(
+            splits.task, tuple(splits.classes), splits.positive, splits.per_position, loss
+        )
 
     @staticmethod
     def of_run(meta: Mapping[str, Any]) -> _Labels:
         labels = meta["labels"]
-        if meta.get("task") == "multiclass":
+        task = meta.get("task", "binary")
+        if task in ("multilabel", "regression"):
+            return _Labels(
+                task,
+                tuple(labels["outputs"]),
+                "",
+                bool(meta.get("per_position", False)),
+                str(meta.get("loss", "auto")),
+            )
+        if task == "multiclass":
             return _Labels("multiclass", tuple(labels["classes"]), "")
         return _Labels("binary", (labels["negative"], labels["positive"]), labels["positive"])
 
     def probabilities(self, logits: torch.Tensor) -> np.ndarray:
-        """``(N,)`` positive-class probability, or ``(N, K)`` class probabilities."""
+        """``(N,)`` positive-class probability, ``(N, K)`` class probabilities, or the
+        outputs ``(N, T)`` / ``(N, T, L)`` of a multi-label (probabilities) or regression
+        model (values; ``exp`` of the log rate for a Poisson model)."""
+        z = logits.float()
         if self.task == "multiclass":
-            return torch.softmax(logits.float(), dim=-1).numpy().astype(np.float64)
-        return torch.sigmoid(logits[:, 0].float()).numpy().astype(np.float64)
+            return torch.softmax(z, dim=-1).numpy().astype(np.float64)
+        if self.task == "multilabel":
+            return torch.sigmoid(z).numpy().astype(np.float64)
+        if self.task == "regression":
+            return (torch.exp(z) if self.loss == "poisson" else z).numpy().astype(np.float64)
+        return torch.sigmoid(z[:, 0]).numpy().astype(np.float64)
 
     def truth(self, examples: Examples) -> np.ndarray:
-        """``(N,)`` 0/1 (binary) or class index (multi-class)."""
+        """``(N,)`` 0/1 (binary), class index (multi-class), or the output values."""
+        if self.numeric:
+            if not examples.values:
+                return np.zeros((0, len(self.classes)))
+            return np.stack(examples.values).astype(np.float64)
         if self.task == "multiclass":
             index = {c: i for i, c in enumerate(self.classes)}
             return np.array([index[lab] for lab in examples.labels], dtype=np.int64)
         return np.array([lab == self.positive for lab in examples.labels], dtype=np.int64)
 
+    def header(self) -> str:
+        """Column names of the per-example predictions (after id and split)."""
+        if self.numeric:
+            return "\t".join(f"true_{c}\tpred_{c}" for c in self.classes)
+        if self.task == "multiclass":
+            return "label\tpredicted\t" + "\t".join(f"prob_{c}" for c in self.classes)
+        return "label\ttarget\tscore"
+
+
+def _cell(values: np.ndarray) -> str:
+    """One value, or per-position values comma-separated; NaN as NA."""
+    flat = np.atleast_1d(values)
+    text = ["NA" if np.isnan(v) else f"{v:.6g}" for v in flat.tolist()]
+    return ",".join(text)
+
+
+def _numeric_row(truth: np.ndarray | None, pred: np.ndarray) -> str:
+    cells = []
+    for t in range(pred.shape[0]):
+        true_cell = "" if truth is None else _cell(truth[t])
+        cells += [true_cell, _cell(pred[t])]
+    return "\t".join(cells)
+
+
+def _bin_truth(truth: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Per-position truth averaged into the model's output bins (NaN-aware)."""
+    if truth.ndim != 3 or truth.shape[-1] == scores.shape[-1]:
+        return truth
+    return bin_targets(torch.from_numpy(truth), scores.shape[-1]).numpy().astype(np.float64)
+
 
 def _write_predictions(
     path: Path, rows: Sequence[tuple[str, Examples, np.ndarray]], labels: _Labels
 ) -> None:
-    if labels.task == "multiclass":
-        head = "id\tsplit\tlabel\tpredicted\t" + "\t".join(f"prob_{c}" for c in labels.classes)
-        lines = [head]
+    lines = ["id\tsplit\t" + labels.header()]
+    if labels.numeric:
+        for split, ex, scores in rows:
+            truth = _bin_truth(labels.truth(ex), scores)
+            for seq_id, t, p in zip(ex.ids, truth, scores, strict=True):
+                lines.append(f"{seq_id}\t{split}\t{_numeric_row(t, p)}")
+    elif labels.task == "multiclass":
         for split, ex, probs in rows:
             for seq_id, lab, p in zip(ex.ids, ex.labels, probs, strict=True):
                 cells = "\t".join(f"{v:.6g}" for v in p)
                 pred = labels.classes[int(np.argmax(p))]
                 lines.append(f"{seq_id}\t{split}\t{lab}\t{pred}\t{cells}")
     else:
-        lines = ["id\tsplit\tlabel\ttarget\tscore"]
         for split, ex, scores in rows:
             for seq_id, lab, sc in zip(ex.ids, ex.labels, scores, strict=True):
                 target = int(lab == labels.positive)
@@ -126,7 +197,14 @@ def _score_and_report(
         )
         scores = labels.probabilities(predict(model, X, batch_size=512))
         target = labels.truth(ex)
-        if labels.task == "multiclass":
+        if labels.numeric:
+            target = _bin_truth(target, scores)
+            score_fn = multilabel_metrics if labels.task == "multilabel" else regression_metrics
+            options: dict[str, Any] = {"n_bootstrap": n_boot, "ci": ci, "seed": seed}
+            if labels.task == "multilabel":
+                options["threshold"] = config.evaluate.threshold
+            metrics[name] = score_fn(target, scores, outputs=labels.classes, **options)
+        elif labels.task == "multiclass":
             metrics[name] = multiclass_metrics(
                 target, scores, classes=labels.classes, n_bootstrap=n_boot, ci=ci, seed=seed
             )
@@ -152,6 +230,23 @@ def _score_and_report(
                 out / f"confusion_{name}.png",
                 title=f"Confusion matrix, {name}",
             )
+    elif labels.task == "multilabel" and not labels.per_position:
+        last = list(y_true)[-1]  # test if there is one
+        truth, score = y_true[last], y_score[last]
+        curves_true, curves_score = {}, {}
+        for t, out_name in enumerate(labels.classes[:8]):
+            keep = ~np.isnan(truth[:, t])
+            if len(set(truth[keep, t].tolist())) == 2:
+                curves_true[out_name] = truth[keep, t].astype(np.int64)
+                curves_score[out_name] = score[keep, t]
+        if curves_true:
+            curves = plot_binary_curves(curves_true, curves_score, out)
+            images = {
+                f"ROC curves ({last})": curves["roc"],
+                f"Precision-recall curves ({last})": curves["pr"],
+            }
+    elif labels.numeric:
+        pass  # per-position and regression outputs: metrics tables only
     elif any(len(set(t.tolist())) == 2 for t in y_true.values()):
         curves = plot_binary_curves(y_true, y_score, out)
         images = {"ROC curve": curves["roc"], "Precision-recall curve": curves["pr"]}

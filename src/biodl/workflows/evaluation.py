@@ -91,7 +91,14 @@ def evaluate_run(
 def metrics_table(metrics: Mapping[str, Any]) -> str:
     """Plain-text table of metrics with CIs, one row per metric, one column per split."""
     splits = [s for s in metrics if not s.startswith("_")]
-    if splits and "macro_f1" in metrics[splits[0]]:
+    first_split = metrics[splits[0]] if splits else {}
+    if "fmax" in first_split:
+        names = ["macro_auroc", "macro_auprc", "micro_auroc", "micro_auprc", "fmax"]
+        names += [k for k in first_split if k.startswith(("auroc[", "auprc["))]
+    elif "mean_pearson" in first_split:
+        names = ["mean_pearson", "mean_spearman", "mean_r2"]
+        names += [k for k in first_split if k.startswith(("pearson[", "spearman[", "mse["))]
+    elif splits and "macro_f1" in metrics[splits[0]]:
         first = metrics[splits[0]]
         names = ["accuracy", "mcc", "macro_f1", "macro_auroc"]
         names += [k for k in first if k.startswith(("error[", "f1["))]

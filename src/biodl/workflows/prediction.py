@@ -13,7 +13,7 @@ from biodl.errors import InputError
 from biodl.io import AlphabetName, read_sequences, read_table
 from biodl.models import predict
 from biodl.train import load_run
-from biodl.workflows._common import _encode, _Labels
+from biodl.workflows._common import _cell, _encode, _Labels
 
 __all__ = ["predict_file"]
 
@@ -69,7 +69,9 @@ def predict_file(
     out
         TSV written atomically with columns ``id``, ``score`` (probability of the positive
         class) and ``logit`` for a binary model; ``id``, ``predicted`` and ``prob_<class>``
-        for each class for a multi-class model.
+        for each class for a multi-class model; ``id`` and ``pred_<output>`` for each
+        output of a multi-label (probability) or regression (value) model, per-position
+        outputs as comma-separated values (one per position or bin).
     pad_short
         Pad sequences shorter than the model input with N instead of failing.
 
@@ -91,7 +93,9 @@ def predict_file(
     n = 0
     try:
         with tmp.open("w", encoding="utf-8") as handle:
-            if labels.task == "multiclass":
+            if labels.numeric:
+                handle.write("id\t" + "\t".join(f"pred_{c}" for c in labels.classes) + "\n")
+            elif labels.task == "multiclass":
                 probs_head = "\t".join(f"prob_{c}" for c in labels.classes)
                 handle.write(f"id\tpredicted\t{probs_head}\n")
             else:
@@ -114,7 +118,11 @@ def predict_file(
                 )
                 logits = predict(run.model, X, batch_size=batch_size, device=device)
                 probs = labels.probabilities(logits)
-                if labels.task == "multiclass":
+                if labels.numeric:
+                    for (seq_id, _, _), row in zip(chunk, probs, strict=True):
+                        cells = "\t".join(_cell(v) for v in row)
+                        handle.write(f"{seq_id}\t{cells}\n")
+                elif labels.task == "multiclass":
                     for (seq_id, _, _), row in zip(chunk, probs, strict=True):
                         cells = "\t".join(f"{v:.6g}" for v in row)
                         pred = labels.classes[int(np.argmax(row))]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import lightning as L
+import numpy as np
 import torch
 import yaml
 
@@ -61,6 +62,22 @@ def _source_files(config: Config) -> list[Path]:
 
 
 def _split_summary(splits: DataSplits) -> dict[str, dict[str, Any]]:
+    if splits.numeric:
+        out: dict[str, dict[str, Any]] = {}
+        for name, ex in splits.items():
+            y = splits.targets(ex)
+            per_output: dict[str, dict[str, float | int]] = {}
+            for t, o in enumerate(splits.classes):
+                col = y[:, t]
+                seen = col[~np.isnan(col)]
+                entry: dict[str, float | int] = {"n_observed": int(seen.size)}
+                if splits.task == "multilabel":
+                    entry["n_positive"] = int(seen.sum())
+                else:
+                    entry["mean"] = float(seen.mean()) if seen.size else float("nan")
+                per_output[o] = entry
+            out[name] = {"n": len(ex), "per_output": per_output}
+        return out
     if splits.task == "multiclass":
         return {
             name: {"n": len(ex), "per_class": {c: ex.labels.count(c) for c in splits.classes}}
@@ -84,6 +101,20 @@ def _write_splits(path: Path, splits: DataSplits) -> None:
     with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=6) as handle:
         handle.write(buf.getvalue())
     os.replace(tmp, path)
+
+
+def _output_pos_weights(y: np.ndarray) -> list[float]:
+    """``n_negative / n_positive`` of each multi-label output over its observed values
+    (1 for an output with no positive or no negative)."""
+    flat = y if y.ndim == 2 else y.transpose(0, 2, 1).reshape(-1, y.shape[1])
+    weights = []
+    for t in range(flat.shape[1]):
+        col = flat[:, t]
+        col = col[~np.isnan(col)]
+        pos = float(col.sum())
+        neg = float(col.size - pos)
+        weights.append(neg / pos if pos > 0 and neg > 0 else 1.0)
+    return weights
 
 
 def train_run(
@@ -141,19 +172,23 @@ def train_on_splits(config: Config, splits: DataSplits, out: Path, *, force: boo
             splits.targets(splits.valid),
         )
     multiclass = splits.task == "multiclass"
-    weights = class_weights(splits.train.labels, list(splits.classes))
-    pos_weight = None
+    pos_weight: float | list[float] | None = None
     per_class: list[float] | None = None
     if config.train.class_weight == "balanced":
-        if multiclass:
-            per_class = [weights[c] for c in splits.classes]
-        elif weights[splits.positive] > 0:
-            pos_weight = weights[splits.positive] / weights[splits.negative]
+        if splits.task == "multilabel":
+            pos_weight = _output_pos_weights(y_train)
+        else:
+            weights = class_weights(splits.train.labels, list(splits.classes))
+            if multiclass:
+                per_class = [weights[c] for c in splits.classes]
+            elif weights[splits.positive] > 0:
+                pos_weight = weights[splits.positive] / weights[splits.negative]
     io_spec = ModelIO(
         n_channels=_channels(config.data.alphabet, config.data.encoding),
         input_length=splits.input_length,
-        n_outputs=len(splits.classes) if multiclass else 1,
+        n_outputs=len(splits.classes) if multiclass or splits.numeric else 1,
         alphabet=config.data.alphabet,
+        per_position=splits.per_position,
     )
     partial = prepare_run_dir(out_path, force=force) if rank_zero else None
     try:
@@ -181,6 +216,8 @@ def train_on_splits(config: Config, splits: DataSplits, out: Path, *, force: boo
             frozen_trunk=provenance is not None and config.train.freeze_trunk,
             n_classes=len(splits.classes) if multiclass else None,
             class_weight=per_class,
+            task_name=splits.task,  # type: ignore[arg-type]
+            loss=config.train.loss,
         )
         if not result.is_rank_zero or partial is None:
             return out_path
@@ -200,10 +237,17 @@ def _write_run_files(
     splits: DataSplits,
     io_spec: ModelIO,
     result: Any,
-    pos_weight: float | None,
+    pos_weight: float | list[float] | None,
     init_from: dict[str, Any] | None = None,
 ) -> None:
     multiclass = splits.task == "multiclass"
+    labels_meta: dict[str, Any]
+    if splits.numeric:
+        labels_meta = {"outputs": list(splits.classes)}
+    elif multiclass:
+        labels_meta = {"classes": list(splits.classes)}
+    else:
+        labels_meta = {"positive": splits.positive, "negative": splits.negative}
     arch_params = validate_params(config.model.name, config.model.params).model_dump(mode="json")
     n_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
     save_weights(partial / "model.safetensors", model)
@@ -223,12 +267,11 @@ def _write_run_files(
         "encoding": config.data.encoding,
         "n_channels": io_spec.n_channels,
         "input_length": io_spec.input_length,
-        "labels": (
-            {"classes": list(splits.classes)}
-            if multiclass
-            else {"positive": splits.positive, "negative": splits.negative}
-        ),
-        "outputs": list(splits.classes) if multiclass else [splits.positive],
+        "layout": dict(io_spec.layout),
+        "per_position": splits.per_position,
+        "loss": config.train.loss if splits.task == "regression" else None,
+        "labels": labels_meta,
+        "outputs": list(splits.classes) if multiclass or splits.numeric else [splits.positive],
         "n_parameters": n_params,
         "seed": config.train.seed,
         "class_weight": config.train.class_weight,
@@ -265,7 +308,7 @@ def _write_run_files(
         model,
         eval_splits,
         config=config,
-        labels=_Labels.of_splits(splits),
+        labels=_Labels.of_splits(splits, loss=config.train.loss),
         title=f"biodl run: {config.model.name}",
         summary=_report_summary(meta),
         notes=notes,
@@ -277,7 +320,11 @@ def _write_run_files(
 def _report_summary(meta: Mapping[str, Any]) -> dict[str, str]:
     data = meta["data"]["splits"]
     labels = meta["labels"]
-    if "classes" in labels:
+    if "outputs" in labels:
+        where = " per position" if meta.get("per_position") else ""
+        task = f"{meta['task']}{where}, outputs {', '.join(labels['outputs'])}"
+        sizes = "; ".join(f"{k}: {v['n']}" for k, v in data.items())
+    elif "classes" in labels:
         task = f"{meta['task']}, classes {', '.join(labels['classes'])}"
         sizes = "; ".join(
             f"{k}: {v['n']} (" + ", ".join(f"{c} {n}" for c, n in v["per_class"].items()) + ")"
@@ -311,7 +358,11 @@ def _model_card(meta: Mapping[str, Any], metrics: Mapping[str, Any]) -> dict[str
             + (
                 f"class '{meta['labels']['positive']}' versus '{meta['labels']['negative']}'."
                 if "positive" in meta["labels"]
-                else f"one of {', '.join(meta['labels']['classes'])}."
+                else (
+                    f"one of {', '.join(meta['labels']['classes'])}."
+                    if "classes" in meta["labels"]
+                    else f"{meta['task']} outputs {', '.join(meta['labels']['outputs'])}."
+                )
             )
         ),
         "training_data": meta["data"]["files"],
@@ -320,7 +371,21 @@ def _model_card(meta: Mapping[str, Any], metrics: Mapping[str, Any]) -> dict[str
             split: {
                 k: v
                 for k, v in vals.items()
-                if k in ("auroc", "auprc", "mcc", "accuracy", "macro_f1", "macro_auroc")
+                if k
+                in (
+                    "auroc",
+                    "auprc",
+                    "mcc",
+                    "accuracy",
+                    "macro_f1",
+                    "macro_auroc",
+                    "macro_auprc",
+                    "micro_auprc",
+                    "fmax",
+                    "mean_pearson",
+                    "mean_spearman",
+                    "mean_r2",
+                )
             }
             for split, vals in metrics.items()
         },

@@ -1,0 +1,110 @@
+"""Synthetic multi-output data: two motifs planted independently, known answers.
+
+Each sequence of :func:`multitask_dataset` is human-like background with the
+CTCF-like motif planted with probability 1/2 and, independently, the GATA-like motif with
+probability 1/2, so the outputs are
+
+- ``multilabel``: ``ctcf`` and ``gata``, 1 where the motif was planted;
+- ``regression``: ``ctcf`` is ``2 + 3 * planted`` (+ Gaussian noise of SD 0.1) and
+  ``gata`` a count, ``1 + 4 * planted`` Poisson-drawn (for ``train.loss: poisson``);
+- ``per_position``: one 0/1 track per motif, 1 over the positions of the planted
+  instance.
+
+Examples
+--------
+>>> data = multitask_dataset(4, length=40, seed=0)
+>>> data.multilabel.shape, data.per_position.shape
+((4, 2), (4, 2, 40))
+>>> bool((data.per_position.max(axis=2) == data.multilabel).all())
+True
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from biodl.testing.synthetic import CTCF_LIKE_PWM, GATA_LIKE_PWM, markov_background, plant_motif
+
+__all__ = ["MultitaskData", "multitask_dataset", "write_multitask_table"]
+
+OUTPUTS = ("ctcf", "gata")
+
+
+@dataclass(frozen=True)
+class MultitaskData:
+    """Sequences and their three kinds of outputs (see the module documentation)."""
+
+    sequences: list[str]
+    multilabel: npt.NDArray[np.float32]  # (N, 2)
+    regression: npt.NDArray[np.float32]  # (N, 2)
+    per_position: npt.NDArray[np.float32]  # (N, 2, L)
+
+
+def multitask_dataset(n: int, *, length: int = 60, seed: int = 0) -> MultitaskData:
+    """``n`` sequences of ``length`` with independently planted CTCF- and GATA-like motifs.
+
+    The two instances never overlap (the GATA-like one is planted in the half of the
+    sequence the CTCF-like one does not touch, which needs ``length >= 2 * 19``).
+    """
+    if length < 2 * len(CTCF_LIKE_PWM):
+        raise ValueError(f"length must be at least {2 * len(CTCF_LIKE_PWM)}")
+    rng = np.random.default_rng(seed)
+    seqs = markov_background(n, length, seed=seed)
+    planted = rng.random((n, 2)) < 0.5
+    tracks = np.zeros((n, 2, length), dtype=np.float32)
+    half = length // 2
+    for k, pwm in enumerate((CTCF_LIKE_PWM, GATA_LIKE_PWM)):
+        idx = np.flatnonzero(planted[:, k])
+        if not idx.size:
+            continue
+        # CTCF-like in the left half, GATA-like in the right half
+        windows = [seqs[i][:half] if k == 0 else seqs[i][half:] for i in idx]
+        new, starts, _ = plant_motif(windows, pwm, seed=seed + 17 * (k + 1))
+        width = len(pwm)
+        for i, window, start in zip(idx, new, starts, strict=True):
+            offset = 0 if k == 0 else half
+            seqs[i] = seqs[i][:half] + window if k == 1 else window + seqs[i][half:]
+            tracks[i, k, offset + start : offset + start + width] = 1.0
+    labels = planted.astype(np.float32)
+    ctcf_value = 2.0 + 3.0 * labels[:, 0] + rng.normal(0.0, 0.1, n)
+    gata_count = rng.poisson(1.0 + 4.0 * labels[:, 1])
+    regression = np.stack([ctcf_value, gata_count], axis=1).astype(np.float32)
+    return MultitaskData(seqs, labels, regression, tracks)
+
+
+def write_multitask_table(
+    path: str | os.PathLike[str],
+    data: MultitaskData,
+    *,
+    kind: Literal["multilabel", "regression", "per_position"],
+    missing: float = 0.0,
+    seed: int = 0,
+) -> Path:
+    """Write ``data`` as a TSV with columns ``id``, ``seq``, ``ctcf``, ``gata``.
+
+    ``missing`` is the fraction of output cells left empty (missing values; for
+    ``per_position`` whole tracks). Per-position cells hold comma-separated values.
+    """
+    rng = np.random.default_rng(seed)
+    out = Path(path)
+    lines = ["id\tseq\t" + "\t".join(OUTPUTS)]
+    for i, seq in enumerate(data.sequences):
+        cells = []
+        for k in range(len(OUTPUTS)):
+            if rng.random() < missing:
+                cells.append("")
+            elif kind == "per_position":
+                cells.append(",".join(str(int(v)) for v in data.per_position[i, k]))
+            elif kind == "multilabel":
+                cells.append(str(int(data.multilabel[i, k])))
+            else:
+                cells.append(f"{data.regression[i, k]:.4g}")
+        lines.append(f"s{i}\t{seq}\t" + "\t".join(cells))
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return out
