@@ -49,6 +49,7 @@ __all__ = [
     "BedSource",
     "ChromosomeSplit",
     "Config",
+    "CpgSource",
     "DataConfig",
     "EvaluateConfig",
     "FastaSource",
@@ -128,6 +129,25 @@ class BedSource(_Strict):
     negatives: NegativesConfig | None = None
 
 
+class CpgSource(_Strict):
+    """Single-cell CpG methylation profiles ``{cell: file}`` (DeepCpG's input).
+
+    Each file has three columns, chromosome, position and methylation state (0/1 or a
+    rate binarised at 0.5; see :func:`biodl.io.read_cpg_profile`). Every site observed in
+    at least one cell is an example; output ``c`` is its state in cell ``c`` (missing
+    where that cell has no observation). The input packs, for every cell, the states and
+    distances of the ``window`` nearest observed CpGs on each side (never the site itself)
+    and, when ``genome`` is given, the one-hot DNA of ``dna_length`` bases centred on the
+    site (:mod:`biodl.data.cpg`). Needs ``task: multilabel`` and ``data.encoding: cpg``.
+    """
+
+    cpg: dict[str, str] = Field(min_length=1)
+    window: int = Field(default=25, ge=1)
+    max_distance: int = Field(default=25_000, ge=1)
+    genome: str | None = None
+    dna_length: int = Field(default=0, ge=0)
+
+
 class FractionSplit(_Strict):
     """Hold out a stratified random fraction of the training source."""
 
@@ -144,7 +164,7 @@ def _source_kind(value: Any) -> str | None:
     if isinstance(value, BaseModel):
         value = type(value).model_fields
     if isinstance(value, Mapping):
-        for key in ("table", "fasta", "bed", "fraction", "chromosomes"):
+        for key in ("table", "fasta", "bed", "cpg", "fraction", "chromosomes"):
             if key in value:
                 return key
     return None
@@ -153,13 +173,15 @@ def _source_kind(value: Any) -> str | None:
 Source = Annotated[
     Annotated[TableSource, Tag("table")]
     | Annotated[FastaSource, Tag("fasta")]
-    | Annotated[BedSource, Tag("bed")],
+    | Annotated[BedSource, Tag("bed")]
+    | Annotated[CpgSource, Tag("cpg")],
     Discriminator(_source_kind),
 ]
 SplitSpec = Annotated[
     Annotated[TableSource, Tag("table")]
     | Annotated[FastaSource, Tag("fasta")]
     | Annotated[BedSource, Tag("bed")]
+    | Annotated[CpgSource, Tag("cpg")]
     | Annotated[FractionSplit, Tag("fraction")]
     | Annotated[ChromosomeSplit, Tag("chromosomes")],
     Discriminator(_source_kind),
@@ -176,7 +198,7 @@ class DataConfig(_Strict):
     length: int | None = Field(default=None, ge=1)
     pad_short: bool = False
     unknown: Literal["zero", "uniform"] = "zero"
-    encoding: Literal["onehot", "dinucleotide"] = "onehot"
+    encoding: Literal["onehot", "dinucleotide", "structure", "cpg"] = "onehot"
     ambiguous: Literal["error", "unknown"] = "error"
 
 
@@ -334,7 +356,7 @@ def _describe(error: Mapping[str, Any], key: str) -> str:
         return f"missing required key '{key}'"
     if kind == "union_tag_not_found" or kind == "union_tag_invalid":
         return (
-            f"'{key}' must be a mapping with one of: table, fasta, bed "
+            f"'{key}' must be a mapping with one of: table, fasta, bed, cpg "
             "(or, for valid/test, fraction or chromosomes)"
         )
     value = error.get("input")
@@ -394,6 +416,33 @@ def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
     """The first option that does not fit the task: ``(key path, message)``, or ``None``."""
     task, train = config.task, config.train
     numeric = task in ("multilabel", "regression")
+    cpg = [
+        s
+        for s in (config.data.train, config.data.valid, config.data.test)
+        if isinstance(s, CpgSource)
+    ]
+    if cpg or config.data.encoding == "cpg":
+        if not isinstance(config.data.train, CpgSource) or config.data.encoding != "cpg":
+            return ("data", "encoding"), (
+                "CpG profiles ('cpg:' sources) go with data.encoding: cpg, and back"
+            )
+        if task != "multilabel":
+            return ("task",), "CpG methylation sources need task: multilabel (one output per cell)"
+        for source in cpg:
+            if source.dna_length and source.genome is None:
+                return ("data", "train", "dna_length"), "dna_length needs a 'genome'"
+            if list(source.cpg) != list(config.data.train.cpg):
+                return ("data",), "every CpG source must list the same cells in the same order"
+        if train.augment.reverse_complement or train.augment.shift:
+            return ("train", "augment"), "train.augment does not apply to CpG inputs"
+    if config.data.encoding == "structure":
+        if config.data.alphabet == "protein":
+            return ("data", "encoding"), "data.encoding: structure is for RNA or DNA sequences"
+        if train.augment.reverse_complement or train.augment.shift:
+            return ("train", "augment"), (
+                "train.augment does not apply to data.encoding: structure (a reverse "
+                "complement or a shift changes the fold)"
+            )
     if config.per_position and not numeric:
         return ("per_position",), (
             "per_position: true needs task multilabel (0/1 per position) or regression"
@@ -420,6 +469,8 @@ def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
                 )
             if isinstance(spec, BedSource) and task != "multilabel":
                 return ("data", split), f"BED sources give 0/1 outputs, not {task} values"
+            if isinstance(spec, CpgSource):
+                continue
             if isinstance(spec, TableSource | FastaSource | BedSource) and spec.negatives:
                 return ("data", split, "negatives"), "generated negatives are for binary tasks"
             if isinstance(spec, TableSource) and spec.label is None:
@@ -502,7 +553,7 @@ def _absolutise(src: dict[str, Any], base: Path) -> None:
     for key in ("table", "genome", "labels"):
         if isinstance(src.get(key), str):
             src[key] = fix(src[key])
-    for key in ("fasta", "bed"):
+    for key in ("fasta", "bed", "cpg"):
         if isinstance(src.get(key), str):
             src[key] = fix(src[key])
         elif isinstance(src.get(key), dict):

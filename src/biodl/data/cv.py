@@ -139,7 +139,9 @@ def cross_validation_splits(
                 "valid": rest.subset(held),
                 "test": test,
             }
-            negatives: dict[str, NegativesConfig | None] = dict.fromkeys(sets, source.negatives)
+            negatives: dict[str, NegativesConfig | None] = dict.fromkeys(
+                sets, getattr(source, "negatives", None)
+            )
             yield finish_splits(config, sets, negatives)
 
     return dedup, names, splits()

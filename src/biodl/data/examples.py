@@ -56,6 +56,10 @@ class Examples:
         example: ``(T,)``, or ``(T, len(sequence))`` for per-position outputs; ``NaN``
         marks a missing value. ``None`` for binary and multi-class tasks, whose outputs
         are the ``labels``.
+    features
+        Pre-computed model input of each example, ``(C, L)`` float32, for inputs that are
+        not a sequence alone (CpG neighbourhoods); ``None`` when the input is encoded
+        from ``sequences``.
     """
 
     sequences: list[str]
@@ -67,10 +71,11 @@ class Examples:
     folds: list[str] | None = None
     notes: dict[str, str] = field(default_factory=dict)
     values: list[np.ndarray] | None = None
+    features: list[np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.sequences)
-        for name in ("labels", "ids", "origins", "chroms", "groups", "folds", "values"):
+        for name in ("labels", "ids", "origins", "chroms", "groups", "folds", "values", "features"):
             values = getattr(self, name)
             if values is not None and len(values) != n:
                 msg = f"Examples.{name} has {len(values)} entries for {n} sequences"
@@ -92,6 +97,7 @@ class Examples:
             folds=None if self.folds is None else [self.folds[i] for i in idx],
             notes=dict(self.notes),
             values=None if self.values is None else [self.values[i] for i in idx],
+            features=None if self.features is None else [self.features[i] for i in idx],
         )
 
     @staticmethod
@@ -103,11 +109,13 @@ class Examples:
         groups: list[str] | None = []
         folds: list[str] | None = []
         values: list[np.ndarray] | None = []
+        features: list[np.ndarray] | None = []
         for p in parts:
             chroms = None if chroms is None or p.chroms is None else chroms + p.chroms
             groups = None if groups is None or p.groups is None else groups + p.groups
             folds = None if folds is None or p.folds is None else folds + p.folds
             values = None if values is None or p.values is None else values + p.values
+            features = None if features is None or p.features is None else features + p.features
         return Examples(
             sequences=[s for p in parts for s in p.sequences],
             labels=[s for p in parts for s in p.labels],
@@ -117,4 +125,5 @@ class Examples:
             groups=groups,
             folds=folds,
             values=values,
+            features=features,
         )

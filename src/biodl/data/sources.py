@@ -14,8 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from biodl.config import BedSource, Config, FastaSource, TableSource
+from biodl.config import BedSource, Config, CpgSource, FastaSource, TableSource
+from biodl.data.cpg import cpg_sites_and_targets, pack_cpg_inputs
 from biodl.data.examples import Examples, normalise_label
+from biodl.encode import one_hot
 from biodl.errors import InputError
 from biodl.io import (
     Genome,
@@ -24,6 +26,7 @@ from biodl.io import (
     fixed_window,
     intervals_to_sequences,
     read_bed,
+    read_cpg_profile,
     read_lines,
     read_sequences,
     read_table,
@@ -53,7 +56,9 @@ def parse_region_id(text: str) -> str | None:
     return None if match is None else match.group("chrom")
 
 
-def load_source(source: TableSource | FastaSource | BedSource, config: Config) -> Examples:
+def load_source(
+    source: TableSource | FastaSource | BedSource | CpgSource, config: Config
+) -> Examples:
     """Read one data source of ``config`` (paths resolve against the config's folder).
 
     Parameters
@@ -74,6 +79,8 @@ def load_source(source: TableSource | FastaSource | BedSource, config: Config) -
         return _load_table(source, config)
     if isinstance(source, FastaSource):
         return _load_fasta(source, config)
+    if isinstance(source, CpgSource):
+        return load_cpg(source, config)
     return _load_bed(source, config)
 
 
@@ -185,6 +192,8 @@ def output_names(config: Config) -> tuple[str, ...]:
         return tuple(label) if isinstance(label, list) else (label or "1",)
     if isinstance(source, BedSource):
         return tuple(normalise_label(str(k)) for k in source.bed)
+    if isinstance(source, CpgSource):
+        return tuple(source.cpg)
     return ()
 
 
@@ -444,4 +453,55 @@ def _load_bed_multilabel(source: BedSource, config: Config) -> Examples:
         origins=[(os.fspath(path), iv.line) for path, iv in chosen],
         chroms=[iv.chrom for _, iv in chosen],
         values=list(values),
+    )
+
+
+def load_cpg(source: CpgSource, config: Config) -> Examples:
+    """Every CpG site observed in at least one cell, with its packed input (see
+    :class:`~biodl.config.CpgSource` and :func:`biodl.data.cpg.pack_cpg_inputs`).
+
+    With a ``genome``, the DNA window of ``dna_length`` bases is centred on the site's
+    C: 1-based position ``p`` is the 0-based base ``p - 1`` and the window is
+    ``[p - 1 - dna_length // 2, p - 1 - dna_length // 2 + dna_length)``, padded with N
+    past a chromosome end. Chromosome names match with or without a ``chr`` prefix.
+    """
+    paths = {cell: config.resolve(f) for cell, f in source.cpg.items()}
+    profiles = {cell: read_cpg_profile(p) for cell, p in paths.items()}
+    chroms, positions, targets = cpg_sites_and_targets(profiles)
+    n = len(positions)
+    seqs = [""] * n
+    dna = None
+    if source.genome is not None and source.dna_length > 0:
+        genome = Genome(config.resolve(source.genome))
+        names = set(genome.chrom_sizes)
+        intervals = []
+        for i, (c, pos) in enumerate(zip(chroms.tolist(), positions.tolist(), strict=True)):
+            name = c if c in names else f"chr{c}"
+            if name not in names:
+                raise InputError(
+                    f"chromosome '{c}' of the CpG profiles is not in the genome",
+                    path=config.resolve(source.genome),
+                )
+            intervals.append(Interval(name, int(pos) - 1, int(pos), line=i + 1))
+        seqs = intervals_to_sequences(
+            intervals, genome, length=source.dna_length, centre="midpoint"
+        )
+        dna = one_hot(seqs, alphabet="dna")
+    features = pack_cpg_inputs(
+        profiles,
+        chroms,
+        positions,
+        window=source.window,
+        dna=dna,
+        max_distance=source.max_distance,
+    )
+    first = os.fspath(next(iter(paths.values())))
+    return Examples(
+        sequences=seqs,
+        labels=[""] * n,
+        ids=[f"{c}:{p}" for c, p in zip(chroms.tolist(), positions.tolist(), strict=True)],
+        origins=[(first, 0)] * n,
+        chroms=[str(c) for c in chroms.tolist()],
+        values=list(targets),
+        features=list(features),
     )

@@ -5,7 +5,8 @@ Order of operations (documented because it decides what can leak):
 1. Each source is read (:func:`biodl.data.sources.load_source`).
 2. ``valid``/``test`` given as ``{fraction: F}`` or ``{chromosomes: [...]}`` are taken out
    of the training source *before* negatives are generated, so the shuffled copy of a
-   positive always lands in the same split as the positive.
+   positive always lands in the same split as the positive. Chromosome splits are taken
+   first, so a fraction never draws from a held-out chromosome.
 3. Labels are checked: a binary task has exactly one positive and one negative class.
 4. Negatives are generated per split from that split's positives.
 5. Every sequence is brought to the model's input length: longer ones are cropped
@@ -20,7 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from biodl.config import ChromosomeSplit, Config, FractionSplit, NegativesConfig
+from biodl.config import ChromosomeSplit, Config, CpgSource, FractionSplit, NegativesConfig
+from biodl.data.cpg import CpgPacking
 from biodl.data.examples import Examples, normalise_label
 from biodl.data.negatives import make_negative_sequences
 from biodl.data.sources import default_positive, load_source, output_names
@@ -54,6 +56,7 @@ class DataSplits:
     classes: tuple[str, ...] = ()
     task: str = "binary"
     per_position: bool = False
+    layout: tuple[tuple[str, int], ...] = ()
 
     @property
     def numeric(self) -> bool:
@@ -315,7 +318,11 @@ def build_splits(config: Config, *, input_length: int | None = None) -> DataSpli
         )
     held: dict[str, Examples | None] = {"valid": None, "test": None}
     n_source = len(train)
-    for name, spec in (("valid", config.data.valid), ("test", config.data.test)):
+    specs = [("valid", config.data.valid), ("test", config.data.test)]
+    # chromosome splits first, so that a fraction never takes examples of a held-out
+    # chromosome (a validation set drawn before "test: chromosomes" would)
+    specs.sort(key=lambda item: not isinstance(item[1], ChromosomeSplit))
+    for name, spec in specs:
         if spec is None:
             continue
         if isinstance(spec, FractionSplit):
@@ -329,13 +336,14 @@ def build_splits(config: Config, *, input_length: int | None = None) -> DataSpli
             continue
         held[name] = train.subset(out)
         train = train.subset(keep)
-    negatives: dict[str, NegativesConfig | None] = {"train": train_src.negatives}
+    train_neg = getattr(train_src, "negatives", None)
+    negatives: dict[str, NegativesConfig | None] = {"train": train_neg}
     for name in ("valid", "test"):
         spec = getattr(config.data, name)
         if isinstance(spec, FractionSplit | ChromosomeSplit):
-            negatives[name] = train_src.negatives
+            negatives[name] = train_neg
         else:
-            negatives[name] = None if spec is None else spec.negatives
+            negatives[name] = getattr(spec, "negatives", None)
     return finish_splits(config, {"train": train, **held}, negatives, input_length=input_length)
 
 
@@ -388,14 +396,21 @@ def _fit_all(
     train = sets["train"]
     if train is None:  # pragma: no cover - callers always give a training set
         raise InputError("no training data")
-    length = input_length or config.data.length or _typical_length(train)
-    unknown = "X" if config.data.alphabet == "protein" else "N"
-    fitted: dict[str, Examples | None] = {
-        name: None
-        if ex is None
-        else fit_length(ex, length, pad_short=config.data.pad_short, unknown=unknown)
-        for name, ex in sets.items()
-    }
+    layout: tuple[tuple[str, int], ...] = ()
+    source = config.data.train
+    if isinstance(source, CpgSource):  # packed inputs of a fixed shape: nothing to fit
+        packing = CpgPacking(len(source.cpg), source.window, source.dna_length)
+        layout, length = packing.layout, packing.length
+        fitted = dict(sets)
+    else:
+        length = input_length or config.data.length or _typical_length(train)
+        unknown = "X" if config.data.alphabet == "protein" else "N"
+        fitted = {
+            name: None
+            if ex is None
+            else fit_length(ex, length, pad_short=config.data.pad_short, unknown=unknown)
+            for name, ex in sets.items()
+        }
     train_fit = fitted["train"]
     if train_fit is None:  # pragma: no cover - train is always set
         raise InputError("no training data")
@@ -409,6 +424,7 @@ def _fit_all(
         classes=classes,
         task=config.task,
         per_position=config.per_position,
+        layout=layout,
     )
 
 

@@ -14,7 +14,13 @@ Examples
 
 from __future__ import annotations
 
-from biodl.testing.multitask import MultitaskData, multitask_dataset, write_multitask_table
+from biodl.testing.multitask import (
+    MultitaskData,
+    hairpin_dataset,
+    multitask_dataset,
+    write_cpg_profiles,
+    write_multitask_table,
+)
 from biodl.testing.synthetic import (
     CTCF_LIKE_PWM,
     GATA_LIKE_PWM,
@@ -43,6 +49,7 @@ __all__ = [
     "MultitaskData",
     "NegativeKind",
     "consensus",
+    "hairpin_dataset",
     "markov_background",
     "multitask_dataset",
     "plant_motif",
@@ -50,6 +57,7 @@ __all__ = [
     "random_dna",
     "reverse_complement",
     "sample_from_pwm",
+    "write_cpg_profiles",
     "write_fasta_file",
     "write_genome_and_bed",
     "write_multitask_table",

@@ -31,7 +31,13 @@ import numpy.typing as npt
 
 from biodl.testing.synthetic import CTCF_LIKE_PWM, GATA_LIKE_PWM, markov_background, plant_motif
 
-__all__ = ["MultitaskData", "multitask_dataset", "write_multitask_table"]
+__all__ = [
+    "MultitaskData",
+    "hairpin_dataset",
+    "multitask_dataset",
+    "write_cpg_profiles",
+    "write_multitask_table",
+]
 
 OUTPUTS = ("ctcf", "gata")
 
@@ -108,3 +114,63 @@ def write_multitask_table(
         lines.append(f"s{i}\t{seq}\t" + "\t".join(cells))
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out
+
+
+def hairpin_dataset(n: int, *, seed: int = 0) -> tuple[list[str], list[str]]:
+    """``n`` RNA stem-loops (stem 10-14 bp, loop 4-7 nt, 30-60 nt of flanks) and ``n``
+    shuffles of them (same composition, no designed stem), as ``(positives, negatives)``.
+
+    Examples
+    --------
+    >>> pos, neg = hairpin_dataset(2, seed=0)
+    >>> sorted(pos[0]) == sorted(neg[0]), set("".join(pos)) <= set("ACGU")
+    (True, True)
+    """
+    rng = np.random.default_rng(seed)
+    complement = {"A": "U", "C": "G", "G": "C", "U": "A"}
+    positives, negatives = [], []
+    for _ in range(n):
+        stem = "".join(rng.choice(list("ACGU"), int(rng.integers(10, 15))))
+        loop = "".join(rng.choice(list("ACGU"), int(rng.integers(4, 8))))
+        flank = "".join(rng.choice(list("ACGU"), int(rng.integers(30, 61))))
+        cut = int(rng.integers(0, len(flank) + 1))
+        hairpin = stem + loop + "".join(complement[b] for b in reversed(stem))
+        seq = flank[:cut] + hairpin + flank[cut:]
+        positives.append(seq)
+        negatives.append("".join(rng.permutation(list(seq))))
+    return positives, negatives
+
+
+def write_cpg_profiles(
+    folder: str | os.PathLike[str],
+    *,
+    n_cells: int = 2,
+    n_sites: int = 600,
+    chroms: tuple[str, ...] = ("1", "2"),
+    seed: int = 0,
+) -> dict[str, Path]:
+    """Single-cell CpG profiles ``cell<i>.tsv`` where a site's state is its neighbours'.
+
+    Cells share methylation domains (runs of about 15 CpGs of one state); each cell
+    observes 60 % of the sites, with 3 % cell-specific flips. Columns: chromosome, 1-based
+    position, state (0/1), as DeepCpG's ``.bed`` profiles. Returns ``{cell: path}``.
+    """
+    rng = np.random.default_rng(seed)
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    rows: dict[str, list[str]] = {f"cell{c}": [] for c in range(n_cells)}
+    for chrom in chroms:
+        positions = np.cumsum(rng.integers(20, 300, n_sites)) + 100
+        domain = np.cumsum(rng.random(n_sites) < 1 / 15)
+        truth = (rng.random(int(domain.max()) + 1) < 0.5)[domain]
+        for c in range(n_cells):
+            state = truth ^ (rng.random(n_sites) < 0.03)
+            seen = rng.random(n_sites) < 0.6
+            rows[f"cell{c}"] += [
+                f"{chrom}\t{p}\t{int(v)}" for p, v in zip(positions[seen], state[seen], strict=True)
+            ]
+    paths = {}
+    for cell, lines in rows.items():
+        paths[cell] = out / f"{cell}.tsv"
+        paths[cell].write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return paths

@@ -64,9 +64,10 @@ class Run:
         return cast(AlphabetName, str(self.meta["alphabet"]))
 
     @property
-    def encoding(self) -> Literal["onehot", "dinucleotide"]:
+    def encoding(self) -> Literal["onehot", "dinucleotide", "structure", "cpg"]:
         """Input encoding the model was trained on."""
-        return "dinucleotide" if self.meta.get("encoding") == "dinucleotide" else "onehot"
+        value = self.meta.get("encoding")
+        return value if value in ("dinucleotide", "structure", "cpg") else "onehot"
 
     @property
     def unknown(self) -> Literal["zero", "uniform"]:

@@ -13,7 +13,7 @@ import torch
 
 from biodl.config import Config, load_config
 from biodl.data import DataSplits, Examples
-from biodl.encode import dinucleotide_one_hot, one_hot
+from biodl.encode import dinucleotide_one_hot, one_hot, structure_tensor
 from biodl.errors import ConfigError, InputError
 from biodl.io import ALPHABETS, AlphabetName
 from biodl.metrics import (
@@ -33,23 +33,49 @@ def _encode(
     *,
     alphabet: AlphabetName,
     unknown: Literal["zero", "uniform"],
-    encoding: Literal["onehot", "dinucleotide"] = "onehot",
+    encoding: str = "onehot",
 ) -> np.ndarray:
-    """One-hot ``(N, C, L)``: int8 (a quarter of float32's memory) unless N is uniform.
+    """The model input of each example.
 
+    ``onehot``: ``(N, C, L)`` int8 (a quarter of float32's memory) unless N is uniform;
+    ``dinucleotide``: the 16-channel dinucleotide one-hot (DNA/RNA); ``structure``: the
+    packed ``(N, 8 + L, L)`` float16 sequence + ViennaRNA structure tensor
+    (:func:`biodl.encode.structure_tensor`; folds are cached, see :func:`_structure_cache`);
+    ``cpg``: the pre-computed ``Examples.features`` (CpG neighbourhoods, DNA).
     Models cast each batch to float32, so the storage type does not change results.
-    ``encoding="dinucleotide"`` gives the 16-channel dinucleotide one-hot (DNA/RNA).
     """
+    if isinstance(examples, Examples) and examples.features is not None:
+        if not examples.features:
+            return np.zeros((0, 0, 0), dtype=np.float32)
+        return np.stack(examples.features)
+    if encoding == "cpg":
+        raise InputError("a CpG model scores CpG sites from profiles, not sequences")
     seqs = examples.sequences if isinstance(examples, Examples) else examples
     if encoding == "dinucleotide":
         if alphabet == "protein":
             raise InputError("data.encoding: dinucleotide is for DNA or RNA, not protein")
         return dinucleotide_one_hot(seqs, alphabet=alphabet, dtype=np.int8)
+    if encoding == "structure":
+        return structure_tensor(seqs, cache_dir=_structure_cache(), dtype=np.float16)
     dtype = np.int8 if unknown == "zero" else np.float32
     return one_hot(seqs, alphabet=alphabet, unknown=unknown, dtype=dtype)
 
 
-def _channels(alphabet: AlphabetName, encoding: str) -> int:
+def _structure_cache() -> Path | None:
+    """Folder of cached ViennaRNA folds: ``$BIODL_CACHE_DIR/structure`` or
+    ``~/.cache/biodl/structure``; ``None`` (no cache) if it cannot be written."""
+    base = os.environ.get("BIODL_CACHE_DIR")
+    folder = (Path(base) if base else Path.home() / ".cache" / "biodl") / "structure"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
+
+
+def _channels(alphabet: AlphabetName, encoding: str, length: int = 0) -> int:
+    if encoding == "structure":
+        return 8 + length
     return 16 if encoding == "dinucleotide" else len(ALPHABETS[alphabet])
 
 

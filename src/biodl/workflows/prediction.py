@@ -81,6 +81,12 @@ def predict_file(
         ``out``.
     """
     run = load_run(model_dir)
+    if run.meta.get("encoding") == "cpg":
+        raise InputError(
+            "this model scores CpG sites from methylation profiles, not sequences: "
+            "use 'biodl evaluate' with a configuration that lists the profiles",
+            path=Path(model_dir) / "model.json",
+        )
     length = run.input_length
     unknown_char = "X" if run.alphabet == "protein" else "N"
     path = Path(input_path)

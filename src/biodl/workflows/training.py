@@ -16,7 +16,7 @@ import numpy as np
 import torch
 import yaml
 
-from biodl.config import BedSource, Config, FastaSource, TableSource, config_to_dict
+from biodl.config import BedSource, Config, CpgSource, FastaSource, TableSource, config_to_dict
 from biodl.data import DataSplits, build_splits, class_weights
 from biodl.models import ModelIO, create_model, validate_params
 from biodl.train import (
@@ -58,6 +58,10 @@ def _source_files(config: Config) -> list[Path]:
         elif isinstance(spec, BedSource):
             files += [config.resolve(f) for f in spec.bed.values()]
             files.append(config.resolve(spec.genome))
+        elif isinstance(spec, CpgSource):
+            files += [config.resolve(f) for f in spec.cpg.values()]
+            if spec.genome is not None:
+                files.append(config.resolve(spec.genome))
     return files
 
 
@@ -184,8 +188,13 @@ def train_on_splits(config: Config, splits: DataSplits, out: Path, *, force: boo
             elif weights[splits.positive] > 0:
                 pos_weight = weights[splits.positive] / weights[splits.negative]
     io_spec = ModelIO(
-        n_channels=_channels(config.data.alphabet, config.data.encoding),
+        n_channels=(
+            int(X_train.shape[1])
+            if splits.layout
+            else _channels(config.data.alphabet, config.data.encoding, splits.input_length)
+        ),
         input_length=splits.input_length,
+        layout=splits.layout,
         n_outputs=len(splits.classes) if multiclass or splits.numeric else 1,
         alphabet=config.data.alphabet,
         per_position=splits.per_position,
