@@ -324,3 +324,15 @@ def test_bed_files_give_one_multilabel_output_each(tmp_path: Path) -> None:
         "chr1:2000-2100(.)": [0.0, 1.0],
     }
     assert splits.train.sequences[0] == genome[100:200]
+
+
+def test_cross_validation_of_a_multilabel_task(tmp_path: Path) -> None:
+    from biodl.workflows import cross_validate, cv_table
+
+    config = _config(tmp_path, "multilabel")
+    config["train"]["max_epochs"] = 2
+    del config["data"]["test"]
+    result = cross_validate(_write(tmp_path, config), tmp_path / "cv", folds=3)
+    assert result["folds"] == 3
+    assert {"macro_auroc", "fmax", "auroc[ctcf]"} <= set(result["summary"])
+    assert "fmax" in cv_table(result)

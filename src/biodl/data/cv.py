@@ -58,7 +58,10 @@ def deduplicate(examples: Examples, *, reverse_complements: bool = True) -> Dedu
         if j is None:
             first[key] = i
             keep.append(i)
-        elif examples.labels[j] != examples.labels[i]:
+        elif examples.labels[j] != examples.labels[i] or (
+            examples.values is not None
+            and not np.array_equal(examples.values[j], examples.values[i], equal_nan=True)
+        ):
             conflicting.add(key)
     return Deduplicated(
         examples=examples.subset(keep),
@@ -115,6 +118,8 @@ def cross_validation_splits(
     source = config.data.train
     raw = load_source(source, config)
     rc = reverse_complements and config.data.alphabet in ("dna", "rna")
+    # CpG sites are unique by position and have no sequence of their own to compare
+    dedupe = dedupe and raw.features is None
     dedup = deduplicate(raw, reverse_complements=rc) if dedupe else Deduplicated(raw, 0, 0)
     examples = dedup.examples
     if examples.folds is not None:

@@ -104,8 +104,10 @@ def cv_table(result: Mapping[str, Any]) -> str:
         f"deduplication: {d['removed']} copies removed, {d['kept']} kept",
     ]
     names = ["auroc", "auprc", "accuracy", "mcc", "f1", "sensitivity", "specificity"]
-    names += ["macro_f1", "macro_auroc"]
-    names += [k for k in result["summary"] if k.startswith("error[")]
+    names += ["macro_f1", "macro_auroc", "macro_auprc", "micro_auprc", "fmax"]
+    names += ["mean_pearson", "mean_spearman", "mean_r2"]
+    prefixes = ("error[", "auroc[", "pearson[")
+    names += [k for k in result["summary"] if k.startswith(prefixes)]
     for name in names:
         entry = result["summary"].get(name, {})
         if entry.get("mean") is None:
