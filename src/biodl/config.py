@@ -105,18 +105,25 @@ class TableSource(_Strict):
     sep: str | None = None
     columns: list[str] | None = Field(default=None, min_length=1)
     negatives: NegativesConfig | None = None
+    label_map: dict[str, str] | None = None
 
 
 class FastaSource(_Strict):
     """FASTA input: ``{label: file}`` (one file per class) or one file plus ``labels``.
 
     ``labels`` is a two-column table (id, label; tab or comma separated, no header
-    needed) that gives the label of each record of the single FASTA file.
+    needed) that gives the label of each record of the single FASTA file. Instead,
+    ``header_label`` reads the label from each record's header: ``second_word`` (the word
+    after the id) or ``deeploc`` (DeepLoc's ``>ACC Location-M``: the second word up to its
+    last ``-``; the membrane flag after it, ``M``/``S``/``U``, becomes the group).
+    ``label_map`` (any source) renames labels after reading, e.g. to merge classes.
     """
 
     fasta: dict[str, str] | str
     labels: str | None = None
+    header_label: Literal["second_word", "deeploc"] | None = None
     negatives: NegativesConfig | None = None
+    label_map: dict[str, str] | None = None
 
 
 class BedSource(_Strict):
@@ -189,7 +196,13 @@ SplitSpec = Annotated[
 
 
 class DataConfig(_Strict):
-    """Where the examples come from and how they are shaped."""
+    """Where the examples come from and how they are shaped.
+
+    Sequences longer than ``length`` are cropped: ``crop: centre`` keeps the middle,
+    ``crop: ends`` keeps the first ``length // 2`` and the last ``length - length // 2``
+    letters (DeepLoc's first and last 500 residues of long proteins). ``encoding:
+    blosum62`` (proteins) gives each residue its BLOSUM62 row instead of a one-hot column.
+    """
 
     train: Source
     valid: SplitSpec | None = None
@@ -198,7 +211,8 @@ class DataConfig(_Strict):
     length: int | None = Field(default=None, ge=1)
     pad_short: bool = False
     unknown: Literal["zero", "uniform"] = "zero"
-    encoding: Literal["onehot", "dinucleotide", "structure", "cpg"] = "onehot"
+    encoding: Literal["onehot", "dinucleotide", "structure", "cpg", "blosum62"] = "onehot"
+    crop: Literal["centre", "ends"] = "centre"
     ambiguous: Literal["error", "unknown"] = "error"
 
 
@@ -435,6 +449,14 @@ def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
                 return ("data",), "every CpG source must list the same cells in the same order"
         if train.augment.reverse_complement or train.augment.shift:
             return ("train", "augment"), "train.augment does not apply to CpG inputs"
+    enc, alphabet = config.data.encoding, config.data.alphabet
+    if (enc == "blosum62" and alphabet != "protein") or (
+        enc in ("dinucleotide", "structure", "cpg") and alphabet == "protein"
+    ):
+        return ("data", "encoding"), (
+            f"data.encoding: {config.data.encoding} does not fit data.alphabet: "
+            f"{config.data.alphabet}"
+        )
     if config.data.encoding == "structure":
         if config.data.alphabet == "protein":
             return ("data", "encoding"), "data.encoding: structure is for RNA or DNA sequences"

@@ -18,6 +18,7 @@ from biodl.data.splits import (
     class_weights,
     finish_splits,
     fit_length,
+    fit_sequence,
     resolve_classes,
     stratified_split,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "dinucleotide_shuffle_all",
     "finish_splits",
     "fit_length",
+    "fit_sequence",
     "load_source",
     "make_negative_sequences",
     "normalise_label",

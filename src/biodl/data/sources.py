@@ -8,6 +8,7 @@ from an indexed reference genome.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import os
 import re
 from pathlib import Path
@@ -22,6 +23,7 @@ from biodl.errors import InputError
 from biodl.io import (
     Genome,
     Interval,
+    SeqRecord,
     ambiguous_to_unknown,
     fixed_window,
     intervals_to_sequences,
@@ -76,12 +78,40 @@ def load_source(
         ``1``).
     """
     if isinstance(source, TableSource):
-        return _load_table(source, config)
+        return _mapped(_load_table(source, config), source.label_map)
     if isinstance(source, FastaSource):
-        return _load_fasta(source, config)
+        return _mapped(_load_fasta(source, config), source.label_map)
     if isinstance(source, CpgSource):
         return load_cpg(source, config)
     return _load_bed(source, config)
+
+
+def _mapped(examples: Examples, label_map: dict[str, str] | None) -> Examples:
+    """Rename labels by ``label_map`` (keys and values normalised as labels are)."""
+    if not label_map:
+        return examples
+    table = {normalise_label(str(k)): normalise_label(str(v)) for k, v in label_map.items()}
+    return dataclasses.replace(examples, labels=[table.get(lab, lab) for lab in examples.labels])
+
+
+def _header_label(rec: SeqRecord, kind: str, path: Path) -> tuple[str, str]:
+    """``(label, group)`` from a FASTA header (see ``FastaSource.header_label``)."""
+    words = rec.description.split()
+    if not words:
+        raise InputError(
+            f"record '{rec.id}' has no label after its id in the header", path=path, line=rec.line
+        )
+    if kind == "second_word":
+        return normalise_label(words[0]), ""
+    label, dash, flag = words[0].rpartition("-")
+    if not dash or not label:
+        raise InputError(
+            f"record '{rec.id}': expected DeepLoc's 'Location-M|S|U' after the id, "
+            f"got '{words[0]}'",
+            path=path,
+            line=rec.line,
+        )
+    return normalise_label(label), flag
 
 
 def default_positive(config: Config) -> str:
@@ -279,11 +309,16 @@ def _chroms_from_ids(ids: list[str]) -> list[str] | None:
     return [c for c in chroms if c is not None]
 
 
-def _read_fasta_examples(path: Path, label: str | None, config: Config) -> Examples:
+def _read_fasta_examples(
+    path: Path, label: str | None, config: Config, *, header_label: str | None = None
+) -> Examples:
     seqs: list[str] = []
     ids: list[str] = []
     origins: list[tuple[str, int]] = []
+    labels: list[str] = []
+    groups: list[str] = []
     lenient = config.data.ambiguous == "unknown"
+    lab = label if label is not None else default_positive(config)
     for rec in read_sequences(path, alphabet=None if lenient else config.data.alphabet):
         seq = rec.sequence
         if lenient:
@@ -291,18 +326,30 @@ def _read_fasta_examples(path: Path, label: str | None, config: Config) -> Examp
         seqs.append(seq)
         ids.append(rec.id)
         origins.append((os.fspath(path), rec.line))
-    lab = label if label is not None else default_positive(config)
+        if header_label is not None:
+            if not isinstance(rec, SeqRecord):
+                raise InputError("header_label needs FASTA headers", path=path, line=rec.line)
+            found, group = _header_label(rec, header_label, path)
+            labels.append(found)
+            groups.append(group)
+        else:
+            labels.append(lab)
     return Examples(
         sequences=seqs,
-        labels=[lab] * len(seqs),
+        labels=labels,
         ids=ids,
         origins=origins,
         chroms=_chroms_from_ids(ids),
+        groups=groups if header_label == "deeploc" else None,
     )
 
 
 def _load_fasta(source: FastaSource, config: Config) -> Examples:
     if isinstance(source.fasta, dict):
+        if source.header_label is not None:
+            raise InputError(
+                "'header_label' is for a single 'fasta' file, not a label-to-file mapping"
+            )
         if source.labels is not None:
             raise InputError(
                 "'labels' is only used with a single 'fasta' file, not a label-to-file mapping"
@@ -313,7 +360,9 @@ def _load_fasta(source: FastaSource, config: Config) -> Examples:
         ]
         return Examples.concat(parts)
     path = config.resolve(source.fasta)
-    examples = _read_fasta_examples(path, None, config)
+    if source.header_label is not None and source.labels is not None:
+        raise InputError("use either 'labels' or 'header_label', not both", path=path)
+    examples = _read_fasta_examples(path, None, config, header_label=source.header_label)
     if source.labels is None:
         return examples
     table = _read_label_table(config.resolve(source.labels))

@@ -37,6 +37,7 @@ __all__ = [
     "default_positive",
     "finish_splits",
     "fit_length",
+    "fit_sequence",
     "resolve_classes",
     "resolve_multiclass",
     "stratified_split",
@@ -237,8 +238,43 @@ def _make_negatives(
     return Examples.concat([examples, made])
 
 
-def fit_length(examples: Examples, length: int, *, pad_short: bool, unknown: str = "N") -> Examples:
-    """Crop longer sequences around their centre; pad or reject shorter ones.
+def fit_sequence(seq: str, length: int, *, pad: str = "N", crop: str = "centre") -> str:
+    """One sequence cut or padded to ``length`` as :func:`fit_length` does it.
+
+    Examples
+    --------
+    >>> fit_sequence("ABCDEFGH", 5, crop="ends"), fit_sequence("ACG", 5)
+    ('ABFGH', 'NACGN')
+    """
+    if len(seq) == length:
+        return seq
+    if len(seq) > length and crop == "ends":
+        return _crop_ends(seq, length)
+    return pad_or_crop(seq, length, pad=pad)
+
+
+def _crop_ends(seq: str, length: int) -> str:
+    """The first ``length // 2`` and last ``length - length // 2`` letters (DeepLoc).
+
+    Examples
+    --------
+    >>> _crop_ends("ABCDEFGH", 5)
+    'ABFGH'
+    """
+    head = length // 2
+    return seq[:head] + seq[len(seq) - (length - head) :]
+
+
+def fit_length(
+    examples: Examples,
+    length: int,
+    *,
+    pad_short: bool,
+    unknown: str = "N",
+    crop: str = "centre",
+) -> Examples:
+    """Crop longer sequences around their centre (or keep both ends, ``crop="ends"``);
+    pad or reject shorter ones.
 
     Raises
     ------
@@ -249,7 +285,7 @@ def fit_length(examples: Examples, length: int, *, pad_short: bool, unknown: str
     out: list[str] = []
     values = examples.values
     if values is not None and values and values[0].ndim == 2:  # per-position tracks
-        values = [_fit_track(v, length) for v in values]
+        values = [_fit_track(v, length, crop=crop) for v in values]
     for seq, (path, line), seq_id in zip(
         examples.sequences, examples.origins, examples.ids, strict=True
     ):
@@ -260,7 +296,7 @@ def fit_length(examples: Examples, length: int, *, pad_short: bool, unknown: str
                 path=path,
                 line=line or None,
             )
-        out.append(seq if len(seq) == length else pad_or_crop(seq, length, pad=unknown))
+        out.append(fit_sequence(seq, length, pad=unknown, crop=crop))
     return Examples(
         sequences=out,
         labels=examples.labels,
@@ -273,7 +309,7 @@ def fit_length(examples: Examples, length: int, *, pad_short: bool, unknown: str
     )
 
 
-def _fit_track(values: np.ndarray, length: int) -> np.ndarray:
+def _fit_track(values: np.ndarray, length: int, *, crop: str = "centre") -> np.ndarray:
     """Crop or pad ``(T, n)`` per-position values to ``(T, length)`` exactly as
     :func:`~biodl.encode.pad_or_crop` does the sequence (centred, the odd position on the
     right); padded positions are NaN, so they never count in the loss or the metrics.
@@ -288,6 +324,9 @@ def _fit_track(values: np.ndarray, length: int) -> np.ndarray:
     n = values.shape[-1]
     if n == length:
         return values
+    if n > length and crop == "ends":
+        head = length // 2
+        return np.concatenate([values[:, :head], values[:, n - (length - head) :]], axis=1)
     if n > length:
         left = (n - length) // 2
         return values[:, left : left + length]
@@ -408,7 +447,13 @@ def _fit_all(
         fitted = {
             name: None
             if ex is None
-            else fit_length(ex, length, pad_short=config.data.pad_short, unknown=unknown)
+            else fit_length(
+                ex,
+                length,
+                pad_short=config.data.pad_short,
+                unknown=unknown,
+                crop=config.data.crop,
+            )
             for name, ex in sets.items()
         }
     train_fit = fitted["train"]

@@ -7,6 +7,7 @@ The structure functions need the optional ViennaRNA package (``pip install
 
 from __future__ import annotations
 
+from biodl.encode.blosum import BLOSUM62, blosum62_encode
 from biodl.encode.dinucleotide import dinucleotide_one_hot, dinucleotide_reverse_complement
 from biodl.encode.kmer import kmer_counts, kmer_names
 from biodl.encode.onehot import (
@@ -28,7 +29,9 @@ from biodl.encode.structure import (
 )
 
 __all__ = [
+    "BLOSUM62",
     "Fold",
+    "blosum62_encode",
     "dinucleotide_one_hot",
     "dinucleotide_reverse_complement",
     "fold",

@@ -64,10 +64,15 @@ class Run:
         return cast(AlphabetName, str(self.meta["alphabet"]))
 
     @property
-    def encoding(self) -> Literal["onehot", "dinucleotide", "structure", "cpg"]:
+    def encoding(self) -> Literal["onehot", "dinucleotide", "structure", "cpg", "blosum62"]:
         """Input encoding the model was trained on."""
         value = self.meta.get("encoding")
-        return value if value in ("dinucleotide", "structure", "cpg") else "onehot"
+        return value if value in ("dinucleotide", "structure", "cpg", "blosum62") else "onehot"
+
+    @property
+    def crop(self) -> Literal["centre", "ends"]:
+        """How longer inputs were cropped in training."""
+        return "ends" if self.meta.get("crop") == "ends" else "centre"
 
     @property
     def unknown(self) -> Literal["zero", "uniform"]:

@@ -13,7 +13,7 @@ import torch
 
 from biodl.config import Config, load_config
 from biodl.data import DataSplits, Examples
-from biodl.encode import dinucleotide_one_hot, one_hot, structure_tensor
+from biodl.encode import blosum62_encode, dinucleotide_one_hot, one_hot, structure_tensor
 from biodl.errors import ConfigError, InputError
 from biodl.io import ALPHABETS, AlphabetName
 from biodl.metrics import (
@@ -41,7 +41,8 @@ def _encode(
     ``dinucleotide``: the 16-channel dinucleotide one-hot (DNA/RNA); ``structure``: the
     packed ``(N, 8 + L, L)`` float16 sequence + ViennaRNA structure tensor
     (:func:`biodl.encode.structure_tensor`; folds are cached, see :func:`_structure_cache`);
-    ``cpg``: the pre-computed ``Examples.features`` (CpG neighbourhoods, DNA).
+    ``cpg``: the pre-computed ``Examples.features`` (CpG neighbourhoods, DNA);
+    ``blosum62``: ``(N, 20, L)`` BLOSUM62 rows of proteins (float16, exact).
     Models cast each batch to float32, so the storage type does not change results.
     """
     if isinstance(examples, Examples) and examples.features is not None:
@@ -55,6 +56,8 @@ def _encode(
         if alphabet == "protein":
             raise InputError("data.encoding: dinucleotide is for DNA or RNA, not protein")
         return dinucleotide_one_hot(seqs, alphabet=alphabet, dtype=np.int8)
+    if encoding == "blosum62":
+        return blosum62_encode(seqs, dtype=np.float16)
     if encoding == "structure":
         return structure_tensor(seqs, cache_dir=_structure_cache(), dtype=np.float16)
     dtype = np.int8 if unknown == "zero" else np.float32

@@ -50,6 +50,12 @@ def evaluate_run(
             f"{config.data.encoding}",
             path=config_path,
         )
+    if config.data.crop != run.crop:
+        raise InputError(
+            f"the model was trained on inputs cropped '{run.crop}' but the configuration "
+            f"crops '{config.data.crop}'",
+            path=config_path,
+        )
     data = build_splits(config, input_length=run.input_length)
     labels = _Labels.of_run(run.meta)
     if data.task != labels.task or tuple(data.classes) != labels.classes:

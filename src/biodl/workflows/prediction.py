@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from biodl.encode import pad_or_crop
+from biodl.data import fit_sequence
 from biodl.errors import InputError
 from biodl.io import AlphabetName, read_sequences, read_table
 from biodl.models import predict
@@ -116,9 +116,7 @@ def predict_file(
                             path=path,
                             line=line,
                         )
-                    fitted.append(
-                        seq if len(seq) == length else pad_or_crop(seq, length, pad=unknown_char)
-                    )
+                    fitted.append(fit_sequence(seq, length, pad=unknown_char, crop=run.crop))
                 X = _encode(
                     fitted, alphabet=run.alphabet, unknown=run.unknown, encoding=run.encoding
                 )

@@ -274,6 +274,7 @@ def _write_run_files(
         "alphabet": config.data.alphabet,
         "unknown": config.data.unknown,
         "encoding": config.data.encoding,
+        "crop": config.data.crop,
         "n_channels": io_spec.n_channels,
         "input_length": io_spec.input_length,
         "layout": dict(io_spec.layout),
