@@ -56,6 +56,7 @@ __all__ = [
     "FractionSplit",
     "ModelConfig",
     "NegativesConfig",
+    "ResidueSource",
     "Source",
     "SplitSpec",
     "TableSource",
@@ -155,6 +156,18 @@ class CpgSource(_Strict):
     dna_length: int = Field(default=0, ge=0)
 
 
+class ResidueSource(_Strict):
+    """Per-residue labels in ScanNet's format (:func:`biodl.io.read_residue_labels`):
+    one file, or ``{fold: file}`` whose keys become each chain's cross-validation fold.
+
+    Needs ``task: multilabel`` (0/1 labels) or ``regression`` with ``per_position: true``;
+    ``output`` names the single per-residue output.
+    """
+
+    residues: dict[str, str] | str
+    output: str = "site"
+
+
 class FractionSplit(_Strict):
     """Hold out a stratified random fraction of the training source."""
 
@@ -171,7 +184,7 @@ def _source_kind(value: Any) -> str | None:
     if isinstance(value, BaseModel):
         value = type(value).model_fields
     if isinstance(value, Mapping):
-        for key in ("table", "fasta", "bed", "cpg", "fraction", "chromosomes"):
+        for key in ("table", "fasta", "bed", "cpg", "residues", "fraction", "chromosomes"):
             if key in value:
                 return key
     return None
@@ -181,7 +194,8 @@ Source = Annotated[
     Annotated[TableSource, Tag("table")]
     | Annotated[FastaSource, Tag("fasta")]
     | Annotated[BedSource, Tag("bed")]
-    | Annotated[CpgSource, Tag("cpg")],
+    | Annotated[CpgSource, Tag("cpg")]
+    | Annotated[ResidueSource, Tag("residues")],
     Discriminator(_source_kind),
 ]
 SplitSpec = Annotated[
@@ -189,6 +203,7 @@ SplitSpec = Annotated[
     | Annotated[FastaSource, Tag("fasta")]
     | Annotated[BedSource, Tag("bed")]
     | Annotated[CpgSource, Tag("cpg")]
+    | Annotated[ResidueSource, Tag("residues")]
     | Annotated[FractionSplit, Tag("fraction")]
     | Annotated[ChromosomeSplit, Tag("chromosomes")],
     Discriminator(_source_kind),
@@ -370,7 +385,7 @@ def _describe(error: Mapping[str, Any], key: str) -> str:
         return f"missing required key '{key}'"
     if kind == "union_tag_not_found" or kind == "union_tag_invalid":
         return (
-            f"'{key}' must be a mapping with one of: table, fasta, bed, cpg "
+            f"'{key}' must be a mapping with one of: table, fasta, bed, cpg, residues "
             "(or, for valid/test, fraction or chromosomes)"
         )
     value = error.get("input")
@@ -465,6 +480,18 @@ def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
                 "train.augment does not apply to data.encoding: structure (a reverse "
                 "complement or a shift changes the fold)"
             )
+    residue_sources = [
+        s
+        for s in (config.data.train, config.data.valid, config.data.test)
+        if isinstance(s, ResidueSource)
+    ]
+    if residue_sources and (not numeric or not config.per_position):
+        return ("per_position",), (
+            "per-residue labels ('residues:' sources) need per_position: true and task "
+            "multilabel or regression"
+        )
+    if any(s.output != residue_sources[0].output for s in residue_sources):
+        return ("data",), "every 'residues:' source must name the same output"
     if config.per_position and not numeric:
         return ("per_position",), (
             "per_position: true needs task multilabel (0/1 per position) or regression"
@@ -491,13 +518,13 @@ def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
                 )
             if isinstance(spec, BedSource) and task != "multilabel":
                 return ("data", split), f"BED sources give 0/1 outputs, not {task} values"
-            if isinstance(spec, CpgSource):
+            if isinstance(spec, CpgSource | ResidueSource):
                 continue
             if isinstance(spec, TableSource | FastaSource | BedSource) and spec.negatives:
                 return ("data", split, "negatives"), "generated negatives are for binary tasks"
             if isinstance(spec, TableSource) and spec.label is None:
                 return ("data", split), f"task {task} needs 'label' columns in each table"
-        if config.per_position and isinstance(config.data.train, BedSource):
+        if config.per_position and isinstance(config.data.train, BedSource | CpgSource):
             return ("per_position",), "per-position outputs come from a table, not BED files"
     else:
         for split in ("train", "valid", "test"):
@@ -575,7 +602,7 @@ def _absolutise(src: dict[str, Any], base: Path) -> None:
     for key in ("table", "genome", "labels"):
         if isinstance(src.get(key), str):
             src[key] = fix(src[key])
-    for key in ("fasta", "bed", "cpg"):
+    for key in ("fasta", "bed", "cpg", "residues"):
         if isinstance(src.get(key), str):
             src[key] = fix(src[key])
         elif isinstance(src.get(key), dict):

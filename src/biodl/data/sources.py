@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from biodl.config import BedSource, Config, CpgSource, FastaSource, TableSource
+from biodl.config import BedSource, Config, CpgSource, FastaSource, ResidueSource, TableSource
 from biodl.data.cpg import cpg_sites_and_targets, pack_cpg_inputs
 from biodl.data.examples import Examples, normalise_label
 from biodl.encode import one_hot
@@ -30,6 +30,7 @@ from biodl.io import (
     read_bed,
     read_cpg_profile,
     read_lines,
+    read_residue_labels,
     read_sequences,
     read_table,
     validate_sequence,
@@ -59,7 +60,7 @@ def parse_region_id(text: str) -> str | None:
 
 
 def load_source(
-    source: TableSource | FastaSource | BedSource | CpgSource, config: Config
+    source: TableSource | FastaSource | BedSource | CpgSource | ResidueSource, config: Config
 ) -> Examples:
     """Read one data source of ``config`` (paths resolve against the config's folder).
 
@@ -83,6 +84,8 @@ def load_source(
         return _mapped(_load_fasta(source, config), source.label_map)
     if isinstance(source, CpgSource):
         return load_cpg(source, config)
+    if isinstance(source, ResidueSource):
+        return _load_residues(source, config)
     return _load_bed(source, config)
 
 
@@ -224,6 +227,8 @@ def output_names(config: Config) -> tuple[str, ...]:
         return tuple(normalise_label(str(k)) for k in source.bed)
     if isinstance(source, CpgSource):
         return tuple(source.cpg)
+    if isinstance(source, ResidueSource):
+        return (source.output,)
     return ()
 
 
@@ -554,3 +559,33 @@ def load_cpg(source: CpgSource, config: Config) -> Examples:
         values=list(targets),
         features=list(features),
     )
+
+
+def _load_residues(source: ResidueSource, config: Config) -> Examples:
+    """Chains with per-residue labels; ``{fold: file}`` keys become the folds."""
+    files = source.residues if isinstance(source.residues, dict) else {"": source.residues}
+    parts = []
+    for fold, name in files.items():
+        path = config.resolve(name)
+        records = read_residue_labels(path)
+        if config.task == "multilabel":
+            for rec in records:
+                bad = rec.labels[~np.isnan(rec.labels) & (rec.labels != 0) & (rec.labels != 1)]
+                if bad.size:
+                    raise InputError(
+                        f"chain '{rec.id}': a multilabel residue label must be 0 or 1, "
+                        f"got {bad[0]:g}",
+                        path=path,
+                        line=rec.line,
+                    )
+        parts.append(
+            Examples(
+                sequences=[r.sequence for r in records],
+                labels=[""] * len(records),
+                ids=[r.id for r in records],
+                origins=[(os.fspath(path), r.line) for r in records],
+                folds=[str(fold)] * len(records) if isinstance(source.residues, dict) else None,
+                values=[r.labels[None, :] for r in records],
+            )
+        )
+    return Examples.concat(parts)

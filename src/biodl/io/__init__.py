@@ -32,6 +32,7 @@ from biodl.io.fasta import (
     sniff_sequence_format,
     write_fasta,
 )
+from biodl.io.residues import ResidueRecord, read_residue_labels
 from biodl.io.table import SequenceTable, default_separator, read_table
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "FastqRecord",
     "Genome",
     "Interval",
+    "ResidueRecord",
     "SeqRecord",
     "SequenceTable",
     "ambiguous_to_unknown",
@@ -62,6 +64,7 @@ __all__ = [
     "read_fastq",
     "read_lines",
     "read_plain_sequences",
+    "read_residue_labels",
     "read_sequences",
     "read_table",
     "reverse_complement",

@@ -16,7 +16,15 @@ import numpy as np
 import torch
 import yaml
 
-from biodl.config import BedSource, Config, CpgSource, FastaSource, TableSource, config_to_dict
+from biodl.config import (
+    BedSource,
+    Config,
+    CpgSource,
+    FastaSource,
+    ResidueSource,
+    TableSource,
+    config_to_dict,
+)
 from biodl.data import DataSplits, build_splits, class_weights
 from biodl.models import ModelIO, create_model, validate_params
 from biodl.train import (
@@ -58,6 +66,9 @@ def _source_files(config: Config) -> list[Path]:
         elif isinstance(spec, BedSource):
             files += [config.resolve(f) for f in spec.bed.values()]
             files.append(config.resolve(spec.genome))
+        elif isinstance(spec, ResidueSource):
+            names = spec.residues.values() if isinstance(spec.residues, dict) else [spec.residues]
+            files += [config.resolve(f) for f in names]
         elif isinstance(spec, CpgSource):
             files += [config.resolve(f) for f in spec.cpg.values()]
             if spec.genome is not None:
