@@ -4,7 +4,8 @@ Use :func:`create_model` with a registered name (:func:`list_models`). Every mod
 a one-hot tensor ``(N, C, L)`` to logits ``(N, n_outputs)``. Importing this package
 registers every architecture: ``deepbind``, ``deepsea``, ``basset``, ``danq``,
 ``dilated_resnet``, ``deepmir`` (packed sequence + RNA structure input) and
-``deepcpg_cpg`` / ``deepcpg`` (packed CpG-neighbourhood input).
+``deepcpg_cpg`` / ``deepcpg`` (packed CpG-neighbourhood input); for proteins ``deeploc``,
+``deepfam``, ``deepgoplus_cnn`` and the per-residue ``residue_tagger``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from biodl.models.blocks import (
 from biodl.models.danq import DanQParams, DanQTrunk, danq
 from biodl.models.deepbind import DeepBindParams, DeepBindTrunk, deepbind
 from biodl.models.deepcpg import DeepCpGCpgParams, DeepCpGParams
+from biodl.models.deepfam import DeepFamParams
+from biodl.models.deepgoplus import DeepGOPlusParams
+from biodl.models.deeploc import DeepLocModel, DeepLocParams
 from biodl.models.deepmir import DeepMirParams
 from biodl.models.deepsea import DeepSEAParams, deepsea
 from biodl.models.dilated_resnet import (
@@ -41,6 +45,7 @@ from biodl.models.registry import (
     register_model,
     validate_params,
 )
+from biodl.models.residue_tagger import ResidueTaggerParams
 
 __all__ = [
     "BassetParams",
@@ -53,6 +58,10 @@ __all__ = [
     "DeepBindTrunk",
     "DeepCpGCpgParams",
     "DeepCpGParams",
+    "DeepFamParams",
+    "DeepGOPlusParams",
+    "DeepLocModel",
+    "DeepLocParams",
     "DeepMirParams",
     "DeepSEAParams",
     "DenseHead",
@@ -64,6 +73,7 @@ __all__ = [
     "ModelIO",
     "ModelSpec",
     "ProfileHead",
+    "ResidueTaggerParams",
     "SequenceModel",
     "basset",
     "create_model",

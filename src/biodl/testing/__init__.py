@@ -18,6 +18,7 @@ from biodl.testing.multitask import (
     MultitaskData,
     hairpin_dataset,
     multitask_dataset,
+    protein_motif_dataset,
     write_cpg_profiles,
     write_multitask_table,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "multitask_dataset",
     "plant_motif",
     "planted_motif_dataset",
+    "protein_motif_dataset",
     "random_dna",
     "reverse_complement",
     "sample_from_pwm",

@@ -35,6 +35,7 @@ __all__ = [
     "MultitaskData",
     "hairpin_dataset",
     "multitask_dataset",
+    "protein_motif_dataset",
     "write_cpg_profiles",
     "write_multitask_table",
 ]
@@ -174,3 +175,41 @@ def write_cpg_profiles(
         paths[cell] = out / f"{cell}.tsv"
         paths[cell].write_text("\n".join(lines) + "\n", encoding="utf-8")
     return paths
+
+
+AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"
+
+
+def protein_motif_dataset(
+    n_per_class: int,
+    *,
+    motifs: tuple[str, ...] = ("KDEL", "WWPW"),
+    lengths: tuple[int, int] = (60, 160),
+    seed: int = 0,
+) -> tuple[list[str], list[str], list[npt.NDArray[np.float32]]]:
+    """Random proteins of varied length, class ``c`` carrying motif ``c`` at a random place.
+
+    Returns the sequences, their class labels (``"class0"``, ...) and per-residue 0/1 labels
+    (1 over the motif), shape ``(len(sequence),)`` each.
+
+    Examples
+    --------
+    >>> seqs, labels, sites = protein_motif_dataset(2, seed=0)
+    >>> labels, "KDEL" in seqs[0], int(sites[0].sum())
+    (['class0', 'class0', 'class1', 'class1'], True, 4)
+    """
+    rng = np.random.default_rng(seed)
+    seqs: list[str] = []
+    labels: list[str] = []
+    sites: list[npt.NDArray[np.float32]] = []
+    for c, motif in enumerate(motifs):
+        for _ in range(n_per_class):
+            n = int(rng.integers(lengths[0], lengths[1] + 1))
+            body = "".join(rng.choice(list(AMINO_ACIDS), n))
+            start = int(rng.integers(0, n - len(motif) + 1))
+            seqs.append(body[:start] + motif + body[start + len(motif) :])
+            labels.append(f"class{c}")
+            site = np.zeros(n, dtype=np.float32)
+            site[start : start + len(motif)] = 1.0
+            sites.append(site)
+    return seqs, labels, sites

@@ -1,0 +1,131 @@
+"""Protein models through the whole pipeline: classes, BLOSUM62, per-residue labels."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from biodl.testing import protein_motif_dataset
+from biodl.workflows import cross_validate, predict_file, train_run
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread() -> Iterator[None]:
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def _write_fasta(path: Path, seqs: list[str], labels: list[str]) -> None:
+    path.write_text(
+        "".join(
+            f">P{i} {lab}-U\n{s}\n" for i, (s, lab) in enumerate(zip(seqs, labels, strict=True))
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("model", "encoding"),
+    [
+        ({"name": "deepfam", "n_filters": 8, "widths": [4, 8], "hidden": 16}, "blosum62"),
+        (
+            {
+                "name": "deeploc",
+                "conv_filters": 4,
+                "conv_widths": [3, 5],
+                "conv2_filters": 8,
+                "lstm_units": 8,
+                "attention_units": 8,
+                "hidden": 16,
+            },
+            "onehot",
+        ),
+    ],
+)
+def test_protein_classifiers_train_from_deeploc_headers(
+    tmp_path: Path, model: dict[str, object], encoding: str
+) -> None:
+    seqs, labels, _ = protein_motif_dataset(60, seed=1)
+    _write_fasta(tmp_path / "train.fa", seqs, labels)
+    config = {
+        "task": "multiclass",
+        "data": {
+            "train": {"fasta": "train.fa", "header_label": "deeploc"},
+            "valid": {"fraction": 0.2},
+            "test": {"fraction": 0.2},
+            "alphabet": "protein",
+            "length": 120,
+            "pad_short": True,
+            "crop": "ends",
+            "encoding": encoding,
+        },
+        "model": model,
+        "train": {
+            "max_epochs": 15,
+            "seed": 1,
+            "batch_size": 16,
+            "progress_bar": False,
+            "learning_rate": 0.005,
+        },
+        "evaluate": {"n_bootstrap": 20},
+    }
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
+    run = train_run(tmp_path / "c.yaml", tmp_path / "run")
+    meta = json.loads((run / "model.json").read_text())
+    assert meta["crop"] == "ends"
+    assert meta["encoding"] == encoding
+    metrics = json.loads((run / "metrics.json").read_text())["test"]
+    if model["name"] == "deepfam":
+        assert metrics["accuracy"]["value"] > 0.8
+    # (deeploc's learning is tested in tests/models/test_protein_models.py; at this size and
+    # with 72 training proteins its BiLSTM does not learn within a few epochs)
+    assert metrics["accuracy"]["value"] is not None
+    out = predict_file(run, tmp_path / "train.fa", tmp_path / "p.tsv", pad_short=True)
+    assert len(out.read_text().splitlines()) == len(seqs) + 1
+
+
+def test_residue_tagger_learns_sites_and_cross_validates_over_given_folds(
+    tmp_path: Path,
+) -> None:
+    seqs, _, sites = protein_motif_dataset(40, seed=2)
+    files = {}
+    for fold in range(3):
+        lines = []
+        for i in range(fold, len(seqs), 3):
+            lines.append(f">chain{i}")
+            lines += [
+                f"A {j + 1} {a} {int(v)}"
+                for j, (a, v) in enumerate(zip(seqs[i], sites[i], strict=True))
+            ]
+        files[str(fold)] = str(tmp_path / f"labels_fold{fold}.txt")
+        Path(files[str(fold)]).write_text("\n".join(lines) + "\n")
+    config = {
+        "task": "multilabel",
+        "per_position": True,
+        "data": {
+            "train": {"residues": files},
+            "valid": {"fraction": 0.15},
+            "alphabet": "protein",
+            "length": 160,
+            "pad_short": True,
+        },
+        "model": {"name": "residue_tagger", "conv_filters": 16, "lstm_units": 8},
+        "train": {
+            "max_epochs": 8,
+            "seed": 1,
+            "progress_bar": False,
+            "learning_rate": 0.01,
+            "class_weight": "balanced",
+        },
+        "evaluate": {"n_bootstrap": 0},
+    }
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
+    result = cross_validate(tmp_path / "c.yaml", tmp_path / "cv")
+    assert result["folds"] == 3  # the three files
+    assert result["summary"]["auprc[site]"]["mean"] > 0.3  # base rate 0.04
