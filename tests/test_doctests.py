@@ -1,24 +1,22 @@
-"""The Examples sections of the docstrings run and give what they show."""
+"""The Examples sections of every biodl module's docstrings run and give what they show."""
 
 from __future__ import annotations
 
 import doctest
 import importlib
+import pkgutil
 
 import pytest
 
-MODULES = [
-    "biodl.config",
-    "biodl.data.cv",
-    "biodl.data.examples",
-    "biodl.data.negatives",
-    "biodl.data.sources",
-    "biodl.data.splits",
-    "biodl.errors",
-    "biodl.models.predict",
-    "biodl.train.augment",
-    "biodl.train.module",
-]
+import biodl
+
+MODULES = sorted(
+    m.name for m in pkgutil.walk_packages(biodl.__path__, prefix="biodl.") if not m.ispkg
+)
+
+
+def test_every_module_is_found() -> None:
+    assert {"biodl.metrics", "biodl.data.homology", "biodl.encode.structure"} <= set(MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -129,3 +129,48 @@ def test_residue_tagger_learns_sites_and_cross_validates_over_given_folds(
     result = cross_validate(tmp_path / "c.yaml", tmp_path / "cv")
     assert result["folds"] == 3  # the three files
     assert result["summary"]["auprc[site]"]["mean"] > 0.3  # base rate 0.04
+
+
+def test_homology_aware_splits_keep_families_together(tmp_path: Path) -> None:
+    import gzip
+
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    alphabet = list("ACDEFGHIKLMNPQRSTVWY")
+    seqs, labels, family = [], [], []
+    for f in range(24):
+        root = rng.choice(alphabet, 80)
+        for _ in range(3):  # three relatives at about 90 % identity
+            copy = root.copy()
+            hits = rng.random(80) < 0.1
+            copy[hits] = rng.choice(alphabet, int(hits.sum()))
+            seqs.append("".join(copy))
+            labels.append(f"c{f % 2}")
+            family.append(f)
+    _write_fasta(tmp_path / "fam.fa", seqs, labels)
+    config = {
+        "task": "multiclass",
+        "data": {
+            "train": {"fasta": "fam.fa", "header_label": "deeploc"},
+            "valid": {"fraction": 0.2},
+            "test": {"fraction": 0.2},
+            "alphabet": "protein",
+            "homology": {"identity": 0.5, "method": "python"},
+        },
+        "model": {"name": "deepfam", "n_filters": 4, "widths": [4], "hidden": 8},
+        "train": {"max_epochs": 1, "seed": 1, "progress_bar": False},
+        "evaluate": {"n_bootstrap": 0},
+    }
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
+    run = train_run(tmp_path / "c.yaml", tmp_path / "run")
+    with gzip.open(run / "splits.tsv.gz", "rt") as handle:
+        rows = [line.split("\t") for line in handle.read().splitlines()[1:]]
+    side = {}
+    for seq_id, split, *_ in rows:
+        f = family[int(seq_id[1:])]
+        assert side.setdefault(f, split) == split  # a family never straddles splits
+    assert {"train", "valid", "test"} == set(side.values())
+    meta = json.loads((run / "model.json").read_text())
+    assert meta["homology"]["identity"] == 0.5
+    assert max(meta["homology"]["max_train_identity"].values()) < 0.5

@@ -54,6 +54,7 @@ __all__ = [
     "EvaluateConfig",
     "FastaSource",
     "FractionSplit",
+    "HomologyConfig",
     "ModelConfig",
     "NegativesConfig",
     "ResidueSource",
@@ -210,6 +211,17 @@ SplitSpec = Annotated[
 ]
 
 
+class HomologyConfig(_Strict):
+    """Homology-aware splitting (proteins): cluster at ``identity`` (identical aligned
+    residues / shorter length, with ``coverage`` of both sequences) by single linkage,
+    and keep each cluster on one side of every fraction split and CV fold
+    (:mod:`biodl.data.homology`; MMseqs2 when on PATH, else Biopython alignments)."""
+
+    identity: float = Field(default=0.3, gt=0.0, le=1.0)
+    coverage: float = Field(default=0.8, ge=0.0, le=1.0)
+    method: Literal["auto", "mmseqs", "python"] = "auto"
+
+
 class DataConfig(_Strict):
     """Where the examples come from and how they are shaped.
 
@@ -229,6 +241,7 @@ class DataConfig(_Strict):
     encoding: Literal["onehot", "dinucleotide", "structure", "cpg", "blosum62"] = "onehot"
     crop: Literal["centre", "ends"] = "centre"
     ambiguous: Literal["error", "unknown"] = "error"
+    homology: HomologyConfig | None = None
 
 
 class ModelConfig(BaseModel):

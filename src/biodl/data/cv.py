@@ -9,6 +9,7 @@ import numpy as np
 
 from biodl.config import Config, FractionSplit, NegativesConfig
 from biodl.data.examples import Examples
+from biodl.data.homology import cluster_sequences, homology_folds, homology_split
 from biodl.data.sources import load_source
 from biodl.data.splits import DataSplits, finish_splits, stratified_split
 from biodl.encode import reverse_complement
@@ -129,16 +130,40 @@ def cross_validation_splits(
                 "the fold column has fewer than 2 distinct values", path=examples.origins[0][0]
             )
         fold_of = np.array([names.index(f) for f in examples.folds])
-    else:
+    homology = config.data.homology
+    clusters = None
+    if homology is not None:
+        clusters = cluster_sequences(
+            examples.sequences,
+            identity=homology.identity,
+            coverage=homology.coverage,
+            method=homology.method,
+        )
+    if examples.folds is None:
         names = [str(i + 1) for i in range(k)]
-        fold_of = assign_folds(examples.labels, k, seed=config.train.seed)
+        if clusters is not None:
+            fold_of = homology_folds(
+                examples.sequences, examples.labels, k, seed=config.train.seed, clusters=clusters
+            )
+        else:
+            fold_of = assign_folds(examples.labels, k, seed=config.train.seed)
     fraction = config.data.valid.fraction if isinstance(config.data.valid, FractionSplit) else 0.1
 
     def splits() -> Iterator[DataSplits]:
         for index in range(len(names)):
+            rest_idx = np.flatnonzero(fold_of != index)
             test = examples.subset(np.flatnonzero(fold_of == index))
-            rest = examples.subset(np.flatnonzero(fold_of != index))
-            keep, held = stratified_split(rest.labels, fraction, seed=config.train.seed)
+            rest = examples.subset(rest_idx)
+            if clusters is not None:
+                keep, held = homology_split(
+                    rest.sequences,
+                    rest.labels,
+                    fraction=fraction,
+                    seed=config.train.seed,
+                    clusters=clusters[rest_idx],
+                )
+            else:
+                keep, held = stratified_split(rest.labels, fraction, seed=config.train.seed)
             sets: dict[str, Examples | None] = {
                 "train": rest.subset(keep),
                 "valid": rest.subset(held),

@@ -6,7 +6,8 @@ Order of operations (documented because it decides what can leak):
 2. ``valid``/``test`` given as ``{fraction: F}`` or ``{chromosomes: [...]}`` are taken out
    of the training source *before* negatives are generated, so the shuffled copy of a
    positive always lands in the same split as the positive. Chromosome splits are taken
-   first, so a fraction never draws from a held-out chromosome.
+   first, so a fraction never draws from a held-out chromosome. With ``data.homology``
+   a fraction is made of whole homology clusters (:func:`biodl.data.homology.homology_split`).
 3. Labels are checked: a binary task has exactly one positive and one negative class.
 4. Negatives are generated per split from that split's positives.
 5. Every sequence is brought to the model's input length: longer ones are cropped
@@ -24,6 +25,7 @@ import numpy as np
 from biodl.config import ChromosomeSplit, Config, CpgSource, FractionSplit, NegativesConfig
 from biodl.data.cpg import CpgPacking
 from biodl.data.examples import Examples, normalise_label
+from biodl.data.homology import homology_split
 from biodl.data.negatives import make_negative_sequences
 from biodl.data.sources import default_positive, load_source, output_names
 from biodl.encode import pad_or_crop
@@ -367,7 +369,19 @@ def build_splits(config: Config, *, input_length: int | None = None) -> DataSpli
         if isinstance(spec, FractionSplit):
             # fractions are of the whole source, also when valid was taken out first
             fraction = min(spec.fraction * n_source / len(train), 0.99)
-            keep, out = stratified_split(train.labels, fraction, seed=seed + (name == "test"))
+            split_seed = seed + (name == "test")
+            if config.data.homology is not None:
+                keep, out = homology_split(
+                    train.sequences,
+                    train.labels,
+                    fraction=fraction,
+                    seed=split_seed,
+                    identity=config.data.homology.identity,
+                    coverage=config.data.homology.coverage,
+                    method=config.data.homology.method,
+                )
+            else:
+                keep, out = stratified_split(train.labels, fraction, seed=split_seed)
         elif isinstance(spec, ChromosomeSplit):
             keep, out = chromosome_split(train, spec.chromosomes, what=f"data.{name}")
         else:

@@ -26,6 +26,7 @@ from biodl.config import (
     config_to_dict,
 )
 from biodl.data import DataSplits, build_splits, class_weights
+from biodl.data.homology import max_cross_identity
 from biodl.models import ModelIO, create_model, validate_params
 from biodl.train import (
     RUN_FORMAT,
@@ -315,6 +316,24 @@ def _write_run_files(
         },
         "versions": software_versions(),
     }
+    homology = config.data.homology
+    if homology is not None:
+        meta["homology"] = {
+            **homology.model_dump(),
+            "max_train_identity": {
+                name: max_cross_identity(
+                    splits.train.sequences,
+                    ex.sequences,
+                    identity=homology.identity,
+                    coverage=homology.coverage,
+                    method=homology.method,
+                )
+                for name, ex in splits.items()
+                if name != "train"
+            },
+            "note": "largest identity of a held-out protein to a training protein (pairs the "
+            "search examines; a value below the threshold is a lower bound)",
+        }
     eval_splits = [(n, e) for n, e in splits.items() if n != "train"]
     ratio = summary["train"]["n"] / max(n_params, 1)
     notes = [
@@ -324,6 +343,14 @@ def _write_run_files(
         ),
         "Metrics are point estimates with percentile-bootstrap 95 % confidence intervals.",
     ]
+    if homology is not None:
+        identities = ", ".join(
+            f"{k} {v:.3f}" for k, v in meta["homology"]["max_train_identity"].items()
+        )
+        notes.append(
+            f"Homology-aware splits at {homology.identity:.0%} identity; largest identity of a "
+            f"held-out protein to a training protein: {identities}."
+        )
     metrics = _score_and_report(
         partial,
         model,
