@@ -120,7 +120,7 @@ def config_deepfam(args: argparse.Namespace, model: dict[str, Any], level: str) 
         "task": "multiclass",
         "data": {
             "train": {
-                "table": str(deepfam_table(args, level)),
+                "table": str(deepfam_table(args, level).resolve()),
                 "sequence": "seq",
                 "label": "label",
             },
