@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Any
 
 import numpy as np
 import pytest
 import torch
-from pydantic.fields import FieldInfo
 from safetensors.torch import load_file
 from torch import nn
 
@@ -21,6 +20,7 @@ from biodl.io.cpg import CpgProfile
 from biodl.models import ModelIO, SequenceModel, create_model, get_model_spec, validate_params
 from biodl.testing import planted_motif_dataset
 from biodl.train.rundir import save_weights
+from tests.models.options import alternative as _alternative
 
 NAMES = ["deepcpg_cpg", "deepcpg"]
 SMALL: dict[str, dict[str, Any]] = {
@@ -272,17 +272,6 @@ def test_weights_round_trip_through_safetensors(name: str, tmp_path: Path) -> No
     fresh.eval()
     with torch.no_grad():
         torch.testing.assert_close(fresh(x), model(x), rtol=0, atol=0)
-
-
-def _alternative(field: FieldInfo, current: Any) -> Any:
-    annotation = field.annotation
-    if get_origin(annotation) is Literal:
-        return next(choice for choice in get_args(annotation) if choice != current)
-    if annotation is int:
-        return current + 1
-    if annotation is float:
-        return current / 2 if current > 0 else 0.1
-    raise AssertionError(f"no alternative value for a field of type {annotation}")
 
 
 def _fingerprint(model: nn.Module) -> tuple[Any, ...]:

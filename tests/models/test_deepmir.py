@@ -5,12 +5,11 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Any
 
 import numpy as np
 import pytest
 import torch
-from pydantic.fields import FieldInfo
 from safetensors.torch import load_file
 from torch import nn
 
@@ -21,6 +20,7 @@ from biodl.models import ModelIO, SequenceModel, create_model, get_model_spec, p
 from biodl.models.deepmir import DeepMirParams, DeepMirTrunk, PairingPotential
 from biodl.models.registry import validate_params
 from biodl.train.rundir import save_weights
+from tests.models.options import alternative as _alternative
 
 needs_rna = pytest.mark.skipif(
     importlib.util.find_spec("RNA") is None, reason="ViennaRNA is not installed"
@@ -155,18 +155,6 @@ def test_unknown_or_mistyped_options_are_config_errors() -> None:
         validate_params("deepmir", {"dropout": 1.0})
     with pytest.raises(ConfigError, match="would skip base pairs"):
         build(conv2d_width=1, conv2d_stride=2)
-
-
-def _alternative(field: FieldInfo, current: Any) -> Any:
-    """A valid value of ``field`` other than ``current``."""
-    annotation = field.annotation
-    if get_origin(annotation) is Literal:
-        return next(choice for choice in get_args(annotation) if choice != current)
-    if annotation is int:
-        return current + 1
-    if annotation is float:
-        return current / 2 if current > 0 else 0.1
-    raise AssertionError(f"no alternative value for a field of type {annotation}")
 
 
 def _fingerprint(model: nn.Module, inputs: str) -> tuple[Any, ...]:

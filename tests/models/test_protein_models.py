@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, get_origin
 
 import pytest
 import torch
 import torch.nn.functional as F
-from pydantic.fields import FieldInfo
 from safetensors.torch import load_file
 from torch import nn
 
@@ -30,6 +29,7 @@ from biodl.models.masking import (
     sequence_spans,
 )
 from biodl.train.rundir import save_weights
+from tests.models.options import alternative as _alternative
 
 NAMES = ["deeploc", "deepfam", "residue_tagger", "deepgoplus_cnn"]
 POOLED = ["deeploc", "deepfam", "deepgoplus_cnn"]
@@ -482,22 +482,6 @@ def test_weights_round_trip_through_safetensors(name: str, tmp_path: Path) -> No
                 fresh.membrane_logits(x), model.membrane_logits(x), rtol=0, atol=0
             )
             torch.testing.assert_close(fresh.attention(x), model.attention(x), rtol=0, atol=0)
-
-
-def _alternative(field: FieldInfo, current: Any) -> Any:
-    """A valid value of ``field`` other than ``current``."""
-    annotation = field.annotation
-    if get_origin(annotation) is Literal:
-        return next(choice for choice in get_args(annotation) if choice != current)
-    if get_origin(annotation) is list:
-        return [*current, current[-1] + 2]
-    if annotation is bool:
-        return not current
-    if annotation is int:
-        return current + 1
-    if annotation is float:
-        return current / 2 if current > 0 else 0.1
-    raise AssertionError(f"no alternative value for a field of type {annotation}")
 
 
 def _fingerprint(model: nn.Module) -> tuple[Any, ...]:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Any
 
 import pytest
 import torch
-from pydantic.fields import FieldInfo
 from safetensors.torch import load_file
 from torch import nn
 
@@ -26,6 +25,7 @@ from biodl.models import (
 )
 from biodl.testing import planted_motif_dataset
 from biodl.train.rundir import save_weights
+from tests.models.options import alternative as _alternative
 
 # Small widths so that every test of a model runs in well under a second; a model not
 # listed here is tested at its defaults.
@@ -179,20 +179,6 @@ def test_weights_round_trip_through_safetensors(name: str, tmp_path: Path) -> No
     fresh.eval()
     with torch.no_grad():
         torch.testing.assert_close(fresh(x), model(x), rtol=0, atol=0)
-
-
-def _alternative(field: FieldInfo, current: Any) -> Any:
-    """A valid value of ``field`` other than ``current``."""
-    annotation = field.annotation
-    if get_origin(annotation) is Literal:
-        return next(choice for choice in get_args(annotation) if choice != current)
-    if annotation is bool:
-        return not current
-    if annotation is int:
-        return current + 1
-    if annotation is float:
-        return current / 2 if current > 0 else 0.1
-    raise AssertionError(f"no alternative value for a field of type {annotation}")
 
 
 def _fingerprint(model: nn.Module) -> tuple[Any, ...]:
