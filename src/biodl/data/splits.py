@@ -25,7 +25,7 @@ import numpy as np
 from biodl.config import ChromosomeSplit, Config, CpgSource, FractionSplit, NegativesConfig
 from biodl.data.cpg import CpgPacking
 from biodl.data.examples import Examples, normalise_label
-from biodl.data.homology import homology_split
+from biodl.data.homology import cluster_sequences, homology_split
 from biodl.data.negatives import make_negative_sequences
 from biodl.data.sources import default_positive, load_source, output_names
 from biodl.encode import pad_or_crop
@@ -363,6 +363,15 @@ def build_splits(config: Config, *, input_length: int | None = None) -> DataSpli
     # chromosome splits first, so that a fraction never takes examples of a held-out
     # chromosome (a validation set drawn before "test: chromosomes" would)
     specs.sort(key=lambda item: not isinstance(item[1], ChromosomeSplit))
+    homology = config.data.homology
+    clusters = None  # cluster of each remaining training example, computed once
+    if homology is not None and any(isinstance(spec, FractionSplit) for _, spec in specs):
+        clusters = cluster_sequences(
+            train.sequences,
+            identity=homology.identity,
+            coverage=homology.coverage,
+            method=homology.method,
+        )
     for name, spec in specs:
         if spec is None:
             continue
@@ -370,15 +379,13 @@ def build_splits(config: Config, *, input_length: int | None = None) -> DataSpli
             # fractions are of the whole source, also when valid was taken out first
             fraction = min(spec.fraction * n_source / len(train), 0.99)
             split_seed = seed + (name == "test")
-            if config.data.homology is not None:
+            if clusters is not None:
                 keep, out = homology_split(
                     train.sequences,
                     train.labels,
                     fraction=fraction,
                     seed=split_seed,
-                    identity=config.data.homology.identity,
-                    coverage=config.data.homology.coverage,
-                    method=config.data.homology.method,
+                    clusters=clusters,
                 )
             else:
                 keep, out = stratified_split(train.labels, fraction, seed=split_seed)
@@ -389,6 +396,8 @@ def build_splits(config: Config, *, input_length: int | None = None) -> DataSpli
             continue
         held[name] = train.subset(out)
         train = train.subset(keep)
+        if clusters is not None:
+            clusters = clusters[keep]
     train_neg = getattr(train_src, "negatives", None)
     negatives: dict[str, NegativesConfig | None] = {"train": train_neg}
     for name in ("valid", "test"):
