@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal, get_args, get_origin
 
+import torch
 from pydantic.fields import FieldInfo
+from torch import nn
 
 
 def alternative(field: FieldInfo, current: Any) -> Any:
@@ -21,3 +23,12 @@ def alternative(field: FieldInfo, current: Any) -> Any:
     if annotation is float:
         return current / 2 if current > 0 else 0.1
     raise AssertionError(f"no alternative value for a field of type {annotation}")
+
+
+def fingerprint(model: nn.Module, x: torch.Tensor) -> tuple[Any, ...]:
+    """What an option may change: the module tree, the parameter count, the output on ``x``."""
+    model.eval()
+    with torch.no_grad():
+        out = model(x)
+    n_params = sum(p.numel() for p in model.parameters())
+    return repr(model), n_params, out.numpy().tobytes()

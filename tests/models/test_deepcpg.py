@@ -21,6 +21,7 @@ from biodl.models import ModelIO, SequenceModel, create_model, get_model_spec, v
 from biodl.testing import planted_motif_dataset
 from biodl.train.rundir import save_weights
 from tests.models.options import alternative as _alternative
+from tests.models.options import fingerprint
 
 NAMES = ["deepcpg_cpg", "deepcpg"]
 SMALL: dict[str, dict[str, Any]] = {
@@ -275,11 +276,7 @@ def test_weights_round_trip_through_safetensors(name: str, tmp_path: Path) -> No
 
 
 def _fingerprint(model: nn.Module) -> tuple[Any, ...]:
-    model.eval()
-    with torch.no_grad():
-        out = model(random_packed(2, 3, 5, 40, seed=9))
-    n_params = sum(p.numel() for p in model.parameters())
-    return repr(model), n_params, out.numpy().tobytes()
+    return fingerprint(model, random_packed(2, 3, 5, 40, seed=9))
 
 
 @pytest.mark.parametrize("name", NAMES)

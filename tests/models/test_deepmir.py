@@ -21,6 +21,7 @@ from biodl.models.deepmir import DeepMirParams, DeepMirTrunk, PairingPotential
 from biodl.models.registry import validate_params
 from biodl.train.rundir import save_weights
 from tests.models.options import alternative as _alternative
+from tests.models.options import fingerprint
 
 needs_rna = pytest.mark.skipif(
     importlib.util.find_spec("RNA") is None, reason="ViennaRNA is not installed"
@@ -158,11 +159,7 @@ def test_unknown_or_mistyped_options_are_config_errors() -> None:
 
 
 def _fingerprint(model: nn.Module, inputs: str) -> tuple[Any, ...]:
-    model.eval()
-    with torch.no_grad():
-        out = model(random_input(inputs, 2, LENGTH, seed=9))
-    n_params = sum(p.numel() for p in model.parameters())
-    return repr(model), n_params, out.numpy().tobytes()
+    return fingerprint(model, random_input(inputs, 2, LENGTH, seed=9))
 
 
 def test_every_option_can_be_set_and_takes_effect() -> None:

@@ -30,6 +30,7 @@ from biodl.models.masking import (
 )
 from biodl.train.rundir import save_weights
 from tests.models.options import alternative as _alternative
+from tests.models.options import fingerprint
 
 NAMES = ["deeploc", "deepfam", "residue_tagger", "deepgoplus_cnn"]
 POOLED = ["deeploc", "deepfam", "deepgoplus_cnn"]
@@ -485,11 +486,7 @@ def test_weights_round_trip_through_safetensors(name: str, tmp_path: Path) -> No
 
 
 def _fingerprint(model: nn.Module) -> tuple[Any, ...]:
-    model.eval()
-    with torch.no_grad():
-        out = model(padded(random_proteins(2, 40, seed=9), 3, 7))
-    n_params = sum(p.numel() for p in model.parameters())
-    return repr(model), n_params, out.numpy().tobytes()
+    return fingerprint(model, padded(random_proteins(2, 40, seed=9), 3, 7))
 
 
 @pytest.mark.parametrize("name", NAMES)
