@@ -7,7 +7,9 @@ line or record, no traceback), 1 on an unexpected internal error.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
+import pkgutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -144,6 +146,12 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("models", help="list the model zoo")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_cmd_models)
+
+    import biodl.commands
+
+    for info in sorted(pkgutil.iter_modules(biodl.commands.__path__), key=lambda m: m.name):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"biodl.commands.{info.name}").register(sub)
     return parser
 
 
