@@ -1,0 +1,329 @@
+"""Writing variant scores: the input VCF with ``BIODL_*`` INFO fields, and a TSV.
+
+INFO fields, one value per ALT allele (``Number=A``; ``.`` where an allele was
+skipped), for each model output ``<o>`` (sanitised: letters, digits and ``_``):
+``BIODL_REF_<o>``, ``BIODL_ALT_<o>``, ``BIODL_DIFF_<o>`` and, for probability outputs,
+``BIODL_LOR_<o>``; ``BIODL_SKIP`` holds each allele's skip reason (``.`` if scored).
+
+Both writers write to a hidden temporary file beside the output and rename it when
+``close`` is called after the last record; ``abort`` (after an error) removes it.
+
+Examples
+--------
+>>> output_names(["1", "EI", "a-b", "a_b"])
+['1', 'EI', 'a_b', 'a_b_2']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TextIO
+
+import numpy as np
+
+from biodl.errors import InputError
+from biodl.variants.records import SKIP_REASONS, SequenceSource
+from biodl.variants.scoring import VariantScore
+
+__all__ = ["TsvWriter", "VcfWriter", "output_names", "tsv_header"]
+
+
+def output_names(outputs: Sequence[str]) -> list[str]:
+    """Model output names made safe for VCF INFO keys and TSV columns, unique."""
+    names: list[str] = []
+    for name in outputs:
+        clean = re.sub(r"[^0-9A-Za-z_]", "_", str(name)) or "output"
+        candidate, k = clean, 2
+        while candidate in names:
+            candidate, k = f"{clean}_{k}", k + 1
+        names.append(candidate)
+    return names
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def tsv_header(outputs: Sequence[str], *, probabilities: bool, ism: bool = False) -> list[str]:
+    """Column names of the scores TSV.
+
+    Examples
+    --------
+    >>> tsv_header(["1"], probabilities=True)[-4:]
+    ['ref_1', 'alt_1', 'diff_1', 'lor_1']
+    """
+    cols = ["chrom", "pos", "id", "ref", "alt", "norm_pos", "norm_ref", "norm_alt"]
+    cols += ["status", "reason"]
+    for o in output_names(outputs):
+        cols += [f"ref_{o}", f"alt_{o}", f"diff_{o}"] + ([f"lor_{o}"] if probabilities else [])
+        if ism:
+            cols.append(f"ism_{o}")
+    return cols
+
+
+class _Atomic:
+    """A temporary path beside ``out`` that :meth:`commit` renames to ``out``."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.tmp = out.with_name(f".tmp.{os.getpid()}.{out.name}")
+
+    def discard(self) -> None:
+        for p in (self.tmp, Path(f"{self.tmp}.tbi"), Path(f"{self.tmp}.csi")):
+            if p.exists():
+                p.unlink()
+
+
+class TsvWriter:
+    """Streamed TSV of per-allele scores (columns: :func:`tsv_header`).
+
+    Parameters
+    ----------
+    path
+        Output file; written atomically (temporary file renamed by :meth:`close`).
+    outputs
+        Model output names.
+    probabilities
+        Whether outputs are probabilities (adds ``lor_<o>`` columns).
+    ism
+        Whether to write the ISM map (``ism_<o>``: ``W x 4`` values, position by
+        position, bases A, C, G, T, comma-separated).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        outputs: Sequence[str],
+        *,
+        probabilities: bool,
+        ism: bool = False,
+    ) -> None:
+        self._atomic = _Atomic(Path(path))
+        self.n_outputs = len(outputs)
+        self.probabilities = probabilities
+        self.ism = ism
+        self._handle: TextIO = self._atomic.tmp.open("w", encoding="utf-8")
+        header = tsv_header(outputs, probabilities=probabilities, ism=ism)
+        self._handle.write("\t".join(header) + "\n")
+
+    def write(self, score: VariantScore) -> None:
+        """Write one allele's row."""
+        v, norm = score.variant, score.normalized
+        cells = [v.chrom, str(v.pos), v.id, v.ref, v.alt]
+        cells += [str(norm.pos), norm.ref, norm.alt] if norm is not None else ["", "", ""]
+        cells += [score.status, score.reason]
+        per = 4 if self.probabilities else 3
+        for t in range(self.n_outputs):
+            if score.ref is None or score.alt is None or score.diff is None:
+                cells += ["NA"] * (per + int(self.ism))
+                continue
+            cells += [_fmt(score.ref[t]), _fmt(score.alt[t]), _fmt(score.diff[t])]
+            if self.probabilities:
+                cells.append("NA" if score.lor is None else _fmt(score.lor[t]))
+            if self.ism:
+                ism = score.ism
+                cells.append("NA" if ism is None else ",".join(f"{x:.4g}" for x in ism[t].ravel()))
+        self._handle.write("\t".join(cells) + "\n")
+
+    def close(self) -> Path:
+        """Finish the file and move it into place."""
+        self._handle.close()
+        os.replace(self._atomic.tmp, self._atomic.out)
+        return self._atomic.out
+
+    def abort(self) -> None:
+        """Drop the temporary file (after an error)."""
+        self._handle.close()
+        self._atomic.discard()
+
+    def __enter__(self) -> TsvWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def _is_bgzip(path: Path) -> bool:
+    return path.name.lower().endswith((".gz", ".bgz"))
+
+
+_ID = re.compile(r"^##(INFO|contig)=<ID=([^,>]+)")
+
+
+class VcfWriter:
+    """Streamed VCF: the input records, unchanged, with ``BIODL_*`` INFO fields added.
+
+    Records are copied as text: only the INFO column gets ``;BIODL_...`` appended (or
+    replaced when it was ``.``), so nothing else of the input changes. A name ending in
+    ``.gz`` or ``.bgz`` is written bgzip-compressed and then indexed with tabix (when
+    the records are sorted); any other name is plain text.
+
+    Parameters
+    ----------
+    path
+        Output file (written atomically).
+    header
+        The input's header lines (``##...`` and ``#CHROM``, no newlines), or ``None``
+        for TSV input (a minimal header is made).
+    outputs
+        Model output names.
+    probabilities
+        Whether to declare ``BIODL_LOR_<o>``.
+    genome
+        Its chromosomes are declared as contigs when the header lacks them.
+    meta
+        Extra ``##key=value`` provenance lines.
+    drop_skipped
+        Leave out records none of whose alleles was scored.
+
+    Raises
+    ------
+    InputError
+        The input already has ``BIODL_*`` INFO fields of the same names.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        header: Sequence[str] | None,
+        outputs: Sequence[str],
+        *,
+        probabilities: bool,
+        genome: SequenceSource,
+        meta: Mapping[str, str] | None = None,
+        drop_skipped: bool = False,
+    ) -> None:
+        self._atomic = _Atomic(Path(path))
+        self.names = output_names(outputs)
+        self.probabilities = probabilities
+        self.drop_skipped = drop_skipped
+        self.indexed: Path | None = None
+        lines = list(header) if header is not None else [_MINIMAL_HEADER[0], _MINIMAL_HEADER[1]]
+        if not lines or not lines[-1].startswith("#CHROM"):
+            raise InputError("VCF header does not end with a '#CHROM' line")
+        declared = {(m.group(1), m.group(2)) for m in map(_ID.match, lines) if m}
+        extra = [
+            f"##contig=<ID={chrom},length={size}>"
+            for chrom, size in genome.chrom_sizes.items()
+            if ("contig", chrom) not in declared
+        ]
+        extra += [f"##{key}={value}" for key, value in (meta or {}).items()]
+        for key, number, kind, text in self._fields():
+            if ("INFO", key) in declared:
+                raise InputError(f"the input VCF already has an INFO field {key}; was it scored?")
+            extra.append(f'##INFO=<ID={key},Number={number},Type={kind},Description="{text}">')
+        text = "\n".join([*lines[:-1], *extra, lines[-1]]) + "\n"
+        self._bgzip = _is_bgzip(self._atomic.out)
+        self._handle: Any
+        if self._bgzip:
+            import pysam
+
+            self._handle = pysam.BGZFile(os.fspath(self._atomic.tmp), "wb", None)
+        else:
+            self._handle = self._atomic.tmp.open("wb")
+        self._buffer: list[str] = [text]
+        self._buffered = len(text)
+
+    def _fields(self) -> list[tuple[str, str, str, str]]:
+        fields = []
+        scale = "probability" if self.probabilities else "output"
+        for o in self.names:
+            fields += [
+                (f"BIODL_REF_{o}", "A", "Float", f"biodl: model {scale} {o} on the REF window"),
+                (f"BIODL_ALT_{o}", "A", "Float", f"biodl: model {scale} {o} on the ALT window"),
+                (f"BIODL_DIFF_{o}", "A", "Float", f"biodl: ALT minus REF {scale} {o}"),
+            ]
+            if self.probabilities:
+                text = f"biodl: log odds ratio logit(ALT) - logit(REF) of {o}"
+                fields.append((f"BIODL_LOR_{o}", "A", "Float", text))
+        reasons = ", ".join(SKIP_REASONS)
+        fields.append(
+            ("BIODL_SKIP", "A", "String", f"biodl: why an allele was not scored ({reasons})")
+        )
+        return fields
+
+    def _emit(self, line: str) -> None:
+        self._buffer.append(line)
+        self._buffered += len(line)
+        if self._buffered >= 1 << 16:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer:
+            self._handle.write("".join(self._buffer).encode("utf-8"))
+        self._buffer, self._buffered = [], 0
+
+    def write(self, line: str | None, scores: Sequence[VariantScore]) -> None:
+        """Write one input record (its VCF line; ``None`` for TSV input) with its scores."""
+        if self.drop_skipped and all(s.status == "skipped" for s in scores):
+            return
+        if line is None:
+            v = scores[0].variant
+            alts = ",".join(s.variant.alt for s in scores)
+            line = f"{v.chrom}\t{v.pos}\t{v.id}\t{v.ref}\t{alts}\t.\t.\t."
+        fields = line.split("\t")
+        added = self._info(scores) if fields[4] != "." else []
+        if added:
+            info = ";".join(added)
+            fields[7] = info if fields[7] in ("", ".") else f"{fields[7]};{info}"
+        self._emit("\t".join(fields) + "\n")
+
+    def _info(self, scores: Sequence[VariantScore]) -> list[str]:
+        added = []
+        if any(s.status == "scored" for s in scores):
+            for t, o in enumerate(self.names):
+                added.append(f"BIODL_REF_{o}=" + _cells([s.ref for s in scores], t))
+                added.append(f"BIODL_ALT_{o}=" + _cells([s.alt for s in scores], t))
+                added.append(f"BIODL_DIFF_{o}=" + _cells([s.diff for s in scores], t))
+                if self.probabilities:
+                    added.append(f"BIODL_LOR_{o}=" + _cells([s.lor for s in scores], t))
+        if any(s.status == "skipped" for s in scores):
+            reasons = ",".join(s.reason if s.status == "skipped" else "." for s in scores)
+            added.append(f"BIODL_SKIP={reasons}")
+        return added
+
+    def close(self) -> Path:
+        """Finish the file, index a bgzipped VCF, move both into place."""
+        self._flush()
+        self._handle.close()
+        out, tmp = self._atomic.out, self._atomic.tmp
+        index, tmp_index = Path(f"{out}.tbi"), Path(f"{tmp}.tbi")
+        if self._bgzip:
+            import pysam
+
+            with contextlib.suppress(OSError, ValueError):  # unsorted records: no index
+                pysam.tabix_index(os.fspath(tmp), preset="vcf", force=True)
+        os.replace(tmp, out)
+        if tmp_index.exists():
+            os.replace(tmp_index, index)
+            self.indexed = index
+        elif index.exists():
+            index.unlink()  # an index of an older file would be wrong
+        return out
+
+    def abort(self) -> None:
+        """Drop the temporary file (after an error)."""
+        try:
+            self._handle.close()
+        finally:
+            self._atomic.discard()
+
+
+_MINIMAL_HEADER = ("##fileformat=VCFv4.2", "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO")
+
+
+def _cells(values: Sequence[np.ndarray | None], t: int) -> str:
+    return ",".join("." if v is None else _fmt(float(v[t])) for v in values)
