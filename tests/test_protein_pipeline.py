@@ -157,6 +157,7 @@ def test_homology_aware_splits_keep_families_together(tmp_path: Path) -> None:
             "test": {"fraction": 0.2},
             "alphabet": "protein",
             "homology": {"identity": 0.5, "method": "python"},
+            "length": 50,  # cropped model inputs: identities are measured before cropping
         },
         "model": {"name": "deepfam", "n_filters": 4, "widths": [4], "hidden": 8},
         "train": {"max_epochs": 1, "seed": 1, "progress_bar": False},
@@ -174,3 +175,13 @@ def test_homology_aware_splits_keep_families_together(tmp_path: Path) -> None:
     meta = json.loads((run / "model.json").read_text())
     assert meta["homology"]["identity"] == 0.5
     assert max(meta["homology"]["max_train_identity"].values()) < 0.5
+    by_split: dict[str, list[str]] = {}
+    for seq_id, split, *_ in rows:
+        by_split.setdefault(split, []).append(seqs[int(seq_id[1:])])
+    from biodl.data.homology import max_cross_identity
+
+    for name in ("valid", "test"):
+        raw = max_cross_identity(by_split["train"], by_split[name], method="python")
+        assert meta["homology"]["max_train_identity"][name] == pytest.approx(raw)
+        any_cov = meta["homology"]["max_train_identity_any_coverage"][name]
+        assert any_cov >= meta["homology"]["max_train_identity"][name]

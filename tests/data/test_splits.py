@@ -101,6 +101,12 @@ def test_fit_length_crops_centre_and_rejects_short() -> None:
     fitted = fit_length(ex, 6, pad_short=True)
     assert [len(s) for s in fitted.sequences] == [6, 6]
     assert fitted.sequences[0] == "CCGGTT"
+    # the sequences as read survive fitting, subsetting and joining
+    assert fitted.unfitted == ["AACCGGTTAA", "ACG"]
+    assert fitted.subset([1]).as_read == ["ACG"]
+    assert Examples.concat([fitted, fitted.subset([0])]).as_read[-1] == "AACCGGTTAA"
+    assert fit_length(fitted, 4, pad_short=True).as_read == ["AACCGGTTAA", "ACG"]
+    assert ex.as_read is ex.sequences
 
 
 def test_build_splits_generates_negatives_per_split(motif_tables: Path) -> None:

@@ -60,6 +60,10 @@ class Examples:
         Pre-computed model input of each example, ``(C, L)`` float32, for inputs that are
         not a sequence alone (CpG neighbourhoods); ``None`` when the input is encoded
         from ``sequences``.
+    unfitted
+        The sequences as read, before :func:`biodl.data.fit_length` cropped or padded
+        them to the model input; ``None`` when ``sequences`` were not fitted. Homology
+        and duplicate checks compare these, not the model inputs.
     """
 
     sequences: list[str]
@@ -72,10 +76,21 @@ class Examples:
     notes: dict[str, str] = field(default_factory=dict)
     values: list[np.ndarray] | None = None
     features: list[np.ndarray] | None = None
+    unfitted: list[str] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.sequences)
-        for name in ("labels", "ids", "origins", "chroms", "groups", "folds", "values", "features"):
+        for name in (
+            "labels",
+            "ids",
+            "origins",
+            "chroms",
+            "groups",
+            "folds",
+            "values",
+            "features",
+            "unfitted",
+        ):
             values = getattr(self, name)
             if values is not None and len(values) != n:
                 msg = f"Examples.{name} has {len(values)} entries for {n} sequences"
@@ -98,7 +113,13 @@ class Examples:
             notes=dict(self.notes),
             values=None if self.values is None else [self.values[i] for i in idx],
             features=None if self.features is None else [self.features[i] for i in idx],
+            unfitted=None if self.unfitted is None else [self.unfitted[i] for i in idx],
         )
+
+    @property
+    def as_read(self) -> list[str]:
+        """The sequences as read: :attr:`unfitted` when set, else :attr:`sequences`."""
+        return self.sequences if self.unfitted is None else self.unfitted
 
     @staticmethod
     def concat(parts: Sequence[Examples]) -> Examples:
@@ -110,12 +131,14 @@ class Examples:
         folds: list[str] | None = []
         values: list[np.ndarray] | None = []
         features: list[np.ndarray] | None = []
+        unfitted: list[str] | None = []
         for p in parts:
             chroms = None if chroms is None or p.chroms is None else chroms + p.chroms
             groups = None if groups is None or p.groups is None else groups + p.groups
             folds = None if folds is None or p.folds is None else folds + p.folds
             values = None if values is None or p.values is None else values + p.values
             features = None if features is None or p.features is None else features + p.features
+            unfitted = None if unfitted is None or p.unfitted is None else unfitted + p.unfitted
         return Examples(
             sequences=[s for p in parts for s in p.sequences],
             labels=[s for p in parts for s in p.labels],
@@ -126,4 +149,5 @@ class Examples:
             folds=folds,
             values=values,
             features=features,
+            unfitted=unfitted,
         )

@@ -308,6 +308,7 @@ def fit_length(
         groups=examples.groups,
         folds=examples.folds,
         values=values,
+        unfitted=examples.as_read,
     )
 
 
