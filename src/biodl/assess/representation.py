@@ -1,0 +1,385 @@
+"""Representation: what each split holds, and whether test looks like train.
+
+:func:`representation` reports, per split, the class balance (counts and fractions per
+output or class; value summaries for regression), the length distribution, the GC
+content (DNA/RNA) or amino-acid composition (protein), and the counts of each group
+(chromosome, source file, species, user groups). Histograms share their bin edges
+across splits so they can be drawn on one axis.
+
+Train-vs-test shift is measured by *adversarial validation*: a logistic regression on
+k-mer frequencies (3-mers for DNA/RNA, 1- and 2-mers for proteins; standardised) is
+asked to tell train from test examples, and its cross-validated AUROC (out-of-fold
+scores over stratified folds, with a percentile-bootstrap 95 % interval and the spread
+over folds) says how separable they are: about 0.5 when test is drawn like train.
+Each split is subsampled to at most ``max_per_split`` examples (seeded).
+
+Examples
+--------
+>>> from biodl.testing.assess_data import inputs_from_splits, random_sequences, split_view
+>>> train = split_view(random_sequences(60, 40, seed=1), [0, 1] * 30, prefix="r")
+>>> test = split_view(random_sequences(60, 40, seed=2, gc=0.8), [0, 1] * 30, prefix="t")
+>>> inputs = inputs_from_splits({"train": train, "test": test})
+>>> item = representation(inputs, seed=0, n_bootstrap=0)
+>>> item.flag, item.values["shift"]["auroc"] > 0.9
+('red', True)
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from biodl.assess.types import AssessInputs, Flag, Item, SplitView, worst_flag
+from biodl.io.alphabet import ALPHABETS
+
+__all__ = ["adversarial_auroc", "kmer_features", "representation"]
+
+_SPLITS = ("train", "valid", "test")
+_RULE = (
+    "red when the train-vs-test adversarial AUROC exceeds {red:g}; amber when it exceeds "
+    "{amber:g} or when the smallest class holds less than {minority:g} % of the training "
+    "examples; green otherwise"
+)
+_FloatArray = npt.NDArray[np.float64]
+
+
+def _sanitise(sequences: Sequence[str], alphabet: str) -> list[str]:
+    """Upper-case, with every letter outside the alphabet turned into N (X for proteins)."""
+    unknown = "X" if alphabet == "protein" else "N"
+    pattern = re.compile(f"[^{ALPHABETS[alphabet]}]")
+    return [pattern.sub(unknown, s.upper()) for s in sequences]
+
+
+def kmer_features(sequences: Sequence[str], alphabet: str, *, ks: Sequence[int]) -> _FloatArray:
+    """k-mer frequencies of each sequence for each k in ``ks``, side by side.
+
+    Letters outside the alphabet are treated as unknown (skipped).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, sum_k C**k)`` float64, each k's block summing to 1 per row (0 for a row
+        without a whole k-mer).
+
+    Examples
+    --------
+    >>> kmer_features(["ACGR", "AAAA"], "dna", ks=[1]).tolist()
+    [[0.3333333432674408, 0.3333333432674408, 0.3333333432674408, 0.0], [1.0, 0.0, 0.0, 0.0]]
+    """
+    from biodl.encode.kmer import kmer_counts
+
+    clean = _sanitise(sequences, alphabet)
+    blocks = [
+        np.asarray(kmer_counts(clean, k, alphabet=alphabet), dtype=np.float64)  # type: ignore[arg-type]
+        for k in ks
+    ]
+    return np.hstack(blocks) if blocks else np.zeros((len(clean), 0))
+
+
+def _feature_ks(alphabet: str) -> tuple[int, ...]:
+    return (1, 2) if alphabet == "protein" else (3,)
+
+
+def _subsample(n: int, limit: int, rng: np.random.Generator) -> npt.NDArray[np.int64]:
+    if n <= limit:
+        return np.arange(n, dtype=np.int64)
+    return np.sort(rng.choice(n, size=limit, replace=False)).astype(np.int64)
+
+
+def adversarial_auroc(
+    a: Sequence[str],
+    b: Sequence[str],
+    *,
+    alphabet: str,
+    seed: int,
+    folds: int = 5,
+    max_per_split: int = 5000,
+    n_bootstrap: int = 200,
+) -> dict[str, Any]:
+    """Cross-validated AUROC of a k-mer logistic regression telling ``b`` from ``a``.
+
+    Returns
+    -------
+    dict
+        ``auroc``, ``ci`` (bootstrap 95 %), ``fold_auroc`` (per fold), ``fold_sd``,
+        ``n_a``, ``n_b``, ``features``; ``auroc`` None when a side has fewer than
+        ``folds`` examples.
+
+    Examples
+    --------
+    >>> from biodl.testing.assess_data import random_sequences
+    >>> r = adversarial_auroc(random_sequences(60, 40, seed=0), random_sequences(60, 40, seed=1),
+    ...                       alphabet="dna", seed=0, n_bootstrap=0)
+    >>> 0.3 < r["auroc"] < 0.7
+    True
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from biodl import metrics
+
+    rng = np.random.default_rng(seed)
+    ia = _subsample(len(a), max_per_split, rng)
+    ib = _subsample(len(b), max_per_split, rng)
+    ks = _feature_ks(alphabet)
+    out: dict[str, Any] = {
+        "auroc": None,
+        "ci": None,
+        "fold_auroc": [],
+        "fold_sd": None,
+        "n_a": len(ia),
+        "n_b": len(ib),
+        "features": f"{'+'.join(map(str, ks))}-mer frequencies, logistic regression",
+    }
+    if len(ia) < folds or len(ib) < folds:
+        return out
+    X = kmer_features([a[i] for i in ia] + [b[i] for i in ib], alphabet, ks=ks)
+    y = np.r_[np.zeros(len(ia)), np.ones(len(ib))]
+    oof = np.zeros(len(y))
+    fold_auc: list[float] = []
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train_idx, test_idx in splitter.split(X, y):
+        model = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
+        model.fit(X[train_idx], y[train_idx])
+        oof[test_idx] = model.predict_proba(X[test_idx])[:, 1]
+        fold_auc.append(float(metrics.auroc(y[test_idx], oof[test_idx])))
+    m = metrics.binary_metrics(y, oof, n_bootstrap=n_bootstrap, seed=seed)["auroc"]
+    out.update(
+        auroc=m["value"],
+        ci=m["ci"],
+        fold_auroc=[round(v, 4) for v in fold_auc],
+        fold_sd=float(np.std(fold_auc, ddof=1)),
+    )
+    return out
+
+
+def _edges(
+    values: list[_FloatArray], bins: int, *, lo: float | None = None, hi: float | None = None
+) -> _FloatArray:
+    pooled = np.concatenate(values) if values else np.zeros(0)
+    pooled = pooled[np.isfinite(pooled)]
+    a = float(pooled.min()) if lo is None and len(pooled) else (lo or 0.0)
+    b = float(pooled.max()) if hi is None and len(pooled) else (hi if hi is not None else 1.0)
+    if b <= a:
+        b = a + 1.0
+    return np.linspace(a, b, bins + 1)
+
+
+def _histograms(per_split: dict[str, _FloatArray], edges: _FloatArray) -> dict[str, Any]:
+    return {
+        "edges": [round(float(e), 6) for e in edges],
+        "counts": {
+            name: np.histogram(v[np.isfinite(v)], bins=edges)[0].tolist()
+            for name, v in per_split.items()
+        },
+    }
+
+
+def _summary_stats(v: _FloatArray) -> dict[str, float | None]:
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return {"min": None, "median": None, "max": None, "mean": None}
+    return {
+        "min": float(v.min()),
+        "median": float(np.median(v)),
+        "max": float(v.max()),
+        "mean": float(v.mean()),
+    }
+
+
+def _labels(inputs: AssessInputs, view: SplitView) -> dict[str, Any]:
+    y = np.asarray(view.y, dtype=np.float64)
+    if inputs.task == "multiclass":
+        col = y[:, 0]
+        ok = col[~np.isnan(col)].astype(np.int64)
+        counts = np.bincount(ok, minlength=len(inputs.outputs))
+        return {
+            "counts": {c: int(n) for c, n in zip(inputs.outputs, counts.tolist(), strict=False)},
+            "fractions": {
+                c: float(n) / max(len(ok), 1)
+                for c, n in zip(inputs.outputs, counts.tolist(), strict=False)
+            },
+            "missing": int(np.isnan(col).sum()),
+        }
+    if inputs.task == "regression":
+        return {
+            o: {**_summary_stats(y[:, t]), "sd": float(np.nanstd(y[:, t])) if len(y) else None}
+            for t, o in enumerate(inputs.outputs)
+        }
+    out: dict[str, Any] = {}
+    for t, o in enumerate(inputs.outputs):
+        column = y[:, t]
+        known = column[~np.isnan(column)]
+        out[o] = {
+            "positive": int((known > 0.5).sum()),
+            "negative": int((known <= 0.5).sum()),
+            "fraction_positive": float((known > 0.5).mean()) if len(known) else None,
+            "missing": int(np.isnan(column).sum()),
+        }
+    return out
+
+
+def _minority_fraction(inputs: AssessInputs, view: SplitView) -> float | None:
+    """Smallest class fraction of a binary/multi-class split (None otherwise)."""
+    y = np.asarray(view.y, dtype=np.float64)
+    if inputs.task not in ("binary", "multiclass") or not len(y):
+        return None
+    col = y[:, 0]
+    col = col[~np.isnan(col)]
+    if not len(col):
+        return None
+    if inputs.task == "binary":
+        p = float((col > 0.5).mean())
+        return min(p, 1.0 - p)
+    counts = np.bincount(col.astype(np.int64), minlength=len(inputs.outputs))
+    return float(counts.min() / counts.sum())
+
+
+def _composition(inputs: AssessInputs, views: dict[str, SplitView]) -> dict[str, Any]:
+    if inputs.alphabet == "protein":
+        letters = ALPHABETS["protein"]
+        out: dict[str, Any] = {"letters": list(letters), "per_split": {}}
+        for name, view in views.items():
+            counts = Counter("".join(view.sequences).upper())
+            total = sum(counts[c] for c in letters)
+            out["per_split"][name] = [counts[c] / max(total, 1) for c in letters]
+        return out
+    gc: dict[str, _FloatArray] = {}
+    for name, view in views.items():
+        vals = []
+        for s in view.sequences:
+            u = s.upper()
+            known = sum(u.count(c) for c in "ACGTU")
+            vals.append((u.count("G") + u.count("C")) / known if known else np.nan)
+        gc[name] = np.asarray(vals, dtype=np.float64)
+    return {
+        "gc": {name: _summary_stats(v) for name, v in gc.items()},
+        "gc_histogram": _histograms(gc, np.linspace(0.0, 1.0, 21)),
+    }
+
+
+def _groups(views: dict[str, SplitView], top: int) -> dict[str, Any]:
+    names = sorted({g for v in views.values() for g in v.groups})
+    out: dict[str, Any] = {}
+    for g in names:
+        out[g] = {}
+        for split, view in views.items():
+            if g not in view.groups:
+                continue
+            counts = Counter(str(x) for x in np.asarray(view.groups[g]).tolist())
+            out[g][split] = {
+                "distinct": len(counts),
+                "counts": dict(counts.most_common(top)),
+            }
+    return out
+
+
+def representation(
+    inputs: AssessInputs,
+    *,
+    seed: int | None = None,
+    bins: int = 20,
+    max_per_split: int = 5000,
+    amber_auroc: float = 0.6,
+    red_auroc: float = 0.75,
+    minority: float = 0.05,
+    top_groups: int = 50,
+    n_bootstrap: int = 200,
+) -> Item:
+    """Class balance, lengths, composition, groups per split, and train-vs-test shift.
+
+    Parameters
+    ----------
+    inputs
+        The splits.
+    seed
+        Seed of the subsampling, folds and bootstrap (default ``inputs.seed``).
+    bins
+        Histogram bins of lengths (and regression targets).
+    max_per_split
+        Examples per split used by the adversarial validation.
+    amber_auroc, red_auroc
+        Adversarial AUROC above which the flag is amber / red.
+    minority
+        Smallest class fraction (training split) below which the flag is amber.
+    top_groups
+        Most frequent values listed per group.
+    n_bootstrap
+        Bootstrap resamples of the AUROC interval.
+
+    Returns
+    -------
+    Item
+        ``key="representation"``; values ``n``, ``labels``, ``length``
+        (``stats`` and ``histogram`` with ``edges`` and per-split ``counts``),
+        ``composition``, ``groups``, ``shift`` (:func:`adversarial_auroc` plus ``flag``),
+        ``minority_fraction``.
+    """
+    rng_seed = inputs.seed if seed is None else seed
+    views = {name: inputs.splits[name] for name in _SPLITS if name in inputs.splits}
+    rule = _RULE.format(red=red_auroc, amber=amber_auroc, minority=100 * minority)
+    if not views:
+        return Item("representation", "not_assessed", rule, "No split to describe.")
+    lengths = {
+        n: np.array([len(s) for s in v.sequences], dtype=np.float64) for n, v in views.items()
+    }
+    values: dict[str, Any] = {
+        "n": {n: len(v) for n, v in views.items()},
+        "labels": {n: _labels(inputs, v) for n, v in views.items()},
+        "length": {
+            "stats": {n: _summary_stats(v) for n, v in lengths.items()},
+            "histogram": _histograms(lengths, _edges(list(lengths.values()), bins)),
+        },
+        "composition": _composition(inputs, views),
+        "groups": _groups(views, top_groups),
+    }
+    if inputs.task == "regression":
+        for t, o in enumerate(inputs.outputs):
+            per = {n: np.asarray(v.y, dtype=np.float64)[:, t] for n, v in views.items()}
+            values["labels"].setdefault("histograms", {})[o] = _histograms(
+                per, _edges(list(per.values()), bins)
+            )
+    flags: list[Flag] = []
+    notes: list[str] = []
+    if "train" in views and "test" in views:
+        shift = adversarial_auroc(
+            views["train"].sequences,
+            views["test"].sequences,
+            alphabet=inputs.alphabet,
+            seed=rng_seed,
+            max_per_split=max_per_split,
+            n_bootstrap=n_bootstrap,
+        )
+        auc = shift["auroc"]
+        sflag: Flag = (
+            "not_assessed"
+            if auc is None
+            else "red"
+            if auc > red_auroc
+            else "amber"
+            if auc > amber_auroc
+            else "green"
+        )
+        shift["flag"] = sflag
+        flags.append(sflag)
+        if auc is not None:
+            notes.append(f"train-vs-test adversarial AUROC {auc:.3f}")
+    else:
+        shift = {"flag": "not_assessed", "reason": "needs a train and a test split"}
+    values["shift"] = shift
+    minor = _minority_fraction(inputs, views["train"]) if "train" in views else None
+    values["minority_fraction"] = minor
+    if minor is not None:
+        flags.append("amber" if minor < minority else "green")
+        notes.append(f"smallest training class {100 * minor:.1f} %")
+    flag = worst_flag(flags)
+    sizes = ", ".join(f"{n} {len(v)}" for n, v in views.items())
+    summary = f"Examples per split: {sizes}" + ("; " + "; ".join(notes) if notes else "") + "."
+    return Item("representation", flag, rule, summary, values)
