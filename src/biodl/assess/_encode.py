@@ -1,0 +1,149 @@
+"""Model input and model outputs for the model checks of ``biodl assess``.
+
+:func:`encode_for_model` turns sequences as read into the array the model was trained
+on (cropped or padded to its input length exactly as training did, then encoded with
+the training encoder); :func:`split_logits` gives a split's raw model outputs, computed
+through the one batched prediction path (:func:`biodl.models.predict`) when the split
+does not carry them; :func:`penultimate` captures the input of the model's last
+``nn.Linear`` layer (its penultimate representation) during that same prediction.
+
+Examples
+--------
+>>> meta = {"alphabet": "dna", "input_length": 4, "unknown": "zero"}
+>>> encode_for_model(meta, ["ACGTAC", "AC"]).shape
+(2, 4, 4)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, cast
+
+import numpy as np
+import torch
+from torch import nn
+
+from biodl.assess.types import AssessInputs
+from biodl.data.splits import fit_sequence
+from biodl.errors import InputError
+from biodl.io import AlphabetName
+from biodl.models import predict
+from biodl.workflows._common import _encode
+
+__all__ = ["encode_for_model", "last_linear", "penultimate", "split_logits"]
+
+
+def encode_for_model(meta: Mapping[str, Any], sequences: Sequence[str]) -> np.ndarray:
+    """The model input of ``sequences``, as training made it.
+
+    Each sequence is cropped to ``meta["input_length"]`` (around its centre, or keeping
+    both ends when ``meta["crop"] == "ends"``) or padded on both sides with ``N``
+    (``X`` for proteins), then encoded with ``meta["encoding"]`` (one-hot by default)
+    and ``meta["unknown"]``.
+
+    Parameters
+    ----------
+    meta
+        A run's ``model.json``: ``alphabet``, ``input_length``, optional ``encoding``,
+        ``crop``, ``unknown``.
+    sequences
+        Sequences as read, length N.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(N, C, L)``; see :func:`biodl.workflows._common._encode` for the dtype.
+
+    Raises
+    ------
+    InputError
+        A CpG model (its inputs are not sequences) or a letter outside the alphabet.
+
+    Examples
+    --------
+    >>> meta = {"alphabet": "protein", "input_length": 3, "crop": "ends"}
+    >>> encode_for_model(meta, ["MKLV"]).shape
+    (1, 20, 3)
+    """
+    alphabet = cast(AlphabetName, str(meta["alphabet"]))
+    length = int(meta["input_length"])
+    encoding = str(meta.get("encoding") or "onehot")
+    if encoding == "cpg":
+        raise InputError("a CpG model scores CpG profiles, not sequences; assess needs sequences")
+    crop = "ends" if meta.get("crop") == "ends" else "centre"
+    unknown: Literal["zero", "uniform"] = "uniform" if meta.get("unknown") == "uniform" else "zero"
+    pad = "X" if alphabet == "protein" else "N"
+    fitted = [fit_sequence(s, length, pad=pad, crop=crop) for s in sequences]
+    if not fitted:
+        return np.zeros((0, int(meta.get("n_channels", 4)), length), dtype=np.float32)
+    return _encode(fitted, alphabet=alphabet, unknown=unknown, encoding=encoding)
+
+
+def split_logits(inputs: AssessInputs, split: str, *, batch_size: int = 256) -> np.ndarray | None:
+    """Raw model outputs ``(N, T)`` of one split: the split's own, else predicted.
+
+    Returns None when the split is absent or has neither logits nor a model to compute
+    them. Per-position outputs ``(N, T, L)`` are returned as computed.
+    """
+    view = inputs.splits.get(split)
+    if view is None:
+        return None
+    if view.logits is not None:
+        return np.asarray(view.logits, dtype=np.float64)
+    if inputs.model is None or len(view) == 0:
+        return None
+    X = encode_for_model(inputs.meta, view.sequences)
+    out = predict(inputs.model, X, batch_size=batch_size, device="cpu")
+    return out.numpy().astype(np.float64)
+
+
+def last_linear(model: nn.Module) -> nn.Linear | None:
+    """The last ``nn.Linear`` among ``model.modules()`` (the output layer), or None.
+
+    Examples
+    --------
+    >>> last_linear(nn.Sequential(nn.Linear(3, 2), nn.ReLU(), nn.Linear(2, 1))).in_features
+    2
+    """
+    found = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    return found[-1] if found else None
+
+
+def penultimate(model: nn.Module, X: np.ndarray, *, batch_size: int = 256) -> np.ndarray | None:
+    """The input of the model's last ``nn.Linear`` for each example, ``(N, D)``.
+
+    Captured with a forward hook during :func:`biodl.models.predict`. A model that
+    calls its head more than once per batch (both DNA strands) gets the mean of the
+    calls, so the embedding is strand-symmetric as the prediction is. None when the
+    model has no ``nn.Linear`` or the captured inputs are not one row per example.
+
+    Examples
+    --------
+    >>> model = nn.Sequential(nn.Flatten(), nn.Linear(8, 3), nn.ReLU(), nn.Linear(3, 1))
+    >>> penultimate(model, np.zeros((5, 4, 2), dtype=np.float32)).shape
+    (5, 3)
+    """
+    layer = last_linear(model)
+    n = int(X.shape[0])
+    if layer is None or n == 0:
+        return None
+    captured: list[torch.Tensor] = []
+
+    def hook(_module: nn.Module, args: tuple[Any, ...]) -> None:
+        captured.append(args[0].detach().float().reshape(args[0].shape[0], -1).cpu())
+
+    handle = layer.register_forward_pre_hook(hook)
+    try:
+        predict(model, X, batch_size=batch_size, device="cpu")
+    finally:
+        handle.remove()
+    rows = sum(int(t.shape[0]) for t in captured)
+    if rows == 0 or rows % n:
+        return None
+    calls = rows // n  # calls per batch (2 for a model scoring both strands)
+    if len(captured) % calls:
+        return None
+    merged = [
+        torch.stack(captured[i : i + calls]).mean(dim=0) for i in range(0, len(captured), calls)
+    ]
+    return torch.cat(merged).numpy().astype(np.float64)

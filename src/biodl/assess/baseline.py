@@ -1,0 +1,285 @@
+"""Does the model beat a k-mer baseline? (``assessment.json`` key ``baseline``)
+
+A deep model that does no better than a linear model of k-mer frequencies has learnt
+nothing the k-mer content does not already say. :func:`kmer_features` makes the
+features (DNA/RNA: the 3-, 4- and 5-mer spectra; proteins: amino-acid and dipeptide
+composition), :func:`fit_baseline` fits scikit-learn's logistic regression
+(classification; one per output for multi-label) or ridge regression (regression) on
+the training split, choosing the regularisation on the valid split, and
+:func:`baseline` compares it with the model on the test split, with a paired bootstrap
+interval of the difference in the headline metric.
+
+Examples
+--------
+>>> kmer_features(["ACGT", "AAAA"], alphabet="dna", k=(1,)).tolist()
+[[0.25, 0.25, 0.25, 0.25], [1.0, 0.0, 0.0, 0.0]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+import numpy as np
+
+from biodl.assess._encode import split_logits
+from biodl.assess._scoring import (
+    HEADLINE,
+    metric_value,
+    paired_bootstrap,
+    probabilities,
+    summarise,
+)
+from biodl.assess.types import AssessInputs, Flag, Item, SplitView
+from biodl.encode import kmer_counts
+from biodl.io import AlphabetName
+
+__all__ = ["KmerBaseline", "baseline", "default_k", "fit_baseline", "kmer_features"]
+
+_C_GRID = (0.01, 0.1, 1.0)
+_ALPHA_GRID = (1.0, 10.0, 100.0, 1000.0)
+
+
+def default_k(alphabet: str) -> tuple[int, ...]:
+    """``(3, 4, 5)`` for DNA/RNA, ``(1, 2)`` for proteins."""
+    return (1, 2) if alphabet == "protein" else (3, 4, 5)
+
+
+def kmer_features(
+    sequences: Sequence[str], *, alphabet: str, k: Sequence[int] | None = None
+) -> np.ndarray:
+    """Concatenated k-mer frequency profiles, ``(N, sum_k C**k)`` float32.
+
+    Each block sums to 1 per sequence (0 for a sequence without a whole k-mer of known
+    letters); lower case accepted, ``N``/``X`` skipped.
+    """
+    ks = tuple(k) if k is not None else default_k(alphabet)
+    name = cast(AlphabetName, alphabet)
+    blocks = [kmer_counts(list(sequences), kk, alphabet=name) for kk in ks]
+    return np.concatenate(blocks, axis=1).astype(np.float32)
+
+
+def _sample(n: int, limit: int, seed: int) -> np.ndarray:
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
+
+
+class KmerBaseline:
+    """One fitted scikit-learn estimator per output (one in all for multi-class)."""
+
+    def __init__(self, task: str, n_out: int, models: list[Any], constants: list[float]) -> None:
+        self.task, self.n_out, self.models, self.constants = task, n_out, models, constants
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        if self.task == "multiclass":
+            model = self.models[0]
+            proba = np.zeros((X.shape[0], self.n_out))
+            proba[:, model.classes_.astype(np.int64)] = model.predict_proba(X)
+            return proba
+        cols = []
+        for model, const in zip(self.models, self.constants, strict=True):
+            if model is None:
+                cols.append(np.full(X.shape[0], const))
+            elif self.task == "regression":
+                cols.append(model.predict(X))
+            else:
+                cols.append(model.predict_proba(X)[:, 1])
+        return np.stack(cols, axis=1)
+
+
+def _fit_one(task: str, X: np.ndarray, y: np.ndarray, strength: float) -> Any:
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if task == "regression":
+        return make_pipeline(StandardScaler(), Ridge(alpha=strength)).fit(X, y)
+    clf = LogisticRegression(C=strength, max_iter=300)
+    return make_pipeline(StandardScaler(), clf).fit(X, y.astype(np.int64))
+
+
+def _fit_all(task: str, X: np.ndarray, y: np.ndarray, n_out: int, strength: float) -> KmerBaseline:
+    if task == "multiclass":
+        keep = ~np.isnan(y[:, 0])
+        return KmerBaseline(task, n_out, [_fit_one(task, X[keep], y[keep, 0], strength)], [0.0])
+    models: list[Any] = []
+    constants: list[float] = []
+    for t in range(y.shape[1]):
+        keep = ~np.isnan(y[:, t])
+        yt = y[keep, t]
+        single = yt.size == 0 or (task != "regression" and len(np.unique(yt)) < 2)
+        constants.append(float(yt.mean()) if yt.size else 0.0)
+        models.append(None if single else _fit_one(task, X[keep], yt, strength))
+    return KmerBaseline(task, n_out, models, constants)
+
+
+def fit_baseline(
+    task: str,
+    train: tuple[np.ndarray, np.ndarray],
+    valid: tuple[np.ndarray, np.ndarray] | None = None,
+    *,
+    n_outputs: int,
+    strength: float | None = None,
+) -> tuple[KmerBaseline, float]:
+    """Fit the baseline on ``(X, y)`` of the training split.
+
+    Parameters
+    ----------
+    task
+        ``binary``, ``multiclass``, ``multilabel`` or ``regression``.
+    train, valid
+        Features ``(N, F)`` and targets ``(N, T)`` (NaN where missing).
+    n_outputs
+        Columns of the prediction (classes for multi-class).
+    strength
+        Logistic regression's ``C`` (ridge's ``alpha``); None chooses it on ``valid``
+        from a small grid by the headline metric (``C = 1``, ``alpha = 10`` without valid).
+
+    Returns
+    -------
+    model, strength
+        An object with ``predict(X) -> (N, n_outputs)`` scores, and the strength used.
+    """
+    grid = _ALPHA_GRID if task == "regression" else _C_GRID
+    if strength is not None or valid is None or len(valid[1]) == 0:
+        chosen = strength if strength is not None else (10.0 if task == "regression" else 1.0)
+        return _fit_all(task, *train, n_outputs, chosen), chosen
+    best: tuple[float, float, KmerBaseline] | None = None
+    for value in grid:
+        model = _fit_all(task, *train, n_outputs, value)
+        score = metric_value(task, valid[1], model.predict(valid[0]))
+        score = -np.inf if np.isnan(score) else score
+        if best is None or score > best[0]:
+            best = (score, value, model)
+    assert best is not None  # the grid is not empty
+    return best[2], best[1]
+
+
+def _features(view: SplitView, alphabet: str, k: Sequence[int] | None) -> np.ndarray:
+    return kmer_features(view.sequences, alphabet=alphabet, k=k)
+
+
+def baseline(
+    inputs: AssessInputs,
+    *,
+    k: Sequence[int] | None = None,
+    strength: float | None = None,
+    margin: float = 0.02,
+    n_boot: int = 1000,
+    max_train: int = 20000,
+) -> Item:
+    """Compare the model with a k-mer linear baseline on the test split.
+
+    Parameters
+    ----------
+    inputs
+        Needs ``train`` and ``test`` splits (``valid`` to choose the regularisation) and
+        the model's logits on ``test`` (or the model).
+    k
+        k-mer lengths; default ``(3, 4, 5)`` for DNA/RNA, ``(1, 2)`` for proteins.
+    strength
+        Fixed ``C`` (``alpha`` for ridge) instead of choosing it on valid.
+    margin
+        Amber when the model beats the baseline by less than this (headline metric).
+    n_boot
+        Paired bootstrap resamples of the test examples.
+    max_train
+        At most this many training examples (a seeded sample) fit the baseline.
+
+    Returns
+    -------
+    Item
+        Key ``baseline``; values ``metric``, ``model``, ``baseline`` and ``difference``
+        (each ``{"value", "ci"}``, difference = model - baseline), ``features``,
+        ``strength``, ``n_train``, ``n_test``.
+    """
+    metric = HEADLINE.get(inputs.task, "auroc")
+    rule = (
+        f"red when the 95 % paired-bootstrap interval of {metric}(model) - "
+        f"{metric}(k-mer baseline) on test includes or is below 0; amber when the model is "
+        f"better by less than {margin:g}; green otherwise"
+    )
+    train, test = inputs.splits.get("train"), inputs.splits.get("test")
+    logits = split_logits(inputs, "test")
+    if train is None or test is None or logits is None or len(test) == 0:
+        why = "needs train and test splits and the model's test outputs"
+        return Item("baseline", "not_assessed", rule, f"Not assessed: {why}.", {})
+    if logits.ndim != 2 or not all(train.sequences) or len(train) < 2:
+        why = "per-position outputs or inputs that are not sequences"
+        return Item("baseline", "not_assessed", rule, f"Not assessed: {why}.", {})
+    keep = _sample(len(train), max_train, inputs.seed)
+    y_train = np.asarray(train.y, dtype=np.float64)[keep]
+    X_train = kmer_features([train.sequences[i] for i in keep], alphabet=inputs.alphabet, k=k)
+    valid_view = inputs.splits.get("valid")
+    valid = None
+    if valid_view is not None and len(valid_view) > 0:
+        valid = (_features(valid_view, inputs.alphabet, k), np.asarray(valid_view.y, float))
+    n_out = logits.shape[1]
+    fitted, used = fit_baseline(
+        inputs.task, (X_train, y_train), valid, n_outputs=n_out, strength=strength
+    )
+    y_test = np.asarray(test.y, dtype=np.float64)
+    model_scores = probabilities(inputs.task, logits, inputs.meta)
+    base_scores = fitted.predict(_features(test, inputs.alphabet, k))
+    model_b, base_b = paired_bootstrap(
+        inputs.task, y_test, [model_scores, base_scores], n_boot=n_boot, seed=inputs.seed
+    )
+    m_point = metric_value(inputs.task, y_test, model_scores)
+    b_point = metric_value(inputs.task, y_test, base_scores)
+    diff = summarise(m_point - b_point, model_b - base_b)
+    ks = tuple(k) if k is not None else default_k(inputs.alphabet)
+    flag = _flag(diff, margin)
+    values: dict[str, Any] = {
+        "metric": metric,
+        "model": summarise(m_point, model_b),
+        "baseline": summarise(b_point, base_b),
+        "difference": diff,
+        "features": f"k-mer frequencies, k = {', '.join(map(str, ks))}",
+        "estimator": "ridge regression" if inputs.task == "regression" else "logistic regression",
+        "strength": used,
+        "n_train": len(keep),
+        "n_test": len(test),
+        "n_boot": n_boot,
+    }
+    if inputs.task == "multiclass":
+        values["mcc"] = {
+            "model": _multiclass_mcc(y_test, model_scores, inputs.outputs),
+            "baseline": _multiclass_mcc(y_test, base_scores, inputs.outputs),
+        }
+    summary = (
+        f"Test {metric}: model {_fmt(values['model'])}, k-mer baseline "
+        f"{_fmt(values['baseline'])}; difference {_fmt(diff)}."
+    )
+    return Item("baseline", flag, rule, summary, values)
+
+
+def _multiclass_mcc(y: np.ndarray, scores: np.ndarray, classes: Sequence[str]) -> float | None:
+    """Gorodkin's multi-class MCC (:func:`biodl.metrics.multiclass_metrics`) of the
+    examples with a target."""
+    from biodl.metrics import multiclass_metrics
+
+    keep = ~np.isnan(y[:, 0])
+    prob = scores[keep] / scores[keep].sum(axis=1, keepdims=True)
+    names = [str(c) for c in classes]
+    m = multiclass_metrics(y[keep, 0].astype(np.int64), prob, classes=names, n_bootstrap=0)
+    value = m["mcc"]["value"]
+    return None if value is None else float(value)
+
+
+def _flag(diff: Mapping[str, Any], margin: float) -> Flag:
+    if diff["value"] is None:
+        return "not_assessed"
+    lower = diff["ci"][0] if diff["ci"] is not None else diff["value"]
+    if lower <= 0.0:
+        return "red"
+    return "amber" if diff["value"] < margin else "green"
+
+
+def _fmt(entry: Mapping[str, Any]) -> str:
+    if entry["value"] is None:
+        return "n/a"
+    text = f"{entry['value']:.3f}"
+    if entry["ci"] is not None:
+        text += f" [{entry['ci'][0]:.3f}, {entry['ci'][1]:.3f}]"
+    return text

@@ -1,0 +1,230 @@
+"""Does the model work equally well on every kind of input? (key ``subgroups``)
+
+:func:`subgroups` scores the test split per group, with a percentile-bootstrap interval
+of the headline metric for each group, and reports pairs of groups whose intervals do
+not overlap. Groupings: a named one (a key of ``SplitView.groups``, e.g. the user's
+``--group`` column) or, by default, GC-content tertiles (DNA/RNA), length tertiles
+(when lengths vary), and every annotation the split carries (chromosome, source file,
+species, ...).
+
+Examples
+--------
+>>> gc_content(["GGCC", "ATGC", "AANN"]).tolist()
+[1.0, 0.5, 0.0]
+>>> tertile_labels(np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]), "GC").tolist()
+['GC 1-2.67', 'GC 1-2.67', 'GC 2.67-4.33', 'GC 2.67-4.33', 'GC 4.33-6', 'GC 4.33-6']
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from biodl.assess._encode import split_logits
+from biodl.assess._scoring import (
+    HEADLINE,
+    metric_value,
+    paired_bootstrap,
+    probabilities,
+    summarise,
+)
+from biodl.assess.types import AssessInputs, Flag, Item
+from biodl.errors import InputError
+
+__all__ = ["gc_content", "group_table", "subgroups", "tertile_labels"]
+
+
+def gc_content(sequences: Sequence[str]) -> npt.NDArray[np.float64]:
+    """Fraction of G and C (also S) among the known letters (A, C, G, T, U, S, W) of each
+    sequence; 0 for a sequence of unknown letters only."""
+    out = np.zeros(len(sequences))
+    for i, seq in enumerate(sequences):
+        s = seq.upper()
+        gc = s.count("G") + s.count("C") + s.count("S")
+        known = gc + s.count("A") + s.count("T") + s.count("U") + s.count("W")
+        out[i] = gc / known if known else 0.0
+    return out
+
+
+def tertile_labels(values: npt.NDArray[np.float64], name: str) -> npt.NDArray[np.str_]:
+    """Label each value with its tertile bin ``"<name> lo-hi"`` (edges at the 1/3 and 2/3
+    quantiles; equal edges merge bins, so constant values give one bin)."""
+    lo, hi = float(values.min()), float(values.max())
+    if lo == hi:
+        return np.full(len(values), f"{name} {lo:.3g}")
+    edges = sorted({lo, *np.quantile(values, [1 / 3, 2 / 3]).tolist(), hi})
+    idx = np.searchsorted(np.asarray(edges[1:-1]), values, side="right")
+    names = [f"{name} {edges[i]:.3g}-{edges[i + 1]:.3g}" for i in range(len(edges) - 1)]
+    return np.asarray([names[int(i)] for i in idx])
+
+
+def _groupings(
+    inputs: AssessInputs,
+    sequences: Sequence[str],
+    groups: Mapping[str, np.ndarray],
+    group: str | None,
+) -> dict[str, np.ndarray]:
+    if group is not None:
+        if group not in groups:
+            known = ", ".join(sorted(groups)) or "none"
+            raise InputError(f"no group '{group}' in the test split (groups: {known})")
+        return {group: np.asarray(groups[group]).astype(str)}
+    out: dict[str, np.ndarray] = {}
+    if inputs.alphabet in ("dna", "rna") and any(sequences):
+        out["gc"] = tertile_labels(gc_content(sequences), "GC")
+    lengths = np.array([len(s) for s in sequences], dtype=np.float64)
+    if lengths.size and lengths.min() < lengths.max():
+        out["length"] = tertile_labels(lengths, "length")
+    for name, labels in groups.items():
+        arr = np.asarray(labels).astype(str)
+        if len(set(arr.tolist()) - {""}) >= 2:
+            out[name] = arr
+    return out
+
+
+def _assessable(task: str, y: np.ndarray, min_size: int) -> str | None:
+    """Why a group cannot be scored (too small, one class), or None."""
+    if len(y) < min_size:
+        return f"fewer than {min_size} examples"
+    if task in ("binary", "multilabel"):
+        ok = [len(np.unique(c[~np.isnan(c)])) == 2 for c in y.T]
+        if not any(ok):
+            return "a single class"
+    if task == "multiclass" and len(np.unique(y[~np.isnan(y)])) < 2:
+        return "a single class"
+    return None
+
+
+def group_table(
+    task: str,
+    y: np.ndarray,
+    scores: np.ndarray,
+    labels: np.ndarray,
+    *,
+    n_boot: int = 1000,
+    min_size: int = 20,
+    seed: int = 0,
+) -> list[dict[str, Any]]:
+    """One row per group: ``group``, ``n``, ``n_positive`` (binary), ``value``, ``ci``
+    (headline metric, percentile bootstrap) and ``note`` (why a group is not scored).
+
+    Examples
+    --------
+    >>> y = np.array([[0.0], [1.0]] * 20)
+    >>> rows = group_table("binary", y, y, np.array(["a"] * 30 + ["b"] * 10), n_boot=10)
+    >>> [(r["group"], r["n"], r["value"], r["note"]) for r in rows]
+    [('a', 30, 1.0, None), ('b', 10, None, 'fewer than 20 examples')]
+    """
+    rows: list[dict[str, Any]] = []
+    for g in sorted(set(labels.tolist())):
+        idx = np.flatnonzero(labels == g)
+        yg, sg = y[idx], scores[idx]
+        row: dict[str, Any] = {"group": g or "(unknown)", "n": len(idx)}
+        if task == "binary":
+            row["n_positive"] = int(np.nansum(yg[:, 0]))
+        why = _assessable(task, yg, min_size)
+        row.update({"value": None, "ci": None, "note": why})
+        if why is None:
+            (samples,) = paired_bootstrap(task, yg, [sg], n_boot=n_boot, seed=seed)
+            row.update(summarise(metric_value(task, yg, sg), samples))
+        rows.append(row)
+    return rows
+
+
+def _separated_pairs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    scored = [r for r in rows if r["ci"] is not None]
+    pairs = []
+    for a, b in itertools.combinations(scored, 2):
+        (alo, ahi), (blo, bhi) = a["ci"], b["ci"]
+        if ahi < blo or bhi < alo:
+            hi, lo = (a, b) if a["value"] > b["value"] else (b, a)
+            pairs.append(
+                {"better": hi["group"], "worse": lo["group"], "gap": hi["value"] - lo["value"]}
+            )
+    return sorted(pairs, key=lambda p: -p["gap"])
+
+
+def subgroups(
+    inputs: AssessInputs,
+    *,
+    group: str | None = None,
+    n_boot: int = 1000,
+    min_size: int = 20,
+    red_gap: float = 0.1,
+) -> Item:
+    """Headline metric per subgroup of the test split, with bootstrap intervals.
+
+    Parameters
+    ----------
+    inputs
+        Needs the ``test`` split (``valid`` when there is no test) and the model's
+        outputs on it.
+    group
+        Score only this grouping (a key of ``SplitView.groups``); default: GC tertiles
+        (DNA/RNA), length tertiles, and every annotation with two or more values.
+    n_boot
+        Bootstrap resamples per group.
+    min_size
+        Groups with fewer examples (or with a single class) are listed as too small.
+    red_gap
+        Red when two groups with non-overlapping intervals differ by more than this.
+
+    Returns
+    -------
+    Item
+        Key ``subgroups``; values ``metric``, ``split`` and ``groupings``:
+        ``{name: {"groups": [rows of group_table], "separated": [{"better", "worse",
+        "gap"}]}}``.
+
+    Raises
+    ------
+    InputError
+        If ``group`` names no annotation of the split.
+    """
+    metric = HEADLINE.get(inputs.task, "auroc")
+    rule = (
+        f"amber when two groups' 95 % bootstrap intervals of {metric} do not overlap; red "
+        f"when such a pair differs by more than {red_gap:g}; groups of fewer than "
+        f"{min_size} examples or a single class are not scored"
+    )
+    split = "test" if "test" in inputs.splits else "valid"
+    view = inputs.splits.get(split)
+    logits = split_logits(inputs, split)
+    if view is None or logits is None or logits.ndim != 2 or len(view) == 0:
+        why = "needs the model's outputs on a test (or valid) split"
+        return Item("subgroups", "not_assessed", rule, f"Not assessed: {why}.", {})
+    y = np.asarray(view.y, dtype=np.float64)
+    scores = probabilities(inputs.task, logits, inputs.meta)
+    groupings = _groupings(inputs, view.sequences, view.groups, group)
+    result: dict[str, Any] = {}
+    flags: list[Flag] = []
+    worst: dict[str, Any] | None = None
+    for name, labels in groupings.items():
+        rows = group_table(
+            inputs.task, y, scores, labels, n_boot=n_boot, min_size=min_size, seed=inputs.seed
+        )
+        pairs = _separated_pairs(rows)
+        result[name] = {"groups": rows, "separated": pairs}
+        if pairs:
+            flags.append("red" if pairs[0]["gap"] > red_gap else "amber")
+            if worst is None or pairs[0]["gap"] > worst["gap"]:
+                worst = {**pairs[0], "grouping": name}
+        elif any(r["ci"] is not None for r in rows):
+            flags.append("green")
+    values = {"metric": metric, "split": split, "n_boot": n_boot, "groupings": result}
+    if not flags:
+        summary = "Not assessed: no grouping has two groups large enough to score."
+        return Item("subgroups", "not_assessed", rule, summary, values)
+    flag: Flag = "red" if "red" in flags else "amber" if "amber" in flags else "green"
+    if worst is None:
+        summary = f"No two groups differ beyond their intervals ({', '.join(result)})."
+    else:
+        summary = (
+            f"{metric} differs by {worst['gap']:.3f} between {worst['better']} and "
+            f"{worst['worse']} ({worst['grouping']}), beyond their 95 % intervals."
+        )
+    return Item("subgroups", flag, rule, summary, values)
