@@ -27,6 +27,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if metrics_path.is_file():
         print(metrics_table(json.loads(metrics_path.read_text())))
         print(f"run directory: {out}")
+        if args.assess:
+            from biodl.workflows.assessment import assess_run, flags_table
+
+            folder = assess_run(out, out / "assessment", force=True)
+            print(flags_table(json.loads((folder / "assessment.json").read_text())))
+            print(f"assessment: {folder}")
     return 0
 
 
@@ -108,6 +114,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("config", type=Path, help="YAML configuration")
     p.add_argument("--out", type=Path, required=True, help="run directory to write")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
+    p.add_argument(
+        "--assess", action="store_true", help="then write RUN/assessment (see biodl assess)"
+    )
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("predict", help="score sequences with a trained model")

@@ -1,0 +1,453 @@
+"""Rebuild what a trained model saw, split by split, as :class:`AssessInputs`.
+
+:func:`load_inputs` reads a run directory (``model.json``, ``model.safetensors``,
+``config.yaml``, ``splits.tsv.gz``), re-reads the data with the run's configuration (or
+another one) through :func:`biodl.data.build_splits` exactly as training did (same seed,
+same generated negatives), checks that the rebuilt split ids are those recorded in
+``splits.tsv.gz``, and scores every split with the one batched prediction path
+(:func:`biodl.models.predict`).
+
+What each :class:`SplitView` holds:
+
+* ``sequences``: the sequences *as read*, before cropping/padding to the model input.
+  For ``data.encoding: cpg`` the model input is a CpG neighbourhood, not a sequence:
+  every sequence is then the empty string, and data checks see no sequence content.
+* ``y``: ``(N, T)`` float: binary 0/1 (one column), multi-class the class index (one
+  column), multi-label/regression the values with NaN where missing. Per-position
+  targets are summarised per sequence (NaN-mean over positions) and ``logits`` is then
+  None, because the checks compare one value per example.
+* ``groups``: ``chrom`` (empty when unknown), ``source`` (the file name), ``group`` (a
+  table's ``group:`` column, or DeepLoc's membrane flag) when the source has one, and
+  the ``--group`` annotation under its column name (``group`` for an ``id<TAB>group``
+  file). Generated negatives take the group of the positive they were made from.
+* ``intervals``: for BED sources, the window cut from the genome (0-based half-open);
+  examples that are not genomic (generated negatives, other sources) get ``("", 0, 0)``,
+  which overlaps nothing.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from biodl.assess.types import AssessInputs, SplitView
+from biodl.config import BedSource, Config, TableSource, load_config
+from biodl.data import DataSplits, Examples
+from biodl.errors import ConfigError, InputError
+from biodl.train import Run, load_run
+
+__all__ = ["load_inputs", "read_new_data", "read_split_ids"]
+
+_SHUFFLE_SUFFIX = re.compile(r"_shuf\d+$")
+_TABLE_SUFFIXES = (".tsv", ".csv", ".tsv.gz", ".csv.gz", ".tab", ".tab.gz")
+
+
+def read_split_ids(path: str | os.PathLike[str]) -> dict[str, list[str]]:
+    """``{split: [id, ...]}`` in file order from a run's ``splits.tsv.gz``.
+
+    Raises
+    ------
+    InputError
+        If the file is missing or has no ``id`` and ``split`` columns.
+
+    Examples
+    --------
+    >>> import gzip, os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "splits.tsv.gz")
+    >>> with gzip.open(p, "wt") as f:
+    ...     _ = f.write("id\\tsplit\\tlabel\\n a\\ttrain\\t1\\nb\\ttest\\t0\\n")
+    >>> read_split_ids(p)
+    {'train': [' a'], 'test': ['b']}
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("splits.tsv.gz is missing from the run directory", path=p)
+    out: dict[str, list[str]] = {}
+    try:
+        with gzip.open(p, "rt", encoding="utf-8") as handle:
+            header = handle.readline().rstrip("\n").split("\t")
+            if "id" not in header or "split" not in header:
+                raise InputError("expected 'id' and 'split' columns", path=p, line=1)
+            i_id, i_split = header.index("id"), header.index("split")
+            for line in handle:
+                fields = line.rstrip("\n").split("\t")
+                out.setdefault(fields[i_split], []).append(fields[i_id])
+    except (OSError, EOFError, UnicodeDecodeError, IndexError) as exc:
+        raise InputError(f"unreadable splits file: {exc}", path=p) from None
+    return out
+
+
+def _cv_fold(run_path: Path) -> tuple[int, bool, bool, str] | None:
+    """``(k, dedupe, reverse_complements, fold)`` of a ``biodl cv`` fold directory."""
+    import json
+
+    cv_json = run_path.resolve().parent / "cv.json"
+    if not run_path.name.startswith("fold_") or not cv_json.is_file():
+        return None
+    try:
+        cv = json.loads(cv_json.read_text(encoding="utf-8"))
+        dedup = cv.get("deduplication", {})
+        return (
+            int(cv["folds"]),
+            bool(dedup.get("enabled", True)),
+            bool(dedup.get("reverse_complements", True)),
+            run_path.name.removeprefix("fold_"),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise InputError("unreadable cross-validation summary", path=cv_json) from None
+
+
+def _build(config: Config, run: Run) -> DataSplits:
+    """The splits as training built them (``Examples.as_read`` keeps the sequences as read).
+
+    A fold directory of ``biodl cv`` (``fold_<k>`` next to ``cv.json``) is rebuilt with
+    :func:`biodl.data.cross_validation_splits`, as ``biodl cv`` made it.
+    """
+    from biodl.data import build_splits, cross_validation_splits
+
+    fold = _cv_fold(run.path)
+    if fold is None:
+        return build_splits(config, input_length=run.input_length)
+    k, dedupe, rc, wanted = fold
+    _, names, splits_iter = cross_validation_splits(
+        config, k, dedupe=dedupe, reverse_complements=rc
+    )
+    for name in names:
+        splits = next(splits_iter)
+        if name == wanted:
+            return splits
+    raise InputError(f"cross-validation of the configuration has no fold '{wanted}'", path=run.path)
+
+
+def _check_compatible(config: Config, run: Run, config_path: Path) -> None:
+    checks = (
+        (config.data.alphabet, run.alphabet, "reads"),
+        (config.data.encoding, run.encoding, "was trained on the encoding"),
+        (config.data.crop, run.crop, "crops inputs"),
+    )
+    for given, expected, what in checks:
+        if given != expected:
+            raise InputError(
+                f"the model {what} '{expected}' but the configuration gives '{given}'",
+                path=config_path,
+            )
+    task = str(run.meta.get("task", "binary"))
+    if config.task != task:
+        raise InputError(
+            f"the model is a {task} model but the configuration's task is {config.task}",
+            path=config_path,
+        )
+
+
+def _check_ids(data: DataSplits, recorded: Mapping[str, list[str]], path: Path) -> None:
+    rebuilt = {name: list(ex.ids) for name, ex in data.items()}
+    for name in sorted(set(rebuilt) | set(recorded)):
+        got, want = rebuilt.get(name, []), recorded.get(name, [])
+        if got == want:
+            continue
+        first = next(
+            (i for i, (a, b) in enumerate(zip(got, want, strict=False)) if a != b),
+            min(len(got), len(want)),
+        )
+        detail = (
+            f"example {first + 1} is '{got[first]}' here but '{want[first]}' there"
+            if first < min(len(got), len(want))
+            else f"{len(got)} examples here, {len(want)} there"
+        )
+        raise InputError(
+            f"the data have changed since training: the rebuilt '{name}' split does not match "
+            f"the run's splits ({detail}); assess with the data the model was trained on",
+            path=path,
+        )
+
+
+def _targets(data: DataSplits, ex: Examples) -> np.ndarray:
+    """``(N, T)`` float targets (NaN missing); per-position ones NaN-averaged."""
+    if data.numeric:
+        if not ex.values:
+            return np.zeros((0, len(data.classes)))
+        y = np.stack(ex.values).astype(np.float64)
+        if y.ndim == 3:
+            with np.errstate(invalid="ignore"), _quiet_nanmean():
+                y = np.nanmean(y, axis=2)
+        return y
+    if data.task == "multiclass":
+        index = {c: i for i, c in enumerate(data.classes)}
+        return np.array([[index[lab]] for lab in ex.labels], dtype=np.float64).reshape(-1, 1)
+    return np.array([[lab == data.positive] for lab in ex.labels], dtype=np.float64).reshape(-1, 1)
+
+
+@contextmanager
+def _quiet_nanmean() -> Iterator[None]:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+def _table_sources(config: Config) -> list[TableSource]:
+    specs = (config.data.train, config.data.valid, config.data.test)
+    return [s for s in specs if isinstance(s, TableSource)]
+
+
+def _column_by_origin(config: Config, column: str) -> dict[tuple[str, int], str]:
+    """``{(table path, line): value}`` of ``column`` in the table sources that have it.
+
+    Raises
+    ------
+    InputError
+        If no table source has ``column`` (the message lists the columns there are).
+    """
+    from biodl.io import read_table
+
+    out: dict[tuple[str, int], str] = {}
+    first_error: InputError | None = None
+    for source in _table_sources(config):
+        path = config.resolve(source.table)
+        try:
+            table = read_table(
+                path,
+                sequence=source.sequence,
+                sep=source.sep,
+                alphabet=None,
+                extra_columns=(column,),
+                column_names=source.columns,
+            )
+        except InputError as exc:  # this table lacks the column: its examples get ""
+            first_error = first_error or exc
+            continue
+        for line, value in zip(table.lines, table.extra[column], strict=True):
+            out[(os.fspath(path), int(line))] = str(value)
+    if not out and first_error is not None:
+        raise first_error
+    return out
+
+
+def _read_group_file(path: Path) -> dict[str, str]:
+    """``{id: group}`` from a two-column TSV (a header ``id<TAB>...`` is skipped)."""
+    from biodl.io import read_lines
+
+    out: dict[str, str] = {}
+    for lineno, line in read_lines(path):
+        text = line.rstrip("\r\n")
+        if not text.strip() or text.startswith("#"):
+            continue
+        fields = text.split("\t")
+        if len(fields) < 2:
+            raise InputError(
+                "expected two tab-separated columns (id, group)", path=path, line=lineno
+            )
+        if lineno == 1 and fields[0].strip().lower() == "id":
+            continue
+        out[fields[0].strip()] = fields[1].strip()
+    if not out:
+        raise InputError("empty group file: no id/group rows", path=path)
+    return out
+
+
+def _user_groups(
+    config: Config, group: str, splits: Sequence[tuple[str, Examples]]
+) -> tuple[str, dict[str, np.ndarray]]:
+    """The ``--group`` annotation of every example: ``(name, {split: values})``."""
+    as_file = Path(group)
+    if as_file.is_file():
+        by_id = _read_group_file(as_file)
+        name = "group"
+        out: dict[str, np.ndarray] = {}
+        for split, ex in splits:
+            values = [by_id.get(i, by_id.get(_SHUFFLE_SUFFIX.sub("", i), "")) for i in ex.ids]
+            out[split] = np.array(values, dtype=str)
+        if not any(v.size and (v != "").any() for v in out.values()):
+            raise InputError("no example id of the run is in the group file", path=as_file)
+        return name, out
+    if not _table_sources(config):
+        raise InputError(
+            f"--group {group!r}: the data have no table source to take a column from and no "
+            "such file exists; give a column of a table source or a TSV file id<TAB>group"
+        )
+    by_origin = _column_by_origin(config, group)
+    out = {}
+    for split, ex in splits:
+        positives: dict[str, str] = {}
+        values = []
+        for seq_id, (path, line) in zip(ex.ids, ex.origins, strict=True):
+            value = by_origin.get((path, line), "") if line else ""
+            if line:
+                positives[seq_id] = value
+            else:  # a generated negative: the group of its positive
+                value = positives.get(_SHUFFLE_SUFFIX.sub("", seq_id), "")
+            values.append(value)
+        out[split] = np.array(values, dtype=str)
+    return group, out
+
+
+def _bed_windows(config: Config) -> dict[tuple[str, int], tuple[str, int, int]]:
+    """``{(BED path, line): (chrom, start, end)}`` of the windows cut from the genome."""
+    from biodl.io import fixed_window, read_bed
+
+    out: dict[tuple[str, int], tuple[str, int, int]] = {}
+    for spec in (config.data.train, config.data.valid, config.data.test):
+        if not isinstance(spec, BedSource):
+            continue
+        for bed_file in spec.bed.values():
+            path = config.resolve(bed_file)
+            for iv in read_bed(path):
+                start, end = fixed_window(iv, spec.length, centre=spec.centre)
+                out[(os.fspath(path), iv.line)] = (iv.chrom, start, end)
+    return out
+
+
+def _logits(run: Run, config: Config, ex: Examples, *, batch_size: int) -> np.ndarray:
+    from biodl.models import predict
+    from biodl.workflows._common import _encode
+
+    X = _encode(ex, alphabet=config.data.alphabet, unknown=run.unknown, encoding=run.encoding)
+    if len(ex) == 0:
+        return np.zeros((0, len(run.meta["outputs"])))
+    return predict(run.model, X, batch_size=batch_size).numpy().astype(np.float64)
+
+
+def read_new_data(
+    paths: Sequence[str | os.PathLike[str]], *, alphabet: str, sequence_column: str = "sequence"
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``(ids, sequences)`` of FASTA/FASTQ/plain files and tables (``.tsv``/``.csv``).
+
+    Tables are read with ``sequence_column`` (and an ``id`` column if present).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "new.fa")
+    >>> _ = open(p, "w").write(">a\\nACGT\\n>b\\nGGCC\\n")
+    >>> read_new_data([p], alphabet="dna")
+    (('a', 'b'), ('ACGT', 'GGCC'))
+    """
+    from biodl.io import read_sequences, read_table
+
+    ids: list[str] = []
+    seqs: list[str] = []
+    for item in paths:
+        path = Path(item)
+        if not path.is_file():
+            raise InputError("--data file not found", path=path)
+        if path.name.lower().endswith(_TABLE_SUFFIXES):
+            table = read_table(path, sequence=sequence_column, alphabet=alphabet)  # type: ignore[arg-type]
+            ids += list(table.ids)
+            seqs += list(table.sequences)
+        else:
+            for rec in read_sequences(path, alphabet=alphabet):  # type: ignore[arg-type]
+                ids.append(rec.id)
+                seqs.append(rec.sequence)
+    return tuple(ids), tuple(seqs)
+
+
+def load_inputs(
+    run_dir: str | os.PathLike[str],
+    *,
+    config: str | os.PathLike[str] | None = None,
+    data: Sequence[str | os.PathLike[str]] = (),
+    group: str | None = None,
+    seed: int = 0,
+    batch_size: int = 512,
+) -> AssessInputs:
+    """Everything the checks read, rebuilt from a run directory.
+
+    Parameters
+    ----------
+    run_dir
+        A run directory written by ``biodl train``.
+    config
+        Configuration to read the data with; default the run's own ``config.yaml``.
+        It must give the same split ids as training (checked against
+        ``splits.tsv.gz``).
+    data
+        New inputs (FASTA/FASTQ/plain, or ``.tsv``/``.csv`` tables with the training
+        table's sequence column, else ``sequence``) for the applicability-domain check.
+    group
+        A column of the table source(s) to group examples by, or a TSV file
+        ``id<TAB>group``; it becomes ``SplitView.groups[group]`` (``"group"`` for a file).
+    seed
+        Seed for every random choice a check makes.
+    batch_size
+        Examples per forward pass when computing the logits.
+
+    Returns
+    -------
+    AssessInputs
+        One :class:`SplitView` per split of the run (see the module docstring).
+
+    Raises
+    ------
+    InputError
+        Not a run directory; a bad or incompatible configuration; data that no longer
+        give the recorded splits (the message names ``splits.tsv.gz``); a bad
+        ``--group`` or ``--data``.
+    """
+    run = load_run(run_dir)
+    run_path = Path(run_dir)
+    config_path = Path(config) if config is not None else run_path / "config.yaml"
+    if not config_path.is_file():
+        raise ConfigError("configuration file not found", path=config_path)
+    cfg = load_config(config_path)
+    _check_compatible(cfg, run, config_path)
+    recorded = read_split_ids(run_path / "splits.tsv.gz")
+    data_splits = _build(cfg, run)
+    _check_ids(data_splits, recorded, run_path / "splits.tsv.gz")
+    items = data_splits.items()
+    user_name, user_groups = "", dict[str, np.ndarray]()
+    if group is not None:
+        user_name, user_groups = _user_groups(cfg, group, items)
+    windows = _bed_windows(cfg)
+    views: dict[str, SplitView] = {}
+    for name, ex in items:
+        if run.encoding == "cpg":
+            sequences: tuple[str, ...] = ("",) * len(ex)
+        else:
+            sequences = tuple(ex.as_read)
+        groups: dict[str, np.ndarray] = {
+            "chrom": np.array(ex.chroms if ex.chroms is not None else [""] * len(ex), dtype=str),
+            "source": np.array([Path(p).name for p, _ in ex.origins], dtype=str),
+        }
+        if ex.groups is not None:
+            groups["group"] = np.array(ex.groups, dtype=str)
+        if user_name:
+            groups[user_name] = user_groups[name]
+        intervals = None
+        if windows:
+            intervals = tuple(windows.get(origin, ("", 0, 0)) for origin in ex.origins)
+        logits = None
+        if not data_splits.per_position:
+            logits = _logits(run, cfg, ex, batch_size=batch_size)
+        views[name] = SplitView(
+            ids=tuple(ex.ids),
+            sequences=sequences,
+            y=_targets(data_splits, ex),
+            groups=groups,
+            logits=logits,
+            intervals=intervals,
+        )
+    new_data = None
+    if data:
+        column = cfg.data.train.sequence if isinstance(cfg.data.train, TableSource) else "sequence"
+        new_data = read_new_data(data, alphabet=run.alphabet, sequence_column=column)
+    outputs = tuple(str(o) for o in run.meta["outputs"])
+    if data_splits.task == "multiclass":
+        outputs = tuple(data_splits.classes)
+    return AssessInputs(
+        task=data_splits.task,
+        alphabet=run.alphabet,
+        outputs=outputs,
+        splits=views,
+        model=run.model,
+        meta=run.meta,
+        run_dir=run_path,
+        new_data=new_data,
+        seed=seed,
+    )

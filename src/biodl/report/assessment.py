@@ -1,0 +1,549 @@
+"""The assessment as a self-contained HTML page and a Markdown model card.
+
+:func:`render_html` returns one page with no network access: inline CSS, figures as
+base64 PNG ``data:`` URIs, no JavaScript, every text escaped. It opens with a
+traffic-light table of all items, then one section per item with its rule, its summary
+sentence, a table of its values and its figures (class balance, length and GC
+histograms, reliability diagram, subgroup forest plot, learning curve); leak examples
+are shown as tables. :func:`render_model_card` writes the model card (Mitchell et al.
+2019) and the DOME checklist (Walsh et al. 2021) from the provenance item.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from biodl.assess.core import Assessment
+    from biodl.assess.types import Item
+
+__all__ = ["FLAG_COLOURS", "render_html", "render_model_card"]
+
+#: Colour of each flag in the report.
+FLAG_COLOURS: Mapping[str, str] = {
+    "green": "#2e7d32",
+    "amber": "#ef8f00",
+    "red": "#c62828",
+    "not_assessed": "#8a8a8a",
+}
+
+_TITLES: Mapping[str, str] = {
+    "data_quantity": "Data quantity",
+    "leakage": "Leakage between splits",
+    "representation": "Representation and shift",
+    "noise": "Label noise",
+    "baseline": "Baseline comparison",
+    "calibration": "Calibration",
+    "subgroups": "Subgroup performance",
+    "applicability": "Applicability domain",
+    "compute": "Compute",
+    "provenance": "Provenance",
+}
+
+_SPLIT_COLOURS = {"train": "#1f77b4", "valid": "#ff7f0e", "test": "#2ca02c"}
+_MAX_ROWS = 20
+_MAX_LIST = 12
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+       color: #222; background: #fff; margin: 0; }
+main { max-width: 1000px; margin: 0 auto; padding: 1.5rem; }
+h1 { font-size: 1.6rem; margin: 0 0 0.4rem; }
+h2 { font-size: 1.2rem; margin: 2rem 0 0.6rem; border-bottom: 1px solid #ddd; }
+h3 { font-size: 1rem; margin: 1rem 0 0.4rem; }
+table { border-collapse: collapse; margin: 0.4rem 0; }
+th, td { padding: 0.25rem 0.7rem; border-bottom: 1px solid #eee; text-align: left;
+         vertical-align: top; font-size: 0.92rem; }
+th { background: #f6f6f6; }
+td.num { font-family: ui-monospace, Menlo, Consolas, monospace; }
+.flag { display: inline-block; min-width: 6.5em; white-space: nowrap;
+        padding: 0.1rem 0.5rem; border-radius: 0.8rem; color: #fff; font-weight: 600;
+        text-align: center; font-size: 0.85rem; }
+.rule { color: #555; font-style: italic; margin: 0.2rem 0; }
+.summary { margin: 0.4rem 0 0.6rem; }
+.figures { display: flex; flex-wrap: wrap; gap: 1rem; }
+figure { margin: 0; flex: 1 1 400px; max-width: 620px; }
+figure img { width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { font-size: 0.9rem; color: #555; text-align: center; }
+details { margin: 0.4rem 0; }
+footer { margin-top: 2rem; font-size: 0.8rem; color: #888; }
+""".strip()
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _badge(flag: str) -> str:
+    colour = FLAG_COLOURS.get(flag, "#8a8a8a")
+    return f'<span class="flag" style="background:{colour}">{_e(flag.replace("_", " "))}</span>'
+
+
+def _fmt(value: Any) -> str:
+    """A cell's text: numbers to 4 significant digits, short lists inline."""
+    if isinstance(value, bool) or value is None:
+        return str(value).lower() if isinstance(value, bool) else "—"
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+    if isinstance(value, float):
+        return "n/a" if not math.isfinite(value) else f"{value:.4g}"
+    if isinstance(value, list | tuple):
+        shown = ", ".join(_fmt(v) for v in value[:_MAX_LIST])
+        more = f", … ({len(value)} in all)" if len(value) > _MAX_LIST else ""
+        return f"[{shown}{more}]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {_fmt(v)}" for k, v in list(value.items())[:_MAX_LIST]) + "}"
+    return str(value)
+
+
+def _is_records(value: Any) -> bool:
+    return (
+        isinstance(value, list | tuple)
+        and len(value) > 0
+        and all(isinstance(v, Mapping) for v in value)
+    )
+
+
+def _records_table(rows: Sequence[Mapping[str, Any]], *, caption: str = "") -> str:
+    columns: list[str] = []
+    for row in rows[:_MAX_ROWS]:
+        columns += [str(k) for k in row if str(k) not in columns]
+    head = "".join(f"<th>{_e(c)}</th>" for c in columns)
+    body = "\n".join(
+        "<tr>" + "".join(f'<td class="num">{_e(_fmt(row.get(c)))}</td>' for c in columns) + "</tr>"
+        for row in rows[:_MAX_ROWS]
+    )
+    more = f" (first {_MAX_ROWS} of {len(rows)})" if len(rows) > _MAX_ROWS else ""
+    cap = f"<caption>{_e(caption + more)}</caption>" if caption or more else ""
+    return f"<table>{cap}<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table>"
+
+
+def _is_metric(value: Any) -> bool:
+    """A ``{"value": v, "ci": [lo, hi]}`` entry (as :mod:`biodl.metrics` returns)."""
+    return isinstance(value, Mapping) and "value" in value and set(value) <= {"value", "ci"}
+
+
+def _metric_text(entry: Mapping[str, Any]) -> str:
+    ci = entry.get("ci")
+    if isinstance(ci, list | tuple) and len(ci) == 2 and None not in ci:
+        return f"{_fmt(entry['value'])} [{_fmt(ci[0])}, {_fmt(ci[1])}]"
+    return _fmt(entry.get("value"))
+
+
+def _collect(
+    values: Mapping[str, Any], prefix: str, scalars: list[tuple[str, str]], blocks: list[str]
+) -> None:
+    """Split ``values`` into ``(dotted key, text)`` rows and HTML blocks: record lists
+    become tables, flagged sub-checks sub-sections; other mappings are flattened."""
+    for key, value in values.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and "flag" in value:
+            inner = {k: v for k, v in value.items() if k not in ("flag", "rule", "summary")}
+            head = f"<h3>{_e(name)} {_badge(str(value['flag']))}</h3>"
+            if "summary" in value:
+                head += f'<p class="summary">{_e(value["summary"])}</p>'
+            if "rule" in value:
+                head += f'<p class="rule">Rule: {_e(value["rule"])}</p>'
+            blocks.append(head + _values_html(inner, prefix=f"{name}."))
+        elif _is_metric(value):
+            scalars.append((name, _metric_text(value)))
+        elif _is_records(value):
+            blocks.append(_records_table(value, caption=name))
+        elif isinstance(value, Mapping) and value:
+            _collect(value, f"{name}.", scalars, blocks)
+        else:
+            scalars.append((name, _fmt(value)))
+
+
+def _values_html(values: Mapping[str, Any], *, prefix: str = "") -> str:
+    """One two-column table of every scalar (nested keys dotted, metrics as
+    ``value [lo, hi]``), then the record tables and flagged sub-checks."""
+    scalars: list[tuple[str, str]] = []
+    blocks: list[str] = []
+    _collect(values, prefix, scalars, blocks)
+    table = ""
+    if scalars:
+        rows = "\n".join(
+            f'<tr><th scope="row">{_e(k)}</th><td class="num">{_e(v)}</td></tr>' for k, v in scalars
+        )
+        table = f"<table>\n{rows}\n</table>"
+    return table + "\n".join(blocks)
+
+
+# --- figures -------------------------------------------------------------------------
+
+
+def _new_figure(width: float = 5.4, height: float = 3.6) -> tuple[Figure, Axes]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.grid(True, color="0.92", linewidth=0.6)
+    ax.set_axisbelow(True)
+    return fig, ax
+
+
+def _png_uri(fig: Figure) -> str:
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png", dpi=100)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _class_balance(ov: Mapping[str, Any]) -> str | None:
+    classes: Mapping[str, Mapping[str, int]] = ov.get("classes") or {}
+    if not classes:
+        return None
+    splits = list(classes)
+    names = list(dict.fromkeys(c for per in classes.values() for c in per))[:30]
+    fig, ax = _new_figure()
+    width = 0.8 / max(len(splits), 1)
+    x = np.arange(len(names))
+    for i, split in enumerate(splits):
+        total = max(int((ov.get("n") or {}).get(split, 0)), 1)
+        heights = [classes[split].get(c, 0) / total for c in names]
+        ax.bar(x + i * width, heights, width, label=split, color=_SPLIT_COLOURS.get(split))
+    ax.set_xticks(x + width * (len(splits) - 1) / 2, names, rotation=45 if len(names) > 6 else 0)
+    ax.set_ylim(0, 1.05 if len(names) <= 2 else None)
+    ax.set_ylabel("fraction of examples")
+    ax.set_title("Class balance per split")
+    ax.legend(frameon=False, loc="upper right", ncols=len(splits))
+    return _png_uri(fig)
+
+
+def _histogram(hist: Mapping[str, Any], *, xlabel: str, title: str) -> str | None:
+    edges = np.asarray(hist.get("edges") or [], dtype=np.float64)
+    counts: Mapping[str, Sequence[int]] = hist.get("counts") or {}
+    if edges.size < 2 or not counts:
+        return None
+    fig, ax = _new_figure()
+    for split, c in counts.items():
+        c_arr = np.asarray(c, dtype=np.float64)
+        if c_arr.sum() == 0:
+            continue
+        ax.stairs(c_arr / c_arr.sum(), edges, label=split, color=_SPLIT_COLOURS.get(split))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("fraction of examples")
+    ax.set_title(title)
+    ax.legend(frameon=False)
+    return _png_uri(fig)
+
+
+def _find(values: Any, keys: Sequence[str]) -> Any:
+    """The first value found under any of ``keys``, searching nested mappings."""
+    if isinstance(values, Mapping):
+        for key in keys:
+            if key in values:
+                return values[key]
+        for value in values.values():
+            found = _find(value, keys)
+            if found is not None:
+                return found
+    return None
+
+
+def _curve_points(data: Any) -> list[tuple[float, float]]:
+    """``(confidence, accuracy)`` points of one reliability curve, given as parallel
+    lists (``confidence``/``mean_predicted``, ``accuracy``/``fraction_positive``) or as
+    records; empty bins (None) are skipped."""
+    if _is_records(data):
+        xs = [r.get("confidence", r.get("mean_predicted")) for r in data]
+        ys = [r.get("accuracy", r.get("fraction_positive")) for r in data]
+    elif isinstance(data, Mapping):
+        xs = list(data.get("confidence") or data.get("mean_predicted") or [])
+        ys = list(data.get("accuracy") or data.get("fraction_positive") or [])
+    else:
+        return []
+    return [
+        (float(x), float(y))
+        for x, y in zip(xs, ys, strict=False)
+        if isinstance(x, int | float) and isinstance(y, int | float)
+    ]
+
+
+def _curves(data: Any) -> dict[str, list[tuple[float, float]]]:
+    """One curve, or ``{output: curve}``."""
+    direct = _curve_points(data)
+    if direct:
+        return {"": direct}
+    if isinstance(data, Mapping):
+        out = {str(k): _curve_points(v) for k, v in data.items()}
+        return {k: v for k, v in out.items() if v}
+    return {}
+
+
+def _reliability(values: Mapping[str, Any]) -> str | None:
+    """Reliability diagram of the calibration item's ``reliability`` (per output, or
+    one curve), with the temperature-scaled curve of ``after.reliability`` dashed."""
+    before = _curves(values.get("reliability"))
+    after_values = values.get("after")
+    after = _curves(after_values.get("reliability")) if isinstance(after_values, Mapping) else {}
+    if not before:
+        return None
+    fig, ax = _new_figure(4.8, 4.4)
+    ax.plot([0, 1], [0, 1], color="0.6", linestyle=":", linewidth=1, label="perfect")
+    colours = ["#1f77b4", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+    for i, (name, points) in enumerate(list(before.items())[:6]):
+        colour = colours[i % len(colours)]
+        xs, ys = zip(*points, strict=True)
+        ax.plot(xs, ys, marker="o", color=colour, label=f"{name} model".strip())
+        if name in after:
+            xs2, ys2 = zip(*after[name], strict=True)
+            ax.plot(
+                xs2,
+                ys2,
+                marker=".",
+                linestyle="--",
+                color=colour,
+                label=f"{name} temperature-scaled".strip(),
+            )
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("mean predicted probability (bin)")
+    ax.set_ylabel("observed frequency")
+    ax.set_title("Reliability diagram (test)")
+    ax.legend(frameon=False, loc="upper left", fontsize=8)
+    return _png_uri(fig)
+
+
+def _group_rows(values: Mapping[str, Any]) -> list[tuple[str, float, Any, Any]]:
+    """``(label, value, lo, hi)`` of every scored group of the subgroup item
+    (``groupings: {name: {groups: [{group, value, ci}]}}``, or one ``groups`` list)."""
+    groupings = values.get("groupings")
+    if not isinstance(groupings, Mapping):
+        groupings = {"": {"groups": values.get("groups")}}
+    rows = []
+    for name, entry in groupings.items():
+        records = entry.get("groups") if isinstance(entry, Mapping) else None
+        if records is None or not _is_records(records):
+            continue
+        for r in records:
+            value, ci = r.get("value"), r.get("ci")
+            if not isinstance(value, int | float) or not math.isfinite(float(value)):
+                continue
+            lo, hi = ci if isinstance(ci, list | tuple) and len(ci) == 2 else (None, None)
+            label = f"{name}: {r.get('group', '?')}" if name else str(r.get("group", "?"))
+            rows.append((label, float(value), lo, hi))
+    return rows
+
+
+def _forest(values: Mapping[str, Any]) -> str | None:
+    """Forest plot of the per-group test metric with its bootstrap CI."""
+    rows = _group_rows(values)[:40]
+    if not rows:
+        return None
+    fig, ax = _new_figure(6.0, 1.2 + 0.3 * len(rows))
+    y = np.arange(len(rows))[::-1]
+    for yi, (_, v, lo, hi) in zip(y, rows, strict=True):
+        if isinstance(lo, int | float) and isinstance(hi, int | float):
+            ax.plot([lo, hi], [yi, yi], color="#555", linewidth=1.2)
+        ax.plot([v], [yi], marker="s", color="#1f77b4")
+    ax.set_yticks(y, [r[0] for r in rows])
+    metric = values.get("metric")
+    ax.set_xlabel(f"{metric if isinstance(metric, str) else 'metric'} (95 % CI)")
+    ax.set_title("Test metric per group")
+    return _png_uri(fig)
+
+
+def _learning_curve(values: Mapping[str, Any]) -> str | None:
+    curve = _find(values, ("learning_curve",))
+    if not isinstance(curve, Mapping):
+        return None
+    n = curve.get("n_train") or curve.get("fractions")
+    v = curve.get("value")
+    if not isinstance(n, list) or not isinstance(v, list) or not n:
+        return None
+    pts = [(float(a), float(b)) for a, b in zip(n, v, strict=False) if isinstance(b, int | float)]
+    if not pts:
+        return None
+    fig, ax = _new_figure()
+    xs, ys = zip(*pts, strict=True)
+    ax.plot(xs, ys, marker="o", color="#1f77b4")
+    cis = curve.get("ci") or []
+    for x, ci in zip(n, cis, strict=False):
+        if isinstance(ci, list | tuple) and len(ci) == 2 and None not in ci:
+            ax.plot([x, x], ci, color="#555", linewidth=1.2)
+    ax.set_xlabel("training examples")
+    ax.set_ylabel(f"{curve.get('metric', 'metric')} ({curve.get('split', 'test')})")
+    ax.set_title("Learning curve")
+    return _png_uri(fig)
+
+
+def _figures_for(item: Item, overview: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(caption, data URI)`` of the figures of one item."""
+    makers: list[tuple[str, str | None]] = []
+    if item.key == "representation":
+        makers.append(("Class balance per split", _class_balance(overview)))
+        if overview.get("lengths"):
+            makers.append(
+                (
+                    "Sequence length (as read)",
+                    _histogram(overview["lengths"], xlabel="length", title="Sequence length"),
+                )
+            )
+        if overview.get("gc"):
+            makers.append(
+                ("GC content", _histogram(overview["gc"], xlabel="GC fraction", title="GC content"))
+            )
+    elif item.key == "calibration":
+        makers.append(("Reliability diagram", _reliability(item.values)))
+    elif item.key == "subgroups":
+        makers.append(("Subgroup forest plot", _forest(item.values)))
+    elif item.key == "data_quantity":
+        makers.append(("Learning curve", _learning_curve(item.values)))
+    out = []
+    for caption, uri in makers:
+        if uri is not None:
+            out.append((caption, uri))
+    return out
+
+
+def _section(item: Item, overview: Mapping[str, Any]) -> str:
+    title = _TITLES.get(item.key, item.key)
+    parts = [
+        f'<section id="{_e(item.key)}">',
+        f"<h2>{_e(title)} {_badge(item.flag)}</h2>",
+        f'<p class="summary">{_e(item.summary)}</p>',
+        f'<p class="rule">Rule: {_e(item.rule)}</p>',
+    ]
+    try:
+        figures = _figures_for(item, overview)
+    except (ValueError, TypeError, KeyError, IndexError):  # a malformed value: no figure
+        figures = []
+    if figures:
+        parts.append('<div class="figures">')
+        parts += [
+            f'<figure><img src="{uri}" alt="{_e(cap)}"><figcaption>{_e(cap)}</figcaption></figure>'
+            for cap, uri in figures
+        ]
+        parts.append("</div>")
+    values = dict(item.values)
+    if item.key == "provenance":
+        dome = values.pop("dome", None)
+        card = values.pop("model_card", None)
+        if _is_records(dome):
+            parts.append("<h3>DOME checklist (Walsh et al. 2021)</h3>")
+            parts.append(_records_table(dome))
+        if isinstance(card, Mapping):
+            rows = "\n".join(
+                f'<tr><th scope="row">{_e(k.replace("_", " "))}</th><td>{_e(v)}</td></tr>'
+                for k, v in card.items()
+            )
+            parts.append(f"<h3>Model card (Mitchell et al. 2019)</h3><table>\n{rows}\n</table>")
+    if values:
+        parts.append(f"<details open><summary>Values</summary>\n{_values_html(values)}\n</details>")
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def render_html(assessment: Assessment) -> str:
+    """The assessment as one self-contained HTML page (no network, no JavaScript).
+
+    Examples
+    --------
+    >>> from biodl.assess.core import Assessment
+    >>> from biodl.assess.types import Item
+    >>> page = render_html(Assessment(items=(Item("leakage", "red", "r", "3 leaks <b>"),)))
+    >>> "3 leaks &lt;b&gt;" in page and "http" not in page
+    True
+    """
+    model = assessment.model
+    title = f"biodl assessment: {model.get('architecture') or 'model'}"
+    rows = "\n".join(
+        f'<tr><td><a href="#{_e(it.key)}">{_e(_TITLES.get(it.key, it.key))}</a></td>'
+        f"<td>{_badge(it.flag)}</td><td>{_e(it.summary)}</td></tr>"
+        for it in assessment.items
+    )
+    about = {
+        "run directory": model.get("run_dir"),
+        "task": model.get("task"),
+        "outputs": ", ".join(str(o) for o in model.get("outputs") or []),
+        "alphabet / input": f"{model.get('alphabet')}, {model.get('input_length')} positions, "
+        f"{model.get('encoding')}",
+        "parameters": model.get("n_parameters"),
+        "trained": model.get("trained"),
+        "assessed": assessment.created,
+        "examples": ", ".join(f"{k} {v}" for k, v in (assessment.overview.get("n") or {}).items()),
+    }
+    about_rows = "\n".join(
+        f'<tr><th scope="row">{_e(k)}</th><td>{_e(v)}</td></tr>' for k, v in about.items()
+    )
+    sections = "\n".join(_section(item, assessment.overview) for item in assessment.items)
+    body = (
+        f"<h1>{_e(title)}</h1>\n"
+        f"<p>Overall: {_badge(assessment.overall)}</p>\n"
+        f"<table>\n{about_rows}\n</table>\n"
+        "<h2>Summary</h2>\n"
+        f'<table class="lights"><thead><tr><th>item</th><th>flag</th><th>finding</th></tr>'
+        f"</thead>\n<tbody>\n{rows}\n</tbody></table>\n"
+        f"{sections}"
+    )
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{_e(title)}</title>\n<style>\n{_CSS}\n</style>\n</head>\n"
+        f"<body>\n<main>\n{body}\n"
+        f"<footer>Written by biodl {_e(assessment.biodl_version)}.</footer>\n</main>\n"
+        "</body>\n</html>\n"
+    )
+
+
+def _md(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render_model_card(assessment: Assessment) -> str:
+    """A Markdown model card: details, the Mitchell et al. sections, the flags table and
+    the DOME checklist.
+
+    Examples
+    --------
+    >>> from biodl.assess.core import Assessment
+    >>> from biodl.assess.types import Item
+    >>> card = render_model_card(Assessment(items=(Item("compute", "green", "r", "fast"),)))
+    >>> card.splitlines()[0]
+    '# Model card: model'
+    """
+    model = assessment.model
+    lines = [f"# Model card: {model.get('architecture') or 'model'}", ""]
+    lines += [
+        (
+            f"Run directory: `{model.get('run_dir')}`; task {model.get('task')}; outputs "
+            f"{', '.join(str(o) for o in model.get('outputs') or [])}; assessed "
+            f"{assessment.created} with biodl {assessment.biodl_version}. "
+            f"Overall flag: **{assessment.overall}**."
+        ),
+        "",
+    ]
+    card: Mapping[str, Any] = {}
+    dome: Any = None
+    for item in assessment.items:
+        if item.key == "provenance":
+            card = item.values.get("model_card") or {}
+            dome = item.values.get("dome")
+    for key, text in card.items():
+        lines += [f"## {key.replace('_', ' ').capitalize()}", "", str(text), ""]
+    lines += ["## Fitness-for-use checks", "", "| item | flag | finding |", "|---|---|---|"]
+    lines += [
+        f"| {_md(_TITLES.get(it.key, it.key))} | {it.flag} | {_md(it.summary)} |"
+        for it in assessment.items
+    ]
+    lines.append("")
+    if _is_records(dome):
+        lines += ["## DOME checklist", "", "| section | field | value |", "|---|---|---|"]
+        lines += [f"| {_md(r['section'])} | {_md(r['field'])} | {_md(r['value'])} |" for r in dome]
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,91 @@
+"""``biodl assess``: write the fitness-for-use assessment of a trained model."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from biodl.train import check_out_dir
+
+__all__ = ["assess_run", "flags_table"]
+
+
+def assess_run(
+    model_dir: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    config: str | os.PathLike[str] | None = None,
+    data: Sequence[str | os.PathLike[str]] = (),
+    group: str | None = None,
+    learning_curve: bool = False,
+    force: bool = False,
+    seed: int = 0,
+) -> Path:
+    """Assess a run directory and write ``out`` (``assessment.json``, ``report.html``,
+    ``model_card.md``, and ``applicability.tsv`` when ``data`` is given).
+
+    Parameters
+    ----------
+    model_dir
+        Run directory written by ``biodl train``.
+    out
+        Folder to write; written as ``OUT.partial`` and renamed when complete.
+    config
+        Configuration to re-read the data with (default the run's ``config.yaml``).
+    data
+        New inputs (FASTA/FASTQ or tables) for the applicability-domain check.
+    group
+        Table column (or ``id<TAB>group`` TSV file) for the subgroup check.
+    learning_curve
+        Retrain on 25 %, 50 % and 100 % of the training data (slow) for the
+        data-quantity item.
+    force
+        Replace ``out`` if it exists.
+    seed
+        Seed of every random choice of the checks.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+
+    Raises
+    ------
+    InputError
+        Bad run directory, configuration, data or group, or ``out`` exists (without
+        ``force``).
+    """
+    from biodl.assess import assess, load_inputs, write_assessment
+
+    out_path = Path(out)
+    check_out_dir(out_path, force=force)  # fail before the slow part
+    inputs = load_inputs(model_dir, config=config, data=data, group=group, seed=seed)
+    group_key = None
+    if group is not None:
+        group_key = "group" if Path(group).is_file() else group
+    assessment = assess(inputs, group=group_key, learning_curve=learning_curve, config=config)
+    return write_assessment(assessment, out_path, force=force)
+
+
+def flags_table(assessment_json: dict[str, object]) -> str:
+    """One line per item: name, flag and summary (what ``biodl assess`` prints).
+
+    Examples
+    --------
+    >>> print(flags_table({"order": ["leakage"], "overall": "red",
+    ...     "leakage": {"flag": "red", "summary": "3 leaks."}}))
+    leakage          RED           3 leaks.
+    overall          RED
+    """
+    order = assessment_json.get("order")
+    keys = [str(k) for k in order] if isinstance(order, list) else []
+    lines = []
+    for key in keys:
+        entry = assessment_json.get(key)
+        if not isinstance(entry, dict):
+            continue
+        flag = str(entry.get("flag", "")).replace("_", " ").upper()
+        lines.append(f"{key:<16} {flag:<13} {entry.get('summary', '')}")
+    lines.append(f"{'overall':<16} {str(assessment_json.get('overall', '')).upper()}")
+    return "\n".join(lines)
