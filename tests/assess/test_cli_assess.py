@@ -93,3 +93,34 @@ def test_learning_curve_is_drawn_in_the_data_quantity_item(
     assert curve["n_train"] == sorted(curve["n_train"])
     assert "Learning curve" in (out / "report.html").read_text()
     assert "learning_curve" in data["timings"]
+
+
+def test_saved_temperature_is_applied_by_predict(tmp_path: Path) -> None:
+    import shutil
+
+    import numpy as np
+
+    from biodl.train import load_run
+
+    base = tiny_run(tmp_path / "data")
+    run = tmp_path / "run_copy"  # the module's run is shared: work on a copy
+    shutil.copytree(base, run)
+    fasta = tmp_path / "new.fa"
+    lines = (tmp_path / "data" / "test.tsv").read_text().splitlines()
+    column = lines[0].split("\t").index("seq")
+    seqs = [line.split("\t")[column] for line in lines[1:6]]
+    fasta.write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(seqs)))
+    assert main(["predict", "--model", str(run), str(fasta), "--out", str(tmp_path / "a.tsv")]) == 0
+    argv = ["assess", "--model", str(run), "--out", str(tmp_path / "as"), "--save-temperature"]
+    assert main(argv) == 0
+    saved = json.loads((run / "temperature.json").read_text())
+    assert saved["fitted_on"] == "valid"
+    temperature = load_run(run).temperature
+    assert temperature == saved["temperature"] > 0
+    calibration = json.loads((tmp_path / "as" / "assessment.json").read_text())["calibration"]
+    assert calibration["temperature"] == pytest.approx(temperature)
+    assert main(["predict", "--model", str(run), str(fasta), "--out", str(tmp_path / "b.tsv")]) == 0
+    raw = np.loadtxt(tmp_path / "a.tsv", skiprows=1, usecols=(1, 2))
+    scaled = np.loadtxt(tmp_path / "b.tsv", skiprows=1, usecols=(1, 2))
+    np.testing.assert_allclose(scaled[:, 1], raw[:, 1] / temperature, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(scaled[:, 0], 1 / (1 + np.exp(-scaled[:, 1])), rtol=1e-4)

@@ -21,11 +21,14 @@ def _handler(args: argparse.Namespace) -> int:
         data=args.data or (),
         group=args.group,
         learning_curve=args.learning_curve,
+        save_temperature=args.save_temperature,
         force=args.force,
         seed=args.seed,
     )
     print(flags_table(json.loads((out / "assessment.json").read_text(encoding="utf-8"))))
     print(f"assessment: {out}")
+    if args.save_temperature:
+        print(f"temperature saved: {Path(args.model) / 'temperature.json'}")
     return 0
 
 
@@ -59,6 +62,11 @@ def register(sub: Any) -> None:
         "--learning-curve",
         action="store_true",
         help="retrain on 25/50/100 %% of the training data (slow)",
+    )
+    p.add_argument(
+        "--save-temperature",
+        action="store_true",
+        help="save the temperature fitted on valid with the model; biodl predict applies it",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the checks (default 0)")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")

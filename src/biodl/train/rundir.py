@@ -29,6 +29,7 @@ from biodl.models import ModelIO, create_model
 
 __all__ = [
     "RUN_FORMAT",
+    "TEMPERATURE_FILE",
     "Run",
     "atomic_write_text",
     "check_out_dir",
@@ -36,6 +37,8 @@ __all__ = [
     "finish_run_dir",
     "load_run",
     "prepare_run_dir",
+    "read_temperature",
+    "save_temperature",
     "save_weights",
     "software_versions",
     "write_json",
@@ -78,6 +81,55 @@ class Run:
     def unknown(self) -> Literal["zero", "uniform"]:
         """How N (or X) was encoded in training."""
         return "uniform" if self.meta.get("unknown") == "uniform" else "zero"
+
+    @property
+    def temperature(self) -> float:
+        """Calibration temperature saved with the run (``temperature.json``), else 1.
+
+        Written by ``biodl assess --save-temperature`` (fitted on the validation split);
+        ``biodl predict`` divides the logits of classification models by it.
+        """
+        return read_temperature(self.path)
+
+
+TEMPERATURE_FILE = "temperature.json"
+
+
+def read_temperature(run_dir: str | os.PathLike[str]) -> float:
+    """The temperature in ``run_dir/temperature.json``, or 1.0 when there is none.
+
+    Raises
+    ------
+    InputError
+        If the file exists but holds no positive finite ``temperature``.
+    """
+    path = Path(run_dir) / TEMPERATURE_FILE
+    if not path.is_file():
+        return 1.0
+    try:
+        value = float(json.loads(path.read_text(encoding="utf-8"))["temperature"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"unreadable temperature file: {exc}", path=path) from None
+    if not (value > 0 and value < float("inf")):
+        raise InputError(f"temperature must be a positive number, not {value}", path=path)
+    return value
+
+
+def save_temperature(run_dir: str | os.PathLike[str], temperature: float, **details: Any) -> Path:
+    """Write ``run_dir/temperature.json`` atomically: ``{"temperature": T, **details}``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> _ = save_temperature(d, 2.5, fitted_on="valid")
+    >>> read_temperature(d)
+    2.5
+    """
+    if not (temperature > 0 and temperature < float("inf")):
+        msg = f"temperature must be a positive number, not {temperature}"
+        raise ValueError(msg)
+    return write_json(Path(run_dir) / TEMPERATURE_FILE, {"temperature": temperature, **details})
 
 
 def software_versions() -> dict[str, str]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
+from biodl.errors import InputError
 from biodl.train import check_out_dir
 
 __all__ = ["assess_run", "flags_table"]
@@ -19,6 +21,7 @@ def assess_run(
     data: Sequence[str | os.PathLike[str]] = (),
     group: str | None = None,
     learning_curve: bool = False,
+    save_temperature: bool = False,
     force: bool = False,
     seed: int = 0,
 ) -> Path:
@@ -40,6 +43,10 @@ def assess_run(
     learning_curve
         Retrain on 25 %, 50 % and 100 % of the training data (slow) for the
         data-quantity item.
+    save_temperature
+        Save the calibration temperature fitted on the validation split with the model
+        (``MODEL_DIR/temperature.json``), so that ``biodl predict`` applies it. Needs a
+        classification model and a validation split.
     force
         Replace ``out`` if it exists.
     seed
@@ -65,7 +72,32 @@ def assess_run(
     if group is not None:
         group_key = "group" if Path(group).is_file() else group
     assessment = assess(inputs, group=group_key, learning_curve=learning_curve, config=config)
-    return write_assessment(assessment, out_path, force=force)
+    written = write_assessment(assessment, out_path, force=force)
+    if save_temperature:
+        _save_temperature(Path(model_dir), assessment.item("calibration").values, out_path)
+    return written
+
+
+def _save_temperature(model_dir: Path, values: Mapping[str, Any], out: Path) -> None:
+    """Save the temperature the calibration check fitted on the validation split."""
+    from biodl.train.rundir import save_temperature
+
+    temperature = values.get("temperature")
+    if not isinstance(temperature, int | float) or values.get("temperature_fitted_on") != "valid":
+        raise InputError(
+            "no temperature was fitted (it needs a classification model and a validation "
+            "split); the assessment was written but no temperature saved",
+            path=model_dir,
+        )
+    after = values.get("after") if isinstance(values.get("after"), Mapping) else {}
+    save_temperature(
+        model_dir,
+        float(temperature),
+        fitted_on="valid",
+        test_ece_before=values.get("ece"),
+        test_ece_after=after.get("ece") if isinstance(after, Mapping) else None,
+        assessment=str(out),
+    )
 
 
 def flags_table(assessment_json: dict[str, object]) -> str:

@@ -75,6 +75,11 @@ def predict_file(
     pad_short
         Pad sequences shorter than the model input with N instead of failing.
 
+    When the run directory holds a calibration temperature ``T`` (``temperature.json``,
+    written by ``biodl assess --save-temperature``), the logits of a classification
+    model are divided by ``T`` before the probabilities are taken, and the ``logit``
+    column holds the scaled logit.
+
     Returns
     -------
     pathlib.Path
@@ -94,6 +99,9 @@ def predict_file(
         path, sequence_column=sequence_column, id_column=id_column, alphabet=run.alphabet
     )
     labels = _Labels.of_run(run.meta)
+    # a calibration temperature saved by `biodl assess --save-temperature` rescales the
+    # logits of classification models (regression outputs are values, not logits)
+    temperature = run.temperature if labels.task != "regression" else 1.0
     out_path = Path(out)
     tmp = out_path.with_name(f".{out_path.name}.tmp")
     n = 0
@@ -121,6 +129,8 @@ def predict_file(
                     fitted, alphabet=run.alphabet, unknown=run.unknown, encoding=run.encoding
                 )
                 logits = predict(run.model, X, batch_size=batch_size, device=device)
+                if temperature != 1.0:
+                    logits = logits / temperature
                 probs = labels.probabilities(logits)
                 if labels.numeric:
                     for (seq_id, _, _), row in zip(chunk, probs, strict=True):
