@@ -120,6 +120,20 @@ def _write_splits(path: Path, splits: DataSplits) -> None:
     os.replace(tmp, path)
 
 
+def _who_and_how() -> dict[str, str]:
+    """``user``, ``host`` and ``command`` of this training run, for provenance."""
+    import getpass
+    import platform
+    import shlex
+    import sys
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name (some containers)
+        user = "unknown"
+    return {"user": user, "host": platform.node(), "command": shlex.join(sys.argv)}
+
+
 def _held_out_identity(splits: DataSplits, homology: HomologyConfig) -> dict[str, Any]:
     """Largest identity of each held-out split to the training proteins, as clustered.
 
@@ -315,6 +329,7 @@ def _write_run_files(
         "format": RUN_FORMAT,
         "format_version": RUN_FORMAT_VERSION,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        **_who_and_how(),
         "task": config.task,
         "architecture": {"name": config.model.name, "params": arch_params},
         "alphabet": config.data.alphabet,
