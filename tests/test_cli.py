@@ -53,7 +53,7 @@ def test_train_writes_a_complete_run_directory(trained_run: Path) -> None:
     assert meta["alphabet"] == "dna"
     assert meta["labels"] == {"positive": "1", "negative": "0"}
     assert meta["seed"] == 1
-    assert meta["user"] and meta["host"] and meta["command"]  # who/where/how, for provenance
+    assert all(meta[k] for k in ("user", "host", "command"))  # who, where, how
     assert all(len(f["sha256"]) == 64 for f in meta["data"]["files"])
     assert meta["data"]["splits"]["train"] == {"n": 360, "n_positive": 180}
     html = (trained_run / "report.html").read_text()
