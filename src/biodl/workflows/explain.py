@@ -1,0 +1,403 @@
+"""``biodl explain``: attribution maps of a trained model, checked, with logos and motifs."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, cast, get_args
+
+import numpy as np
+
+from biodl.data import fit_sequence
+from biodl.errors import InputError
+from biodl.interpret.attribution import METHODS, Attribution, Method, attribute
+from biodl.interpret.checks import (
+    AttributionWarning,
+    agreement,
+    check_completeness,
+    randomisation_check,
+)
+from biodl.models import predict
+from biodl.train import load_run
+from biodl.train.rundir import Run, finish_run_dir, prepare_run_dir, write_json
+from biodl.workflows._common import _encode
+from biodl.workflows.prediction import _iter_inputs
+
+__all__ = ["explain_file", "resolve_target"]
+
+# a few cheap methods whose maps are compared with the chosen one
+_COMPARE: tuple[Method, ...] = ("saliency", "input_x_gradient", "deepshap")
+_CHECK_SEQUENCES = 32  # sequences used for the randomisation and agreement checks
+
+
+def resolve_target(target: str | int | None, names: Sequence[str]) -> int:
+    """The output index of ``target``: an output name, or an index (int or digits).
+
+    Examples
+    --------
+    >>> resolve_target("GATA1", ["CTCF", "GATA1"]), resolve_target("1", ["a", "b"])
+    (1, 1)
+    """
+    if target is None:
+        return 0
+    if isinstance(target, str) and target in names:
+        return list(names).index(target)
+    try:
+        index = int(target)
+    except ValueError:
+        raise InputError(
+            f"unknown target {target!r}: use an output name ({', '.join(names)}) or an index"
+        ) from None
+    if not 0 <= index < len(names):
+        raise InputError(
+            f"target index {index} is out of range: the model has {len(names)} outputs"
+        )
+    return index
+
+
+def _read(
+    run: Run,
+    path: Path,
+    *,
+    sequence_column: str | None,
+    id_column: str | None,
+    pad_short: bool,
+    max_sequences: int | None,
+) -> tuple[list[str], list[str], np.ndarray]:
+    """Ids, fitted sequences and the model input ``(N, C, L)`` float32."""
+    length = run.input_length
+    unknown_char = "X" if run.alphabet == "protein" else "N"
+    ids, seqs = [], []
+    records = _iter_inputs(
+        path, sequence_column=sequence_column, id_column=id_column, alphabet=run.alphabet
+    )
+    for seq_id, seq, line in records:
+        if len(seq) < length and not pad_short:
+            raise InputError(
+                f"sequence '{seq_id}' is {len(seq)} long, shorter than the model input "
+                f"({length}); use --pad to pad it with {unknown_char}",
+                path=path,
+                line=line,
+            )
+        ids.append(seq_id)
+        seqs.append(fit_sequence(seq, length, pad=unknown_char, crop=run.crop))
+        if max_sequences is not None and len(ids) >= max_sequences:
+            break
+    if not ids:
+        raise InputError("no sequences to explain", path=path)
+    X = _encode(seqs, alphabet=run.alphabet, unknown=run.unknown, encoding=run.encoding)
+    return ids, seqs, np.asarray(X, dtype=np.float32)
+
+
+def _method_options(
+    method: Method, *, n_references: int, batch_size: int, device: str | None, seed: int
+) -> dict[str, Any]:
+    options: dict[str, Any] = {"batch_size": batch_size, "device": device}
+    if method in ("deeplift", "deepshap"):
+        options.update(seed=seed, n_references=1 if method == "deeplift" else n_references)
+    elif method in ("integrated_gradients", "lime", "kernel_shap"):
+        options["seed"] = seed
+    return options
+
+
+def _run_checks(
+    run: Run,
+    X: np.ndarray,
+    result: Attribution,
+    *,
+    method: Method,
+    options: dict[str, Any],
+    compare: Sequence[Method],
+    randomisation: bool,
+    strict: bool,
+) -> dict[str, Any]:
+    """Completeness, model randomisation and agreement; warnings are collected."""
+    caught: list[str] = []
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always", AttributionWarning)
+        checks: dict[str, Any] = {
+            "completeness": check_completeness(result, strict=strict).as_dict()
+        }
+        subset = X[:_CHECK_SEQUENCES]
+        first = Attribution(
+            result.method,
+            result.values[:_CHECK_SEQUENCES],
+            result.target,
+            result.outputs[:_CHECK_SEQUENCES],
+        )
+        if randomisation:
+            rnd = randomisation_check(
+                run.model,
+                subset,
+                method=method,
+                target=result.target,
+                trained=first,
+                strict=strict,
+                **options,
+            )
+            rnd["n_sequences"] = int(subset.shape[0])
+            rnd.pop("per_sequence", None)
+            checks["randomisation"] = rnd
+        maps: dict[str, Attribution] = {method: first}
+        for other in compare:
+            if other == method or other in maps:
+                continue
+            extra = _method_options(
+                other,
+                n_references=5,
+                batch_size=int(options["batch_size"]),
+                device=options["device"],
+                seed=int(options.get("seed", 0)),
+            )
+            maps[other] = attribute(run.model, subset, method=other, target=result.target, **extra)
+        if len(maps) > 1:
+            checks["agreement"] = agreement(maps)
+    caught = [str(w.message) for w in seen if issubclass(w.category, AttributionWarning)]
+    checks["warnings"] = caught
+    return checks
+
+
+def _logos(
+    out: Path,
+    ids: Sequence[str],
+    X: np.ndarray,
+    result: Attribution,
+    *,
+    top: int,
+    alphabet: str,
+    encoding: str,
+) -> list[tuple[str, str]]:
+    """PNG logos of the ``top`` sequences with the highest explained output."""
+    from biodl.report.explain import attribution_window, plot_attribution_logo
+
+    if top <= 0:
+        return []
+    folder = out / "logos"
+    folder.mkdir(exist_ok=True)
+    rows = 4 if encoding == "structure" else X.shape[1]
+    letters = {"dna": "ACGT", "rna": "ACGU"}.get(alphabet) if rows == 4 else None
+    order = np.argsort(-result.outputs, kind="stable")[:top]
+    made = []
+    for rank, i in enumerate(order, start=1):
+        values = result.values[i, :rows]
+        observed = X[i, :rows] != 0
+        if result.method == "ism":  # mean loss when the observed letter is substituted
+            values = -observed * values.sum(axis=0, keepdims=True) / max(rows - 1, 1)
+        elif encoding in ("onehot", "structure"):
+            values = values * observed  # the observed letters
+        start, end = attribution_window(np.abs(values).sum(axis=0), 60)
+        name = f"{rank:03d}.png"
+        caption = f"#{rank} {ids[i]} (output {result.outputs[i]:.3g}), positions {start + 1}-{end}"
+        plot_attribution_logo(
+            values[:, start:end], folder / name, title=ids[i], start=start + 1, alphabet=letters
+        )
+        made.append((caption, f"logos/{name}"))
+    return made
+
+
+def _motifs(
+    out: Path,
+    X: np.ndarray,
+    result: Attribution,
+    *,
+    alphabet: str,
+    collection: str,
+    tax_group: str | None,
+) -> list[dict[str, Any]]:
+    """Motifs from the attributions (TF-MoDISco, else seqlets) matched to JASPAR."""
+    if alphabet == "protein" or X.shape[1] != 4:
+        raise InputError("--motifs needs a DNA/RNA one-hot model (JASPAR motifs are DNA)")
+    from biodl.interpret.jaspar import jaspar_motifs, match_motifs, write_motif_table
+    from biodl.interpret.motifs import modisco, seqlet_motif, seqlets, write_meme
+
+    scores = result.hypothetical if result.hypothetical is not None else result.values
+    found = []
+    try:
+        found = modisco(scores, X)
+    except (ImportError, ModuleNotFoundError, ValueError, RuntimeError, InputError):
+        found = []
+    if not found:
+        hits = seqlets(scores, X, window=15, flank=2, max_per_example=1)
+        found = [seqlet_motif(hits, X, name="seqlets")] if hits else []
+    if not found:
+        write_motif_table([], out / "motifs.tsv")
+        return []
+    write_meme(found, out / "motifs.meme")
+    database = jaspar_motifs(collection=collection, tax_group=cast(Any, tax_group))
+    matches = match_motifs(found, database, top=1)
+    write_motif_table(matches, out / "motifs.tsv")
+    return [
+        {
+            "motif": m.query,
+            "jaspar_id": m.target_id,
+            "tf_name": m.target_name,
+            "p_value": float(m.p_value),
+            "q_value": float(m.q_value),
+        }
+        for m in matches
+    ]
+
+
+def explain_file(
+    model_dir: str | os.PathLike[str],
+    input_path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    method: Method = "deepshap",
+    target: str | int | None = None,
+    n_references: int = 20,
+    top: int = 10,
+    strict: bool = False,
+    motifs: bool = False,
+    jaspar_collection: str = "CORE",
+    tax_group: str | None = "vertebrates",
+    sequence_column: str | None = None,
+    id_column: str | None = None,
+    pad_short: bool = False,
+    compare: Sequence[Method] = _COMPARE,
+    randomisation: bool = True,
+    max_sequences: int | None = None,
+    batch_size: int = 64,
+    device: str | None = None,
+    seed: int = 0,
+    force: bool = False,
+) -> Path:
+    """Explain a trained model's predictions for the sequences of a file.
+
+    Sequences are read, cut or padded and encoded as ``biodl predict`` does; the
+    attributions of output ``target`` by ``method`` are computed and checked
+    (completeness, model randomisation and agreement with ``compare`` methods on the
+    first 32 sequences), and the folder ``out`` is written (as ``OUT.partial``, renamed
+    when complete):
+
+    * ``attributions.npz``: ``ids``, ``X`` (model input), ``attributions``
+      ``(N, C, L)``, ``predictions`` (raw outputs ``(N, T)``), ``outputs`` (the
+      explained output), ``delta`` and ``hypothetical`` where the method has them;
+    * ``checks.json``: the checks' results and warnings;
+    * ``logos/NNN.png``: logos of the ``top`` sequences with the highest output (the
+      60 positions of largest attribution);
+    * ``motifs.tsv`` and ``motifs.meme`` with ``motifs``: TF-MoDISco patterns (or
+      seqlets) matched to JASPAR (``jaspar_collection``, ``tax_group``) by TOMTOM;
+    * ``explain.html``: a self-contained page.
+
+    Parameters
+    ----------
+    model_dir
+        A run directory.
+    input_path
+        FASTA/FASTQ, or a table with ``sequence_column``.
+    out
+        Folder to write; refused if it exists and is not empty, unless ``force``.
+    method
+        One of :data:`biodl.interpret.METHODS`.
+    target
+        Output name or index (default the first output).
+    n_references
+        References per sequence for ``deepshap``.
+    strict
+        A failed check raises :class:`~biodl.interpret.AttributionCheckError` instead
+        of being reported.
+    max_sequences
+        Read at most this many sequences.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+    """
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
+    for other in compare:
+        if other not in get_args(Method):
+            raise InputError(f"unknown method {other!r} to compare with")
+    if n_references < 1 or top < 0 or batch_size < 1:
+        raise InputError("--n-references and --batch-size must be at least 1, --top at least 0")
+    run = load_run(model_dir)
+    if run.encoding == "cpg":
+        raise InputError(
+            "this model scores CpG sites from methylation profiles, not sequences",
+            path=Path(model_dir) / "model.json",
+        )
+    names = [str(n) for n in run.meta.get("outputs", [])] or ["0"]
+    index = resolve_target(target, names)
+    path = Path(input_path)
+    ids, _, X = _read(
+        run,
+        path,
+        sequence_column=sequence_column,
+        id_column=id_column,
+        pad_short=pad_short,
+        max_sequences=max_sequences,
+    )
+    options = _method_options(
+        method, n_references=n_references, batch_size=batch_size, device=device, seed=seed
+    )
+    result = attribute(run.model, X, method=method, target=index, **options)
+    checks = _run_checks(
+        run,
+        X,
+        result,
+        method=method,
+        options=options,
+        compare=compare,
+        randomisation=randomisation,
+        strict=strict,
+    )
+    checks.update(method=result.method, target=names[index], info=result.info)
+    predictions = predict(run.model, X, batch_size=batch_size, device=device).numpy()
+
+    out_path = Path(out)
+    partial = prepare_run_dir(out_path, force=force)
+    arrays: dict[str, Any] = {
+        "ids": np.asarray(ids),
+        "X": X,
+        "attributions": result.values,
+        "predictions": predictions,
+        "outputs": result.outputs,
+        "target": np.asarray(index),
+    }
+    if result.delta is not None:
+        arrays["delta"] = result.delta
+    if result.hypothetical is not None:
+        arrays["hypothetical"] = result.hypothetical
+    np.savez_compressed(partial / "attributions.npz", **arrays)
+    write_json(partial / "checks.json", checks)
+    try:
+        logos = _logos(
+            partial, ids, X, result, top=top, alphabet=run.alphabet, encoding=run.encoding
+        )
+    except ImportError as exc:  # logomaker is in the 'motifs' extra
+        logos = []
+        checks["warnings"].append(f"no logos: {exc}")
+        write_json(partial / "checks.json", checks)
+    motif_rows: list[dict[str, Any]] = []
+    if motifs:
+        motif_rows = _motifs(
+            partial,
+            X,
+            result,
+            alphabet=run.alphabet,
+            collection=jaspar_collection,
+            tax_group=tax_group,
+        )
+    from biodl.report.explain import write_explain_report
+
+    summary = {
+        "model": f"{run.meta.get('architecture', {}).get('name', '?')} ({Path(model_dir)})",
+        "input": str(path),
+        "sequences": str(len(ids)),
+        "method": result.method,
+        "target": f"{names[index]} (output {index})",
+        "references": str(result.info.get("n_references", "-")),
+    }
+    write_explain_report(
+        partial / "explain.html",
+        title=f"{result.method} attributions: {names[index]}",
+        summary=summary,
+        checks=checks,
+        logos=[(caption, partial / rel) for caption, rel in logos],
+        motifs=motif_rows,
+    )
+    return finish_run_dir(partial, out_path)
