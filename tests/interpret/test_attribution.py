@@ -23,7 +23,7 @@ from biodl.interpret import (
     lime,
     saliency,
 )
-from tests.interpret.zoo import PADDING, build, inputs
+from tests.interpret.zoo import PADDING, ZOO, build, inputs
 
 C, L = 4, 5
 W = np.arange(C * L, dtype=np.float32).reshape(C, L) / 10 - 0.8
@@ -201,3 +201,32 @@ def test_ism_goes_through_the_ism_module() -> None:
     np.testing.assert_allclose(a.values, expected, atol=1e-6)
     assert a.method == "ism"
     assert a.values.shape == x.shape
+
+
+def _applicable(name: str, method: str) -> bool:
+    """Which method/model pairs are defined: attention needs an attention model, ISM
+    one-hot sequence input and one value per output (per-position heads are summed by the
+    gradient methods, not by ISM)."""
+    from tests.interpret.zoo import model_io
+
+    io = model_io(name)
+    if method == "attention":
+        return name == "deeploc"
+    if method == "ism":  # one-hot sequences only, not packed CpG/structure inputs
+        return not io.layout and io.n_channels in (4, 20) and not io.per_position
+    return True
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("name", ZOO)
+def test_every_method_runs_on_every_zoo_model(name: str, method: str) -> None:
+    if not _applicable(name, method):
+        pytest.skip(f"{method} is not defined for {name}")
+    model = build(name, n_outputs=2)
+    x = inputs(name, 2)
+    options = {"n_samples": 8} if method in ("lime", "kernel_shap") else {}
+    if method in ("deeplift", "deepshap"):
+        options = {"n_references": 2}
+    a = attribute(model, x, method=method, target=1, device="cpu", **options)  # type: ignore[arg-type]
+    assert a.values.shape == tuple(x.shape)
+    assert np.isfinite(a.values).all()
