@@ -1,4 +1,5 @@
-"""The jobs behind the command line: train, predict, evaluate and cross-validate.
+"""The jobs behind the command line: train, predict, evaluate, cross-validate, explain,
+score variants and assess.
 
 Each function takes paths and options, does one whole job and returns what it wrote.
 The CLI (:mod:`biodl.cli`) only parses arguments and calls these.
@@ -6,17 +7,25 @@ The CLI (:mod:`biodl.cli`) only parses arguments and calls these.
 
 from __future__ import annotations
 
+from biodl.workflows.assessment import assess_run, flags_table
 from biodl.workflows.crossval import cross_validate, cv_table
 from biodl.workflows.evaluation import evaluate_run, metrics_table
+from biodl.workflows.explain import explain_file
 from biodl.workflows.prediction import predict_file
 from biodl.workflows.training import train_on_splits, train_run
+from biodl.workflows.variants import score_vcf, score_vcf_summary
 
 __all__ = [
+    "assess_run",
     "cross_validate",
     "cv_table",
     "evaluate_run",
+    "explain_file",
+    "flags_table",
     "metrics_table",
     "predict_file",
+    "score_vcf",
+    "score_vcf_summary",
     "train_on_splits",
     "train_run",
 ]
