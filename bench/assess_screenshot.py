@@ -35,7 +35,8 @@ FLAGS = (
 
 
 def _make_report(folder: Path) -> Path:
-    from biodl.assess import assess, load_inputs, write_assessment
+    from biodl.assess import assess, load_inputs
+    from biodl.report import write_assessment
     from biodl.testing.assess_runs import tiny_run
 
     run = tiny_run(folder)

@@ -23,10 +23,10 @@ from biodl.assess import (
     SplitView,
     assess,
     load_inputs,
-    write_assessment,
 )
 from biodl.assess.core import available_checks
 from biodl.errors import InputError
+from biodl.report import write_assessment
 from biodl.testing.assess_runs import tiny_run
 
 ITEM_FIELDS = {"flag", "rule", "summary"}

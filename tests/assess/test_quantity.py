@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from biodl.assess.quantity import data_quantity, learning_curve, trainable_parameters
+from biodl.assess.quantity import data_quantity, trainable_parameters
 from biodl.assess.types import AssessInputs, SplitView
 from biodl.errors import InputError
 from biodl.testing.assess_models import motif_inputs, overparameterised_model
+from biodl.workflows.learning_curve import learning_curve
 
 
 def _inputs(sequences: list[str], n_parameters: int | None) -> AssessInputs:

@@ -9,7 +9,7 @@ flag (green/amber/red, or not_assessed when the check could not run) with its st
 rule, one sentence and the values. Checks never read files and never print: the
 loader (:func:`load_inputs`) builds the inputs once, :func:`assess` runs the checks in
 a fixed order (data quantity, leakage, representation, noise, baseline, calibration,
-subgroups, applicability, compute, provenance) and :func:`write_assessment` renders
+subgroups, applicability, compute, provenance) and :func:`biodl.report.write_assessment` renders
 ``assessment.json``, ``report.html`` and ``model_card.md`` (:mod:`biodl.report.assessment`).
 
 Examples
@@ -30,7 +30,7 @@ from biodl.assess.applicability import applicability, write_domain_tsv
 from biodl.assess.baseline import baseline
 from biodl.assess.calibration import calibration, fit_temperature
 from biodl.assess.compute import compute
-from biodl.assess.core import ITEM_ORDER, Assessment, assess, write_assessment
+from biodl.assess.core import ITEM_ORDER, Assessment, assess
 from biodl.assess.leakage import leakage
 from biodl.assess.load import load_inputs
 from biodl.assess.noise import noise
@@ -62,6 +62,5 @@ __all__ = [
     "representation",
     "subgroups",
     "worst_flag",
-    "write_assessment",
     "write_domain_tsv",
 ]

@@ -24,11 +24,11 @@ import torch
 from torch import nn
 
 from biodl.assess.types import AssessInputs
+from biodl.data.inputs import encode_inputs as _encode
 from biodl.data.splits import fit_sequence
 from biodl.errors import InputError
 from biodl.io import AlphabetName
 from biodl.models import predict
-from biodl.workflows._common import _encode
 
 __all__ = ["encode_for_model", "last_linear", "penultimate", "split_logits"]
 

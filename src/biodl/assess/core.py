@@ -1,7 +1,7 @@
 """Run the fitness-for-use checks and write the assessment folder.
 
 :func:`assess` runs every check on one :class:`AssessInputs` and returns an
-:class:`Assessment`; :func:`write_assessment` writes it as a folder, atomically
+:class:`Assessment`; :func:`biodl.report.write_assessment` writes it as a folder, atomically
 (``OUT.partial`` first, renamed when complete).
 
 ``assessment.json`` schema (``schema_version`` 1)
@@ -42,9 +42,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import functools
-import json
 import os
-import shutil
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -65,7 +63,6 @@ __all__ = [
     "Check",
     "assess",
     "available_checks",
-    "write_assessment",
 ]
 
 SCHEMA_VERSION = 1
@@ -348,8 +345,8 @@ def assess(
     *,
     checks: Mapping[str, Check] | None = None,
     group: str | None = None,
-    learning_curve: bool | Mapping[str, Any] = False,
-    config: str | os.PathLike[str] | None = None,
+    learning_curve: Mapping[str, Any] | None = None,
+    timings: Mapping[str, float] | None = None,
 ) -> Assessment:
     """Run the fitness-for-use checks on one model and its data.
 
@@ -364,11 +361,11 @@ def assess(
     group
         Group for the subgroup check (a key of ``SplitView.groups``).
     learning_curve
-        True: retrain on 25 %, 50 % and 100 % of the training data
-        (``biodl.assess.quantity.learning_curve``, slow: three trainings) and show the
-        curve in the data-quantity item; or a curve already computed.
-    config
-        Configuration for the learning curve; default the run's ``config.yaml``.
+        A learning curve to show in the data-quantity item, as
+        :func:`biodl.workflows.learning_curve` computes it (retraining is a job, not a
+        check: ``biodl assess --learning-curve`` runs it first).
+    timings
+        Seconds of work done before, reported with the items' timings.
 
     Returns
     -------
@@ -388,25 +385,8 @@ def assess(
     from biodl import __version__
     from biodl.assess.provenance import provenance
 
-    curve: Mapping[str, Any] | None = None
-    timings: dict[str, float] = {}
-    if learning_curve is True:
-        from biodl.assess.quantity import learning_curve as compute_curve
-
-        path = (
-            config
-            if config is not None
-            else (None if inputs.run_dir is None else inputs.run_dir / "config.yaml")
-        )
-        if path is None:
-            from biodl.errors import InputError
-
-            raise InputError("a learning curve needs the run's configuration (--config)")
-        start = time.perf_counter()
-        curve = compute_curve(path)
-        timings["learning_curve"] = time.perf_counter() - start
-    elif isinstance(learning_curve, Mapping):
-        curve = learning_curve
+    curve = learning_curve
+    times: dict[str, float] = dict(timings or {})
     registry = (
         dict(checks) if checks is not None else available_checks(group=group, learning_curve=curve)
     )
@@ -431,89 +411,16 @@ def assess(
             )
         else:
             items.append(_run_check(key, check, inputs))
-        timings[key] = time.perf_counter() - start
+        times[key] = time.perf_counter() - start
     start = time.perf_counter()
     prov_check = registry.get("provenance", functools.partial(provenance, items=tuple(items)))
     items.append(_run_check("provenance", prov_check, inputs))
-    timings["provenance"] = time.perf_counter() - start
+    times["provenance"] = time.perf_counter() - start
     return Assessment(
         items=tuple(items),
         model=_model_summary(inputs),
         created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         biodl_version=__version__,
         overview=overview(inputs),
-        timings=timings,
+        timings=times,
     )
-
-
-def _domain_rows(assessment: Assessment) -> list[Mapping[str, Any]] | None:
-    try:
-        item = assessment.item("applicability")
-    except KeyError:
-        return None
-    rows = item.values.get("rows")
-    return list(rows) if isinstance(rows, list | tuple) and rows else None
-
-
-def _write_domain_tsv(rows: Sequence[Mapping[str, Any]], path: Path) -> None:
-    import importlib
-
-    try:
-        module = importlib.import_module("biodl.assess.applicability")
-    except ImportError:
-        module = None
-    writer = getattr(module, "write_domain_tsv", None)
-    if writer is not None:
-        writer(rows, path)
-        return
-    from biodl.train import atomic_write_text
-
-    columns = list(rows[0])
-    lines = ["\t".join(columns)]
-    lines += ["\t".join(str(row.get(c, "")) for c in columns) for row in rows]
-    atomic_write_text(path, "\n".join(lines) + "\n")
-
-
-def write_assessment(
-    assessment: Assessment, out_dir: str | os.PathLike[str], *, force: bool = False
-) -> Path:
-    """Write ``assessment.json``, ``report.html``, ``model_card.md`` (and
-    ``applicability.tsv`` when new data were assessed) to ``out_dir``.
-
-    The folder is written as ``OUT.partial`` and renamed when complete, so a failure
-    leaves no half-written ``OUT``.
-
-    Raises
-    ------
-    InputError
-        If ``out_dir`` exists and is not empty and ``force`` is false.
-
-    Examples
-    --------
-    >>> import tempfile, os
-    >>> from biodl.assess.types import SplitView
-    >>> v = SplitView(("a",), ("ACGT",), np.array([[1.0]]))
-    >>> result = assess(AssessInputs("binary", "dna", ("1",), {"train": v}), checks={})
-    >>> out = write_assessment(result, os.path.join(tempfile.mkdtemp(), "a"))
-    >>> sorted(p.name for p in out.iterdir())
-    ['assessment.json', 'model_card.md', 'report.html']
-    """
-    from biodl.report.assessment import render_html, render_model_card
-    from biodl.train import atomic_write_text, finish_run_dir, prepare_run_dir
-
-    out = Path(out_dir)
-    partial = prepare_run_dir(out, force=force)
-    try:
-        data = assessment.to_json()
-        atomic_write_text(
-            partial / "assessment.json", json.dumps(data, indent=2, allow_nan=False) + "\n"
-        )
-        atomic_write_text(partial / "report.html", render_html(assessment))
-        atomic_write_text(partial / "model_card.md", render_model_card(assessment))
-        rows = _domain_rows(assessment)
-        if rows:
-            _write_domain_tsv(rows, partial / "applicability.tsv")
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
-    return finish_run_dir(partial, out)

@@ -305,8 +305,8 @@ def _bed_windows(config: Config) -> dict[tuple[str, int], tuple[str, int, int]]:
 
 
 def _logits(run: Run, config: Config, ex: Examples, *, batch_size: int) -> np.ndarray:
+    from biodl.data.inputs import encode_inputs as _encode
     from biodl.models import predict
-    from biodl.workflows._common import _encode
 
     X = _encode(ex, alphabet=config.data.alphabet, unknown=run.unknown, encoding=run.encoding)
     if len(ex) == 0:

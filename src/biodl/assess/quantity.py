@@ -1,9 +1,9 @@
 """Is there enough training data for the model's size? (``assessment.json`` key ``quantity``)
 
 :func:`data_quantity` compares the number of distinct training sequences with the number
-of trainable parameters; :func:`learning_curve` retrains on growing fractions of the
-training set and reports the test metric of each, so the user sees whether more data
-would still help.
+of trainable parameters; a learning curve (:func:`biodl.workflows.learning_curve`, which
+retrains on growing fractions of the training set) can be shown with it, so the user
+sees whether more data would still help.
 
 Examples
 --------
@@ -18,17 +18,12 @@ Examples
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import os
-import tempfile
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from biodl.assess.types import AssessInputs, Flag, Item
 
-__all__ = ["data_quantity", "learning_curve", "trainable_parameters"]
+__all__ = ["data_quantity", "trainable_parameters"]
 
 
 def trainable_parameters(inputs: AssessInputs) -> tuple[int | None, int | None]:
@@ -101,91 +96,3 @@ def data_quantity(
         f"trainable parameters: {ratio:.3g} examples per parameter."
     )
     return Item("quantity", flag, rule, summary, values)
-
-
-def learning_curve(
-    config_path: str | os.PathLike[str],
-    fractions: Sequence[float] = (0.25, 0.5, 1.0),
-    *,
-    max_epochs: int | None = None,
-    n_bootstrap: int = 200,
-) -> dict[str, Any]:
-    """Retrain on fractions of the training split; the test (else valid) metric of each.
-
-    The splits are built once as training builds them (:func:`biodl.data.build_splits`);
-    each fraction keeps a stratified, seeded subset of the training examples (valid and
-    test unchanged) and trains in a temporary folder
-    (:func:`biodl.workflows.training.train_on_splits`), which is deleted afterwards.
-
-    Parameters
-    ----------
-    config_path
-        The run's ``config.yaml`` (or any training configuration).
-    fractions
-        Fractions of the training split in ``(0, 1]``.
-    max_epochs
-        Override ``train.max_epochs`` (quicker curves); default the configuration's.
-    n_bootstrap
-        Bootstrap resamples for the metric's interval.
-
-    Returns
-    -------
-    dict
-        ``{"metric", "split", "fractions", "n_train", "value", "ci"}``, lists in the
-        order of ``fractions`` (plot-ready).
-
-    Raises
-    ------
-    InputError
-        A fraction outside ``(0, 1]``, or a configuration without valid or test data.
-    """
-    from biodl.data import build_splits, stratified_split
-    from biodl.errors import InputError
-    from biodl.workflows._common import _load_checked
-    from biodl.workflows.training import train_on_splits
-
-    for f in fractions:
-        if not 0.0 < f <= 1.0:
-            raise InputError(f"learning-curve fractions must be in (0, 1], not {f}")
-    config = _load_checked(config_path)
-    train_cfg = config.train.model_copy(
-        update={"progress_bar": False}
-        | ({"max_epochs": int(max_epochs)} if max_epochs is not None else {})
-    )
-    evaluate_cfg = config.evaluate.model_copy(update={"n_bootstrap": n_bootstrap})
-    config = config.model_copy(update={"train": train_cfg, "evaluate": evaluate_cfg})
-    splits = build_splits(config)
-    split = "test" if splits.test is not None else "valid" if splits.valid is not None else None
-    if split is None:
-        raise InputError("a learning curve needs valid or test data", path=config_path)
-    metric = {"multilabel": "macro_auroc", "regression": "mean_pearson"}.get(
-        splits.task, "accuracy" if splits.task == "multiclass" else "auroc"
-    )
-    out: dict[str, Any] = {
-        "metric": metric,
-        "split": split,
-        "fractions": [],
-        "n_train": [],
-        "value": [],
-        "ci": [],
-    }
-    with tempfile.TemporaryDirectory(prefix="biodl-lc-") as tmp:
-        for i, f in enumerate(fractions):
-            if f < 1.0:
-                _, keep = stratified_split(splits.train.labels, f, seed=config.train.seed + i)
-                subset = dataclasses.replace(splits, train=splits.train.subset(keep))
-            else:
-                subset = splits
-            run = train_on_splits(config, subset, Path(tmp) / f"fraction_{i}")
-            entry = _read_metric(run / "metrics.json", split, metric)
-            out["fractions"].append(float(f))
-            out["n_train"].append(len(subset.train))
-            out["value"].append(entry.get("value"))
-            out["ci"].append(entry.get("ci"))
-    return out
-
-
-def _read_metric(path: Path, split: str, metric: str) -> dict[str, Any]:
-    metrics = json.loads(path.read_text(encoding="utf-8"))
-    entry = metrics.get(split, {}).get(metric, {})
-    return dict(entry) if isinstance(entry, Mapping) else {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from biodl.data.cv import Deduplicated, assign_folds, cross_validation_splits, deduplicate
 from biodl.data.examples import Examples, normalise_label
+from biodl.data.inputs import encode_inputs, structure_cache_dir
 from biodl.data.negatives import make_negative_sequences, substitute_segments
 from biodl.data.shuffle import dinucleotide_shuffle, dinucleotide_shuffle_all, shuffle_all
 from biodl.data.sources import load_source, parse_region_id
@@ -35,6 +36,7 @@ __all__ = [
     "deduplicate",
     "dinucleotide_shuffle",
     "dinucleotide_shuffle_all",
+    "encode_inputs",
     "finish_splits",
     "fit_length",
     "fit_sequence",
@@ -45,5 +47,6 @@ __all__ = [
     "resolve_classes",
     "shuffle_all",
     "stratified_split",
+    "structure_cache_dir",
     "substitute_segments",
 ]

@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+from biodl.report.assessment import write_assessment
 from biodl.report.html import CLASS_METRIC_LABELS, METRIC_LABELS, write_run_report
 from biodl.report.plots import plot_binary_curves, plot_confusion, plot_pr, plot_roc
 
@@ -30,5 +31,6 @@ __all__ = [
     "plot_confusion",
     "plot_pr",
     "plot_roc",
+    "write_assessment",
     "write_run_report",
 ]

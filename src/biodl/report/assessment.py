@@ -14,8 +14,12 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 import math
+import os
+import shutil
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,7 +31,7 @@ if TYPE_CHECKING:
     from biodl.assess.core import Assessment
     from biodl.assess.types import Item
 
-__all__ = ["FLAG_COLOURS", "render_html", "render_model_card"]
+__all__ = ["FLAG_COLOURS", "render_html", "render_model_card", "write_assessment"]
 
 #: Colour of each flag in the report.
 FLAG_COLOURS: Mapping[str, str] = {
@@ -547,3 +551,58 @@ def render_model_card(assessment: Assessment) -> str:
         lines += [f"| {_md(r['section'])} | {_md(r['field'])} | {_md(r['value'])} |" for r in dome]
         lines.append("")
     return "\n".join(lines)
+
+
+def _domain_rows(assessment: Assessment) -> list[Mapping[str, Any]] | None:
+    try:
+        item = assessment.item("applicability")
+    except KeyError:
+        return None
+    rows = item.values.get("rows")
+    return list(rows) if isinstance(rows, list | tuple) and rows else None
+
+
+def write_assessment(
+    assessment: Assessment, out_dir: str | os.PathLike[str], *, force: bool = False
+) -> Path:
+    """Write ``assessment.json``, ``report.html``, ``model_card.md`` (and
+    ``applicability.tsv`` when new data were assessed) to ``out_dir``.
+
+    The folder is written as ``OUT.partial`` and renamed when complete, so a failure
+    leaves no half-written ``OUT``.
+
+    Raises
+    ------
+    InputError
+        If ``out_dir`` exists and is not empty and ``force`` is false.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> import numpy as np
+    >>> from biodl.assess import AssessInputs, SplitView, assess
+    >>> v = SplitView(("a",), ("ACGT",), np.array([[1.0]]))
+    >>> result = assess(AssessInputs("binary", "dna", ("1",), {"train": v}), checks={})
+    >>> out = write_assessment(result, os.path.join(tempfile.mkdtemp(), "a"))
+    >>> sorted(p.name for p in out.iterdir())
+    ['assessment.json', 'model_card.md', 'report.html']
+    """
+    from biodl.assess.applicability import write_domain_tsv
+    from biodl.train import atomic_write_text, finish_run_dir, prepare_run_dir
+
+    out = Path(out_dir)
+    partial = prepare_run_dir(out, force=force)
+    try:
+        data = assessment.to_json()
+        atomic_write_text(
+            partial / "assessment.json", json.dumps(data, indent=2, allow_nan=False) + "\n"
+        )
+        atomic_write_text(partial / "report.html", render_html(assessment))
+        atomic_write_text(partial / "model_card.md", render_model_card(assessment))
+        rows = _domain_rows(assessment)
+        if rows:
+            write_domain_tsv(rows, partial / "applicability.tsv")
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return finish_run_dir(partial, out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,8 @@ def assess_run(
         Bad run directory, configuration, data or group, or ``out`` exists (without
         ``force``).
     """
-    from biodl.assess import assess, load_inputs, write_assessment
+    from biodl.assess import assess, load_inputs
+    from biodl.report import write_assessment
 
     out_path = Path(out)
     check_out_dir(out_path, force=force)  # fail before the slow part
@@ -71,7 +73,15 @@ def assess_run(
     group_key = None
     if group is not None:
         group_key = "group" if Path(group).is_file() else group
-    assessment = assess(inputs, group=group_key, learning_curve=learning_curve, config=config)
+    curve = None
+    timings: dict[str, float] = {}
+    if learning_curve:
+        from biodl.workflows.learning_curve import learning_curve as compute_curve
+
+        start = time.perf_counter()
+        curve = compute_curve(config if config is not None else Path(model_dir) / "config.yaml")
+        timings["learning_curve"] = time.perf_counter() - start
+    assessment = assess(inputs, group=group_key, learning_curve=curve, timings=timings)
     written = write_assessment(assessment, out_path, force=force)
     if save_temperature:
         _save_temperature(Path(model_dir), assessment.item("calibration").values, out_path)
