@@ -255,28 +255,36 @@ def _run_trainer(
     *,
     show_bar: bool,
 ) -> tuple[L.Trainer, float]:
-    trainer = L.Trainer(
-        max_epochs=config.max_epochs,
-        min_epochs=config.min_epochs,
-        accelerator=config.accelerator,
-        devices=config.devices,
-        num_nodes=config.num_nodes,
-        strategy=config.strategy,
-        precision=precision,  # type: ignore[arg-type]
-        deterministic=config.deterministic,
-        callbacks=callbacks,
-        logger=CSVLogger(os.fspath(out_dir), name="", version="logs")
-        if out_dir is not None
-        else False,
-        enable_checkpointing=False,
-        enable_progress_bar=show_bar,
-        enable_model_summary=False,
-        num_sanity_val_steps=0,
-        use_distributed_sampler=False,
-        gradient_clip_val=config.gradient_clip,
-        log_every_n_steps=max(1, min(50, len(datamodule.train_set) // config.batch_size)),
-        limit_val_batches=1.0 if datamodule.valid_set is not None else 0,
-    )
-    start = time.perf_counter()
-    trainer.fit(task, datamodule=datamodule)
-    return trainer, time.perf_counter() - start
+    # Trainer(deterministic=True) switches torch's deterministic algorithms on for the
+    # whole process; give the caller back the setting it had (no global state leaks)
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
+    try:
+        trainer = L.Trainer(
+            max_epochs=config.max_epochs,
+            min_epochs=config.min_epochs,
+            accelerator=config.accelerator,
+            devices=config.devices,
+            num_nodes=config.num_nodes,
+            strategy=config.strategy,
+            precision=precision,  # type: ignore[arg-type]
+            deterministic=config.deterministic,
+            callbacks=callbacks,
+            logger=CSVLogger(os.fspath(out_dir), name="", version="logs")
+            if out_dir is not None
+            else False,
+            enable_checkpointing=False,
+            enable_progress_bar=show_bar,
+            enable_model_summary=False,
+            num_sanity_val_steps=0,
+            use_distributed_sampler=False,
+            gradient_clip_val=config.gradient_clip,
+            log_every_n_steps=max(1, min(50, len(datamodule.train_set) // config.batch_size)),
+            limit_val_batches=1.0 if datamodule.valid_set is not None else 0,
+        )
+        start = time.perf_counter()
+        trainer.fit(task, datamodule=datamodule)
+        wall = time.perf_counter() - start
+    finally:
+        torch.use_deterministic_algorithms(deterministic, warn_only=warn_only)
+    return trainer, wall
