@@ -4,7 +4,8 @@ DeepSHAP hypothetical attributions of the trained REST DeepBind model
 (``bench/out/deepbind_encode/REST``) on its ENCODE sequences (the bound training and
 test peaks, topped up with dinucleotide shuffles of them to ``--n`` sequences), then
 :func:`biodl.interpret.modisco` (modisco-lite). Prints wall time and peak resident
-memory (``ru_maxrss``) before and after the TF-MoDISco step, and the patterns with
+memory (``ru_maxrss``) before and after the TF-MoDISco step (and of the largest child
+process it started), and the patterns with
 their best JASPAR match.
 
     .venv/bin/python bench/modisco_memory.py --n 10000
@@ -31,6 +32,11 @@ DATA = Path("/work/shared/data/tfbind_deepbind_encode")
 
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def children_peak_mb() -> float:
+    """Largest peak RSS of a finished child process (modisco-lite starts workers)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def main() -> None:
@@ -64,7 +70,11 @@ def main() -> None:
     motifs = modisco(attr.hypothetical, X)
     t_modisco = time.time() - t1
     after = peak_mb()
-    print(f"TF-MoDISco: {len(motifs)} patterns in {t_modisco:.0f} s, peak RSS {after:.0f} MB")
+    child = children_peak_mb()
+    print(
+        f"TF-MoDISco: {len(motifs)} patterns in {t_modisco:.0f} s, peak RSS {after:.0f} MB "
+        f"(largest child process {child:.0f} MB)"
+    )
     matches = match_motifs(motifs, jaspar_motifs(), top=1) if motifs else []
     best = {m.query: f"{m.target_id} {m.target_name} q={m.q_value:.2g}" for m in matches}
     result = {
@@ -75,6 +85,7 @@ def main() -> None:
         "peak_rss_mb_before_modisco": round(before),
         "modisco_s": round(t_modisco, 1),
         "peak_rss_mb_after_modisco": round(after),
+        "peak_rss_mb_largest_child": round(child),
         "patterns": {
             m.name: {"n_sites": m.n_sites, "best_jaspar": best.get(m.name)} for m in motifs
         },
