@@ -30,6 +30,25 @@ def _write_fasta(path: Path, seqs: list[str], labels: list[str]) -> None:
     )
 
 
+def _families(n: int = 24) -> tuple[list[str], list[str], list[int]]:
+    """``n`` families of three proteins at about 90 % identity, two classes."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    alphabet = list("ACDEFGHIKLMNPQRSTVWY")
+    seqs, labels, family = [], [], []
+    for f in range(n):
+        root = rng.choice(alphabet, 80)
+        for _ in range(3):
+            copy = root.copy()
+            hits = rng.random(80) < 0.1
+            copy[hits] = rng.choice(alphabet, int(hits.sum()))
+            seqs.append("".join(copy))
+            labels.append(f"c{f % 2}")
+            family.append(f)
+    return seqs, labels, family
+
+
 @pytest.mark.parametrize(
     ("model", "encoding"),
     [
@@ -134,20 +153,7 @@ def test_residue_tagger_learns_sites_and_cross_validates_over_given_folds(
 def test_homology_aware_splits_keep_families_together(tmp_path: Path) -> None:
     import gzip
 
-    import numpy as np
-
-    rng = np.random.default_rng(3)
-    alphabet = list("ACDEFGHIKLMNPQRSTVWY")
-    seqs, labels, family = [], [], []
-    for f in range(24):
-        root = rng.choice(alphabet, 80)
-        for _ in range(3):  # three relatives at about 90 % identity
-            copy = root.copy()
-            hits = rng.random(80) < 0.1
-            copy[hits] = rng.choice(alphabet, int(hits.sum()))
-            seqs.append("".join(copy))
-            labels.append(f"c{f % 2}")
-            family.append(f)
+    seqs, labels, family = _families()
     _write_fasta(tmp_path / "fam.fa", seqs, labels)
     config = {
         "task": "multiclass",
@@ -185,3 +191,42 @@ def test_homology_aware_splits_keep_families_together(tmp_path: Path) -> None:
         assert meta["homology"]["max_train_identity"][name] == pytest.approx(raw)
         any_cov = meta["homology"]["max_train_identity_any_coverage"][name]
         assert any_cov >= meta["homology"]["max_train_identity"][name]
+
+
+def test_cv_homology_option_keeps_families_in_one_fold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import gzip
+
+    from biodl.cli import main
+
+    seqs, labels, family = _families(21)
+    _write_fasta(tmp_path / "fam.fa", seqs, labels)
+    config = {
+        "task": "multiclass",
+        "data": {
+            "train": {"fasta": "fam.fa", "header_label": "deeploc"},
+            "alphabet": "protein",
+        },
+        "model": {"name": "deepfam", "n_filters": 4, "widths": [4], "hidden": 8},
+        "train": {"max_epochs": 1, "seed": 1, "progress_bar": False},
+        "evaluate": {"n_bootstrap": 0},
+    }
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
+    argv = ["cv", str(tmp_path / "c.yaml"), "--folds", "3", "--out", str(tmp_path / "cv")]
+    assert main([*argv, "--homology", "0.5"]) == 0
+    fold_of: dict[int, str] = {}
+    for fold in sorted((tmp_path / "cv").glob("fold_*")):
+        saved = yaml.safe_load((fold / "config.yaml").read_text())
+        assert saved["data"]["homology"]["identity"] == 0.5
+        with gzip.open(fold / "splits.tsv.gz", "rt") as handle:
+            for line in handle.read().splitlines()[1:]:
+                seq_id, split = line.split("\t")[:2]
+                if split == "test":
+                    f = family[int(seq_id[1:])]
+                    assert fold_of.setdefault(f, fold.name) == fold.name  # never split
+    assert len(fold_of) == 21
+    capsys.readouterr()
+    bad = [*argv[:-1], str(tmp_path / "cv2"), "--homology", "1.5"]
+    assert main(bad) == 2
+    assert "homology identity must be in (0, 1]" in capsys.readouterr().err

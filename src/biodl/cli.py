@@ -67,7 +67,12 @@ def _cmd_cv(args: argparse.Namespace) -> int:
     from biodl.workflows import cross_validate, cv_table
 
     result = cross_validate(
-        args.config, args.out, folds=args.folds, dedupe=not args.keep_duplicates, force=args.force
+        args.config,
+        args.out,
+        folds=args.folds,
+        dedupe=not args.keep_duplicates,
+        homology=args.homology,
+        force=args.force,
     )
     print(cv_table(result))
     print(f"cross-validation: {args.out}")
@@ -148,6 +153,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="folder to write")
     p.add_argument(
         "--keep-duplicates", action="store_true", help="do not remove duplicate sequences first"
+    )
+    p.add_argument(
+        "--homology",
+        type=float,
+        metavar="IDENTITY",
+        help="proteins: keep homologues at this identity (e.g. 0.3) in one fold "
+        "(as data.homology.identity)",
     )
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
     p.set_defaults(func=_cmd_cv)

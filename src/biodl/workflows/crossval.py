@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 import yaml
 
-from biodl.config import config_to_dict
+from biodl.config import Config, HomologyConfig, config_to_dict
 from biodl.data import cross_validation_splits
+from biodl.errors import InputError
 from biodl.models import validate_params
 from biodl.train import (
     atomic_write_text,
@@ -28,12 +29,26 @@ from biodl.workflows.training import train_on_splits
 __all__ = ["cross_validate", "cv_table"]
 
 
+def _with_homology(config: Config, identity: float, config_path: str | os.PathLike[str]) -> Config:
+    """``config`` with ``data.homology.identity`` set (other homology options kept)."""
+    if config.data.alphabet != "protein":
+        raise InputError("homology-aware folds are for proteins", path=config_path)
+    if not 0.0 < identity <= 1.0:
+        raise InputError(f"homology identity must be in (0, 1], not {identity}")
+    current = config.data.homology or HomologyConfig()
+    data = config.data.model_copy(
+        update={"homology": current.model_copy(update={"identity": float(identity)})}
+    )
+    return config.model_copy(update={"data": data})
+
+
 def cross_validate(
     config_path: str | os.PathLike[str],
     out: str | os.PathLike[str],
     *,
     folds: int = 5,
     dedupe: bool = True,
+    homology: float | None = None,
     force: bool = False,
 ) -> dict[str, Any]:
     """K-fold cross-validation of the configured model over its training source.
@@ -43,12 +58,18 @@ def cross_validate(
     run directory ``OUT/fold_<name>`` with its own early-stopping split; ``OUT/cv.json``
     holds per-fold test metrics and their mean and sample standard deviation.
 
+    ``homology`` (an identity in ``(0, 1]``, e.g. 0.3) makes the folds homology-aware as
+    ``data.homology: {identity: ...}`` in the configuration does (proteins); the fold
+    run directories record it in their ``config.yaml``.
+
     Returns
     -------
     dict
         The content of ``cv.json``.
     """
     config = _load_checked(config_path)
+    if homology is not None:
+        config = _with_homology(config, homology, config_path)
     out_path = Path(out)
     check_out_dir(out_path, force=force)  # fail before reading the data
     # a model that scores both strands sees a sequence and its reverse complement as one
