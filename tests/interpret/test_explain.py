@@ -70,6 +70,24 @@ def test_explain_writes_every_output(run_dir: Path, fasta: Path, tmp_path: Path)
     assert not (tmp_path / "ex.partial").exists()
 
 
+@pytest.mark.parametrize(
+    "method", ["saliency", "input_x_gradient", "integrated_gradients", "ism", "lime", "kernel_shap"]
+)
+def test_explain_runs_every_method_from_the_cli(
+    run_dir: Path, fasta: Path, tmp_path: Path, method: str
+) -> None:
+    from biodl.cli import main
+
+    out = tmp_path / method
+    argv = ["explain", "--model", str(run_dir), str(fasta), "--out", str(out)]
+    argv += ["--method", method, "--top", "2", "--no-randomisation"]
+    assert main(argv) == 0
+    data = np.load(out / "attributions.npz")
+    assert data["attributions"].shape == (6, 4, 60)
+    assert np.isfinite(data["attributions"]).all()
+    assert len(list((out / "logos").glob("*.png"))) == 2
+
+
 def test_explain_refuses_to_overwrite_without_force(
     run_dir: Path, fasta: Path, tmp_path: Path
 ) -> None:

@@ -182,7 +182,7 @@ def _logos(
     made = []
     for rank, i in enumerate(order, start=1):
         values = result.values[i, :rows]
-        observed = X[i, :rows] != 0
+        observed = (X[i, :rows] != 0).astype(values.dtype)
         if result.method == "ism":  # mean loss when the observed letter is substituted
             values = -observed * values.sum(axis=0, keepdims=True) / max(rows - 1, 1)
         elif encoding in ("onehot", "structure"):
