@@ -12,6 +12,11 @@ same proteins under a re-initialised model, and test proteins without the flag.
 
     .venv/bin/python bench/explain_signals.py --run bench/out/signals_deepgoplus \\
         --table bench/out/multiloc_signals.tsv
+
+With ``--method attention`` and a DeepLoc run (``--run bench/out/protein/deeploc_...``),
+the same enrichment is measured on DeepLoc's attention weights (which do not depend on the
+output), on the same held-out MultiLoc proteins (``--split-run``) minus any whose sequence
+is in the DeepLoc training table (``--exclude``).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from biodl.data import fit_sequence
-from biodl.interpret import deeplift
+from biodl.interpret import attention, deeplift
 from biodl.interpret.checks import reinitialised
 from biodl.train import load_run
 from biodl.workflows._common import _encode
@@ -62,20 +67,39 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=50)
     parser.add_argument("--max", type=int, default=60, help="proteins per group")
     parser.add_argument("--out", type=Path, default=Path("bench/out/explain_signals"))
+    parser.add_argument("--method", choices=["deeplift", "attention"], default="deeplift")
+    parser.add_argument(
+        "--split-run", type=Path, help="run whose test split lists the proteins (default --run)"
+    )
+    parser.add_argument(
+        "--exclude", type=Path, help="gzip TSV whose 'sequence' column to leave out"
+    )
     args = parser.parse_args()
     t0 = time.time()
     run = load_run(args.run)
-    outputs = list(run.meta["outputs"])
+    split_run = args.split_run or args.run
+    excluded: set[str] = set()
+    if args.exclude is not None:
+        with gzip.open(args.exclude, "rt", encoding="utf-8") as handle:
+            excluded = {r["sequence"].upper() for r in csv.DictReader(handle, delimiter="\t")}
     with args.table.open(encoding="utf-8") as handle:
         rows = {r["id"]: r for r in csv.DictReader(handle, delimiter="\t")}
-    with gzip.open(args.run / "splits.tsv.gz", "rt", encoding="utf-8") as handle:
+    with gzip.open(split_run / "splits.tsv.gz", "rt", encoding="utf-8") as handle:
         test = [r["id"] for r in csv.DictReader(handle, delimiter="\t") if r["split"] == "test"]
+    test = [i for i in test if rows[i]["sequence"].upper() not in excluded]
+    outputs = ["SP", "mTP", "cTP"]
     L = run.input_length
     control = reinitialised(run.model, seed=0)
-    result: dict[str, object] = {"run": str(args.run), "window": args.window, "outputs": {}}
-    for target, name in enumerate(outputs):
-        if name not in ("SP", "mTP", "cTP"):
-            continue
+    result: dict[str, object] = {
+        "run": str(args.run),
+        "method": args.method,
+        "window": args.window,
+        "n_excluded": len(excluded),
+        "outputs": {},
+    }
+    model_outputs = list(run.meta["outputs"])
+    for name in outputs:
+        target = model_outputs.index(name) if args.method == "deeplift" else 0
         groups = {
             "with": [i for i in test if rows[i][name] == "1"][: args.max],
             "without": [i for i in test if rows[i][name] == "0"][: args.max],
@@ -91,7 +115,10 @@ def main() -> None:
             if group == "with":
                 models.append(("reinitialised", control))
             for label, model in models:
-                attr = deeplift(model, X, target=target, n_references=5, seed=0)
+                if args.method == "attention":
+                    attr = attention(model, X)
+                else:
+                    attr = deeplift(model, X, target=target, n_references=5, seed=0)
                 enr = enrichment(attr.values, spans, args.window)
                 enr = enr[~np.isnan(enr)]
                 entry[f"{group}_{label}"] = {
@@ -106,7 +133,9 @@ def main() -> None:
         result["outputs"][name] = entry  # type: ignore[index]
     result["wall_s"] = round(time.time() - t0, 1)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(result, indent=2) + "\n")
+    (args.out / f"{args.run.name}_{args.method}.json").write_text(
+        json.dumps(result, indent=2) + "\n"
+    )
     print(json.dumps(result, indent=2))
 
 
