@@ -192,3 +192,10 @@ def test_resolve_target_by_name_and_index() -> None:
     assert resolve_target(None, ["a"]) == 0
     assert resolve_target("b", ["a", "b"]) == 1
     assert resolve_target(1, ["a", "b"]) == 1
+
+
+def test_cli_method_choices_are_the_library_methods() -> None:
+    from biodl.commands.explain import _METHODS  # kept literal so `biodl --help` stays fast
+    from biodl.interpret import METHODS
+
+    assert METHODS == _METHODS

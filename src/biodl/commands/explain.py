@@ -8,6 +8,8 @@ from typing import Any, cast
 
 __all__ = ["register"]
 
+# the same names as biodl.interpret.METHODS (tested), written out so that building the
+# parser does not import torch
 _METHODS = (
     "saliency",
     "input_x_gradient",
