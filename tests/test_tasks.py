@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +22,7 @@ from biodl.testing import multitask_dataset, write_multitask_table
 from biodl.train.module import bin_targets, masked_loss
 from biodl.workflows import evaluate_run, predict_file, train_run
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread() -> Iterator[None]:
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _config(folder: Path, kind: str, **extra: Any) -> dict[str, Any]:

@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from biodl.assess import AssessInputs, Item, SplitView, load_inputs, provenance
 from biodl.assess.provenance import DOME_FIELDS, MODEL_CARD_SECTIONS
 from biodl.testing.assess_runs import tiny_run
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread() -> Iterator[None]:
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import nn
 
 from biodl.models import ConvBlock, ConvStack, ModelIO, create_model
-from tests.models.test_zoo import _one_thread, build, random_one_hot  # noqa: F401 (autouse)
+from tests.models.test_zoo import build, random_one_hot
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def conv_blocks(length: int) -> list[ConvBlock]:

@@ -8,7 +8,9 @@ from torch import nn
 
 from biodl.errors import ConfigError
 from biodl.models import DilatedResidualBlock, DilatedResNetTrunk, ModelIO, create_model
-from tests.models.test_zoo import _one_thread, build, random_one_hot  # noqa: F401 (autouse)
+from tests.models.test_zoo import build, random_one_hot
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _trunk(model: nn.Module) -> DilatedResNetTrunk:

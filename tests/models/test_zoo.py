@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,13 +41,7 @@ ZOO = ["basset", "danq", "deepbind", "deepsea", "dilated_resnet"]
 NAMES = [spec.name for spec in list_models() if spec.name in ZOO]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread() -> Iterator[None]:
-    """Tiny models run faster on one thread, and do not fight a concurrent job for cores."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def build(name: str, length: int = 101, n_outputs: int = 1, **overrides: Any) -> SequenceModel:
