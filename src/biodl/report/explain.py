@@ -31,20 +31,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from biodl.report.html import BASE_CSS
 from biodl.train.rundir import atomic_write_text
 
 __all__ = ["attribution_window", "plot_attribution_logo", "write_explain_report"]
 
-_CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-       color: #222; background: #fff; margin: 0; }
-main { max-width: 1100px; margin: 0 auto; padding: 1.5rem; }
-h1 { font-size: 1.6rem; margin: 0 0 1rem; }
-h2 { font-size: 1.2rem; margin: 1.8rem 0 0.6rem; border-bottom: 1px solid #ddd; }
-table { border-collapse: collapse; margin: 0.4rem 0; }
-th, td { padding: 0.3rem 0.8rem; border-bottom: 1px solid #eee; text-align: left;
-         vertical-align: top; }
-th { background: #f6f6f6; }
+_CSS = (
+    BASE_CSS
+    + """
+main { max-width: 1100px; }
 td.num { font-family: ui-monospace, Menlo, Consolas, monospace; text-align: right; }
 .pass { color: #1a7f37; font-weight: 600; }
 .fail { color: #b42318; font-weight: 600; }
@@ -53,6 +48,7 @@ figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: 0.9rem; color: #555; }
 footer { margin-top: 2rem; font-size: 0.8rem; color: #888; }
 """.strip()
+)
 
 
 def _e(value: object) -> str:

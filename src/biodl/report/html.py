@@ -80,7 +80,7 @@ _MIME = {
     ".webp": "image/webp",
 }
 
-_CSS = """
+BASE_CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
        color: #222; background: #fff; margin: 0; }
 main { max-width: 960px; margin: 0 auto; padding: 1.5rem; }
@@ -90,6 +90,12 @@ table { border-collapse: collapse; margin: 0.4rem 0; }
 th, td { padding: 0.3rem 0.8rem; border-bottom: 1px solid #eee; text-align: left;
          vertical-align: top; }
 th { background: #f6f6f6; }
+"""
+"""Styles the run and explanation reports share."""
+
+_CSS = (
+    BASE_CSS
+    + """
 table.metrics td { font-family: ui-monospace, Menlo, Consolas, monospace;
                    text-align: right; white-space: nowrap; }
 table.metrics td.name { font-family: inherit; text-align: left; }
@@ -101,6 +107,7 @@ figure img { width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: 0.9rem; color: #555; text-align: center; }
 footer { margin-top: 2rem; font-size: 0.8rem; color: #888; }
 """.strip()
+)
 
 
 def _e(value: object) -> str:
