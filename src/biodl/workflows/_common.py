@@ -12,9 +12,9 @@ import numpy as np
 import torch
 
 from biodl.config import Config, load_config
-from biodl.data import DataSplits, Examples
+from biodl.data import DataSplits, Examples, fit_sequence
 from biodl.data.inputs import encode_inputs, structure_cache_dir
-from biodl.errors import ConfigError
+from biodl.errors import ConfigError, InputError
 from biodl.io import ALPHABETS, AlphabetName
 from biodl.metrics import (
     binary_metrics,
@@ -24,12 +24,27 @@ from biodl.metrics import (
 )
 from biodl.models import predict, validate_params
 from biodl.report import plot_binary_curves, plot_confusion, write_run_report
-from biodl.train import atomic_write_text, write_json
+from biodl.train import Run, atomic_write_text, write_json
 from biodl.train.module import bin_targets
 
 # the shared encoder lives in the data layer; these names are kept for the workflows
 _encode = encode_inputs
 _structure_cache = structure_cache_dir
+
+
+def _fit_input(seq_id: str, seq: str, line: int, *, run: Run, path: Path, pad_short: bool) -> str:
+    """A user's sequence cropped or padded to ``run``'s input as in training; a sequence
+    shorter than the input is an error naming its file and line unless ``pad_short``."""
+    length = run.input_length
+    unknown_char = "X" if run.alphabet == "protein" else "N"
+    if len(seq) < length and not pad_short:
+        raise InputError(
+            f"sequence '{seq_id}' is {len(seq)} long, shorter than the model input "
+            f"({length}); use --pad to pad it with {unknown_char}",
+            path=path,
+            line=line,
+        )
+    return fit_sequence(seq, length, pad=unknown_char, crop=run.crop)
 
 
 def _channels(alphabet: AlphabetName, encoding: str, length: int = 0) -> int:

@@ -10,7 +10,6 @@ from typing import Any, cast, get_args
 
 import numpy as np
 
-from biodl.data import fit_sequence
 from biodl.errors import InputError
 from biodl.interpret.attribution import METHODS, Attribution, Method, attribute
 from biodl.interpret.checks import (
@@ -22,7 +21,7 @@ from biodl.interpret.checks import (
 from biodl.models import predict
 from biodl.train import load_run
 from biodl.train.rundir import Run, finish_run_dir, prepare_run_dir, write_json
-from biodl.workflows._common import _encode
+from biodl.workflows._common import _encode, _fit_input
 from biodl.workflows.prediction import _iter_inputs
 
 __all__ = ["explain_file", "resolve_target"]
@@ -67,22 +66,13 @@ def _read(
     max_sequences: int | None,
 ) -> tuple[list[str], list[str], np.ndarray]:
     """Ids, fitted sequences and the model input ``(N, C, L)`` float32."""
-    length = run.input_length
-    unknown_char = "X" if run.alphabet == "protein" else "N"
     ids, seqs = [], []
     records = _iter_inputs(
         path, sequence_column=sequence_column, id_column=id_column, alphabet=run.alphabet
     )
     for seq_id, seq, line in records:
-        if len(seq) < length and not pad_short:
-            raise InputError(
-                f"sequence '{seq_id}' is {len(seq)} long, shorter than the model input "
-                f"({length}); use --pad to pad it with {unknown_char}",
-                path=path,
-                line=line,
-            )
         ids.append(seq_id)
-        seqs.append(fit_sequence(seq, length, pad=unknown_char, crop=run.crop))
+        seqs.append(_fit_input(seq_id, seq, line, run=run, path=path, pad_short=pad_short))
         if max_sequences is not None and len(ids) >= max_sequences:
             break
     if not ids:

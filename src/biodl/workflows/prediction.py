@@ -8,12 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from biodl.data import fit_sequence
 from biodl.errors import InputError
 from biodl.io import AlphabetName, read_sequences, read_table
 from biodl.models import predict
 from biodl.train import load_run
-from biodl.workflows._common import _cell, _encode, _Labels
+from biodl.workflows._common import _cell, _encode, _fit_input, _Labels
 
 __all__ = ["predict_file"]
 
@@ -92,8 +91,6 @@ def predict_file(
             "use 'biodl evaluate' with a configuration that lists the profiles",
             path=Path(model_dir) / "model.json",
         )
-    length = run.input_length
-    unknown_char = "X" if run.alphabet == "protein" else "N"
     path = Path(input_path)
     records = _iter_inputs(
         path, sequence_column=sequence_column, id_column=id_column, alphabet=run.alphabet
@@ -115,16 +112,10 @@ def predict_file(
             else:
                 handle.write("id\tscore\tlogit\n")
             for chunk in _batched(records, chunk_size):
-                fitted = []
-                for seq_id, seq, line in chunk:
-                    if len(seq) < length and not pad_short:
-                        raise InputError(
-                            f"sequence '{seq_id}' is {len(seq)} long, shorter than the model "
-                            f"input ({length}); use --pad to pad it with {unknown_char}",
-                            path=path,
-                            line=line,
-                        )
-                    fitted.append(fit_sequence(seq, length, pad=unknown_char, crop=run.crop))
+                fitted = [
+                    _fit_input(i, seq, line, run=run, path=path, pad_short=pad_short)
+                    for i, seq, line in chunk
+                ]
                 X = _encode(
                     fitted, alphabet=run.alphabet, unknown=run.unknown, encoding=run.encoding
                 )
