@@ -296,6 +296,15 @@ LAYERS = {
         nn.Identity(),
     ],
     "wide_kernel": lambda: [nn.Conv1d(4, 3, 11, padding=5), nn.Sigmoid()],
+    "overlapping_pools": lambda: [
+        nn.Conv1d(4, 5, 4, padding=2, dilation=2),
+        nn.BatchNorm1d(5),
+        nn.ReLU(),
+        nn.MaxPool1d(5, stride=2),
+        nn.Conv1d(5, 4, 3, padding="same"),
+        nn.ELU(),
+        nn.MaxPool1d(2, stride=3),
+    ],
 }
 
 
@@ -305,6 +314,17 @@ def test_padding_dilation_stride_and_pooling(kind: str, length: int, no_naive: N
     model = conv_net(*LAYERS[kind](), length=length)
     x = one_hot(2, length, seed=length)
     assert_matches_model(model, x, ism(model, x, target=None, device="cpu"))
+
+
+def test_convolutions_compute_the_region_their_pooling_reads() -> None:
+    model = conv_net(*LAYERS["overlapping_pools"](), length=40).eval()
+    x = torch.as_tensor(one_hot(1, 40, seed=2))
+    plan = ism_module._plan(model, 4)
+    fast = ism_module._FastISM(model, plan, x, torch.device("cpu"))
+    convs = [op for op in plan.ops if isinstance(op, ism_module._Conv)]
+    pools = [op for op in plan.ops if isinstance(op, ism_module._Pool)]
+    assert fast.n_local == len(fast.layout)
+    assert [conv.pool for conv in convs] == pools
 
 
 def test_a_non_local_layer_after_the_convolutions() -> None:

@@ -29,7 +29,9 @@ stride included, clipped at the sequence ends):
   reference output, so its cost scales with the changed input positions only; for the
   first layer this is the rank-1 update ``W[:, c_new, k] - W[:, c_ref, k]``;
 * other layers recompute their window from the reference input with the mutant's
-  window spliced in;
+  window spliced in, except a pooling layer fed by such a convolution (through
+  point-wise layers): the convolution then computes exactly the region the pooling
+  windows read, so nothing is spliced;
 * a ``Flatten`` + ``Linear`` right after the local layers also takes the change only
   (the columns of the weight that the window touches);
 * once a window would cover a layer's whole output (deep dilated towers), that layer
@@ -103,6 +105,8 @@ class _Window:
     seq: Tensor
     start: Tensor
     values: Tensor
+    aligned: bool = False
+    """True when ``values`` is exactly the input region of the next pooling layer."""
 
 
 def _rows_t(ref_t: Tensor, seq: Tensor, start: Tensor, width: int) -> Tensor:
@@ -165,7 +169,7 @@ class _Pointwise(_Op):
         return self.module(x)
 
     def window(self, win: _Window, state: Any) -> _Window:
-        return _Window(win.seq, win.start, self.module(win.values))
+        return _Window(win.seq, win.start, self.module(win.values), win.aligned)
 
 
 class _Sliding(_Op):
@@ -200,6 +204,9 @@ class _Sliding(_Op):
         return -torch.div(-(start + self.pad[0] - self.span), self.stride, rounding_mode="floor")
 
     def window(self, win: _Window, state: Any) -> _Window:
+        if win.aligned:
+            # the window is the region this (unpadded) layer reads: a convolution aligned it
+            return _Window(win.seq, win.start // self.stride, self.apply(win.values))
         padded_t, length = state
         w_out = self.width(win.values.shape[-1], length)
         start = _out_window(self.first_changed(win.start), w_out, length)
@@ -230,8 +237,11 @@ class _Conv(_Sliding):
             value=value,
         )
         self.conv = conv
-
+        self.pool: _Pool | None = None
+        """The pooling layer this convolution feeds (through point-wise layers), if any:
+        the mutant window is then the exact region that pooling reads (see :meth:`window`)."""
         self._taps: Tensor | None = None
+        self._stacked: Tensor | None = None
 
     def apply(self, x: Tensor) -> Tensor:
         c = self.conv
@@ -242,6 +252,32 @@ class _Conv(_Sliding):
         if self._taps is None:
             self._taps = self.conv.weight.detach().permute(2, 1, 0).contiguous()
         return self._taps
+
+    def stacked(self) -> Tensor:
+        """The taps in reverse order side by side, ``(C_in, K * C_out)`` (made once).
+
+        A change of one input position ``d`` changes the ``K`` outputs that read it by
+        ``d @ stacked``, in output order.
+        """
+        if self._stacked is None:
+            taps = self.taps().flip(0)
+            self._stacked = taps.transpose(0, 1).reshape(taps.shape[1], -1).contiguous()
+        return self._stacked
+
+    def region(self, start: Tensor, w_out: int, length: int) -> tuple[Tensor, int]:
+        """First position and width of the output window to compute for each mutant.
+
+        The changed outputs ``[start, start + w_out)``, or, when a pooling layer reads
+        this output, exactly the input region of the pooling windows that cover them: the
+        pooling layer then uses the window as it is, with no splicing into the reference.
+        """
+        pool = self.pool
+        if pool is None:
+            return start, w_out
+        pool_length = (length - pool.span - 1) // pool.stride + 1
+        w_pool = pool.width(w_out, pool_length)
+        pool_start = _out_window(pool.first_changed(start), w_pool, pool_length)
+        return pool_start * pool.stride, (w_pool - 1) * pool.stride + pool.span + 1
 
     def prepare(self, x: Tensor) -> tuple[Tensor, Any]:
         y, (padded_t, length) = super().prepare(x)
@@ -262,13 +298,12 @@ class _Conv(_Sliding):
             padded_t, win.seq, win.start + self.pad[0], w_in
         ).transpose(0, 1)
         delta = delta.reshape(w_in * batch, channels)
-        taps = self.taps()
         if w_in == 1 and self.dilation == 1:
             # one changed position (the first layer): a rank-1 update per mutant, the
             # taps in reverse order are the changed outputs
-            stacked = taps.transpose(0, 1).reshape(channels, kernel * filters)
-            change = (delta @ stacked).view(batch, kernel, filters).flip(1)
+            change = (delta @ self.stacked()).view(batch, kernel, filters)
         else:
+            taps = self.taps()
             change = delta.new_zeros(w_in + self.span, batch, filters)
             for k in range(kernel):
                 offset = (kernel - 1 - k) * self.dilation
@@ -276,16 +311,27 @@ class _Conv(_Sliding):
                 rows.addmm_(delta, taps[k])
             change = change.transpose(0, 1)
         first = win.start + self.pad[0] - self.span
-        start = _out_window(first, w_out, length)
+        start, width = self.region(_out_window(first, w_out, length), w_out, length)
         shift = start - first
-        base = _rows_t(out_t, win.seq, start, w_out)
-        if change.shape[1] == w_out and bool((shift == 0).all()):
-            return _Window(win.seq, start, (base + change).transpose(1, 2))
-        rel = shift[:, None] + torch.arange(w_out, device=shift.device)
-        valid = ((rel >= 0) & (rel < change.shape[1])).to(change.dtype)
-        index = rel.clamp(0, change.shape[1] - 1)[:, :, None].expand(-1, -1, filters)
-        values = base + change.gather(1, index) * valid[:, :, None]
-        return _Window(win.seq, start, values.transpose(1, 2))
+        base = _rows_t(out_t, win.seq, start, width)
+        aligned = self.pool is not None
+        if change.shape[1] == width and bool((shift == 0).all()):
+            return _Window(win.seq, start, (base + change).transpose(1, 2), aligned)
+        # each mutant's change at its offset in the window (zero outside it), as row copies
+        # from the change padded with as many zero positions as the offsets need
+        n_change = change.shape[1]
+        left = max(0, -int(shift.min()))
+        right = max(0, int(shift.max()) + width - n_change)
+        padded = F.pad(change, (0, 0, left, right)) if left or right else change
+        n_rows = n_change + left + right
+        rel = (shift[:, None] + torch.arange(width, device=shift.device) + left).clamp(
+            0, n_rows - 1
+        )
+        index = rel + (torch.arange(batch, device=shift.device) * n_rows)[:, None]
+        values = base + padded.reshape(batch * n_rows, filters)[index.view(-1)].view(
+            batch, width, filters
+        )
+        return _Window(win.seq, start, values.transpose(1, 2), aligned)
 
 
 class _Pool(_Sliding):
@@ -453,7 +499,8 @@ class _Affine(_Pointwise):
         self.scale, self.shift = scale[:, None], shift[:, None]
 
     def window(self, win: _Window, state: Any) -> _Window:
-        return _Window(win.seq, win.start, torch.addcmul(self.shift, win.values, self.scale))
+        values = torch.addcmul(self.shift, win.values, self.scale)
+        return _Window(win.seq, win.start, values, win.aligned)
 
 
 def _leaf(module: nn.Module) -> _Op | None:
@@ -638,6 +685,23 @@ def _layout(plan: _Plan, x: Tensor) -> list[tuple[int, int, int]]:
     return layout
 
 
+def _align(ops: Sequence[_Op]) -> None:
+    """Let each stride-1 convolution that feeds a pooling layer compute that layer's region.
+
+    Only point-wise layers may lie between the two (they keep positions).
+    """
+    for i, op in enumerate(ops):
+        if not isinstance(op, _Conv):
+            continue
+        op.pool = None
+        j = i + 1
+        while j < len(ops) and type(ops[j]) in (_Pointwise, _Affine):
+            j += 1
+        nxt = ops[j] if j < len(ops) else None
+        if op.stride == 1 and isinstance(nxt, _Pool) and nxt.pad == (0, 0):
+            op.pool = nxt
+
+
 def _n_local(layout: Sequence[tuple[int, int, int]]) -> int:
     """Layers to run windowed: up to the first (after the first) whose window is everything."""
     for i, (w, _, length) in enumerate(layout):
@@ -749,6 +813,7 @@ class _FastISM:
         probe = x[:1].to(device)
         self.layout = _layout(plan, probe)
         self.n_local = _n_local(self.layout)
+        _align(plan.ops[: self.n_local])
         self.rc = plan.strands != "single"
         self.length = x.shape[-1]
         self.probe: tuple[_Strand, _Strand | None] | None = None
