@@ -12,7 +12,13 @@ import pytest
 import yaml
 
 from biodl.cli import main
-from biodl.testing import write_fasta_file, write_genome_and_bed, write_table_file
+from biodl.testing import (
+    membrane_protein_dataset,
+    write_deeploc_fasta,
+    write_fasta_file,
+    write_genome_and_bed,
+    write_table_file,
+)
 from tests.conftest import base_config
 
 RUN_FILES = {
@@ -303,6 +309,29 @@ def test_bad_config_wrong_type(
     config["train"]["max_epochs"] = "many"  # type: ignore[index]
     msg = train_with(config, motif_tables, tmp_path, capsys)
     assert "'train.max_epochs'" in msg
+
+
+def test_bad_membrane_head_without_membrane_flags(
+    tmp_path: Path, motif_tables: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seqs, locations, _ = membrane_protein_dataset(20, seed=0)
+    fasta = write_deeploc_fasta(tmp_path / "unknown.fa", seqs, locations, ["U"] * len(seqs))
+    config = {
+        "task": "multiclass",
+        "data": {
+            "train": {"fasta": str(fasta), "header_label": "deeploc"},
+            "valid": {"fraction": 0.2},
+            "alphabet": "protein",
+            "length": 60,
+            "pad_short": True,
+        },
+        "model": {"name": "deeploc", "conv_filters": 4, "lstm_units": 8, "membrane_head": True},
+        "train": {"max_epochs": 1, "progress_bar": False},
+    }
+    msg = train_with(config, motif_tables, tmp_path, capsys)
+    assert msg.startswith(f"biodl: error: {motif_tables / 'bad_config.yaml'}: ")
+    assert "membrane_head needs DeepLoc-style" in msg
+    assert "header_label: deeploc" in msg
 
 
 def test_bad_model_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
-from biodl.testing import protein_motif_dataset
-from biodl.workflows import cross_validate, predict_file, train_run
+from biodl.errors import ConfigError
+from biodl.metrics import auroc
+from biodl.testing import membrane_protein_dataset, protein_motif_dataset, write_deeploc_fasta
+from biodl.workflows import cross_validate, evaluate_run, metrics_table, predict_file, train_run
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -97,8 +100,136 @@ def test_protein_classifiers_train_from_deeploc_headers(
     # (deeploc's learning is tested in tests/models/test_protein_models.py; at this size and
     # with 72 training proteins its BiLSTM does not learn within a few epochs)
     assert metrics["accuracy"]["value"] is not None
+    assert not any(k.startswith("membrane") for k in metrics)
+    assert "membrane" not in meta
+    # no membrane head: the columns are those of every multi-class model
+    head = (run / "predictions.tsv").read_text().splitlines()[0]
+    assert head == "id\tsplit\tlabel\tpredicted\tprob_class0\tprob_class1"
     out = predict_file(run, tmp_path / "train.fa", tmp_path / "p.tsv", pad_short=True)
-    assert len(out.read_text().splitlines()) == len(seqs) + 1
+    lines = out.read_text().splitlines()
+    assert len(lines) == len(seqs) + 1
+    assert lines[0] == "id\tpredicted\tprob_class0\tprob_class1"
+
+
+MEMBRANE_DEEPLOC = {
+    "name": "deeploc",
+    "conv_filters": 4,
+    "conv_widths": [3, 9],
+    "conv2_filters": 16,
+    "lstm_units": 8,
+    "attention_units": 8,
+    "hidden": 16,
+    "dropout": 0.1,
+    "membrane_head": True,
+}
+
+
+def _membrane_config(fasta: str, **train: object) -> dict[str, object]:
+    return {
+        "task": "multiclass",
+        "data": {
+            "train": {"fasta": fasta, "header_label": "deeploc"},
+            "valid": {"fraction": 0.2},
+            "test": {"fraction": 0.2},
+            "alphabet": "protein",
+            "length": 90,
+            "pad_short": True,
+        },
+        "model": MEMBRANE_DEEPLOC,
+        "train": {
+            "max_epochs": 15,
+            "seed": 1,
+            "batch_size": 16,
+            "progress_bar": False,
+            "learning_rate": 0.01,
+            "patience": 20,  # all 15 epochs (the joint validation loss falls late)
+            **train,
+        },
+        "evaluate": {"n_bootstrap": 20},
+    }
+
+
+def test_deeploc_membrane_head_is_trained_evaluated_and_predicted(tmp_path: Path) -> None:
+    seqs, locations, flags = membrane_protein_dataset(120, seed=0)
+    write_deeploc_fasta(tmp_path / "train.fa", seqs, locations, flags)
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(_membrane_config("train.fa")))
+    run = train_run(tmp_path / "c.yaml", tmp_path / "run")
+
+    meta = json.loads((run / "model.json").read_text())
+    counts = meta["membrane"]["n_train_flags"]
+    assert meta["membrane"]["trained"] is True
+    assert counts["M"] > 0
+    assert counts["S"] > 0
+    assert sum(counts.values()) == meta["data"]["splits"]["train"]["n"]
+    assert "membrane_accuracy" in meta["model_card"]["metrics"]["test"]
+
+    metrics = json.loads((run / "metrics.json").read_text())
+    for split in ("valid", "test"):
+        for key in ("membrane_accuracy", "membrane_mcc", "membrane_auroc"):
+            assert set(metrics[split][key]) == {"value", "ci"}
+            assert metrics[split][key]["value"] is not None
+        n_known = sum(f != "U" for f in _split_flags(run, split, flags))
+        assert metrics[split]["membrane_n"] == {"value": n_known}
+    assert "Membrane-bound/soluble accuracy" in (run / "report.html").read_text()
+    assert "membrane_auroc" in metrics_table(metrics)
+
+    rows = [line.split("\t") for line in (run / "predictions.tsv").read_text().splitlines()]
+    assert rows[0] == [
+        "id", "split", "label", "predicted", "prob_Cytoplasm", "prob_Nucleus", "membrane"
+    ]  # fmt: skip
+    assert all(0.0 <= float(r[-1]) <= 1.0 for r in rows[1:])
+
+    out = predict_file(run, tmp_path / "train.fa", tmp_path / "p.tsv", pad_short=True)
+    lines = [line.split("\t") for line in out.read_text().splitlines()]
+    assert lines[0] == ["id", "predicted", "prob_Cytoplasm", "prob_Nucleus", "membrane"]
+    probs = np.array([float(r[-1]) for r in lines[1:]])
+    known = np.array([f != "U" for f in flags])
+    bound = np.array([f == "M" for f in flags])
+    # a learnable toy signal (a hydrophobic stretch): 0.99 accuracy measured on these
+    # proteins (mostly the training ones); predicting the majority flag gives about 0.6
+    accuracy = float(((probs[known] >= 0.5) == bound[known]).mean())
+    assert accuracy >= 0.85, f"membrane accuracy {accuracy:.3f}"
+    assert auroc(bound[known], probs[known]) > 0.9
+
+    evaluated = evaluate_run(run, tmp_path / "c.yaml", out=tmp_path / "ev")
+    assert evaluated["test"]["membrane_auroc"] == metrics["test"]["membrane_auroc"]
+    head = (tmp_path / "ev" / "predictions.tsv").read_text().splitlines()[0]
+    assert head.endswith("\tmembrane")
+
+
+def _split_flags(run: Path, split: str, flags: list[str]) -> list[str]:
+    """The membrane flags of the proteins of ``split`` (ids ``P<i>``), from splits.tsv.gz."""
+    import gzip
+
+    with gzip.open(run / "splits.tsv.gz", "rt") as handle:
+        rows = [line.split("\t") for line in handle.read().splitlines()[1:]]
+    return [flags[int(seq_id[1:])] for seq_id, name, *_ in rows if name == split]
+
+
+def test_membrane_head_without_membrane_flags_is_a_config_error(tmp_path: Path) -> None:
+    seqs, locations, _ = membrane_protein_dataset(30, seed=1)
+    write_deeploc_fasta(tmp_path / "unknown.fa", seqs, locations, ["U"] * len(seqs))
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(_membrane_config("unknown.fa")))
+    with pytest.raises(ConfigError) as err:
+        train_run(tmp_path / "c.yaml", tmp_path / "run")
+    message = str(err.value)
+    assert message.startswith(f"{tmp_path / 'c.yaml'}: ")
+    assert "header_label: deeploc" in message
+    assert "-M" in message
+    assert "\n" not in message
+    assert not (tmp_path / "run").exists()
+    assert not (tmp_path / "run.partial").exists()
+    # a label-to-file mapping gives no groups at all
+    for loc in ("Nucleus", "Cytoplasm"):
+        chosen = [s for s, x in zip(seqs, locations, strict=True) if x == loc]
+        (tmp_path / f"{loc}.fa").write_text(
+            "".join(f">{loc}{i}\n{s}\n" for i, s in enumerate(chosen))
+        )
+    config = _membrane_config("unused")
+    config["data"]["train"] = {"fasta": {x: f"{x}.fa" for x in ("Nucleus", "Cytoplasm")}}  # type: ignore[index]
+    (tmp_path / "d.yaml").write_text(yaml.safe_dump(config))
+    with pytest.raises(ConfigError, match="membrane_head needs DeepLoc-style"):
+        train_run(tmp_path / "d.yaml", tmp_path / "run")
 
 
 def test_residue_tagger_learns_sites_and_cross_validates_over_given_folds(

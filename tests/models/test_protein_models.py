@@ -16,8 +16,16 @@ import biodl.models.deepgoplus
 import biodl.models.deeploc
 import biodl.models.residue_tagger  # noqa: F401 (registers the models)
 from biodl.errors import ConfigError
-from biodl.models import ModelIO, SequenceModel, create_model, get_model_spec, validate_params
-from biodl.models.deeploc import DeepLocModel
+from biodl.models import (
+    ModelIO,
+    SequenceModel,
+    WithMembrane,
+    create_model,
+    get_model_spec,
+    has_membrane_head,
+    validate_params,
+)
+from biodl.models.deeploc import DeepLocHead, DeepLocModel
 from biodl.models.masking import (
     MultiWidthConv,
     masked_lstm,
@@ -277,6 +285,44 @@ def test_deeploc_membrane_head() -> None:
         torch.testing.assert_close(model(x), plain(x), rtol=0, atol=0)
     extra = sum(p.numel() for p in model.parameters()) - sum(p.numel() for p in plain.parameters())
     assert extra == SMALL["deeploc"]["hidden"] + 1
+
+
+def test_deeploc_forward_with_membrane_is_model_and_membrane_logits_in_one_pass() -> None:
+    x = padded(random_proteins(4, 30, seed=2), 3, 7)
+    torch.manual_seed(0)
+    model = build("deeploc", 40, 5, membrane_head=True).eval()
+    assert isinstance(model, DeepLocModel)
+    with torch.no_grad():
+        logits, membrane = model.forward_with_membrane(x)
+        torch.testing.assert_close(logits, model(x), rtol=0, atol=0)
+        torch.testing.assert_close(membrane, model.membrane_logits(x), rtol=0, atol=0)
+        # the prediction wrapper: localisation logits, then the membrane logit
+        joined = WithMembrane(model)(x)
+    assert joined.shape == (4, 6)
+    torch.testing.assert_close(joined, torch.cat([logits, membrane[:, None]], -1), rtol=0, atol=0)
+    # in training both outputs come from one dropout draw and both get gradients
+    model.train()
+    logits, membrane = model.forward_with_membrane(x)
+    (logits.sum() + membrane.sum()).backward()
+    head = model.head
+    assert isinstance(head, DeepLocHead)
+    assert head.membrane_out is not None
+    assert head.membrane_out.weight.grad is not None
+    assert head.localisation.weight.grad is not None
+
+
+def test_has_membrane_head_only_for_deeploc_built_with_one() -> None:
+    with_head = build("deeploc", 40, 3, membrane_head=True)
+    plain = build("deeploc", 40, 3)
+    assert has_membrane_head(with_head)
+    assert not has_membrane_head(plain)
+    assert not has_membrane_head(build("deepfam", 40, 3))
+    assert not has_membrane_head(nn.Linear(2, 1))
+    assert isinstance(plain, DeepLocModel)
+    with pytest.raises(ConfigError, match="no membrane head"):
+        plain.forward_with_membrane(random_proteins(2, 40))
+    with pytest.raises(ConfigError, match="no membrane head"):
+        WithMembrane(plain)
 
 
 def test_default_sizes() -> None:

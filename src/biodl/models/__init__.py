@@ -25,7 +25,7 @@ from biodl.models.deepbind import DeepBindParams, DeepBindTrunk, deepbind
 from biodl.models.deepcpg import DeepCpGCpgParams, DeepCpGParams
 from biodl.models.deepfam import DeepFamParams
 from biodl.models.deepgoplus import DeepGOPlusParams
-from biodl.models.deeploc import DeepLocModel, DeepLocParams
+from biodl.models.deeploc import DeepLocModel, DeepLocParams, WithMembrane, has_membrane_head
 from biodl.models.deepmir import DeepMirParams
 from biodl.models.deepsea import DeepSEAParams, deepsea
 from biodl.models.dilated_resnet import (
@@ -75,6 +75,7 @@ __all__ = [
     "ProfileHead",
     "ResidueTaggerParams",
     "SequenceModel",
+    "WithMembrane",
     "basset",
     "create_model",
     "danq",
@@ -84,6 +85,7 @@ __all__ = [
     "dilated_resnet",
     "dilation_schedule",
     "get_model_spec",
+    "has_membrane_head",
     "list_models",
     "predict",
     "receptive_field",

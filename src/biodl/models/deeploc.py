@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, cast
+from typing import Annotated, TypeGuard, cast
 
 import torch
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,7 +20,9 @@ __all__ = [
     "DeepLocModel",
     "DeepLocParams",
     "DeepLocTrunk",
+    "WithMembrane",
     "deeploc",
+    "has_membrane_head",
 ]
 
 Width = Annotated[int, Field(ge=1)]
@@ -130,7 +132,8 @@ class DeepLocHead(nn.Module):
     """Dropout, a dense ReLU layer and dropout shared by the localisation and membrane outputs.
 
     ``forward`` gives the localisation logits ``(N, n_outputs)``; :meth:`membrane`
-    the membrane-bound logit ``(N,)`` when built with ``membrane=True``.
+    the membrane-bound logit ``(N,)`` when built with ``membrane=True``, and :meth:`both`
+    the two from one pass through the shared layers (one dropout draw in training).
     """
 
     def __init__(
@@ -151,11 +154,20 @@ class DeepLocHead(nn.Module):
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return self.localisation(self.shared(features))
 
-    def membrane(self, features: torch.Tensor) -> torch.Tensor:
-        """Membrane-bound (vs soluble) logit ``(N,)``."""
+    def _membrane_out(self) -> nn.Linear:
         if self.membrane_out is None:
             raise ConfigError("this deeploc model has no membrane head (model.membrane_head)")
-        return self.membrane_out(self.shared(features)).squeeze(-1)
+        return self.membrane_out
+
+    def membrane(self, features: torch.Tensor) -> torch.Tensor:
+        """Membrane-bound (vs soluble) logit ``(N,)``."""
+        return self._membrane_out()(self.shared(features)).squeeze(-1)
+
+    def both(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Localisation logits ``(N, n_outputs)`` and membrane logit ``(N,)``."""
+        membrane_out = self._membrane_out()
+        shared = self.shared(features)
+        return self.localisation(shared), membrane_out(shared).squeeze(-1)
 
 
 class DeepLocModel(SequenceModel):
@@ -178,6 +190,55 @@ class DeepLocModel(SequenceModel):
             If the model was built with ``membrane_head: false``.
         """
         return cast(DeepLocHead, self.head).membrane(self.trunk(x))
+
+    def forward_with_membrane(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Localisation logits ``(N, n_outputs)`` and membrane-bound logit ``(N,)``.
+
+        One pass through the trunk and the shared dense layer (in training, one dropout
+        draw for both outputs, as DeepLoc); in eval mode equal to
+        ``(model(x), model.membrane_logits(x))``. Used to train the two outputs jointly.
+
+        Raises
+        ------
+        ConfigError
+            If the model was built with ``membrane_head: false``.
+        """
+        return cast(DeepLocHead, self.head).both(self.trunk(x))
+
+    @property
+    def has_membrane(self) -> bool:
+        """Whether the model was built with ``membrane_head: true``."""
+        return cast(DeepLocHead, self.head).membrane_out is not None
+
+
+def has_membrane_head(model: nn.Module) -> TypeGuard[DeepLocModel]:
+    """Whether ``model`` has a membrane-bound/soluble output that training can fit.
+
+    True for a :class:`DeepLocModel` built with ``membrane_head: true`` (it has
+    ``forward_with_membrane``), false for every other model. A type guard: where it is
+    true, type checkers treat ``model`` as a :class:`DeepLocModel`.
+    """
+    return isinstance(model, DeepLocModel) and model.has_membrane
+
+
+class WithMembrane(nn.Module):
+    """A DeepLoc model with a membrane head as one output ``(N, n_outputs + 1)``.
+
+    The localisation logits followed by the membrane-bound logit, from one trunk pass
+    (:meth:`DeepLocModel.forward_with_membrane`), so that the shared batched prediction
+    path (:func:`biodl.models.predict`) scores both; split the columns with
+    ``out[:, :-1], out[:, -1]``.
+    """
+
+    def __init__(self, model: DeepLocModel) -> None:
+        super().__init__()
+        if not model.has_membrane:
+            raise ConfigError("this deeploc model has no membrane head (model.membrane_head)")
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        logits, membrane = self.model.forward_with_membrane(x)
+        return torch.cat([logits, membrane[:, None].to(logits.dtype)], dim=-1)
 
 
 def deeploc(params: DeepLocParams, io: ModelIO) -> DeepLocModel:
@@ -209,7 +270,8 @@ def deeploc(params: DeepLocParams, io: ModelIO) -> DeepLocModel:
        compartments, softmax);
     6. ``membrane_head`` [false]: a second linear output on the same dense layer,
        the membrane-bound vs soluble logit, read with ``model.membrane_logits(x)``
-       ``(N,)``; it is not part of ``model(x)``.
+       ``(N,)`` (or both outputs from one pass, ``model.forward_with_membrane(x)``);
+       it is not part of ``model(x)``, which stays the localisation logits.
 
     Because convolutions see zeros at padding (as their own zero padding) and their
     outputs are zeroed there, the LSTM reads only the protein, and pooling skips the
@@ -231,10 +293,17 @@ def deeploc(params: DeepLocParams, io: ModelIO) -> DeepLocModel:
       convolutions' outputs are zeroed at padding (DeepLoc's second convolution saw
       the first one's ``ReLU(bias)`` values there).
     * Membrane head: DeepLoc trains localisation (softmax) and membrane-bound/soluble
-      (sigmoid) outputs jointly. Here the membrane output is optional and outside
-      ``forward``: biodl's trainer trains only ``model(x)``, so with it enabled a
-      caller must add a loss on ``membrane_logits`` (otherwise its weights stay
-      untrained; under DDP they are unused parameters).
+      (sigmoid) outputs jointly. Here the membrane output is optional
+      (``membrane_head: true``) and outside ``forward``. ``biodl train`` then trains
+      both jointly as DeepLoc does: the task loss plus the binary cross-entropy of the
+      membrane logit over the proteins with a known flag (DeepLoc headers
+      ``>ACC Location-M``/``-S``; ``-U``, unknown, adds nothing), with
+      ``SequenceTask(membrane=True)`` and batches ``(x, y, m)``. The two losses are
+      added with equal weight. Evaluation adds ``membrane_accuracy``/``_mcc``/
+      ``_auroc`` (threshold 0.5, known flags only) and predictions a ``membrane``
+      column, the probability ``sigmoid(membrane_logits(x))`` of being
+      membrane-bound. A caller that trains ``model(x)`` alone leaves the membrane
+      weights untrained.
     * Input: DeepLoc reads 1,000 residues (the first and last 500 of longer
       proteins) encoded as PSI-BLAST profiles (its best model) or BLOSUM62; biodl
       gives one-hot or BLOSUM62 and the data pipeline decides how long proteins are

@@ -39,7 +39,8 @@ __all__ = ["CLASS_METRIC_LABELS", "METRIC_LABELS", "write_run_report"]
 #: Row labels of the metrics table for the keys of :func:`biodl.metrics.binary_metrics`
 #: and the scalar keys of :func:`biodl.metrics.multiclass_metrics`, in the order the rows
 #: are shown (the per-class rows ``name[class]`` of :data:`CLASS_METRIC_LABELS` come just
-#: before ``n``); other keys follow in order of appearance, as they are.
+#: before ``n``); other keys follow in order of appearance, as they are (the ``membrane_*``
+#: keys of a DeepLoc membrane head with labels of their own).
 METRIC_LABELS: Mapping[str, str] = {
     "auroc": "AUROC",
     "auprc": "AUPRC (average precision)",
@@ -68,6 +69,15 @@ CLASS_METRIC_LABELS: Mapping[str, str] = {
 
 #: Keys of counts, shown after the other known metrics.
 _COUNT_KEYS = ("n", "n_positive")
+
+#: Row labels of keys shown, unlike those of :data:`METRIC_LABELS`, after the counts in
+#: order of appearance: the membrane-bound/soluble metrics of a DeepLoc membrane head.
+_TRAILING_LABELS: Mapping[str, str] = {
+    "membrane_accuracy": "Membrane-bound/soluble accuracy",
+    "membrane_mcc": "Membrane-bound/soluble MCC",
+    "membrane_auroc": "Membrane-bound/soluble AUROC",
+    "membrane_n": "Proteins with a membrane flag",
+}
 
 _PER_CLASS_KEY = re.compile(r"(?P<metric>[A-Za-z_]\w*)\[(?P<cls>.+)\]", re.DOTALL)
 
@@ -160,6 +170,8 @@ def _per_class(name: str) -> tuple[str, str] | None:
 def _metric_label(name: str) -> str:
     if name in METRIC_LABELS:
         return METRIC_LABELS[name]
+    if name in _TRAILING_LABELS:
+        return _TRAILING_LABELS[name]
     per_class = _per_class(name)
     if per_class is None:
         return name

@@ -17,9 +17,11 @@ from __future__ import annotations
 from biodl.testing.multitask import (
     MultitaskData,
     hairpin_dataset,
+    membrane_protein_dataset,
     multitask_dataset,
     protein_motif_dataset,
     write_cpg_profiles,
+    write_deeploc_fasta,
     write_multitask_table,
 )
 from biodl.testing.synthetic import (
@@ -52,6 +54,7 @@ __all__ = [
     "consensus",
     "hairpin_dataset",
     "markov_background",
+    "membrane_protein_dataset",
     "multitask_dataset",
     "plant_motif",
     "planted_motif_dataset",
@@ -60,6 +63,7 @@ __all__ = [
     "reverse_complement",
     "sample_from_pwm",
     "write_cpg_profiles",
+    "write_deeploc_fasta",
     "write_fasta_file",
     "write_genome_and_bed",
     "write_multitask_table",

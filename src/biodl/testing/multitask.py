@@ -34,9 +34,11 @@ from biodl.testing.synthetic import CTCF_LIKE_PWM, GATA_LIKE_PWM, markov_backgro
 __all__ = [
     "MultitaskData",
     "hairpin_dataset",
+    "membrane_protein_dataset",
     "multitask_dataset",
     "protein_motif_dataset",
     "write_cpg_profiles",
+    "write_deeploc_fasta",
     "write_multitask_table",
 ]
 
@@ -213,3 +215,88 @@ def protein_motif_dataset(
             site[start : start + len(motif)] = 1.0
             sites.append(site)
     return seqs, labels, sites
+
+
+#: Residues of the hydrophobic, transmembrane-like stretch of :func:`membrane_protein_dataset`.
+HYDROPHOBIC = "AILMFV"
+#: A nuclear localisation signal (SV40 large T antigen).
+NLS = "PKKKRKV"
+
+
+def membrane_protein_dataset(
+    n: int,
+    *,
+    lengths: tuple[int, int] = (50, 90),
+    stretch: int = 18,
+    unknown: float = 0.25,
+    seed: int = 0,
+) -> tuple[list[str], list[str], list[str]]:
+    """DeepLoc-like proteins with a location and a membrane flag whose answer is known.
+
+    Each protein is random residues of a length in ``lengths``. With probability 1/2 it
+    is membrane-bound and carries a stretch of ``stretch`` residues drawn from
+    :data:`HYDROPHOBIC` (a transmembrane-helix-like segment) at a random place; soluble
+    proteins have none (a random window of 18 residues is all hydrophobic with
+    probability ``0.3 ** 18``). Independently, half are ``Nucleus`` (carrying
+    :data:`NLS`) and half ``Cytoplasm``. A fraction ``unknown`` of the proteins, either
+    kind, is flagged ``U``; the others ``M`` (membrane-bound) or ``S`` (soluble).
+
+    Returns
+    -------
+    tuple
+        Sequences, locations and flags (``M``/``S``/``U``), one each per protein; write
+        them as DeepLoc FASTA with :func:`write_deeploc_fasta`.
+
+    Examples
+    --------
+    >>> seqs, locations, flags = membrane_protein_dataset(6, seed=0)
+    >>> len(seqs), sorted(set(locations)) <= ["Cytoplasm", "Nucleus"], set(flags) <= set("MSU")
+    (6, True, True)
+    >>> min(len(s) for s in seqs) >= 50
+    True
+    """
+    if not 0.0 <= unknown <= 1.0:
+        msg = f"unknown must be in [0, 1], not {unknown}"
+        raise ValueError(msg)
+    if lengths[0] < stretch + len(NLS):
+        msg = f"proteins of {lengths[0]} residues cannot hold the stretch and the NLS"
+        raise ValueError(msg)
+    rng = np.random.default_rng(seed)
+    seqs: list[str] = []
+    locations: list[str] = []
+    flags: list[str] = []
+    for _ in range(n):
+        size = int(rng.integers(lengths[0], lengths[1] + 1))
+        body = list(rng.choice(list(AMINO_ACIDS), size))
+        bound = bool(rng.random() < 0.5)
+        nucleus = bool(rng.random() < 0.5)
+        free = list(range(size))  # the stretch and the NLS do not overlap
+        if bound:
+            at = int(rng.integers(0, size - stretch + 1))
+            body[at : at + stretch] = list(rng.choice(list(HYDROPHOBIC), stretch))
+            free = [i for i in free if not at - len(NLS) < i < at + stretch]
+        if nucleus:
+            starts = [i for i in free if i + len(NLS) <= size]
+            at = int(rng.choice(starts))
+            body[at : at + len(NLS)] = list(NLS)
+        seqs.append("".join(body))
+        locations.append("Nucleus" if nucleus else "Cytoplasm")
+        flags.append("U" if rng.random() < unknown else ("M" if bound else "S"))
+    return seqs, locations, flags
+
+
+def write_deeploc_fasta(
+    path: str | os.PathLike[str],
+    seqs: list[str],
+    locations: list[str],
+    flags: list[str],
+) -> Path:
+    """Write DeepLoc-style FASTA, headers ``>P<i> <location>-<flag>`` (read them with
+    ``header_label: deeploc``: the location is the label, the flag the group)."""
+    out = Path(path)
+    records = zip(seqs, locations, flags, strict=True)
+    out.write_text(
+        "".join(f">P{i} {loc}-{flag}\n{seq}\n" for i, (seq, loc, flag) in enumerate(records)),
+        encoding="utf-8",
+    )
+    return out

@@ -158,6 +158,7 @@ def fit(
     class_weight: list[float] | None = None,
     task_name: TaskName | None = None,
     loss: Literal["auto", "mse", "poisson"] = "auto",
+    membrane: tuple[np.ndarray, np.ndarray | None] | None = None,
 ) -> FitResult:
     """Train ``model`` on one-hot arrays with the options of ``config``.
 
@@ -187,7 +188,26 @@ def fit(
         multi-class when ``n_classes`` is set) and the regression loss. Multi-label and
         regression targets are float ``(N, T)`` or ``(N, T, L)`` with NaN where missing;
         ``pos_weight`` may then hold one weight per output.
+    membrane
+        Train a DeepLoc membrane-bound/soluble head jointly with the task (the model
+        needs one, see :func:`biodl.models.has_membrane_head`): ``(train_flags,
+        valid_flags)``, float ``(N,)`` arrays aligned with ``train`` and ``valid``, 1 for
+        membrane-bound, 0 for soluble, NaN for unknown (no loss). ``valid_flags`` may be
+        ``None`` (all unknown). The loss, and the validation loss that early stopping
+        watches, is then the task loss plus the membrane binary cross-entropy over the
+        known flags (:class:`~biodl.train.module.SequenceTask` with ``membrane=True``).
+        ``None`` (default) trains ``model(x)`` alone.
+
+    Raises
+    ------
+    ValueError
+        ``membrane`` given for a model without a membrane head, or flags whose length
+        differs from the examples'.
     """
+    train_arrays: tuple[np.ndarray, ...] = train
+    valid_arrays: tuple[np.ndarray, ...] | None = valid
+    if membrane is not None:
+        train_arrays, valid_arrays = _with_membrane(train, valid, membrane)
     monitor = config.monitor if valid is not None else None
     mode = "max" if config.monitor == "valid_auroc" else "min"
     plateau = None
@@ -206,10 +226,11 @@ def fit(
         frozen_trunk=frozen_trunk,
         task=task_name,
         loss=loss,
+        membrane=membrane is not None,
     )
     datamodule = ArrayDataModule(
-        train,
-        valid,
+        train_arrays,
+        valid_arrays,
         batch_size=config.batch_size,
         seed=config.seed,
         num_workers=config.num_workers,
@@ -243,6 +264,29 @@ def fit(
         world_size=trainer.world_size,
         precision=str(trainer.precision),
     )
+
+
+def _with_membrane(
+    train: tuple[np.ndarray, np.ndarray],
+    valid: tuple[np.ndarray, np.ndarray] | None,
+    membrane: tuple[np.ndarray, np.ndarray | None],
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...] | None]:
+    """``(X, y, m)`` train and valid arrays; missing valid flags are all NaN."""
+    train_flags, valid_flags = membrane
+    flags = np.asarray(train_flags, dtype=np.float32).reshape(-1)
+    if len(flags) != len(train[0]):
+        msg = f"{len(flags)} membrane flags for {len(train[0])} training examples"
+        raise ValueError(msg)
+    if valid is None:
+        return (*train, flags), None
+    if valid_flags is None:
+        held = np.full(len(valid[0]), np.nan, dtype=np.float32)
+    else:
+        held = np.asarray(valid_flags, dtype=np.float32).reshape(-1)
+    if len(held) != len(valid[0]):
+        msg = f"{len(held)} membrane flags for {len(valid[0])} validation examples"
+        raise ValueError(msg)
+    return (*train, flags), (*valid, held)
 
 
 def _run_trainer(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import lightning as L
 import numpy as np
@@ -17,6 +17,7 @@ from torchmetrics.classification import BinaryAUROC, MulticlassAUROC
 from torchmetrics.utilities import dim_zero_cat
 
 from biodl.metrics import auroc
+from biodl.models import DeepLocModel, has_membrane_head
 from biodl.train.augment import augment_batch
 
 __all__ = [
@@ -173,6 +174,13 @@ class SequenceTask(L.LightningModule):
         ``(monitor, mode, patience)``: halve the learning rate when the monitored
         validation metric has not improved for ``patience`` epochs; ``None`` for a
         constant learning rate.
+    membrane
+        Also train a DeepLoc membrane-bound/soluble head (the model needs one, see
+        :func:`biodl.models.has_membrane_head`). Batches are then ``(x, y, m)`` with
+        ``m`` float ``(N,)``: 1 membrane-bound, 0 soluble, NaN unknown. The loss (in
+        training and validation) is the task loss plus the binary cross-entropy of
+        ``membrane_logits`` averaged over the known flags of the batch
+        (:func:`masked_loss`); a batch without a known flag adds exactly 0.
     """
 
     def __init__(
@@ -190,8 +198,12 @@ class SequenceTask(L.LightningModule):
         frozen_trunk: bool = False,
         task: TaskName | None = None,
         loss: Literal["auto", "mse", "poisson"] = "auto",
+        membrane: bool = False,
     ) -> None:
         super().__init__()
+        if membrane and not has_membrane_head(model):
+            raise ValueError("membrane=True needs a model with a membrane head (deeploc)")
+        self.membrane = membrane
         if task is None:
             task = "binary" if n_classes is None else "multiclass"
         self.task = task
@@ -234,20 +246,31 @@ class SequenceTask(L.LightningModule):
         return self.model(x)
 
     def _loss(
-        self, batch: tuple[torch.Tensor, torch.Tensor], *, augment: bool = False
+        self, batch: Sequence[torch.Tensor], *, augment: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        x, y = batch
+        """The (joint) loss of a batch ``(x, y)``, or ``(x, y, m)`` with ``membrane``."""
+        if self.membrane and len(batch) != 3:
+            msg = f"membrane training needs batches (x, y, m), got {len(batch)} tensors"
+            raise ValueError(msg)
+        x, y = batch[0], batch[1]
         x = x.float()
         if augment:
             x = augment_batch(x, reverse_complement=self.augment_rc, max_shift=self.augment_shift)
-        logits = self.model(x)
+        membrane_logits: torch.Tensor | None = None
+        if self.membrane:
+            logits, membrane_logits = cast(DeepLocModel, self.model).forward_with_membrane(x)
+        else:
+            logits = self.model(x)
         if self.loss_fn is not None:
-            return self.loss_fn(logits.float(), y), logits
-        return masked_loss(logits, y, kind=self.loss_kind, pos_weight=self.pos_weight), logits
+            loss = self.loss_fn(logits.float(), y)
+        else:
+            loss = masked_loss(logits, y, kind=self.loss_kind, pos_weight=self.pos_weight)
+        if membrane_logits is not None:
+            flags = batch[2].float()
+            loss = loss + masked_loss(membrane_logits[:, None], flags[:, None], kind="bce")
+        return loss, logits
 
-    def training_step(
-        self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int
-    ) -> torch.Tensor:
+    def training_step(self, batch: Sequence[torch.Tensor], batch_idx: int) -> torch.Tensor:
         loss, _ = self._loss(batch, augment=True)
         # summed here and logged once per epoch: Lightning's self.log costs ~1.4 ms a call
         n = batch[0].shape[0]
@@ -267,7 +290,7 @@ class SequenceTask(L.LightningModule):
             mean = self._train_loss_sum / self._train_seen
             self.log("train_loss", mean, on_epoch=True, prog_bar=True, sync_dist=True)
 
-    def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+    def validation_step(self, batch: Sequence[torch.Tensor], batch_idx: int) -> None:
         loss, logits = self._loss(batch)
         self.log("valid_loss", loss, on_step=False, on_epoch=True, prog_bar=True, sync_dist=True)
         if self.valid_auroc is None:
@@ -348,8 +371,10 @@ class BalancedSampler(torch.utils.data.Sampler[int]):
 class ArrayDataModule(L.LightningDataModule):
     """In-memory one-hot arrays, sharded over processes by a seeded distributed sampler.
 
-    With ``balanced`` the training batches are drawn class-balanced
-    (:class:`BalancedSampler`) instead of shuffling each example once per epoch.
+    ``train`` and ``valid`` are ``(X, y)`` or ``(X, y, m)`` (e.g. DeepLoc membrane flags,
+    see :class:`SequenceTask`); a batch holds one tensor per array. With ``balanced``
+    the training batches are drawn class-balanced (:class:`BalancedSampler`, labels
+    from ``y``) instead of shuffling each example once per epoch.
 
     ``batch_size`` is the *global* batch: each of ``W`` processes takes
     ``batch_size // W`` examples per step, and the same seed gives the same global
@@ -359,8 +384,8 @@ class ArrayDataModule(L.LightningDataModule):
 
     def __init__(
         self,
-        train: tuple[np.ndarray, np.ndarray],
-        valid: tuple[np.ndarray, np.ndarray] | None,
+        train: tuple[np.ndarray, ...],
+        valid: tuple[np.ndarray, ...] | None,
         *,
         batch_size: int,
         seed: int,
@@ -368,16 +393,21 @@ class ArrayDataModule(L.LightningDataModule):
         balanced: bool = False,
     ) -> None:
         super().__init__()
+        for name, arrays in (("train", train), ("valid", valid)):
+            if arrays is not None and len(arrays) not in (2, 3):
+                msg = f"{name} must be (X, y) or (X, y, m), not {len(arrays)} arrays"
+                raise ValueError(msg)
+        if valid is not None and len(valid) != len(train):
+            msg = f"train has {len(train)} arrays but valid has {len(valid)}"
+            raise ValueError(msg)
         self.balanced = balanced
         y = train[1]
         self.train_labels: list[int] = []
         if balanced:  # classification targets only (the configuration checks it)
             self.train_labels = (y[:, 0] if y.ndim == 2 else y).astype(np.int64).tolist()
-        self.train_set = TensorDataset(torch.from_numpy(train[0]), torch.from_numpy(train[1]))
+        self.train_set = TensorDataset(*(torch.from_numpy(a) for a in train))
         self.valid_set = (
-            None
-            if valid is None
-            else TensorDataset(torch.from_numpy(valid[0]), torch.from_numpy(valid[1]))
+            None if valid is None else TensorDataset(*(torch.from_numpy(a) for a in valid))
         )
         self.batch_size = batch_size
         self.seed = seed

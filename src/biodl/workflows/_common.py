@@ -22,7 +22,7 @@ from biodl.metrics import (
     multilabel_metrics,
     regression_metrics,
 )
-from biodl.models import predict, validate_params
+from biodl.models import WithMembrane, has_membrane_head, predict, validate_params
 from biodl.report import plot_binary_curves, plot_confusion, write_run_report
 from biodl.train import Run, atomic_write_text, write_json
 from biodl.train.module import bin_targets
@@ -45,6 +45,64 @@ def _fit_input(seq_id: str, seq: str, line: int, *, run: Run, path: Path, pad_sh
             line=line,
         )
     return fit_sequence(seq, length, pad=unknown_char, crop=run.crop)
+
+
+#: DeepLoc's membrane flags (the group of each protein read with ``header_label: deeploc``)
+#: as training targets: membrane-bound 1, soluble 0; any other group (``U``) is unknown.
+MEMBRANE_FLAGS: Mapping[str, float] = {"M": 1.0, "S": 0.0}
+
+
+def _membrane_flags(examples: Examples) -> np.ndarray:
+    """Float32 ``(N,)`` membrane targets of ``examples``: 1 (M), 0 (S), NaN otherwise."""
+    if examples.groups is None:
+        return np.full(len(examples), np.nan, dtype=np.float32)
+    return np.array([MEMBRANE_FLAGS.get(g, np.nan) for g in examples.groups], dtype=np.float32)
+
+
+def _membrane_counts(examples: Examples) -> dict[str, int]:
+    """``{"M": .., "S": .., "unknown": ..}``: the membrane flags of ``examples``."""
+    flags = _membrane_flags(examples)
+    known = ~np.isnan(flags)
+    n_m = int((flags[known] == 1).sum())
+    return {"M": n_m, "S": int(known.sum()) - n_m, "unknown": int((~known).sum())}
+
+
+def _predict_outputs(
+    model: torch.nn.Module,
+    X: np.ndarray,
+    *,
+    batch_size: int = 512,
+    device: str | torch.device | None = None,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Logits of ``model`` and, for a model with a membrane head, its membrane logits
+    ``(N,)`` (else ``None``), from one batched pass (:func:`biodl.models.predict`)."""
+    if not has_membrane_head(model):
+        return predict(model, X, batch_size=batch_size, device=device), None
+    joined = predict(WithMembrane(model), X, batch_size=batch_size, device=device)
+    if joined.numel() == 0:
+        return joined, joined.reshape(-1)
+    return joined[:, :-1], joined[:, -1]
+
+
+def _membrane_metrics(
+    flags: np.ndarray, probs: np.ndarray, *, n_bootstrap: int, ci: float, seed: int
+) -> dict[str, Any]:
+    """``membrane_accuracy``, ``membrane_mcc``, ``membrane_auroc`` (threshold 0.5) and
+    ``membrane_n`` over the examples with a known flag; empty without any."""
+    known = ~np.isnan(flags)
+    if not known.any():
+        return {}
+    scored = binary_metrics(
+        flags[known].astype(np.int64),
+        probs[known],
+        threshold=0.5,
+        n_bootstrap=n_bootstrap,
+        ci=ci,
+        seed=seed,
+    )
+    out = {f"membrane_{k}": scored[k] for k in ("accuracy", "mcc", "auroc")}
+    out["membrane_n"] = scored["n"]
+    return out
 
 
 def _channels(alphabet: AlphabetName, encoding: str, length: int = 0) -> int:
@@ -149,8 +207,14 @@ def _bin_truth(truth: np.ndarray, scores: np.ndarray) -> np.ndarray:
 
 
 def _write_predictions(
-    path: Path, rows: Sequence[tuple[str, Examples, np.ndarray]], labels: _Labels
+    path: Path,
+    rows: Sequence[tuple[str, Examples, np.ndarray]],
+    labels: _Labels,
+    *,
+    membrane: Mapping[str, np.ndarray] | None = None,
 ) -> None:
+    """One line per example; with ``membrane`` (``{split: (N,) probabilities}``, models
+    with a membrane head) a last column ``membrane``, the probability of membrane-bound."""
     lines = ["id\tsplit\t" + labels.header()]
     if labels.numeric:
         for split, ex, scores in rows:
@@ -168,6 +232,10 @@ def _write_predictions(
             for seq_id, lab, sc in zip(ex.ids, ex.labels, scores, strict=True):
                 target = int(lab == labels.positive)
                 lines.append(f"{seq_id}\t{split}\t{lab}\t{target}\t{sc:.6g}")
+    if membrane is not None:
+        lines[0] += "\tmembrane"
+        chained = [p for split, _, _ in rows for p in membrane[split].tolist()]
+        lines[1:] = [f"{line}\t{p:.6g}" for line, p in zip(lines[1:], chained, strict=True)]
     atomic_write_text(path, "\n".join(lines) + "\n")
 
 
@@ -182,11 +250,19 @@ def _score_and_report(
     summary: Mapping[str, str],
     notes: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Predict every split, write metrics.json, predictions.tsv, plots and report.html."""
+    """Predict every split, write metrics.json, predictions.tsv, plots and report.html.
+
+    For a model with a membrane head (:func:`biodl.models.has_membrane_head`) each
+    split's metrics also get ``membrane_accuracy``, ``membrane_mcc``, ``membrane_auroc``
+    and ``membrane_n`` over its examples with a known M/S flag (when it has any), and
+    predictions.tsv a ``membrane`` column.
+    """
     metrics: dict[str, Any] = {}
     y_true: dict[str, np.ndarray] = {}
     y_score: dict[str, np.ndarray] = {}
     rows = []
+    with_membrane = has_membrane_head(model)
+    membrane: dict[str, np.ndarray] = {}
     n_boot, ci, seed = config.evaluate.n_bootstrap, config.evaluate.ci, config.train.seed
     for name, ex in splits:
         X = _encode(
@@ -195,7 +271,8 @@ def _score_and_report(
             unknown=config.data.unknown,
             encoding=config.data.encoding,
         )
-        scores = labels.probabilities(predict(model, X, batch_size=512))
+        logits, membrane_logits = _predict_outputs(model, X, batch_size=512)
+        scores = labels.probabilities(logits)
         target = labels.truth(ex)
         if labels.numeric:
             target = _bin_truth(target, scores)
@@ -217,10 +294,19 @@ def _score_and_report(
                 ci=ci,
                 seed=seed,
             )
+        if membrane_logits is not None:
+            membrane[name] = torch.sigmoid(membrane_logits.float()).numpy().astype(np.float64)
+            metrics[name].update(
+                _membrane_metrics(
+                    _membrane_flags(ex), membrane[name], n_bootstrap=n_boot, ci=ci, seed=seed
+                )
+            )
         y_true[name], y_score[name] = target, scores
         rows.append((name, ex, scores))
     write_json(out / "metrics.json", metrics)
-    _write_predictions(out / "predictions.tsv", rows, labels)
+    _write_predictions(
+        out / "predictions.tsv", rows, labels, membrane=membrane if with_membrane else None
+    )
     images: dict[str, Path] = {}
     if labels.task == "multiclass":
         for name in metrics:

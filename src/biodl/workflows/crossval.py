@@ -82,14 +82,20 @@ def cross_validate(
     try:
         per_fold: list[dict[str, Any]] = []
         for name, splits in zip(names, fold_splits, strict=True):
-            run = train_on_splits(config, splits, partial / f"fold_{name}", force=True)
+            run = train_on_splits(
+                config, splits, partial / f"fold_{name}", force=True, config_path=config_path
+            )
             test = json.loads((run / "metrics.json").read_text())["test"]
             per_fold.append({"fold": name, **{k: v["value"] for k, v in test.items()}})
         summary: dict[str, dict[str, float | None]] = {}
-        for key in per_fold[0]:
-            if key == "fold" or not all(isinstance(f[key], int | float | None) for f in per_fold):
+        for key in dict.fromkeys(k for f in per_fold for k in f):
+            # a key some folds lack (membrane_* where a fold's test has no M/S flag) is
+            # averaged over the folds that have it
+            if key == "fold" or not all(
+                isinstance(f.get(key), int | float | None) for f in per_fold
+            ):
                 continue
-            values = [f[key] for f in per_fold if f[key] is not None]
+            values = [f[key] for f in per_fold if f.get(key) is not None]
             summary[key] = {
                 "mean": float(np.mean(values)) if values else None,
                 "sd": float(np.std(values, ddof=1)) if len(values) > 1 else None,
@@ -127,12 +133,13 @@ def cv_table(result: Mapping[str, Any]) -> str:
     names = ["auroc", "auprc", "accuracy", "mcc", "f1", "sensitivity", "specificity"]
     names += ["macro_f1", "macro_auroc", "macro_auprc", "micro_auprc", "fmax"]
     names += ["mean_pearson", "mean_spearman", "mean_r2"]
+    names += ["membrane_accuracy", "membrane_mcc", "membrane_auroc"]
     prefixes = ("error[", "auroc[", "pearson[")
     names += [k for k in result["summary"] if k.startswith(prefixes)]
-    for name in names:
-        entry = result["summary"].get(name, {})
-        if entry.get("mean") is None:
-            continue
+    shown = [n for n in names if result["summary"].get(n, {}).get("mean") is not None]
+    width = max([13, *(len(n) + 1 for n in shown)])
+    for name in shown:
+        entry = result["summary"][name]
         sd = "" if entry.get("sd") is None else f" +- {entry['sd']:.3f}"
-        lines.append(f"{name:<13}{entry['mean']:.3f}{sd}")
+        lines.append(f"{name:<{width}}{entry['mean']:.3f}{sd}")
     return "\n".join(lines)

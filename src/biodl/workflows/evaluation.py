@@ -111,6 +111,9 @@ def metrics_table(metrics: Mapping[str, Any]) -> str:
     else:
         names = ["auroc", "auprc", "accuracy", "mcc", "f1", "sensitivity", "specificity"]
         names.append("precision")
+    # a model with a DeepLoc membrane head: its membrane-bound/soluble metrics last
+    membrane = ("membrane_accuracy", "membrane_mcc", "membrane_auroc", "membrane_n")
+    names += [k for k in membrane if any(k in metrics[s] for s in splits)]
     width = max(13, *(len(n) + 2 for n in names))
     lines = ["metric".ljust(width) + "".join(f"{s:>26}" for s in splits)]
     for name in names:

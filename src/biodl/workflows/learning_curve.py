@@ -87,7 +87,9 @@ def learning_curve(
                 subset = dataclasses.replace(splits, train=splits.train.subset(keep))
             else:
                 subset = splits
-            run = train_on_splits(config, subset, Path(tmp) / f"fraction_{i}")
+            run = train_on_splits(
+                config, subset, Path(tmp) / f"fraction_{i}", config_path=config_path
+            )
             entry = _read_metric(run / "metrics.json", split, metric)
             out["fractions"].append(float(f))
             out["n_train"].append(len(subset.train))

@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from biodl.errors import InputError
 from biodl.io import AlphabetName, read_sequences, read_table
-from biodl.models import predict
+from biodl.models import has_membrane_head
 from biodl.train import load_run
-from biodl.workflows._common import _cell, _encode, _fit_input, _Labels
+from biodl.workflows._common import _cell, _encode, _fit_input, _Labels, _predict_outputs
 
 __all__ = ["predict_file"]
 
@@ -70,7 +71,9 @@ def predict_file(
         class) and ``logit`` for a binary model; ``id``, ``predicted`` and ``prob_<class>``
         for each class for a multi-class model; ``id`` and ``pred_<output>`` for each
         output of a multi-label (probability) or regression (value) model, per-position
-        outputs as comma-separated values (one per position or bin).
+        outputs as comma-separated values (one per position or bin). A ``deeploc``
+        model with a membrane head (``membrane_head: true``) adds a last column
+        ``membrane``, the probability that the protein is membrane-bound (not soluble).
     pad_short
         Pad sequences shorter than the model input with N instead of failing.
 
@@ -99,18 +102,21 @@ def predict_file(
     # a calibration temperature saved by `biodl assess --save-temperature` rescales the
     # logits of classification models (regression outputs are values, not logits)
     temperature = run.temperature if labels.task != "regression" else 1.0
+    with_membrane = has_membrane_head(run.model)
+    extra_head = "\tmembrane" if with_membrane else ""
     out_path = Path(out)
     tmp = out_path.with_name(f".{out_path.name}.tmp")
     n = 0
     try:
         with tmp.open("w", encoding="utf-8") as handle:
             if labels.numeric:
-                handle.write("id\t" + "\t".join(f"pred_{c}" for c in labels.classes) + "\n")
+                pred_head = "\t".join(f"pred_{c}" for c in labels.classes)
+                handle.write(f"id\t{pred_head}{extra_head}\n")
             elif labels.task == "multiclass":
                 probs_head = "\t".join(f"prob_{c}" for c in labels.classes)
-                handle.write(f"id\tpredicted\t{probs_head}\n")
+                handle.write(f"id\tpredicted\t{probs_head}{extra_head}\n")
             else:
-                handle.write("id\tscore\tlogit\n")
+                handle.write(f"id\tscore\tlogit{extra_head}\n")
             for chunk in _batched(records, chunk_size):
                 fitted = [
                     _fit_input(i, seq, line, run=run, path=path, pad_short=pad_short)
@@ -119,24 +125,31 @@ def predict_file(
                 X = _encode(
                     fitted, alphabet=run.alphabet, unknown=run.unknown, encoding=run.encoding
                 )
-                logits = predict(run.model, X, batch_size=batch_size, device=device)
+                logits, membrane_logits = _predict_outputs(
+                    run.model, X, batch_size=batch_size, device=device
+                )
                 if temperature != 1.0:
                     logits = logits / temperature
                 probs = labels.probabilities(logits)
+                # the membrane probability (not temperature-scaled), else nothing
+                extra = [""] * len(chunk)
+                if membrane_logits is not None:
+                    membrane = torch.sigmoid(membrane_logits.float()).tolist()
+                    extra = [f"\t{m:.6g}" for m in membrane]
                 if labels.numeric:
-                    for (seq_id, _, _), row in zip(chunk, probs, strict=True):
+                    for (seq_id, _, _), row, more in zip(chunk, probs, extra, strict=True):
                         cells = "\t".join(_cell(v) for v in row)
-                        handle.write(f"{seq_id}\t{cells}\n")
+                        handle.write(f"{seq_id}\t{cells}{more}\n")
                 elif labels.task == "multiclass":
-                    for (seq_id, _, _), row in zip(chunk, probs, strict=True):
+                    for (seq_id, _, _), row, more in zip(chunk, probs, extra, strict=True):
                         cells = "\t".join(f"{v:.6g}" for v in row)
                         pred = labels.classes[int(np.argmax(row))]
-                        handle.write(f"{seq_id}\t{pred}\t{cells}\n")
+                        handle.write(f"{seq_id}\t{pred}\t{cells}{more}\n")
                 else:
-                    for (seq_id, _, _), p, z in zip(
-                        chunk, probs.tolist(), logits[:, 0].tolist(), strict=True
+                    for (seq_id, _, _), p, z, more in zip(
+                        chunk, probs.tolist(), logits[:, 0].tolist(), extra, strict=True
                     ):
-                        handle.write(f"{seq_id}\t{p:.6g}\t{z:.6g}\n")
+                        handle.write(f"{seq_id}\t{p:.6g}\t{z:.6g}{more}\n")
                 n += len(chunk)
         if n == 0:
             raise InputError("no sequences to score", path=path)

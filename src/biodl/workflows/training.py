@@ -28,6 +28,7 @@ from biodl.config import (
 )
 from biodl.data import DataSplits, build_splits, class_weights
 from biodl.data.homology import max_cross_identity
+from biodl.errors import ConfigError
 from biodl.models import ModelIO, create_model, validate_params
 from biodl.train import (
     RUN_FORMAT,
@@ -49,6 +50,8 @@ from biodl.workflows._common import (
     _is_rank_zero,
     _Labels,
     _load_checked,
+    _membrane_counts,
+    _membrane_flags,
     _score_and_report,
 )
 
@@ -210,13 +213,55 @@ def train_run(
     out_path = Path(out)
     if _is_rank_zero():  # fail before reading the data; other ranks write nothing
         check_out_dir(out_path, force=force)
-    return train_on_splits(config, build_splits(config), out_path, force=force)
+    return train_on_splits(
+        config, build_splits(config), out_path, force=force, config_path=config_path
+    )
 
 
-def train_on_splits(config: Config, splits: DataSplits, out: Path, *, force: bool = False) -> Path:
-    """Train on splits already built and write the run directory ``out`` (rank 0 only)."""
+def _membrane_targets(
+    config: Config, splits: DataSplits, config_path: str | os.PathLike[str] | None
+) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """Membrane targets ``(train, valid)`` of a model with ``membrane_head: true``, else None.
+
+    Raises
+    ------
+    ConfigError
+        The model has a membrane head but no training example has an M/S flag.
+    """
+    params = validate_params(config.model.name, config.model.params)
+    if not getattr(params, "membrane_head", False):
+        return None
+    train = _membrane_flags(splits.train)
+    if np.isnan(train).all():
+        raise ConfigError(
+            "model.membrane_head needs DeepLoc-style -M/-S membrane flags on the training "
+            "proteins (FASTA headers '>ACC Location-M' read with 'header_label: deeploc', or "
+            "a table 'group:' column of M/S/U); the training data have none",
+            path=config_path,
+        )
+    valid = None if splits.valid is None else _membrane_flags(splits.valid)
+    return train, valid
+
+
+def train_on_splits(
+    config: Config,
+    splits: DataSplits,
+    out: Path,
+    *,
+    force: bool = False,
+    config_path: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Train on splits already built and write the run directory ``out`` (rank 0 only).
+
+    A ``deeploc`` model with ``membrane_head: true`` trains its membrane-bound/soluble
+    output jointly (:func:`biodl.train.fit` ``membrane``), with targets from each split's
+    groups (DeepLoc headers read with ``header_label: deeploc``: ``M`` 1, ``S`` 0, any
+    other group unknown); ``config_path`` names the configuration in the error raised
+    when the training split has no M/S flag.
+    """
     out_path = out
     rank_zero = _is_rank_zero()
+    membrane = _membrane_targets(config, splits, config_path)
     X_train = _encode(
         splits.train,
         alphabet=config.data.alphabet,
@@ -287,11 +332,22 @@ def train_on_splits(config: Config, splits: DataSplits, out: Path, *, force: boo
             class_weight=per_class,
             task_name=splits.task,  # type: ignore[arg-type]
             loss=config.train.loss,
+            membrane=membrane,
         )
         if not result.is_rank_zero or partial is None:
             return out_path
         model.load_state_dict(result.state_dict)
-        _write_run_files(partial, model, config, splits, io_spec, result, pos_weight, provenance)
+        _write_run_files(
+            partial,
+            model,
+            config,
+            splits,
+            io_spec,
+            result,
+            pos_weight,
+            provenance,
+            membrane=membrane is not None,
+        )
     except BaseException:
         if partial is not None and partial.exists():
             shutil.rmtree(partial, ignore_errors=True)
@@ -308,6 +364,8 @@ def _write_run_files(
     result: Any,
     pos_weight: float | list[float] | None,
     init_from: dict[str, Any] | None = None,
+    *,
+    membrane: bool = False,
 ) -> None:
     multiclass = splits.task == "multiclass"
     labels_meta: dict[str, Any]
@@ -365,6 +423,13 @@ def _write_run_files(
         },
         "versions": software_versions(),
     }
+    if membrane:
+        meta["membrane"] = {
+            "trained": True,
+            "loss": "task loss + binary cross-entropy over the known M/S flags",
+            "n_train_flags": _membrane_counts(splits.train),
+            "n_valid_flags": None if splits.valid is None else _membrane_counts(splits.valid),
+        }
     homology = config.data.homology
     if homology is not None:
         meta["homology"] = {**homology.model_dump(), **_held_out_identity(splits, homology)}
@@ -377,6 +442,13 @@ def _write_run_files(
         ),
         "Metrics are point estimates with percentile-bootstrap 95 % confidence intervals.",
     ]
+    if membrane:
+        flags = meta["membrane"]["n_train_flags"]
+        notes.append(
+            f"Membrane-bound/soluble head trained jointly on {flags['M']} M and {flags['S']} S "
+            f"flags ({flags['unknown']} unknown, no loss); the membrane_* metrics use the "
+            "examples with a known flag, threshold 0.5."
+        )
     if homology is not None:
         identities = ", ".join(
             f"{k} {v:.3f}" for k, v in meta["homology"]["max_train_identity"].items()
@@ -472,6 +544,9 @@ def _model_card(meta: Mapping[str, Any], metrics: Mapping[str, Any]) -> dict[str
                     "mean_pearson",
                     "mean_spearman",
                     "mean_r2",
+                    "membrane_accuracy",
+                    "membrane_mcc",
+                    "membrane_auroc",
                 )
             }
             for split, vals in metrics.items()
