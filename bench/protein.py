@@ -18,6 +18,9 @@ Usage::
     .venv/bin/python bench/protein.py multiloc --model deeploc --out bench/out/protein
     .venv/bin/python bench/protein.py deepfam --model deepfam --out bench/out/protein
 
+``--membrane`` (deeploc) adds DeepLoc's membrane-bound/soluble head, trained jointly on the
+table's ``membrane`` flags (M/S; the rows without one count only for localisation).
+
 ``--params '{"lstm_units": 64}'`` overrides model options (a CPU-sized run); the table
 says which options were used.
 """
@@ -71,6 +74,8 @@ def config_deeploc(args: argparse.Namespace, model: dict[str, Any]) -> dict[str,
                 "label": "location",
                 "id": "accession",
                 "label_map": {"Cytoplasm-Nucleus": "Cytoplasm"},
+                # DeepLoc's membrane flag (M/S; empty = unknown) for the membrane head
+                **({"group": "membrane"} if args.membrane else {}),
             },
             "valid": {"fraction": 0.1},
             "test": {"fraction": 0.1},
@@ -147,11 +152,19 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--levels", nargs="*", default=["class", "family", "subfamily"])
+    parser.add_argument(
+        "--membrane",
+        action="store_true",
+        help="deeploc: also train the membrane-bound/soluble head on the table's flags",
+    )
     args = parser.parse_args()
     args.data = args.data.resolve()
     args.out.mkdir(parents=True, exist_ok=True)
     model = {"name": args.model, **json.loads(args.params)}
     tag = f"{args.benchmark}_{args.model}_{args.encoding}_{args.length}"
+    if args.membrane:
+        model["membrane_head"] = True
+        tag += "_membrane"
     start = time.perf_counter()
     if args.benchmark == "deeploc":
         cfg = args.out / f"{tag}.yaml"
@@ -169,6 +182,7 @@ def main() -> int:
             "epochs": meta["training"]["epochs"],
             "best_epoch": meta["training"]["best_epoch"],
             "n_parameters": meta["n_parameters"],
+            **{k: v for k, v in metrics.items() if k.startswith("membrane_")},
         }
     elif args.benchmark == "multiloc":
         cfg = args.out / f"{tag}.yaml"
