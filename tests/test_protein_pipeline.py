@@ -11,7 +11,12 @@ import yaml
 
 from biodl.errors import ConfigError
 from biodl.metrics import auroc
-from biodl.testing import membrane_protein_dataset, protein_motif_dataset, write_deeploc_fasta
+from biodl.testing import (
+    membrane_protein_dataset,
+    protein_motif_dataset,
+    tiny_deeploc_params,
+    write_deeploc_fasta,
+)
 from biodl.workflows import cross_validate, evaluate_run, metrics_table, predict_file, train_run
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -111,17 +116,7 @@ def test_protein_classifiers_train_from_deeploc_headers(
     assert lines[0] == "id\tpredicted\tprob_class0\tprob_class1"
 
 
-MEMBRANE_DEEPLOC = {
-    "name": "deeploc",
-    "conv_filters": 4,
-    "conv_widths": [3, 9],
-    "conv2_filters": 16,
-    "lstm_units": 8,
-    "attention_units": 8,
-    "hidden": 16,
-    "dropout": 0.1,
-    "membrane_head": True,
-}
+MEMBRANE_DEEPLOC = {"name": "deeploc", **tiny_deeploc_params()}
 
 
 def _membrane_config(fasta: str, **train: object) -> dict[str, object]:

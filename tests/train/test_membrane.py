@@ -14,19 +14,10 @@ from biodl.config import TrainConfig
 from biodl.data import fit_sequence
 from biodl.data.inputs import encode_inputs
 from biodl.models import DeepLocModel, ModelIO, create_model
-from biodl.testing import membrane_protein_dataset
+from biodl.testing import membrane_protein_dataset, tiny_deeploc_params
 from biodl.train import ArrayDataModule, SequenceTask, fit
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
-TINY = {
-    "conv_filters": 4,
-    "conv_widths": [3, 9],
-    "conv2_filters": 16,
-    "lstm_units": 8,
-    "attention_units": 8,
-    "hidden": 16,
-}
 
 
 def tiny_deeploc(
@@ -35,7 +26,7 @@ def tiny_deeploc(
     torch.manual_seed(seed)
     model = create_model(
         "deeploc",
-        {**TINY, "membrane_head": membrane, "dropout": 0.0},
+        tiny_deeploc_params(membrane_head=membrane, dropout=0.0),
         io=ModelIO(20, length, n_outputs, alphabet="protein"),
     )
     assert isinstance(model, DeepLocModel)

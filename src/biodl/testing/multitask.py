@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +37,7 @@ __all__ = [
     "membrane_protein_dataset",
     "multitask_dataset",
     "protein_motif_dataset",
+    "tiny_deeploc_params",
     "write_cpg_profiles",
     "write_deeploc_fasta",
     "write_multitask_table",
@@ -221,6 +222,25 @@ def protein_motif_dataset(
 HYDROPHOBIC = "AILMFV"
 #: A nuclear localisation signal (SV40 large T antigen).
 NLS = "PKKKRKV"
+
+
+def tiny_deeploc_params(*, membrane_head: bool = True, dropout: float = 0.1) -> dict[str, Any]:
+    """Options of a ``deeploc`` small enough to train in seconds on
+    :func:`membrane_protein_dataset` (a new dict on every call).
+
+    >>> tiny_deeploc_params()["lstm_units"]
+    8
+    """
+    return {
+        "conv_filters": 4,
+        "conv_widths": [3, 9],
+        "conv2_filters": 16,
+        "lstm_units": 8,
+        "attention_units": 8,
+        "hidden": 16,
+        "dropout": dropout,
+        "membrane_head": membrane_head,
+    }
 
 
 def membrane_protein_dataset(
