@@ -96,36 +96,39 @@ def labelled(path: Path, prefix: str, label: float) -> list[tuple[str, str, floa
     return [(f"{prefix}:{name}", seq, label) for name, seq in read_fasta(path)]
 
 
-def enhancer() -> AssessInputs:
-    d = DATA / "enhancer_ienhancer2l"
-    train = labelled(d / "original_enhancer_train.txt", "enh", 1.0) + labelled(
-        d / "original_non_enhancer_train.txt", "non", 0.0
-    )
-    test = labelled(d / "original_enhancer_ind.txt", "enh", 1.0) + labelled(
-        d / "original_non_enhancer_ind.txt", "non", 0.0
-    )
+def two_fasta_pairs(
+    folder: Path, files: tuple[str, str, str, str], *, alphabet: str, output: str
+) -> AssessInputs:
+    """A binary set from FASTA files: train positives, train negatives, test ditto."""
+    train_pos, train_neg, test_pos, test_neg = files
+    train = labelled(folder / train_pos, "pos", 1.0) + labelled(folder / train_neg, "neg", 0.0)
+    test = labelled(folder / test_pos, "pos", 1.0) + labelled(folder / test_neg, "neg", 0.0)
     return AssessInputs(
         task="binary",
-        alphabet="dna",
-        outputs=("enhancer",),
+        alphabet=alphabet,
+        outputs=(output,),
         splits={"train": view(train), "test": view(test)},
     )
+
+
+def enhancer() -> AssessInputs:
+    files = (
+        "original_enhancer_train.txt",
+        "original_non_enhancer_train.txt",
+        "original_enhancer_ind.txt",
+        "original_non_enhancer_ind.txt",
+    )
+    return two_fasta_pairs(DATA / "enhancer_ienhancer2l", files, alphabet="dna", output="enhancer")
 
 
 def premirna() -> AssessInputs:
-    d = DATA / "premirna_deepmirgene"
-    train = labelled(d / "cv/whole/whole_pos_all.fa.gz", "pos", 1.0) + labelled(
-        d / "cv/whole/whole_neg_all.fa.gz", "neg", 0.0
+    files = (
+        "cv/whole/whole_pos_all.fa.gz",
+        "cv/whole/whole_neg_all.fa.gz",
+        "test/whole/whole_pos_test.fa.gz",
+        "test/whole/whole_neg_test.fa.gz",
     )
-    test = labelled(d / "test/whole/whole_pos_test.fa.gz", "pos", 1.0) + labelled(
-        d / "test/whole/whole_neg_test.fa.gz", "neg", 0.0
-    )
-    return AssessInputs(
-        task="binary",
-        alphabet="rna",
-        outputs=("pre-miRNA",),
-        splits={"train": view(train), "test": view(test)},
-    )
+    return two_fasta_pairs(DATA / "premirna_deepmirgene", files, alphabet="rna", output="pre-miRNA")
 
 
 def deeploc_multiloc() -> AssessInputs:

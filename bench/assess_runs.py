@@ -26,18 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-ORDER = (
-    "data_quantity",
-    "leakage",
-    "representation",
-    "noise",
-    "baseline",
-    "calibration",
-    "subgroups",
-    "applicability",
-    "compute",
-    "provenance",
-)
+from biodl.assess import ITEM_ORDER
+
 SHORT = {"green": "G", "amber": "A", "red": "R", "not_assessed": "-"}
 FIRST = "enhancer/deepbind"
 
@@ -86,9 +76,9 @@ def _assess(run: Path, out: Path, timeout: float) -> dict[str, Any]:
     result: dict[str, Any] = {"exit_code": code, "wall_s": round(wall, 1)}
     if code == 0:
         data = json.loads((out / "assessment.json").read_text())
-        result["flags"] = {k: data[k]["flag"] for k in ORDER}
+        result["flags"] = {k: data[k]["flag"] for k in ITEM_ORDER}
         result["overall"] = data["overall"]
-        result["summaries"] = {k: data[k]["summary"] for k in ORDER}
+        result["summaries"] = {k: data[k]["summary"] for k in ITEM_ORDER}
         result["timings"] = data.get("timings", {})
     else:
         result["error"] = err[-1] if err else "no message"
@@ -120,11 +110,11 @@ def enhancer_findings(folder: Path) -> dict[str, Any]:
 
 
 def _table(results: dict[str, dict[str, Any]]) -> str:
-    head = "run".ljust(58) + " ".join(k[:5].rjust(5) for k in ORDER) + "  overall   wall_s"
+    head = "run".ljust(58) + " ".join(k[:5].rjust(5) for k in ITEM_ORDER) + "  overall   wall_s"
     lines = [head]
     for name, r in results.items():
         if "flags" in r:
-            cells = " ".join(SHORT[r["flags"][k]].rjust(5) for k in ORDER)
+            cells = " ".join(SHORT[r["flags"][k]].rjust(5) for k in ITEM_ORDER)
             lines.append(f"{name:<58}{cells}  {r['overall']:<8} {r['wall_s']:>7}")
         else:
             lines.append(f"{name:<58}failed (exit {r['exit_code']}): {r['error'][:80]}")
