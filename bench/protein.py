@@ -10,7 +10,8 @@
 - ``deepfam``: ``shared/data/deepfam_gpcr_fold`` (832 GPCRs of one test fold; the training
   files are missing, SOURCE.md), within-fold 5-fold CV at class, family and subfamily
   level (stratified folds; the set is too small and uneven for homology folds at 86
-  subfamilies).
+  subfamilies); a (sub)family with a single distinct sequence is dropped
+  (``data.min_class_size: 2``) and listed.
 
 Usage::
 
@@ -130,6 +131,9 @@ def config_deepfam(args: argparse.Namespace, model: dict[str, Any], level: str) 
                 "label": "label",
             },
             "valid": {"fraction": 0.1},
+            # a (sub)family with one distinct sequence cannot be in a training and a test
+            # fold: it is dropped (and listed in cv.json) rather than tested unseen
+            "min_class_size": 2,
             **{
                 k: b[k]
                 for k in ("alphabet", "length", "pad_short", "crop", "ambiguous", "encoding")
@@ -196,6 +200,12 @@ def main() -> int:
             cfg.write_text(yaml.safe_dump(config_deepfam(args, model, level)))
             cv = cross_validate(cfg, args.out / f"{tag}_{level}", folds=5, force=True)
             result[level] = {k: cv["summary"][k] for k in ("accuracy", "mcc", "macro_f1")}
+            result[level]["dropped_classes"] = cv["dropped_classes"]
+            result[level]["n_classes"] = len(
+                json.loads((args.out / f"{tag}_{level}" / "fold_1" / "model.json").read_text())[
+                    "outputs"
+                ]
+            )
     result["model"] = model
     result["wall_s"] = round(time.perf_counter() - start, 1)
     (args.out / f"{tag}.json").write_text(json.dumps(result, indent=2))

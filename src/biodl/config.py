@@ -229,6 +229,10 @@ class DataConfig(_Strict):
     ``crop: ends`` keeps the first ``length // 2`` and the last ``length - length // 2``
     letters (DeepLoc's first and last 500 residues of long proteins). ``encoding:
     blosum62`` (proteins) gives each residue its BLOSUM62 row instead of a one-hot column.
+    ``min_class_size: N`` (classification) drops the classes with fewer than ``N``
+    examples in the training source before it is split (they are recorded in
+    ``model.json``/``cv.json``); without it a class with a single example in a
+    stratified split or stratified folds is an error.
     """
 
     train: Source
@@ -242,6 +246,7 @@ class DataConfig(_Strict):
     crop: Literal["centre", "ends"] = "centre"
     ambiguous: Literal["error", "unknown"] = "error"
     homology: HomologyConfig | None = None
+    min_class_size: int | None = Field(default=None, ge=2)
 
 
 class ModelConfig(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -11,7 +11,13 @@ from biodl.config import Config, FractionSplit, NegativesConfig
 from biodl.data.examples import Examples
 from biodl.data.homology import cluster_sequences, homology_folds, homology_split
 from biodl.data.sources import load_source
-from biodl.data.splits import DataSplits, finish_splits, stratified_split
+from biodl.data.splits import (
+    DataSplits,
+    check_stratifiable,
+    drop_rare_classes,
+    finish_splits,
+    stratified_split,
+)
 from biodl.encode import reverse_complement
 from biodl.errors import InputError
 
@@ -123,6 +129,12 @@ def cross_validation_splits(
     dedupe = dedupe and raw.features is None
     dedup = deduplicate(raw, reverse_complements=rc) if dedupe else Deduplicated(raw, 0, 0)
     examples = dedup.examples
+    classified = config.task in ("binary", "multiclass")
+    dropped: tuple[tuple[str, int], ...] = ()
+    if classified and config.data.min_class_size is not None:
+        examples, dropped = drop_rare_classes(examples, config.data.min_class_size)
+    if classified and examples.folds is None:
+        check_stratifiable(examples, what="stratified folds")
     if examples.folds is not None:
         names = sorted(set(examples.folds))
         if len(names) < 2:
@@ -172,6 +184,7 @@ def cross_validation_splits(
             negatives: dict[str, NegativesConfig | None] = dict.fromkeys(
                 sets, getattr(source, "negatives", None)
             )
-            yield finish_splits(config, sets, negatives)
+            done = finish_splits(config, sets, negatives)
+            yield replace(done, dropped=dropped) if dropped else done
 
     return dedup, names, splits()

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -34,9 +34,11 @@ from biodl.errors import InputError
 __all__ = [
     "DataSplits",
     "build_splits",
+    "check_stratifiable",
     "chromosome_split",
     "class_weights",
     "default_positive",
+    "drop_rare_classes",
     "finish_splits",
     "fit_length",
     "fit_sequence",
@@ -60,6 +62,8 @@ class DataSplits:
     task: str = "binary"
     per_position: bool = False
     layout: tuple[tuple[str, int], ...] = ()
+    dropped: tuple[tuple[str, int], ...] = ()
+    """Classes dropped by ``data.min_class_size``, with their training-source counts."""
 
     @property
     def numeric(self) -> bool:
@@ -117,6 +121,71 @@ def stratified_split(
     mask = np.ones(len(labels_arr), dtype=bool)
     mask[held_idx] = False
     return np.flatnonzero(mask), held_idx
+
+
+def drop_rare_classes(
+    examples: Examples, min_size: int
+) -> tuple[Examples, tuple[tuple[str, int], ...]]:
+    """The examples without the classes that have fewer than ``min_size`` of them.
+
+    Returns
+    -------
+    tuple
+        The kept examples and the dropped ``(class, count)`` pairs, sorted by class.
+
+    Examples
+    --------
+    >>> ex = Examples(sequences=["AC", "GT", "AA", "CC"], labels=["a", "a", "b", "a"],
+    ...               ids=["1", "2", "3", "4"], origins=[("t.tsv", i) for i in range(2, 6)])
+    >>> kept, dropped = drop_rare_classes(ex, 2)
+    >>> kept.ids, dropped
+    (['1', '2', '4'], (('b', 1),))
+    """
+    counts = Counter(examples.labels)
+    rare = tuple((c, n) for c, n in sorted(counts.items()) if n < min_size)
+    if not rare:
+        return examples, ()
+    names = {c for c, _ in rare}
+    keep = [i for i, label in enumerate(examples.labels) if label not in names]
+    return examples.subset(keep), rare
+
+
+def check_stratifiable(examples: Examples, *, what: str) -> None:
+    """Raise if a class has a single example, which ``what`` cannot stratify.
+
+    A stratified split or fold assignment puts the lone example on one side only: either
+    the model never trains on its class or the class is never evaluated. The error names
+    the record and the two ways out (merge the class, or ``data.min_class_size``).
+
+    Raises
+    ------
+    InputError
+        Naming the file, line and record of the first single-example class.
+
+    Examples
+    --------
+    >>> ex = Examples(sequences=["AC", "GT", "AA"], labels=["a", "a", "b"],
+    ...               ids=["p1", "p2", "p3"], origins=[("t.tsv", i) for i in range(2, 5)])
+    >>> check_stratifiable(ex, what="a stratified split")
+    Traceback (most recent call last):
+    ...
+    biodl.errors.InputError: t.tsv:4: record 'p3': class 'b' has a single example, ...
+    """
+    counts = Counter(examples.labels)
+    single = sorted(c for c, n in counts.items() if n == 1)
+    if not single:
+        return
+    i = examples.labels.index(single[0])
+    path, line = examples.origins[i]
+    others = f" (and {len(single) - 1} other classes)" if len(single) > 1 else ""
+    raise InputError(
+        f"class '{single[0]}'{others} has a single example, which {what} cannot place on "
+        "both sides; merge it into another class (label_map) or drop rare classes with "
+        "data.min_class_size: 2",
+        path=path,
+        line=line or None,
+        record=examples.ids[i],
+    )
 
 
 def chromosome_split(
@@ -359,8 +428,14 @@ def build_splits(config: Config, *, input_length: int | None = None) -> DataSpli
             path=train.origins[0][0] if train.origins else None,
         )
     held: dict[str, Examples | None] = {"valid": None, "test": None}
-    n_source = len(train)
     specs = [("valid", config.data.valid), ("test", config.data.test)]
+    classified = config.task in ("binary", "multiclass")
+    dropped: tuple[tuple[str, int], ...] = ()
+    if classified and config.data.min_class_size is not None:
+        train, dropped = drop_rare_classes(train, config.data.min_class_size)
+    if classified and any(isinstance(spec, FractionSplit) for _, spec in specs):
+        check_stratifiable(train, what="a stratified split")
+    n_source = len(train)
     # chromosome splits first, so that a fraction never takes examples of a held-out
     # chromosome (a validation set drawn before "test: chromosomes" would)
     specs.sort(key=lambda item: not isinstance(item[1], ChromosomeSplit))
@@ -393,7 +468,13 @@ def build_splits(config: Config, *, input_length: int | None = None) -> DataSpli
         elif isinstance(spec, ChromosomeSplit):
             keep, out = chromosome_split(train, spec.chromosomes, what=f"data.{name}")
         else:
-            held[name] = load_source(spec, config)
+            source = load_source(spec, config)
+            if dropped:  # a class dropped from training has no output to be scored by
+                gone = {c for c, _ in dropped}
+                source = source.subset(
+                    [i for i, label in enumerate(source.labels) if label not in gone]
+                )
+            held[name] = source
             continue
         held[name] = train.subset(out)
         train = train.subset(keep)
@@ -407,7 +488,8 @@ def build_splits(config: Config, *, input_length: int | None = None) -> DataSpli
             negatives[name] = train_neg
         else:
             negatives[name] = getattr(spec, "negatives", None)
-    return finish_splits(config, {"train": train, **held}, negatives, input_length=input_length)
+    splits = finish_splits(config, {"train": train, **held}, negatives, input_length=input_length)
+    return replace(splits, dropped=dropped) if dropped else splits
 
 
 def finish_splits(

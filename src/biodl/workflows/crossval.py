@@ -81,7 +81,9 @@ def cross_validate(
     partial = prepare_run_dir(out_path, force=force)
     try:
         per_fold: list[dict[str, Any]] = []
+        dropped: tuple[tuple[str, int], ...] = ()
         for name, splits in zip(names, fold_splits, strict=True):
+            dropped = splits.dropped
             run = train_on_splits(
                 config, splits, partial / f"fold_{name}", force=True, config_path=config_path
             )
@@ -109,6 +111,7 @@ def cross_validate(
                 "conflicting_labels": dedup.n_conflicting,
                 "kept": len(dedup.examples),
             },
+            "dropped_classes": dict(dropped),
             "per_fold": per_fold,
             "summary": summary,
         }
@@ -130,6 +133,10 @@ def cv_table(result: Mapping[str, Any]) -> str:
         f"{result['folds']}-fold cross-validation",
         f"deduplication: {d['removed']} copies removed, {d['kept']} kept",
     ]
+    dropped = result.get("dropped_classes") or {}
+    if dropped:
+        listed = ", ".join(f"{c} ({n})" for c, n in dropped.items())
+        lines.append(f"dropped classes (data.min_class_size): {listed}")
     names = ["auroc", "auprc", "accuracy", "mcc", "f1", "sensitivity", "specificity"]
     names += ["macro_f1", "macro_auroc", "macro_auprc", "micro_auprc", "fmax"]
     names += ["mean_pearson", "mean_spearman", "mean_r2"]

@@ -420,6 +420,7 @@ def _write_run_files(
         "data": {
             "files": [file_checksum(f) for f in _source_files(config)],
             "splits": summary,
+            "dropped_classes": dict(splits.dropped),
         },
         "versions": software_versions(),
     }
