@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import resource
 import time
 from pathlib import Path
 from typing import Any
@@ -208,6 +209,11 @@ def main() -> int:
             )
     result["model"] = model
     result["wall_s"] = round(time.perf_counter() - start, 1)
+    # peak resident memory of this process and of its largest finished child (MMseqs2)
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    result["peak_child_rss_mb"] = round(
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    )
     (args.out / f"{tag}.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
     return 0

@@ -20,6 +20,7 @@ import argparse
 import csv
 import gzip
 import json
+import resource
 import time
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,11 @@ def main() -> int:
     wall = time.perf_counter() - start
     result = pooled(args.out / "cv", sample_weights(data))
     result.update({"residues_in_files": total, "wall_s": round(wall, 1)})
+    # peak resident memory of this process and of its largest finished child (MMseqs2)
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    result["peak_child_rss_mb"] = round(
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    )
     (args.out / "results.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
     return 0
