@@ -177,7 +177,8 @@ def check_stratifiable(examples: Examples, *, what: str) -> None:
         return
     i = examples.labels.index(single[0])
     path, line = examples.origins[i]
-    others = f" (and {len(single) - 1} other classes)" if len(single) > 1 else ""
+    k = len(single) - 1
+    others = f" (and {k} other class{'es' if k > 1 else ''})" if k else ""
     raise InputError(
         f"class '{single[0]}'{others} has a single example, which {what} cannot place on "
         "both sides; merge it into another class (label_map) or drop rare classes with "
