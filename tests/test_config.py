@@ -105,3 +105,53 @@ def test_parse_config_rejects_base_dir_and_non_mapping() -> None:
         parse_config([1, 2])
     with pytest.raises(ConfigError, match="unknown key 'base_dir'"):
         parse_config({"base_dir": "/", "task": "binary"})
+
+
+PROTEIN_CONFIG = """\
+task: multiclass
+data:
+  train: {fasta: p.fa, header_label: deeploc}
+  valid: {fraction: 0.1}
+  alphabet: protein
+model: {name: deepfam}
+"""
+
+
+def test_split_homology_shorthand_is_data_homology(tmp_path: Path) -> None:
+    short = load_config(write(tmp_path, PROTEIN_CONFIG + "split: {homology: 0.3}\n"))
+    long = load_config(
+        write(
+            tmp_path,
+            PROTEIN_CONFIG.replace("  alphabet", "  homology: {identity: 0.3}\n  alphabet"),
+        )
+    )
+    assert short == long
+    assert short.data.homology is not None
+    assert short.data.homology.identity == 0.3
+    assert "split" not in config_to_dict(short)
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected", "line"),
+    [
+        ("split: {homology: 1.5}\n", "split.homology must be an identity in (0, 1], not 1.5", 7),
+        ("split: {homology: 0}\n", "split.homology must be an identity in (0, 1], not 0", 7),
+        ("split: {homology: high}\n", "not 'high'", 7),
+        ("split: {chromosomes: [chr8]}\n", "split takes one key, homology", 7),
+        ("split: 0.3\n", "split takes one key, homology", 7),
+    ],
+)
+def test_split_shorthand_errors_name_the_line(
+    tmp_path: Path, expected: str, extra: str, line: int
+) -> None:
+    path = write(tmp_path, PROTEIN_CONFIG + extra)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert expected in str(info.value)
+    assert str(info.value).startswith(f"{path}:{line}:")
+
+
+def test_split_and_data_homology_together_is_an_error(tmp_path: Path) -> None:
+    text = PROTEIN_CONFIG.replace("  alphabet", "  homology: {identity: 0.3}\n  alphabet")
+    with pytest.raises(ConfigError, match="given twice"):
+        load_config(write(tmp_path, text + "split: {homology: 0.3}\n"))

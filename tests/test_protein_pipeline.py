@@ -344,6 +344,18 @@ def test_cv_homology_option_keeps_families_in_one_fold(
                     f = family[int(seq_id[1:])]
                     assert fold_of.setdefault(f, fold.name) == fold.name  # never split
     assert len(fold_of) == 21
+    # the spelling in the configuration gives the same folds
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump({**config, "split": {"homology": 0.5}}))
+    assert main(["cv", str(tmp_path / "s.yaml"), "--folds", "3", "--out", str(tmp_path / "s")]) == 0
+    for fold in sorted((tmp_path / "cv").glob("fold_*")):
+        saved = yaml.safe_load((tmp_path / "s" / fold.name / "config.yaml").read_text())
+        assert saved["data"]["homology"]["identity"] == 0.5
+        assert "split" not in saved
+        with (
+            gzip.open(fold / "splits.tsv.gz", "rt") as a,
+            gzip.open(tmp_path / "s" / fold.name / "splits.tsv.gz", "rt") as b,
+        ):
+            assert a.read() == b.read()
     capsys.readouterr()
     bad = [*argv[:-1], str(tmp_path / "cv2"), "--homology", "1.5"]
     assert main(bad) == 2

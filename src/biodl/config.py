@@ -22,6 +22,10 @@ A minimal configuration (paths relative to the config file):
       test: {table: test.tsv.gz, sequence: seq, label: Bound}
     model: {name: deepbind}
     train: {max_epochs: 30, seed: 1}
+
+A top-level ``split: {homology: 0.3}`` is shorthand for ``data.homology: {identity: 0.3}``
+(homology-aware fraction splits and ``biodl cv`` folds, proteins); the run directory's
+``config.yaml`` records the long form.
 """
 
 from __future__ import annotations
@@ -433,6 +437,32 @@ def parse_config(
     return _validate(raw, None, base_dir=base_dir, path=path)
 
 
+def _expand_split(
+    raw: Mapping[str, Any], root: yaml.Node | None, *, path: str | None
+) -> Mapping[str, Any]:
+    """``split: {homology: 0.3}`` is shorthand for ``data.homology: {identity: 0.3}``."""
+    if "split" not in raw:
+        return raw
+    split = raw["split"]
+    line = _line_of(root, ("split",))
+    if not isinstance(split, Mapping) or set(split) != {"homology"}:
+        msg = "split takes one key, homology: IDENTITY (e.g. split: {homology: 0.3})"
+        raise ConfigError(msg, path=path, line=line)
+    identity = split["homology"]
+    number = isinstance(identity, int | float) and not isinstance(identity, bool)
+    if not number or not 0.0 < identity <= 1.0:
+        msg = f"split.homology must be an identity in (0, 1], not {identity!r}"
+        raise ConfigError(msg, path=path, line=_line_of(root, ("split", "homology")) or line)
+    data = raw.get("data")
+    rest = {k: v for k, v in raw.items() if k != "split"}
+    if not isinstance(data, Mapping):  # validation reports the missing or wrong data
+        return rest
+    if "homology" in data:
+        msg = "homology splitting is given twice: keep split.homology or data.homology"
+        raise ConfigError(msg, path=path, line=line)
+    return {**rest, "data": {**data, "homology": {"identity": float(identity)}}}
+
+
 def _validate(
     raw: Any, root: yaml.Node | None, *, base_dir: str | os.PathLike[str], path: str | None
 ) -> Config:
@@ -440,6 +470,7 @@ def _validate(
         raise ConfigError("the configuration must be a YAML mapping", path=path, line=1)
     if "base_dir" in raw:
         raise ConfigError("unknown key 'base_dir'", path=path, line=_line_of(root, ("base_dir",)))
+    raw = _expand_split(raw, root, path=path)
     try:
         config = Config.model_validate({**raw, "base_dir": os.fspath(Path(base_dir).resolve())})
     except ValidationError as exc:
