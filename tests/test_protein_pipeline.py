@@ -298,6 +298,12 @@ def test_homology_aware_splits_keep_families_together(tmp_path: Path) -> None:
     assert {"train", "valid", "test"} == set(side.values())
     meta = json.loads((run / "model.json").read_text())
     assert meta["homology"]["identity"] == 0.5
+    from biodl.workflows import run_notes
+
+    (line,) = run_notes(run)  # what `biodl train` prints under the metrics
+    test_identity = meta["homology"]["max_train_identity"]["test"]
+    assert line.startswith("Homology-aware splits at 50% identity and 80% coverage")
+    assert f"test {test_identity:.3f}" in line
     assert max(meta["homology"]["max_train_identity"].values()) < 0.5
     by_split: dict[str, list[str]] = {}
     for seq_id, split, *_ in rows:
@@ -344,6 +350,14 @@ def test_cv_homology_option_keeps_families_in_one_fold(
                     f = family[int(seq_id[1:])]
                     assert fold_of.setdefault(f, fold.name) == fold.name  # never split
     assert len(fold_of) == 21
+    result = json.loads((tmp_path / "cv" / "cv.json").read_text())
+    per_fold = result["homology"]["max_train_identity_per_fold"]
+    assert sorted(per_fold) == ["1", "2", "3"]
+    assert result["homology"]["max_train_identity"]["test"] == max(
+        f["test"] for f in per_fold.values()
+    )
+    assert result["homology"]["max_train_identity"]["test"] < 0.5
+    assert "(largest over the folds)" in capsys.readouterr().out
     # the spelling in the configuration gives the same folds
     (tmp_path / "s.yaml").write_text(yaml.safe_dump({**config, "split": {"homology": 0.5}}))
     assert main(["cv", str(tmp_path / "s.yaml"), "--folds", "3", "--out", str(tmp_path / "s")]) == 0

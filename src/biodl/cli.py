@@ -20,16 +20,14 @@ __all__ = ["main"]
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from biodl.workflows import metrics_table, train_run
+    from biodl.workflows import metrics_table, run_notes, train_run
 
     out = train_run(args.config, args.out, force=args.force)
     metrics_path = out / "metrics.json"
     if metrics_path.is_file():
         print(metrics_table(json.loads(metrics_path.read_text())))
-        dropped = json.loads((out / "model.json").read_text())["data"].get("dropped_classes")
-        if dropped:
-            listed = ", ".join(f"{c} ({n})" for c, n in dropped.items())
-            print(f"dropped classes (data.min_class_size): {listed}")
+        for line in run_notes(out):
+            print(line)
         print(f"run directory: {out}")
         if args.assess:
             from biodl.workflows.assessment import assess_run, flags_table

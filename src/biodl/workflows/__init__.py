@@ -12,7 +12,7 @@ from biodl.workflows.crossval import cross_validate, cv_table
 from biodl.workflows.evaluation import evaluate_run, metrics_table
 from biodl.workflows.explain import explain_file
 from biodl.workflows.prediction import predict_file
-from biodl.workflows.training import train_on_splits, train_run
+from biodl.workflows.training import run_notes, train_on_splits, train_run
 from biodl.workflows.variants import score_vcf, score_vcf_summary
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "flags_table",
     "metrics_table",
     "predict_file",
+    "run_notes",
     "score_vcf",
     "score_vcf_summary",
     "train_on_splits",

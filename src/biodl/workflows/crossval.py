@@ -24,7 +24,7 @@ from biodl.train import (
     write_json,
 )
 from biodl.workflows._common import _load_checked
-from biodl.workflows.training import train_on_splits
+from biodl.workflows.training import homology_line, train_on_splits
 
 __all__ = ["cross_validate", "cv_table"]
 
@@ -40,6 +40,20 @@ def _with_homology(config: Config, identity: float, config_path: str | os.PathLi
         update={"homology": current.model_copy(update={"identity": float(identity)})}
     )
     return config.model_copy(update={"data": data})
+
+
+def _homology_over_folds(per_fold: Mapping[str, Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The folds' ``homology`` blocks in one: the largest identities over the folds, and
+    each fold's."""
+    if not per_fold:
+        return None
+    first = next(iter(per_fold.values()))
+    out: dict[str, Any] = {"identity": first["identity"], "coverage": first["coverage"]}
+    for key in ("max_train_identity", "max_train_identity_any_coverage"):
+        splits = dict.fromkeys(s for h in per_fold.values() for s in h[key])
+        out[key] = {s: max(h[key][s] for h in per_fold.values() if s in h[key]) for s in splits}
+        out[f"{key}_per_fold"] = {fold: dict(h[key]) for fold, h in per_fold.items()}
+    return out
 
 
 def cross_validate(
@@ -82,6 +96,7 @@ def cross_validate(
     try:
         per_fold: list[dict[str, Any]] = []
         dropped: tuple[tuple[str, int], ...] = ()
+        identities: dict[str, dict[str, Any]] = {}
         for name, splits in zip(names, fold_splits, strict=True):
             dropped = splits.dropped
             run = train_on_splits(
@@ -89,6 +104,9 @@ def cross_validate(
             )
             test = json.loads((run / "metrics.json").read_text())["test"]
             per_fold.append({"fold": name, **{k: v["value"] for k, v in test.items()}})
+            fold_homology = json.loads((run / "model.json").read_text()).get("homology")
+            if fold_homology is not None:
+                identities[name] = fold_homology
         summary: dict[str, dict[str, float | None]] = {}
         for key in dict.fromkeys(k for f in per_fold for k in f):
             # a key some folds lack (membrane_* where a fold's test has no M/S flag) is
@@ -112,6 +130,7 @@ def cross_validate(
                 "kept": len(dedup.examples),
             },
             "dropped_classes": dict(dropped),
+            "homology": _homology_over_folds(identities),
             "per_fold": per_fold,
             "summary": summary,
         }
@@ -133,6 +152,8 @@ def cv_table(result: Mapping[str, Any]) -> str:
         f"{result['folds']}-fold cross-validation",
         f"deduplication: {d['removed']} copies removed, {d['kept']} kept",
     ]
+    if result.get("homology"):
+        lines.append(f"{homology_line(result['homology'])} (largest over the folds)")
     dropped = result.get("dropped_classes") or {}
     if dropped:
         listed = ", ".join(f"{c} ({n})" for c, n in dropped.items())

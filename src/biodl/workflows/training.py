@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import gzip
 import io
+import json
 import os
 import shutil
 from collections.abc import Mapping
@@ -55,7 +56,7 @@ from biodl.workflows._common import (
     _score_and_report,
 )
 
-__all__ = ["train_on_splits", "train_run"]
+__all__ = ["homology_line", "run_notes", "train_on_splits", "train_run"]
 
 
 def _source_files(config: Config) -> list[Path]:
@@ -121,6 +122,53 @@ def _write_splits(path: Path, splits: DataSplits) -> None:
     with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=6) as handle:
         handle.write(buf.getvalue())
     os.replace(tmp, path)
+
+
+def homology_line(homology: Mapping[str, Any]) -> str:
+    """One line on the homology-aware splits of a run or of all folds of a CV.
+
+    ``homology`` is ``model.json``'s (or ``cv.json``'s) ``homology`` block: the
+    clustering ``identity`` and ``coverage`` and, per held-out split, the largest
+    identity of a held-out protein to a training protein, with that coverage
+    (``max_train_identity``) and at any coverage (``max_train_identity_any_coverage``).
+
+    Examples
+    --------
+    >>> homology_line({"identity": 0.3, "coverage": 0.8,
+    ...                "max_train_identity": {"valid": 0.29, "test": 0.288},
+    ...                "max_train_identity_any_coverage": {"valid": 0.98, "test": 0.936}})
+    'Homology-aware splits at 30% identity and 80% coverage; largest identity of a \
+held-out protein to a training protein with that coverage: valid 0.290, test 0.288; at any \
+coverage (a fragment of a training protein counts): valid 0.980, test 0.936'
+    """
+
+    def listed(values: Mapping[str, float]) -> str:
+        return ", ".join(f"{k} {v:.3f}" for k, v in values.items())
+
+    return (
+        f"Homology-aware splits at {homology['identity']:.0%} identity and "
+        f"{homology['coverage']:.0%} coverage; largest identity of a held-out protein to a "
+        f"training protein with that coverage: {listed(homology['max_train_identity'])}; "
+        "at any coverage (a fragment of a training protein counts): "
+        f"{listed(homology['max_train_identity_any_coverage'])}"
+    )
+
+
+def run_notes(run: str | os.PathLike[str]) -> list[str]:
+    """Lines about how a finished run's data were split, for the terminal.
+
+    The largest identity of a held-out protein to a training protein (homology-aware
+    splits) and the classes dropped by ``data.min_class_size``, from ``model.json``.
+    """
+    meta = json.loads((Path(run) / "model.json").read_text())
+    lines = []
+    if meta.get("homology"):
+        lines.append(homology_line(meta["homology"]))
+    dropped = meta["data"].get("dropped_classes")
+    if dropped:
+        listed = ", ".join(f"{c} ({n})" for c, n in dropped.items())
+        lines.append(f"dropped classes (data.min_class_size): {listed}")
+    return lines
 
 
 def _who_and_how() -> dict[str, str]:
@@ -451,18 +499,7 @@ def _write_run_files(
             "examples with a known flag, threshold 0.5."
         )
     if homology is not None:
-        identities = ", ".join(
-            f"{k} {v:.3f}" for k, v in meta["homology"]["max_train_identity"].items()
-        )
-        fragments = ", ".join(
-            f"{k} {v:.3f}" for k, v in meta["homology"]["max_train_identity_any_coverage"].items()
-        )
-        notes.append(
-            f"Homology-aware splits at {homology.identity:.0%} identity and "
-            f"{homology.coverage:.0%} coverage; largest identity of a held-out protein to a "
-            f"training protein with that coverage: {identities}; at any coverage (a fragment "
-            f"of a training protein counts): {fragments}."
-        )
+        notes.append(f"{homology_line(meta['homology'])}.")
     metrics = _score_and_report(
         partial,
         model,
