@@ -24,7 +24,7 @@ from biodl.train import (
     write_json,
 )
 from biodl.workflows._common import _load_checked
-from biodl.workflows.training import homology_line, train_on_splits
+from biodl.workflows.training import dropped_line, homology_line, train_on_splits
 
 __all__ = ["cross_validate", "cv_table"]
 
@@ -154,10 +154,8 @@ def cv_table(result: Mapping[str, Any]) -> str:
     ]
     if result.get("homology"):
         lines.append(f"{homology_line(result['homology'])} (largest over the folds)")
-    dropped = result.get("dropped_classes") or {}
-    if dropped:
-        listed = ", ".join(f"{c} ({n})" for c, n in dropped.items())
-        lines.append(f"dropped classes (data.min_class_size): {listed}")
+    if result.get("dropped_classes"):
+        lines.append(dropped_line(result["dropped_classes"]))
     names = ["auroc", "auprc", "accuracy", "mcc", "f1", "sensitivity", "specificity"]
     names += ["macro_f1", "macro_auroc", "macro_auprc", "micro_auprc", "fmax"]
     names += ["mean_pearson", "mean_spearman", "mean_r2"]

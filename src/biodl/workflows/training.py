@@ -56,7 +56,7 @@ from biodl.workflows._common import (
     _score_and_report,
 )
 
-__all__ = ["homology_line", "run_notes", "train_on_splits", "train_run"]
+__all__ = ["dropped_line", "homology_line", "run_notes", "train_on_splits", "train_run"]
 
 
 def _source_files(config: Config) -> list[Path]:
@@ -164,11 +164,21 @@ def run_notes(run: str | os.PathLike[str]) -> list[str]:
     lines = []
     if meta.get("homology"):
         lines.append(homology_line(meta["homology"]))
-    dropped = meta["data"].get("dropped_classes")
-    if dropped:
-        listed = ", ".join(f"{c} ({n})" for c, n in dropped.items())
-        lines.append(f"dropped classes (data.min_class_size): {listed}")
+    if meta["data"].get("dropped_classes"):
+        lines.append(dropped_line(meta["data"]["dropped_classes"]))
     return lines
+
+
+def dropped_line(dropped: Mapping[str, int]) -> str:
+    """The classes dropped by ``data.min_class_size``, with their counts, in one line.
+
+    Examples
+    --------
+    >>> dropped_line({"C": 1, "D": 1})
+    'dropped classes (data.min_class_size): C (1), D (1)'
+    """
+    listed = ", ".join(f"{c} ({n})" for c, n in dropped.items())
+    return f"dropped classes (data.min_class_size): {listed}"
 
 
 def _who_and_how() -> dict[str, str]:
