@@ -42,8 +42,9 @@ from biodl.assess.types import AssessInputs, Item, SplitView
 from biodl.config import load_config
 from biodl.data import build_splits
 from biodl.models import predict
+from biodl.tasks import task_from_meta
 from biodl.train import load_run
-from biodl.workflows._common import _encode, _Labels
+from biodl.workflows._common import _run_kind
 
 
 def build_inputs(run_dir: Path, *, seed: int = 0) -> AssessInputs:
@@ -51,19 +52,19 @@ def build_inputs(run_dir: Path, *, seed: int = 0) -> AssessInputs:
     run = load_run(run_dir)
     config = load_config(run_dir / "config.yaml")
     data = build_splits(config, input_length=run.input_length)
-    labels = _Labels.of_run(run.meta)
+    task = task_from_meta(run.meta)
     splits = {}
     for name, ex in data.items():
-        truth = labels.truth(ex).astype(np.float64)
+        truth = task.truth(ex).astype(np.float64)
         y = truth.reshape(len(ex), -1)
-        X = _encode(ex, alphabet=run.alphabet, unknown=run.unknown, encoding=run.encoding)
+        X = _run_kind(run).encode(ex)
         logits = predict(run.model, X, batch_size=512, device="cpu").numpy().astype(np.float64)
         groups = {"source": np.array([Path(p).name for p, _ in ex.origins])}
         if ex.chroms is not None:
             groups["chrom"] = np.array(ex.chroms)
         splits[name] = SplitView(tuple(ex.ids), tuple(ex.sequences), y, groups, logits)
     return AssessInputs(
-        task=labels.task,
+        task=task.name,
         alphabet=run.alphabet,
         outputs=tuple(run.meta["outputs"]),
         splits=splits,

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from biodl.assess.leakage import leakage
-from biodl.assess.minhash import reverse_complement
+from biodl.data.homology.minhash import reverse_complement
 from biodl.testing.assess_data import inputs_from_splits, random_sequences, split_view
 
 OUT = Path(__file__).parent / "out" / "leakage_speed"

@@ -192,14 +192,14 @@ def main() -> int:
     elif args.benchmark == "multiloc":
         cfg = args.out / f"{tag}.yaml"
         cfg.write_text(yaml.safe_dump(config_multiloc(args, model)))
-        cv = cross_validate(cfg, args.out / tag, folds=5, force=True)
+        cv = cross_validate(cfg, args.out / tag, folds=5, force=True).cv
         result = {k: cv["summary"][k] for k in ("accuracy", "mcc", "macro_f1")}
     else:
         result = {}
         for level in args.levels:
             cfg = args.out / f"{tag}_{level}.yaml"
             cfg.write_text(yaml.safe_dump(config_deepfam(args, model, level)))
-            cv = cross_validate(cfg, args.out / f"{tag}_{level}", folds=5, force=True)
+            cv = cross_validate(cfg, args.out / f"{tag}_{level}", folds=5, force=True).cv
             result[level] = {k: cv["summary"][k] for k in ("accuracy", "mcc", "macro_f1")}
             result[level]["dropped_classes"] = cv["dropped_classes"]
             result[level]["n_classes"] = len(

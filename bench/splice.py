@@ -71,7 +71,7 @@ def main() -> int:
             yaml.safe_dump(config_for(args.data.resolve(), model, args.seed, args.epochs))
         )
         start = time.perf_counter()
-        result = cross_validate(cfg, args.out / model, folds=args.folds, force=True)
+        result = cross_validate(cfg, args.out / model, folds=args.folds, force=True).cv
         rows.append({"model": model, "cv": result, "wall_s": round(time.perf_counter() - start, 1)})
         print(json.dumps({"model": model, "wall_s": rows[-1]["wall_s"]}), flush=True)
     (args.out / "results.json").write_text(json.dumps(rows, indent=2))

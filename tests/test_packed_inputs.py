@@ -68,7 +68,8 @@ def test_a_cpg_model_trains_evaluates_and_refuses_sequences(tmp_path: Path) -> N
     assert meta["layout"] == {"cpg_cells": 2, "cpg_window": 5, "dna_length": 0}
     test = json.loads((run / "metrics.json").read_text())["test"]
     assert test["auroc[cell0]"]["value"] > 0.8  # neighbours predict the state
-    assert evaluate_run(run, _write(tmp_path, config), out=tmp_path / "eval")["test"] == test
+    evaluated = evaluate_run(run, _write(tmp_path, config), out=tmp_path / "eval")
+    assert evaluated.metrics["test"] == test
     fasta = write_fasta_file(tmp_path / "x.fa", ["ACGT" * 5])
     assert main(["predict", "--model", str(run), str(fasta), "--out", str(tmp_path / "p")]) == 2
     assert not (tmp_path / "p").exists()
@@ -141,7 +142,7 @@ def test_a_structure_model_trains_and_predicts_from_fasta(
     assert meta["encoding"] == "structure"
     assert meta["n_channels"] == 108
     assert any((tmp_path / "cache" / "structure").rglob("*.npz"))  # folds are cached
-    out = predict_file(run, tmp_path / "pos.fa", tmp_path / "pred.tsv", pad_short=True)
+    out = predict_file(run, tmp_path / "pos.fa", tmp_path / "pred.tsv", pad_short=True).out
     assert len(out.read_text().splitlines()) == 61
     config["train"]["augment"] = {"reverse_complement": True}
     with pytest.raises(ConfigError, match=r"does not apply to data\.encoding: structure"):

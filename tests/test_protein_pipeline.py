@@ -110,7 +110,7 @@ def test_protein_classifiers_train_from_deeploc_headers(
     # no membrane head: the columns are those of every multi-class model
     head = (run / "predictions.tsv").read_text().splitlines()[0]
     assert head == "id\tsplit\tlabel\tpredicted\tprob_class0\tprob_class1"
-    out = predict_file(run, tmp_path / "train.fa", tmp_path / "p.tsv", pad_short=True)
+    out = predict_file(run, tmp_path / "train.fa", tmp_path / "p.tsv", pad_short=True).out
     lines = out.read_text().splitlines()
     assert len(lines) == len(seqs) + 1
     assert lines[0] == "id\tpredicted\tprob_class0\tprob_class1"
@@ -174,7 +174,7 @@ def test_deeploc_membrane_head_is_trained_evaluated_and_predicted(tmp_path: Path
     ]  # fmt: skip
     assert all(0.0 <= float(r[-1]) <= 1.0 for r in rows[1:])
 
-    out = predict_file(run, tmp_path / "train.fa", tmp_path / "p.tsv", pad_short=True)
+    out = predict_file(run, tmp_path / "train.fa", tmp_path / "p.tsv", pad_short=True).out
     lines = [line.split("\t") for line in out.read_text().splitlines()]
     assert lines[0] == ["id", "predicted", "prob_Cytoplasm", "prob_Nucleus", "membrane"]
     probs = np.array([float(r[-1]) for r in lines[1:]])
@@ -187,7 +187,7 @@ def test_deeploc_membrane_head_is_trained_evaluated_and_predicted(tmp_path: Path
     assert auroc(bound[known], probs[known]) > 0.9
 
     evaluated = evaluate_run(run, tmp_path / "c.yaml", out=tmp_path / "ev")
-    assert evaluated["test"]["membrane_auroc"] == metrics["test"]["membrane_auroc"]
+    assert evaluated.metrics["test"]["membrane_auroc"] == metrics["test"]["membrane_auroc"]
     head = (tmp_path / "ev" / "predictions.tsv").read_text().splitlines()[0]
     assert head.endswith("\tmembrane")
 
@@ -263,7 +263,7 @@ def test_residue_tagger_learns_sites_and_cross_validates_over_given_folds(
         "evaluate": {"n_bootstrap": 0},
     }
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
-    result = cross_validate(tmp_path / "c.yaml", tmp_path / "cv")
+    result = cross_validate(tmp_path / "c.yaml", tmp_path / "cv").cv
     assert result["folds"] == 3  # the three files
     assert result["summary"]["auprc[site]"]["mean"] > 0.3  # base rate 0.04
 
@@ -373,4 +373,4 @@ def test_cv_homology_option_keeps_families_in_one_fold(
     capsys.readouterr()
     bad = [*argv[:-1], str(tmp_path / "cv2"), "--homology", "1.5"]
     assert main(bad) == 2
-    assert "homology identity must be in (0, 1]" in capsys.readouterr().err
+    assert "--homology 1.5: must be in (0, 1]" in capsys.readouterr().err

@@ -18,8 +18,8 @@ from biodl.config import parse_config
 from biodl.data import build_splits
 from biodl.errors import ConfigError, InputError
 from biodl.metrics import fmax, multilabel_metrics, regression_metrics
+from biodl.tasks import bin_targets, masked_loss
 from biodl.testing import multitask_dataset, write_multitask_table
-from biodl.train.module import bin_targets, masked_loss
 from biodl.workflows import evaluate_run, predict_file, train_run
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -255,10 +255,10 @@ def test_train_evaluate_and_predict_every_numeric_task(tmp_path: Path, kind: str
     head = (run / "predictions.tsv").read_text().splitlines()[0]
     assert head == "id\tsplit\ttrue_ctcf\tpred_ctcf\ttrue_gata\tpred_gata"
     again = evaluate_run(run, _write(tmp_path, config), out=tmp_path / "eval")
-    assert again["test"] == metrics
+    assert again.metrics["test"] == metrics
     fasta = tmp_path / "in.fa"
     fasta.write_text("".join(f">q{i}\n{s}\n" for i, s in enumerate(["ACGT" * 15] * 3)))
-    out = predict_file(run, fasta, tmp_path / "pred.tsv")
+    out = predict_file(run, fasta, tmp_path / "pred.tsv").out
     rows = out.read_text().splitlines()
     assert rows[0] == "id\tpred_ctcf\tpred_gata"
     assert len(rows) == 4
@@ -325,7 +325,7 @@ def test_cross_validation_of_a_multilabel_task(tmp_path: Path) -> None:
     config = _config(tmp_path, "multilabel")
     config["train"]["max_epochs"] = 2
     del config["data"]["test"]
-    result = cross_validate(_write(tmp_path, config), tmp_path / "cv", folds=3)
+    result = cross_validate(_write(tmp_path, config), tmp_path / "cv", folds=3).cv
     assert result["folds"] == 3
     assert {"macro_auroc", "fmax", "auroc[ctcf]"} <= set(result["summary"])
     assert "fmax" in cv_table(result)

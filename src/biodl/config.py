@@ -41,12 +41,14 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PrivateAttr,
     Tag,
     ValidationError,
     field_validator,
 )
 
 from biodl.errors import ConfigError
+from biodl.tasks import TASK_NAMES, Multilabel, Regression, TaskName, task_class
 
 __all__ = [
     "AugmentConfig",
@@ -263,11 +265,25 @@ class ModelConfig(BaseModel):
     model_config = ConfigDict(extra="allow", strict=True, frozen=True)
 
     name: str
+    _checked: BaseModel | None = PrivateAttr(default=None)
 
     @property
     def params(self) -> dict[str, Any]:
         """The architecture options (every key but ``name``)."""
         return dict(self.model_extra or {})
+
+    @property
+    def checked(self) -> BaseModel | None:
+        """The options validated against the architecture's schema, once, when the
+        configuration was loaded for a job (see :meth:`with_checked`); else ``None``."""
+        return self._checked
+
+    def with_checked(self, params: BaseModel) -> ModelConfig:
+        """A copy holding ``params``, these options validated by the model registry
+        (:func:`biodl.models.validate_params`), so that jobs validate them only once."""
+        copy = self.model_copy()
+        copy._checked = params
+        return copy
 
 
 class AugmentConfig(_Strict):
@@ -316,7 +332,7 @@ class EvaluateConfig(_Strict):
     ci: float = Field(default=0.95, gt=0.0, lt=1.0)
 
 
-TASKS = ("binary", "multiclass", "multilabel", "regression")
+TASKS = TASK_NAMES
 
 
 class Config(_Strict):
@@ -337,7 +353,7 @@ class Config(_Strict):
     one value per position: the model needs a per-position head.
     """
 
-    task: Literal["binary", "multiclass", "multilabel", "regression"]
+    task: TaskName
     positive: str | None = None
     classes: list[str] | None = Field(default=None, min_length=2)
     per_position: bool = False
@@ -493,7 +509,8 @@ def _validate(
 def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
     """The first option that does not fit the task: ``(key path, message)``, or ``None``."""
     task, train = config.task, config.train
-    numeric = task in ("multilabel", "regression")
+    kind = task_class(task)
+    numeric = not kind.classification
     cpg = [
         s
         for s in (config.data.train, config.data.valid, config.data.test)
@@ -504,7 +521,7 @@ def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
             return ("data", "encoding"), (
                 "CpG profiles ('cpg:' sources) go with data.encoding: cpg, and back"
             )
-        if task != "multilabel":
+        if kind is not Multilabel:
             return ("task",), "CpG methylation sources need task: multilabel (one output per cell)"
         for source in cpg:
             if source.dna_length and source.genome is None:
@@ -545,9 +562,9 @@ def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
         return ("per_position",), (
             "per_position: true needs task multilabel (0/1 per position) or regression"
         )
-    if train.loss != "auto" and task != "regression":
+    if train.loss != "auto" and kind is not Regression:
         return ("train", "loss"), f"train.loss '{train.loss}' is for task regression, not {task}"
-    if task == "regression":
+    if kind is Regression:
         if train.monitor == "valid_auroc":
             return ("train", "monitor"), "train.monitor: valid_auroc needs a classification task"
         if train.class_weight != "none":
@@ -565,7 +582,7 @@ def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
                     f"task {task} reads its outputs from a table with label columns "
                     "(or BED files for multilabel), not from FASTA"
                 )
-            if isinstance(spec, BedSource) and task != "multilabel":
+            if isinstance(spec, BedSource) and kind is not Multilabel:
                 return ("data", split), f"BED sources give 0/1 outputs, not {task} values"
             if isinstance(spec, CpgSource | ResidueSource):
                 continue
@@ -583,6 +600,45 @@ def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
                     f"a list of label columns is for multilabel or regression, not {task}"
                 )
     return None
+
+
+class _DuplicateKeyError(yaml.YAMLError):
+    """A mapping of the configuration gives one key twice (``line``: the second one)."""
+
+    def __init__(self, key: str, line: int, first: int) -> None:
+        super().__init__(f"duplicate key {key!r} (first given on line {first})")
+        self.line = line
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A :class:`yaml.SafeLoader` that refuses a key given twice in one mapping.
+
+    PyYAML keeps the last value of a repeated key silently; a configuration must not.
+    """
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        node = super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[object, int] = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                key = (key_node.tag, key_node.value)
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    raise _DuplicateKeyError(str(key_node.value), line, seen[key])
+                seen[key] = line
+        return node  # type: ignore[no-any-return]
+
+
+def _decode_yaml(data: bytes, path: Path) -> str:
+    """The text of a configuration file; an undecodable byte is an error naming its line."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        msg = f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be decoded"
+        raise ConfigError(msg, path=path, line=line) from None
 
 
 def load_config(path: str | os.PathLike[str]) -> Config:
@@ -606,14 +662,22 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     p = Path(path)
     if not p.is_file():
         raise ConfigError("configuration file not found", path=p)
-    text = p.read_text(encoding="utf-8", errors="replace")
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        raw = yaml.safe_load(text)
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the file: {exc.strerror or exc}", path=p) from None
+    text = _decode_yaml(data, p)
+    try:
+        root = yaml.compose(text, Loader=_UniqueKeyLoader)
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader
+    except _DuplicateKeyError as exc:
+        raise ConfigError(str(exc), path=p, line=exc.line) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = None if mark is None else mark.line + 1
-        problem = getattr(exc, "problem", None) or str(exc)
+        if isinstance(exc, yaml.reader.ReaderError):  # a control character: no mark
+            line = text.count("\n", 0, exc.position) + 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(f"invalid YAML: {problem}", path=p, line=line) from None
     if raw is None:
         raise ConfigError("empty configuration file", path=p)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["BiodlError", "ConfigError", "InputError"]
+__all__ = ["BiodlError", "ConfigError", "InputError", "Terminated"]
 
 
 class BiodlError(Exception):
@@ -70,3 +70,13 @@ class InputError(BiodlError, ValueError):
 
 class ConfigError(InputError):
     """A configuration file has an unknown key, a wrong type or a bad value."""
+
+
+class Terminated(KeyboardInterrupt):
+    """The process received SIGTERM (a pipeline manager or ``kill`` stopped it).
+
+    Raised by the command line's SIGTERM handler so that clean-up runs as for Ctrl-C
+    (temporary files removed, a resumable run folder kept); ``biodl`` then exits 143.
+    A subclass of :class:`KeyboardInterrupt`, so code that handles an interrupt handles
+    this too.
+    """

@@ -14,7 +14,10 @@ from biodl.assess._scoring import metric_from_counts, metric_value, paired_boots
 from biodl.assess.baseline import baseline, kmer_features
 from biodl.assess.types import AssessInputs, SplitView
 from biodl.metrics import auroc, multiclass_metrics, regression_metrics
+from biodl.tasks import Binary, make_task
 from biodl.testing.assess_models import motif_inputs, perfect_logits, random_logits
+
+BINARY = Binary(positive="1", negative="0")
 
 
 def test_kmer_features_are_concatenated_frequency_blocks() -> None:
@@ -102,13 +105,13 @@ def test_multiclass_compares_accuracy() -> None:
 @given(arrays(np.float64, st.integers(2, 40), elements=st.sampled_from([0.1, 0.3, 0.5, 0.9])))
 def test_count_weighted_auroc_equals_biodl_metrics(scores: np.ndarray) -> None:
     y = (np.arange(len(scores)) % 2).astype(float)
-    value = metric_value("binary", y[:, None], scores[:, None])
+    value = metric_value(BINARY, y[:, None], scores[:, None])
     assert value == pytest.approx(auroc(y, scores))
     # counts are weights: doubling an example equals repeating it
     counts = np.ones((1, len(y)), dtype=np.int64)
     counts[0, 0] = 2
     repeated = np.r_[scores, scores[:1]]
-    weighted = metric_from_counts("binary", y[:, None], scores[:, None], counts)[0]
+    weighted = metric_from_counts(BINARY, y[:, None], scores[:, None], counts)[0]
     assert weighted == pytest.approx(auroc(np.r_[y, y[:1]], repeated))
 
 
@@ -117,19 +120,20 @@ def test_multiclass_and_regression_points_equal_biodl_metrics() -> None:
     p = rng.dirichlet([1, 1, 1], size=50)
     y = rng.integers(0, 3, size=50)
     expected = multiclass_metrics(y, p, classes=["a", "b", "c"], n_bootstrap=0)["accuracy"]
-    assert metric_value("multiclass", y[:, None].astype(float), p) == pytest.approx(
-        expected["value"]
-    )
+    multiclass = make_task("multiclass", classes=["a", "b", "c"])
+    assert metric_value(multiclass, y[:, None].astype(float), p) == pytest.approx(expected["value"])
     t = rng.normal(size=(50, 2))
     s = t + rng.normal(size=(50, 2))
     reg = regression_metrics(t, s, outputs=["a", "b"], n_bootstrap=0)
-    assert metric_value("regression", t, s) == pytest.approx(reg["mean_pearson"]["value"])
+    assert metric_value(make_task("regression", classes=["a", "b"]), t, s) == pytest.approx(
+        reg["mean_pearson"]["value"]
+    )
 
 
 def test_paired_bootstrap_is_seeded_and_paired() -> None:
     y = np.array([[0.0], [1.0]] * 30)
     s = np.linspace(0, 1, 60)[:, None]
-    a1, b1 = paired_bootstrap("binary", y, [s, s], n_boot=50, seed=3)
-    a2, _ = paired_bootstrap("binary", y, [s, s], n_boot=50, seed=3)
+    a1, b1 = paired_bootstrap(BINARY, y, [s, s], n_boot=50, seed=3)
+    a2, _ = paired_bootstrap(BINARY, y, [s, s], n_boot=50, seed=3)
     assert np.array_equal(a1, a2)
     assert np.array_equal(a1, b1)  # same scores, same resamples: zero difference

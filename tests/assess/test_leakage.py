@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from biodl.assess.leakage import clean_metrics, leakage
-from biodl.assess.minhash import reverse_complement
 from biodl.data.homology import mmseqs_available
+from biodl.data.homology.minhash import reverse_complement
+from biodl.errors import InputError
 from biodl.testing.assess_data import inputs_from_splits, mutate, random_sequences, split_view
 
 
@@ -157,7 +158,7 @@ def test_protein_homology_failure_is_not_assessed(monkeypatch: pytest.MonkeyPatc
     import biodl.data.homology as homology
 
     def broken(*args: object, **kwargs: object) -> object:
-        raise homology.InputError("too many sequences")
+        raise InputError("too many sequences")
 
     monkeypatch.setattr(homology, "nearest_identities", broken)
     seqs = random_sequences(4, 50, seed=1, alphabet="protein")

@@ -1,4 +1,4 @@
-"""MinHash sketches and LSH banding (biodl.assess.minhash)."""
+"""MinHash sketches and LSH banding (biodl.data.homology.minhash)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from biodl.assess.minhash import (
+from biodl.data.homology.minhash import (
     EMPTY,
     estimate_jaccard,
     exact_jaccard,

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from biodl.assess.minhash import reverse_complement
 from biodl.assess.noise import conflicting_labels, label_issues, noise
+from biodl.data.homology.minhash import reverse_complement
 from biodl.testing.assess_data import inputs_from_splits, mutate, random_sequences, split_view
 
 

@@ -8,6 +8,7 @@ import pytest
 from biodl.assess.subgroups import gc_content, group_table, subgroups, tertile_labels
 from biodl.assess.types import AssessInputs, SplitView
 from biodl.errors import InputError
+from biodl.tasks import Binary
 from biodl.testing.assess_models import motif_view
 
 
@@ -57,7 +58,7 @@ def test_without_bias_the_flag_is_green_and_gc_bins_are_automatic() -> None:
 def test_small_and_single_class_groups_are_not_scored() -> None:
     y = np.array([[0.0], [1.0]] * 20 + [[1.0]] * 25)
     labels = np.array(["big"] * 40 + ["one_class"] * 25)
-    rows = group_table("binary", y, y, labels, n_boot=20, min_size=20)
+    rows = group_table(Binary(positive="1", negative="0"), y, y, labels, n_boot=20, min_size=20)
     assert rows[0]["value"] == 1.0
     assert rows[0]["n_positive"] == 20
     assert rows[1]["note"] == "a single class"

@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from biodl.data import homology
 from biodl.data.homology import (
+    align,
     align_pair,
+    cluster,
     cluster_sequences,
     homology_folds,
     homology_split,
@@ -232,27 +233,27 @@ def test_method_errors(monkeypatch: pytest.MonkeyPatch) -> None:
         cluster_sequences(["MKVL", "MKVA"], method="mmseqs")
     with pytest.raises(InputError, match="exhaustive"):
         cluster_sequences(["MKVL", "MKVA"], method="mmseqs", exhaustive=True)
-    monkeypatch.setattr(homology, "PYTHON_MAX_SEQUENCES", 2)
+    monkeypatch.setattr(cluster, "PYTHON_MAX_SEQUENCES", 2)
     with pytest.raises(InputError, match="install MMseqs2"):
         cluster_sequences(["MKVL", "MKVA", "WWWW"], method="auto")
 
 
 @needs_bio
 def test_python_path_warns_above_its_size(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(homology, "PYTHON_MAX_SEQUENCES", 2)
+    monkeypatch.setattr(cluster, "PYTHON_MAX_SEQUENCES", 2)
     with pytest.warns(UserWarning, match="more than the Python homology path"):
         cluster_sequences(["MKVLA", "MKVAA", "WWWWW"], method="python")
 
 
 def test_missing_biopython_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    homology._aligner.cache_clear()
+    align._aligner.cache_clear()
     monkeypatch.setitem(sys.modules, "Bio.Align", None)  # import fails
     monkeypatch.setattr(shutil, "which", lambda name: None)
     try:
         with pytest.raises(ModuleNotFoundError, match=r"biodl\[protein\]"):
             cluster_sequences(["MKVLA", "MKVAA"])
     finally:
-        homology._aligner.cache_clear()
+        align._aligner.cache_clear()
 
 
 # ---------------------------------------------------------------------------------------

@@ -38,7 +38,10 @@ def fasta(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_explain_writes_every_output(run_dir: Path, fasta: Path, tmp_path: Path) -> None:
-    out = explain_file(run_dir, fasta, tmp_path / "ex", method="deepshap", n_references=3, top=2)
+    result = explain_file(run_dir, fasta, tmp_path / "ex", method="deepshap", n_references=3, top=2)
+    assert result.method == "deepshap"
+    assert result.checks["method"] == "deepshap"
+    out = result.out
     assert sorted(p.name for p in out.iterdir()) == [
         "attributions.npz",
         "checks.json",
@@ -187,7 +190,66 @@ def test_resolve_target_by_name_and_index() -> None:
 
 
 def test_cli_method_choices_are_the_library_methods() -> None:
-    from biodl.commands.explain import _METHODS  # kept literal so `biodl --help` stays fast
+    from biodl.cli.explain import METHODS as CLI_METHODS  # literal: `biodl --help` is fast
     from biodl.interpret import METHODS
 
-    assert METHODS == _METHODS
+    assert METHODS == CLI_METHODS
+
+
+def _no_jaspar(monkeypatch: pytest.MonkeyPatch) -> None:
+    """JASPAR matching replaced by an empty database (no download, no TOMTOM)."""
+    import biodl.interpret.jaspar as jaspar
+
+    monkeypatch.setattr(jaspar, "jaspar_motifs", lambda **kwargs: [])
+    monkeypatch.setattr(jaspar, "match_motifs", lambda motifs, database, **kwargs: [])
+
+
+def test_a_failed_modisco_run_is_reported_not_silent(
+    run_dir: Path, fasta: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import biodl.interpret.motifs as motifs_module
+
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("leiden clustering\nexploded")
+
+    monkeypatch.setattr(motifs_module, "modisco", fail)
+    _no_jaspar(monkeypatch)
+    with pytest.warns(RuntimeWarning, match=r"TF-MoDISco failed \(RuntimeError: leiden"):
+        out = explain_file(
+            run_dir,
+            fasta,
+            tmp_path / "ex",
+            method="saliency",
+            top=1,
+            motifs=True,
+            randomisation=False,
+        )
+    checks = json.loads((out / "checks.json").read_text())
+    assert checks["motifs"] == {
+        "method": "modisco",
+        "status": "failed",
+        "error": "RuntimeError: leiden clustering exploded",
+        "fallback": "seqlets",
+    }
+    assert "TF-MoDISco failed: RuntimeError: leiden clustering exploded" in checks["warnings"]
+
+
+def test_a_modisco_run_that_works_is_recorded(
+    run_dir: Path, fasta: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import biodl.interpret.motifs as motifs_module
+
+    motif = motifs_module.Motif("pattern_0", np.full((4, 6), 0.25))
+    monkeypatch.setattr(motifs_module, "modisco", lambda *args, **kwargs: [motif])
+    _no_jaspar(monkeypatch)
+    out = explain_file(
+        run_dir,
+        fasta,
+        tmp_path / "ex",
+        method="saliency",
+        top=1,
+        motifs=True,
+        randomisation=False,
+    )
+    checks = json.loads((out / "checks.json").read_text())
+    assert checks["motifs"] == {"method": "modisco", "status": "ok", "n_patterns": 1}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
+import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,8 +16,10 @@ from hypothesis import strategies as st
 from torch import nn
 
 from biodl.models import ModelIO, create_model, get_model_spec, list_models
+from biodl.models.locality import Link, NonLocal, Residual, forward_chain, run_chain
 
 ism_module = importlib.import_module("biodl.interpret.ism")
+fast_module = importlib.import_module("biodl.interpret._fast_ism")
 ism = ism_module.ism
 
 # tiny widths: every call below runs in well under a second
@@ -319,10 +324,10 @@ def test_padding_dilation_stride_and_pooling(kind: str, length: int, no_naive: N
 def test_convolutions_compute_the_region_their_pooling_reads() -> None:
     model = conv_net(*LAYERS["overlapping_pools"](), length=40).eval()
     x = torch.as_tensor(one_hot(1, 40, seed=2))
-    plan = ism_module._plan(model, 4)
-    fast = ism_module._FastISM(model, plan, x, torch.device("cpu"))
-    convs = [op for op in plan.ops if isinstance(op, ism_module._Conv)]
-    pools = [op for op in plan.ops if isinstance(op, ism_module._Pool)]
+    plan = fast_module._plan(model, 4)
+    fast = fast_module._FastISM(model, plan, x, torch.device("cpu"))
+    convs = [op for op in plan.ops if isinstance(op, fast_module._Conv)]
+    pools = [op for op in plan.ops if isinstance(op, fast_module._Pool)]
     assert fast.n_local == len(fast.layout)
     assert [conv.pool for conv in convs] == pools
 
@@ -449,3 +454,119 @@ def test_bad_options_are_value_errors(options: dict[str, Any], match: str) -> No
     model = zoo_model("deepbind", 12)
     with pytest.raises(ValueError, match=match):
         ism(model, one_hot(1, 12), device="cpu", **options)
+
+
+# ------------------------------------------------------------------ self-description
+
+
+class DescribedNet(nn.Module):
+    """A user's model that describes its layers: padded conv, residual block, LSTM head."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv1d(4, 5, 5)
+        self.act = nn.ReLU()
+        self.inner = nn.Conv1d(5, 5, 3, padding=1)
+        self.pool = nn.MaxPool1d(2)
+        self.lstm = nn.LSTM(5, 3, batch_first=True)
+        self.out = nn.Linear(3, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.act(self.conv(nn.functional.pad(x, (2, 2), value=0.25)))
+        h = self.pool(h + self.act(self.inner(h)))
+        return self.head(h)
+
+    def head(self, h: torch.Tensor) -> torch.Tensor:
+        out, _ = self.lstm(h.transpose(1, 2))
+        return self.out(out[:, -1])
+
+    def forward_chain(self) -> list[Link]:
+        return [
+            nn.ConstantPad1d((2, 2), 0.25),
+            self.conv,
+            self.act,
+            Residual((self.inner, self.act)),
+            self.pool,
+            NonLocal(self.head),
+        ]
+
+
+class UndescribedNet(DescribedNet):
+    """Overrides ``forward`` without describing it again: not described."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x) * 2.0
+
+
+def test_a_model_that_describes_itself_gets_the_fast_path(no_naive: None) -> None:
+    torch.manual_seed(3)
+    model = DescribedNet().eval()
+    x = one_hot(2, 30, seed=4)
+    chain = forward_chain(model)
+    assert chain is not None
+    with torch.inference_mode():
+        torch.testing.assert_close(run_chain(chain, x), model(x))
+    plan = fast_module._plan(model, 4)
+    assert [type(op).__name__ for op in plan.ops] == ["_Conv", "_Pointwise", "_Residual", "_Pool"]
+    assert_matches_model(model, x, ism(model, x, target=None, device="cpu", method="fast"))
+
+
+def test_fast_equals_naive_on_a_model_that_describes_itself() -> None:
+    torch.manual_seed(3)
+    model = DescribedNet().eval()
+    x = one_hot(2, 30, seed=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fast = ism(model, x, target=None, device="cpu", method="fast")
+    naive = ism(model, x, target=None, device="cpu", method="naive")
+    np.testing.assert_allclose(fast, naive, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("wrap", [False, True])
+def test_a_model_that_does_not_describe_itself_warns_and_runs_naive(wrap: bool) -> None:
+    torch.manual_seed(3)
+    inner = UndescribedNet().eval()
+    model = nn.Sequential(inner) if wrap else inner
+    assert forward_chain(inner) is None
+    x = one_hot(2, 20, seed=6)
+    with pytest.warns(RuntimeWarning, match=r"UndescribedNet.*running naive ISM") as record:
+        fast = ism(model, x, target=None, device="cpu", method="fast")
+    assert len(record) == 1
+    message = str(record[0].message)
+    assert type(model).__name__ in message
+    assert "forward_chain" in message
+    naive = ism(model, x, target=None, device="cpu", method="naive")
+    np.testing.assert_array_equal(fast, naive)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "auto" falls back quietly
+        np.testing.assert_array_equal(ism(model, x, target=None, device="cpu"), naive)
+
+
+def test_a_model_described_as_not_local_runs_naive_quietly() -> None:
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4 * 10, 2)).eval()
+    x = one_hot(1, 10, seed=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fast = ism(model, x, target=None, device="cpu", method="fast")
+    naive = ism(model, x, target=None, device="cpu", method="naive")
+    np.testing.assert_allclose(fast, naive, rtol=RTOL, atol=ATOL)
+
+
+def test_interpret_imports_no_concrete_zoo_model_module() -> None:
+    # only the protocol, the prediction path and the validators of the models layer
+    allowed = {"biodl.models.locality", "biodl.models.predict", "biodl.models.validate"}
+    package = Path(ism_module.__file__).parent
+    seen = set()
+    for path in sorted(package.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                modules = [node.module]
+            elif isinstance(node, ast.Import):
+                modules = [a.name for a in node.names]
+            else:
+                continue
+            for module in modules:
+                if module == "biodl.models" or module.startswith("biodl.models."):
+                    assert module in allowed, f"{path.name} imports {module}"
+                    seen.add(module)
+    assert "biodl.models.locality" in seen

@@ -17,12 +17,15 @@ import biodl.models.deeploc
 import biodl.models.residue_tagger  # noqa: F401 (registers the models)
 from biodl.errors import ConfigError
 from biodl.models import (
+    MEMBRANE,
     ModelIO,
     SequenceModel,
-    WithMembrane,
+    WithAuxiliary,
+    auxiliary_outputs,
     create_model,
+    forward_with_auxiliary,
     get_model_spec,
-    has_membrane_head,
+    split_auxiliary,
     validate_params,
 )
 from biodl.models.deeploc import DeepLocHead, DeepLocModel
@@ -287,23 +290,27 @@ def test_deeploc_membrane_head() -> None:
     assert extra == SMALL["deeploc"]["hidden"] + 1
 
 
-def test_deeploc_forward_with_membrane_is_model_and_membrane_logits_in_one_pass() -> None:
+def test_deeploc_forward_with_auxiliary_is_model_and_membrane_logits_in_one_pass() -> None:
     x = padded(random_proteins(4, 30, seed=2), 3, 7)
     torch.manual_seed(0)
     model = build("deeploc", 40, 5, membrane_head=True).eval()
     assert isinstance(model, DeepLocModel)
     with torch.no_grad():
-        logits, membrane = model.forward_with_membrane(x)
+        logits, aux = forward_with_auxiliary(model, x)
+        membrane = aux["membrane"]
         torch.testing.assert_close(logits, model(x), rtol=0, atol=0)
         torch.testing.assert_close(membrane, model.membrane_logits(x), rtol=0, atol=0)
         # the prediction wrapper: localisation logits, then the membrane logit
-        joined = WithMembrane(model)(x)
+        joined = WithAuxiliary(model)(x)
     assert joined.shape == (4, 6)
     torch.testing.assert_close(joined, torch.cat([logits, membrane[:, None]], -1), rtol=0, atol=0)
+    main, split = split_auxiliary(joined, auxiliary_outputs(model))
+    assert torch.equal(main, logits)
+    assert torch.equal(split["membrane"], membrane)
     # in training both outputs come from one dropout draw and both get gradients
     model.train()
-    logits, membrane = model.forward_with_membrane(x)
-    (logits.sum() + membrane.sum()).backward()
+    logits, aux = forward_with_auxiliary(model, x)
+    (logits.sum() + aux["membrane"].sum()).backward()
     head = model.head
     assert isinstance(head, DeepLocHead)
     assert head.membrane_out is not None
@@ -311,18 +318,18 @@ def test_deeploc_forward_with_membrane_is_model_and_membrane_logits_in_one_pass(
     assert head.localisation.weight.grad is not None
 
 
-def test_has_membrane_head_only_for_deeploc_built_with_one() -> None:
+def test_auxiliary_outputs_only_for_deeploc_built_with_a_membrane_head() -> None:
     with_head = build("deeploc", 40, 3, membrane_head=True)
     plain = build("deeploc", 40, 3)
-    assert has_membrane_head(with_head)
-    assert not has_membrane_head(plain)
-    assert not has_membrane_head(build("deepfam", 40, 3))
-    assert not has_membrane_head(nn.Linear(2, 1))
+    assert auxiliary_outputs(with_head) == (MEMBRANE,)
+    assert auxiliary_outputs(plain) == ()
+    assert auxiliary_outputs(build("deepfam", 40, 3)) == ()
+    assert auxiliary_outputs(nn.Linear(2, 1)) == ()
     assert isinstance(plain, DeepLocModel)
     with pytest.raises(ConfigError, match="no membrane head"):
-        plain.forward_with_membrane(random_proteins(2, 40))
-    with pytest.raises(ConfigError, match="no membrane head"):
-        WithMembrane(plain)
+        plain.forward_with_auxiliary(random_proteins(2, 40))
+    with pytest.raises(ConfigError, match="no auxiliary output"):
+        WithAuxiliary(plain)
 
 
 def test_default_sizes() -> None:

@@ -14,10 +14,13 @@ from biodl.config import TrainConfig
 from biodl.data import fit_sequence
 from biodl.data.inputs import encode_inputs
 from biodl.models import DeepLocModel, ModelIO, create_model
+from biodl.tasks import Multiclass
 from biodl.testing import membrane_protein_dataset, tiny_deeploc_params
 from biodl.train import ArrayDataModule, SequenceTask, fit
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+TWO = Multiclass(classes=("Cytoplasm", "Nucleus"))
 
 
 def tiny_deeploc(
@@ -48,8 +51,8 @@ def test_all_unknown_flags_add_exactly_nothing_to_the_loss() -> None:
     x = torch.from_numpy(X).float()
     target = torch.from_numpy(y)
     model = tiny_deeploc(90, 2).eval()
-    joint = SequenceTask(model, n_classes=2, task="multiclass", membrane=True)
-    alone = SequenceTask(model, n_classes=2, task="multiclass")
+    joint = SequenceTask(model, TWO, auxiliary=True)
+    alone = SequenceTask(model, TWO)
     unknown = torch.full((8,), math.nan)
     with torch.no_grad():
         task_loss, _ = alone._loss((x, target))
@@ -67,11 +70,11 @@ def test_all_unknown_flags_add_exactly_nothing_to_the_loss() -> None:
 
 
 def test_membrane_training_needs_a_membrane_head_and_flags() -> None:
-    with pytest.raises(ValueError, match="membrane head"):
-        SequenceTask(tiny_deeploc(90, 2, membrane=False), n_classes=2, membrane=True)
-    task = SequenceTask(tiny_deeploc(90, 2), n_classes=2, task="multiclass", membrane=True)
+    with pytest.raises(ValueError, match="auxiliary heads"):
+        SequenceTask(tiny_deeploc(90, 2, membrane=False), TWO, auxiliary=True)
+    task = SequenceTask(tiny_deeploc(90, 2), TWO, auxiliary=True)
     X, y, _ = toy_data(4, 90, seed=1)
-    with pytest.raises(ValueError, match=r"\(x, y, m\)"):
+    with pytest.raises(ValueError, match=r"\(x, y, a\)"):
         task._loss((torch.from_numpy(X).float(), torch.from_numpy(y)))
 
 
@@ -92,8 +95,8 @@ def test_array_data_module_takes_a_third_array() -> None:
 def test_fit_rejects_flags_of_the_wrong_length() -> None:
     X, y, m = toy_data(8, 90, seed=2)
     config = TrainConfig(max_epochs=1, progress_bar=False)
-    with pytest.raises(ValueError, match="7 membrane flags for 8 training examples"):
-        fit(tiny_deeploc(90, 2), (X, y), None, config=config, n_classes=2, membrane=(m[:7], None))
+    with pytest.raises(ValueError, match="7 auxiliary targets for 8 training examples"):
+        fit(tiny_deeploc(90, 2), (X, y), None, config=config, task=TWO, auxiliary=(m[:7], None))
 
 
 def test_fit_trains_the_membrane_head_jointly() -> None:
@@ -109,9 +112,7 @@ def test_fit_trains_the_membrane_head_jointly() -> None:
         max_epochs=12, seed=0, batch_size=16, learning_rate=0.01, progress_bar=False
     )
     # no validation split: the weights of the last epoch, as in the measurements above
-    result = fit(
-        model, (X, y), None, config=config, n_classes=2, task_name="multiclass", membrane=(m, None)
-    )
+    result = fit(model, (X, y), None, config=config, task=TWO, auxiliary=(m, None))
     model.load_state_dict(result.state_dict)
     for key, value in before.items():
         assert not torch.equal(result.state_dict[key], value), f"{key} did not train"

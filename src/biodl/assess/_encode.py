@@ -24,13 +24,36 @@ import torch
 from torch import nn
 
 from biodl.assess.types import AssessInputs
-from biodl.data.inputs import encode_inputs as _encode
+from biodl.data.kinds import SequenceKind
 from biodl.data.splits import fit_sequence
 from biodl.errors import InputError
 from biodl.io import AlphabetName
 from biodl.models import predict
 
-__all__ = ["encode_for_model", "last_linear", "penultimate", "split_logits"]
+__all__ = ["encode_for_model", "input_kind_of", "last_linear", "penultimate", "split_logits"]
+
+
+def input_kind_of(inputs: AssessInputs) -> SequenceKind:
+    """The input kind of the assessed data: its alphabet, with the model's encoding and
+    unknown-letter handling from ``inputs.meta`` (one-hot, zero rows by default).
+
+    Examples
+    --------
+    >>> from biodl.assess.types import AssessInputs
+    >>> kind = input_kind_of(AssessInputs("binary", "rna", ("1",), {}))
+    >>> kind.name, kind.alphabet, kind.encoding
+    ('sequence', 'rna', 'onehot')
+    """
+    return _kind(inputs.alphabet, inputs.meta)
+
+
+def _kind(alphabet: str, meta: Mapping[str, Any]) -> SequenceKind:
+    unknown: Literal["zero", "uniform"] = "uniform" if meta.get("unknown") == "uniform" else "zero"
+    return SequenceKind(
+        alphabet=cast(AlphabetName, alphabet),
+        encoding=str(meta.get("encoding") or "onehot"),
+        unknown=unknown,
+    )
 
 
 def encode_for_model(meta: Mapping[str, Any], sequences: Sequence[str]) -> np.ndarray:
@@ -52,7 +75,7 @@ def encode_for_model(meta: Mapping[str, Any], sequences: Sequence[str]) -> np.nd
     Returns
     -------
     numpy.ndarray
-        Shape ``(N, C, L)``; see :func:`biodl.workflows._common._encode` for the dtype.
+        Shape ``(N, C, L)``; see :meth:`biodl.data.kinds.SequenceKind.encode` for the dtype.
 
     Raises
     ------
@@ -65,18 +88,16 @@ def encode_for_model(meta: Mapping[str, Any], sequences: Sequence[str]) -> np.nd
     >>> encode_for_model(meta, ["MKLV"]).shape
     (1, 20, 3)
     """
-    alphabet = cast(AlphabetName, str(meta["alphabet"]))
+    kind = _kind(str(meta["alphabet"]), meta)
     length = int(meta["input_length"])
-    encoding = str(meta.get("encoding") or "onehot")
-    if encoding == "cpg":
+    if kind.encoding == "cpg":
         raise InputError("a CpG model scores CpG profiles, not sequences; assess needs sequences")
     crop = "ends" if meta.get("crop") == "ends" else "centre"
-    unknown: Literal["zero", "uniform"] = "uniform" if meta.get("unknown") == "uniform" else "zero"
-    pad = "X" if alphabet == "protein" else "N"
+    pad = "X" if kind.alphabet == "protein" else "N"
     fitted = [fit_sequence(s, length, pad=pad, crop=crop) for s in sequences]
     if not fitted:
         return np.zeros((0, int(meta.get("n_channels", 4)), length), dtype=np.float32)
-    return _encode(fitted, alphabet=alphabet, unknown=unknown, encoding=encoding)
+    return kind.encode(fitted)
 
 
 def split_logits(inputs: AssessInputs, split: str, *, batch_size: int = 256) -> np.ndarray | None:

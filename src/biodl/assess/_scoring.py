@@ -10,68 +10,42 @@ With all counts 1 the values equal :mod:`biodl.metrics` (checked by the tests):
 * multi-label: macro AUROC over the outputs where it is defined (NaN targets skipped);
 * regression: mean Pearson r over the outputs (NaN targets skipped).
 
+The metric is the task's :attr:`biodl.tasks.Task.headline`; every function takes the
+run's :class:`biodl.tasks.Task`.
+
 Examples
 --------
 >>> y = np.array([[0.0], [0.0], [1.0], [1.0]])
 >>> s = np.array([[0.1], [0.4], [0.35], [0.8]])
->>> float(metric_from_counts("binary", y, s, np.ones((1, 4), dtype=np.int64))[0])
+>>> task = Binary(positive="1", negative="0")
+>>> float(metric_from_counts(task, y, s, np.ones((1, 4), dtype=np.int64))[0])
 0.75
->>> HEADLINE["multiclass"]
-'accuracy'
+>>> task.headline
+'auroc'
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from biodl.tasks import Binary, Multiclass, Task
+
 __all__ = [
-    "HEADLINE",
     "bootstrap_counts",
     "metric_from_counts",
     "metric_value",
     "paired_bootstrap",
-    "probabilities",
     "summarise",
 ]
-
-HEADLINE: Mapping[str, str] = {
-    "binary": "auroc",
-    "multiclass": "accuracy",
-    "multilabel": "macro_auroc",
-    "regression": "mean_pearson",
-}
-"""Name of the headline metric of each task."""
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 _CHUNK_CELLS = 1 << 20
-
-
-def probabilities(
-    task: str, logits: np.ndarray, meta: Mapping[str, Any] | None = None
-) -> FloatArray:
-    """Scores from raw outputs: sigmoid (binary, multi-label), softmax (multi-class),
-    the values (regression; ``exp`` of a Poisson model's log rate). Shape as ``logits``.
-
-    Examples
-    --------
-    >>> probabilities("binary", np.array([[0.0]])).tolist()
-    [[0.5]]
-    """
-    z = np.asarray(logits, dtype=np.float64)
-    if task == "multiclass":
-        z = z - z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return np.asarray(e / e.sum(axis=1, keepdims=True))
-    if task == "regression":
-        poisson = meta is not None and meta.get("loss") == "poisson"
-        return np.exp(z) if poisson else z
-    return np.asarray(1.0 / (1.0 + np.exp(-z)))
 
 
 def bootstrap_counts(n: int, n_boot: int, *, seed: int) -> Iterator[IntArray]:
@@ -93,7 +67,7 @@ def bootstrap_counts(n: int, n_boot: int, *, seed: int) -> Iterator[IntArray]:
 
 
 def paired_bootstrap(
-    task: str,
+    task: Task,
     y: np.ndarray,
     scores: Sequence[np.ndarray],
     *,
@@ -108,7 +82,8 @@ def paired_bootstrap(
     Examples
     --------
     >>> y = np.array([[0.0], [1.0], [0.0], [1.0]])
-    >>> a, b = paired_bootstrap("binary", y, [y, 1 - y], n_boot=20, seed=0)
+    >>> task = Binary(positive="1", negative="0")
+    >>> a, b = paired_bootstrap(task, y, [y, 1 - y], n_boot=20, seed=0)
     >>> bool(np.all(np.isnan(a) | (a == 1.0))), bool(np.all(np.isnan(b) | (b == 0.0)))
     (True, True)
     """
@@ -158,18 +133,19 @@ def _nanmean_columns(values: list[FloatArray], b: int) -> FloatArray:
 
 
 def metric_from_counts(
-    task: str, y: np.ndarray, scores: np.ndarray, counts: np.ndarray
+    task: Task, y: np.ndarray, scores: np.ndarray, counts: np.ndarray
 ) -> FloatArray:
     """The headline metric for each row of ``counts`` ``(B, N)``; NaN where undefined.
 
     Parameters
     ----------
     task
-        ``binary``, ``multiclass``, ``multilabel`` or ``regression``.
+        The run's task: its :attr:`~biodl.tasks.Task.headline` metric is computed.
     y
         Targets ``(N, T)`` (multi-class: ``(N, 1)`` class index), NaN where missing.
     scores
-        :func:`probabilities` of the model, ``(N, T)`` (``(N, K)`` multi-class).
+        The task's scores (:meth:`biodl.tasks.Task.score_matrix`), ``(N, T)``
+        (``(N, K)`` multi-class).
     counts
         Non-negative example weights, ``(B, N)``.
     """
@@ -177,7 +153,7 @@ def metric_from_counts(
     y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
     s = np.asarray(scores, dtype=np.float64).reshape(len(scores), -1)
     b = w.shape[0]
-    if task == "multiclass":
+    if isinstance(task, Multiclass):
         keep = ~np.isnan(y[:, 0])
         correct = np.zeros(len(y))
         correct[keep] = np.argmax(s[keep], axis=1) == y[keep, 0].astype(np.int64)
@@ -189,22 +165,23 @@ def metric_from_counts(
         keep = ~np.isnan(y[:, t])
         if not keep.any():
             continue
-        if task == "regression":
+        if not task.probabilistic:
             columns.append(_weighted_pearson(y[keep, t], s[keep, t], w[:, keep]))
         else:
             columns.append(_weighted_auroc(y[keep, t] == 1, s[keep, t], w[:, keep]))
-    if task == "binary":
+    if isinstance(task, Binary):
         return columns[0] if columns else np.full(b, np.nan)
     return _nanmean_columns(columns, b)
 
 
-def metric_value(task: str, y: np.ndarray, scores: np.ndarray) -> float:
+def metric_value(task: Task, y: np.ndarray, scores: np.ndarray) -> float:
     """The headline metric of all examples (every count 1); NaN where undefined.
 
     Examples
     --------
     >>> y, p = np.array([[1.0], [2.0], [3.0]]), np.array([[1.0], [3.0], [5.0]])
-    >>> round(metric_value("regression", y, p), 9)
+    >>> from biodl.tasks import Regression
+    >>> round(metric_value(Regression(["y"]), y, p), 9)
     1.0
     """
     return float(metric_from_counts(task, y, scores, np.ones((1, len(y)), dtype=np.int64))[0])

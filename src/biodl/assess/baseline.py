@@ -23,16 +23,11 @@ from typing import Any, cast
 import numpy as np
 
 from biodl.assess._encode import split_logits
-from biodl.assess._scoring import (
-    HEADLINE,
-    metric_value,
-    paired_bootstrap,
-    probabilities,
-    summarise,
-)
+from biodl.assess._scoring import metric_value, paired_bootstrap, summarise
 from biodl.assess.types import AssessInputs, Flag, Item, SplitView
 from biodl.encode import kmer_counts
 from biodl.io import AlphabetName
+from biodl.tasks import Multiclass, Task
 
 __all__ = ["KmerBaseline", "baseline", "default_k", "fit_baseline", "kmer_features"]
 
@@ -68,11 +63,11 @@ def _sample(n: int, limit: int, seed: int) -> np.ndarray:
 class KmerBaseline:
     """One fitted scikit-learn estimator per output (one in all for multi-class)."""
 
-    def __init__(self, task: str, n_out: int, models: list[Any], constants: list[float]) -> None:
+    def __init__(self, task: Task, n_out: int, models: list[Any], constants: list[float]) -> None:
         self.task, self.n_out, self.models, self.constants = task, n_out, models, constants
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        if self.task == "multiclass":
+        if isinstance(self.task, Multiclass):
             model = self.models[0]
             proba = np.zeros((X.shape[0], self.n_out))
             proba[:, model.classes_.astype(np.int64)] = model.predict_proba(X)
@@ -81,26 +76,26 @@ class KmerBaseline:
         for model, const in zip(self.models, self.constants, strict=True):
             if model is None:
                 cols.append(np.full(X.shape[0], const))
-            elif self.task == "regression":
+            elif not self.task.probabilistic:
                 cols.append(model.predict(X))
             else:
                 cols.append(model.predict_proba(X)[:, 1])
         return np.stack(cols, axis=1)
 
 
-def _fit_one(task: str, X: np.ndarray, y: np.ndarray, strength: float) -> Any:
+def _fit_one(task: Task, X: np.ndarray, y: np.ndarray, strength: float) -> Any:
     from sklearn.linear_model import LogisticRegression, Ridge
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    if task == "regression":
+    if not task.probabilistic:
         return make_pipeline(StandardScaler(), Ridge(alpha=strength)).fit(X, y)
     clf = LogisticRegression(C=strength, max_iter=300)
     return make_pipeline(StandardScaler(), clf).fit(X, y.astype(np.int64))
 
 
-def _fit_all(task: str, X: np.ndarray, y: np.ndarray, n_out: int, strength: float) -> KmerBaseline:
-    if task == "multiclass":
+def _fit_all(task: Task, X: np.ndarray, y: np.ndarray, n_out: int, strength: float) -> KmerBaseline:
+    if isinstance(task, Multiclass):
         keep = ~np.isnan(y[:, 0])
         return KmerBaseline(task, n_out, [_fit_one(task, X[keep], y[keep, 0], strength)], [0.0])
     models: list[Any] = []
@@ -108,14 +103,14 @@ def _fit_all(task: str, X: np.ndarray, y: np.ndarray, n_out: int, strength: floa
     for t in range(y.shape[1]):
         keep = ~np.isnan(y[:, t])
         yt = y[keep, t]
-        single = yt.size == 0 or (task != "regression" and len(np.unique(yt)) < 2)
+        single = yt.size == 0 or (task.probabilistic and len(np.unique(yt)) < 2)
         constants.append(float(yt.mean()) if yt.size else 0.0)
         models.append(None if single else _fit_one(task, X[keep], yt, strength))
     return KmerBaseline(task, n_out, models, constants)
 
 
 def fit_baseline(
-    task: str,
+    task: Task,
     train: tuple[np.ndarray, np.ndarray],
     valid: tuple[np.ndarray, np.ndarray] | None = None,
     *,
@@ -127,7 +122,8 @@ def fit_baseline(
     Parameters
     ----------
     task
-        ``binary``, ``multiclass``, ``multilabel`` or ``regression``.
+        The run's task: logistic regression for probabilities (one multinomial model
+        for multi-class), ridge regression for values.
     train, valid
         Features ``(N, F)`` and targets ``(N, T)`` (NaN where missing).
     n_outputs
@@ -141,9 +137,9 @@ def fit_baseline(
     model, strength
         An object with ``predict(X) -> (N, n_outputs)`` scores, and the strength used.
     """
-    grid = _ALPHA_GRID if task == "regression" else _C_GRID
+    grid = _C_GRID if task.probabilistic else _ALPHA_GRID
     if strength is not None or valid is None or len(valid[1]) == 0:
-        chosen = strength if strength is not None else (10.0 if task == "regression" else 1.0)
+        chosen = strength if strength is not None else (1.0 if task.probabilistic else 10.0)
         return _fit_all(task, *train, n_outputs, chosen), chosen
     best: tuple[float, float, KmerBaseline] | None = None
     for value in grid:
@@ -194,7 +190,8 @@ def baseline(
         (each ``{"value", "ci"}``, difference = model - baseline), ``features``,
         ``strength``, ``n_train``, ``n_test``.
     """
-    metric = HEADLINE.get(inputs.task, "auroc")
+    kind = inputs.task_kind
+    metric = kind.headline
     rule = (
         f"red when the 95 % paired-bootstrap interval of {metric}(model) - "
         f"{metric}(k-mer baseline) on test includes or is below 0; amber when the model is "
@@ -216,17 +213,15 @@ def baseline(
     if valid_view is not None and len(valid_view) > 0:
         valid = (_features(valid_view, inputs.alphabet, k), np.asarray(valid_view.y, float))
     n_out = logits.shape[1]
-    fitted, used = fit_baseline(
-        inputs.task, (X_train, y_train), valid, n_outputs=n_out, strength=strength
-    )
+    fitted, used = fit_baseline(kind, (X_train, y_train), valid, n_outputs=n_out, strength=strength)
     y_test = np.asarray(test.y, dtype=np.float64)
-    model_scores = probabilities(inputs.task, logits, inputs.meta)
+    model_scores = inputs.scores(logits)
     base_scores = fitted.predict(_features(test, inputs.alphabet, k))
     model_b, base_b = paired_bootstrap(
-        inputs.task, y_test, [model_scores, base_scores], n_boot=n_boot, seed=inputs.seed
+        kind, y_test, [model_scores, base_scores], n_boot=n_boot, seed=inputs.seed
     )
-    m_point = metric_value(inputs.task, y_test, model_scores)
-    b_point = metric_value(inputs.task, y_test, base_scores)
+    m_point = metric_value(kind, y_test, model_scores)
+    b_point = metric_value(kind, y_test, base_scores)
     diff = summarise(m_point - b_point, model_b - base_b)
     ks = tuple(k) if k is not None else default_k(inputs.alphabet)
     flag = _flag(diff, margin)
@@ -236,13 +231,13 @@ def baseline(
         "baseline": summarise(b_point, base_b),
         "difference": diff,
         "features": f"k-mer frequencies, k = {', '.join(map(str, ks))}",
-        "estimator": "ridge regression" if inputs.task == "regression" else "logistic regression",
+        "estimator": "logistic regression" if kind.probabilistic else "ridge regression",
         "strength": used,
         "n_train": len(keep),
         "n_test": len(test),
         "n_boot": n_boot,
     }
-    if inputs.task == "multiclass":
+    if isinstance(kind, Multiclass):
         values["mcc"] = {
             "model": _multiclass_mcc(y_test, model_scores, inputs.outputs),
             "baseline": _multiclass_mcc(y_test, base_scores, inputs.outputs),

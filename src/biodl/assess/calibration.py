@@ -29,8 +29,8 @@ import numpy.typing as npt
 import torch
 
 from biodl.assess._encode import split_logits
-from biodl.assess._scoring import probabilities
 from biodl.assess.types import AssessInputs, Flag, Item
+from biodl.tasks import Multiclass, Task, make_task
 
 __all__ = [
     "brier_score",
@@ -123,18 +123,28 @@ def brier_score(p: npt.ArrayLike, outcome: npt.ArrayLike) -> float:
 
 
 def confidence_and_outcome(
-    task: str, logits: np.ndarray, y: np.ndarray, *, temperature: float = 1.0
+    task: Task, logits: np.ndarray, y: np.ndarray, *, temperature: float = 1.0
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """``(p, outcome)`` per judged output: one pair per output (binary, multi-label,
-    missing targets dropped) or one top-label pair (multi-class)."""
+    missing targets dropped) or one top-label pair (multi-class); ``p`` are the task's
+    scores of ``logits / temperature``.
+
+    Raises
+    ------
+    ValueError
+        For a task whose scores are not probabilities (regression).
+    """
+    if not task.probabilistic:
+        msg = f"calibration needs probabilities, not the values of a {task.name} task"
+        raise ValueError(msg)
     z = np.asarray(logits, dtype=np.float64) / temperature
     target = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
-    if task == "multiclass":
+    if isinstance(task, Multiclass):
         keep = ~np.isnan(target[:, 0])
-        prob = probabilities("multiclass", z[keep])
+        prob = task.score_matrix(z[keep])
         correct = np.argmax(prob, axis=1) == target[keep, 0].astype(np.int64)
         return [(prob.max(axis=1), correct.astype(np.float64))]
-    prob = probabilities("binary", z)
+    prob = task.score_matrix(z)
     pairs = []
     for t in range(target.shape[1]):
         keep = ~np.isnan(target[:, t])
@@ -142,15 +152,17 @@ def confidence_and_outcome(
     return pairs
 
 
-def _multiclass_brier(logits: np.ndarray, y: np.ndarray, temperature: float) -> float:
+def _multiclass_brier(
+    task: Multiclass, logits: np.ndarray, y: np.ndarray, temperature: float
+) -> float:
     keep = ~np.isnan(y[:, 0])
-    prob = probabilities("multiclass", np.asarray(logits, dtype=np.float64)[keep] / temperature)
+    prob = task.score_matrix(np.asarray(logits, dtype=np.float64)[keep] / temperature)
     onehot = np.zeros_like(prob)
     onehot[np.arange(prob.shape[0]), y[keep, 0].astype(np.int64)] = 1.0
     return float(np.mean(np.sum((prob - onehot) ** 2, axis=1))) if prob.size else float("nan")
 
 
-def fit_temperature(logits: npt.ArrayLike, y: npt.ArrayLike, task: str) -> float:
+def fit_temperature(logits: npt.ArrayLike, y: npt.ArrayLike, task: Task | str) -> float:
     """The temperature ``T > 0`` minimising the negative log-likelihood of ``logits / T``.
 
     One scalar for the whole model (all outputs of a multi-label model), fitted with
@@ -164,7 +176,8 @@ def fit_temperature(logits: npt.ArrayLike, y: npt.ArrayLike, task: str) -> float
         Targets ``(N, T)`` 0/1 with NaN where missing, or ``(N, 1)`` / ``(N,)`` class
         indices for multi-class.
     task
-        ``binary``, ``multilabel`` or ``multiclass``.
+        The run's :class:`biodl.tasks.Task` (or a task name): a binary, multi-label or
+        multi-class task.
 
     Returns
     -------
@@ -174,7 +187,7 @@ def fit_temperature(logits: npt.ArrayLike, y: npt.ArrayLike, task: str) -> float
     Raises
     ------
     ValueError
-        For a regression task (no probabilities to scale).
+        For a task whose scores are not probabilities (regression).
 
     Examples
     --------
@@ -184,12 +197,13 @@ def fit_temperature(logits: npt.ArrayLike, y: npt.ArrayLike, task: str) -> float
     >>> round(fit_temperature(5 * z, y, "binary"))
     5
     """
-    if task not in ("binary", "multilabel", "multiclass"):
-        msg = f"temperature scaling needs a classification task, not {task!r}"
+    kind = make_task(task) if isinstance(task, str) else task
+    if not kind.probabilistic:
+        msg = f"temperature scaling needs a classification task, not {kind.name!r}"
         raise ValueError(msg)
     z = torch.as_tensor(np.asarray(logits, dtype=np.float64))
     target = torch.as_tensor(np.asarray(y, dtype=np.float64)).reshape(z.shape[0], -1)
-    if task == "multiclass":
+    if isinstance(kind, Multiclass):
         keep = ~torch.isnan(target[:, 0])
         z, cls = z[keep], target[keep, 0].long()
         if z.shape[0] == 0:
@@ -221,7 +235,7 @@ def fit_temperature(logits: npt.ArrayLike, y: npt.ArrayLike, task: str) -> float
 
 
 def _measure(
-    task: str,
+    task: Task,
     logits: np.ndarray,
     y: np.ndarray,
     outputs: tuple[str, ...],
@@ -229,13 +243,13 @@ def _measure(
     temperature: float,
 ) -> dict[str, Any]:
     pairs = confidence_and_outcome(task, logits, y, temperature=temperature)
-    names = ("top label",) if task == "multiclass" else outputs
+    names = ("top label",) if isinstance(task, Multiclass) else outputs
     ece = {
         n: expected_calibration_error(p, o, n_bins=n_bins)
         for n, (p, o) in zip(names, pairs, strict=True)
     }
-    if task == "multiclass":
-        brier = {"top label": _multiclass_brier(logits, y, temperature)}
+    if isinstance(task, Multiclass):
+        brier = {"top label": _multiclass_brier(task, logits, y, temperature)}
     else:
         brier = {n: brier_score(p, o) for n, (p, o) in zip(names, pairs, strict=True)}
     diagrams = {
@@ -281,7 +295,8 @@ def calibration(
         f"over outputs; top label for multi-class) > {red:g}, amber > {amber:g}, "
         "green otherwise"
     )
-    if inputs.task == "regression":
+    kind = inputs.task_kind
+    if not kind.probabilistic:
         return Item(
             "calibration",
             "not_assessed",
@@ -295,14 +310,14 @@ def calibration(
         why = "needs the model's outputs on a test split (one value per example)"
         return Item("calibration", "not_assessed", rule, f"Not assessed: {why}.", {})
     y = np.asarray(test.y, dtype=np.float64)
-    before = _measure(inputs.task, logits, y, inputs.outputs, n_bins, 1.0)
+    before = _measure(kind, logits, y, inputs.outputs, n_bins, 1.0)
     values: dict[str, Any] = {"split": "test", "n": len(test), "n_bins": n_bins, **before}
     temperature = None
     valid_logits = split_logits(inputs, "valid")
     valid = inputs.splits.get("valid")
     if valid is not None and valid_logits is not None and valid_logits.ndim == 2 and len(valid):
-        temperature = fit_temperature(valid_logits, np.asarray(valid.y, float), inputs.task)
-        values["after"] = _measure(inputs.task, logits, y, inputs.outputs, n_bins, temperature)
+        temperature = fit_temperature(valid_logits, np.asarray(valid.y, float), kind)
+        values["after"] = _measure(kind, logits, y, inputs.outputs, n_bins, temperature)
     values["temperature"] = temperature
     values["temperature_fitted_on"] = "valid" if temperature is not None else None
     ece = before["ece"]

@@ -38,6 +38,7 @@ from torch.utils._pytree import tree_flatten
 from biodl.assess._encode import encode_for_model
 from biodl.assess.types import AssessInputs, Flag, Item
 from biodl.models import default_device, predict
+from biodl.tasks import Task
 
 __all__ = [
     "compute",
@@ -154,16 +155,14 @@ def throughput(
             return n / elapsed
 
 
-def _loss(task: str, out: torch.Tensor) -> torch.Tensor:
-    if task == "multiclass":
-        target = torch.zeros(out.shape[0], dtype=torch.long, device=out.device)
-        return nn.functional.cross_entropy(out, target)
-    if task == "regression":
-        return nn.functional.mse_loss(out, torch.zeros_like(out))
-    return nn.functional.binary_cross_entropy_with_logits(out, torch.zeros_like(out))
+def _loss(task: Task, out: torch.Tensor) -> torch.Tensor:
+    """The task's training loss of ``out`` against all-zero targets (class 0)."""
+    shape = tuple(out.shape) if task.numeric else (out.shape[0],)
+    target = torch.as_tensor(task.training_targets(np.zeros(shape)), device=out.device)
+    return task.loss(out, target)
 
 
-def _training_step(trainee: nn.Module, X: np.ndarray, task: str, device: torch.device) -> None:
+def _training_step(trainee: nn.Module, X: np.ndarray, task: Task, device: torch.device) -> None:
     """One forward, backward and Adam step of ``trainee`` (a copy of the model)."""
     params = [p for p in trainee.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=1e-3)
@@ -257,7 +256,8 @@ def compute(
         lambda: predict(model, batch, batch_size=batch_size, device=dev), device=dev
     )
     trainee = copy.deepcopy(model).to(dev).train()
-    train = peak_memory(lambda: _training_step(trainee, batch, inputs.task, dev), device=dev)
+    kind = inputs.task_kind
+    train = peak_memory(lambda: _training_step(trainee, batch, kind, dev), device=dev)
     weight_bytes = sum(p.numel() * p.element_size() for p in params)
     speed = throughput(model, X, device=dev, batch_size=256, min_seconds=min_seconds)
     n_windows = workload_bp / win

@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 
 from biodl.assess.types import AssessInputs, Flag, Item, worst_flag
+from biodl.tasks import Binary, Multiclass, Multilabel
 
 __all__ = [
     "ITEM_ORDER",
@@ -291,16 +292,17 @@ def overview(inputs: AssessInputs) -> dict[str, Any]:
     >>> ov["classes"]["train"], ov["n"]
     ({'0': 1, '1': 1}, {'train': 2})
     """
+    kind = inputs.task_kind
     classes: dict[str, dict[str, int]] = {}
     for name, view in inputs.splits.items():
         y = np.asarray(view.y, dtype=np.float64)
-        if inputs.task == "binary":
+        if isinstance(kind, Binary):
             pos = int(np.nansum(y[:, 0] == 1)) if y.size else 0
             classes[name] = {"0": len(view) - pos, "1": pos}
-        elif inputs.task == "multiclass":
+        elif isinstance(kind, Multiclass):
             idx = y[:, 0] if y.size else np.zeros(0)
             classes[name] = {c: int(np.sum(idx == i)) for i, c in enumerate(inputs.outputs)}
-        elif inputs.task == "multilabel":
+        elif isinstance(kind, Multilabel):
             classes[name] = {
                 o: int(np.nansum(y[:, t] == 1)) if y.size else 0
                 for t, o in enumerate(inputs.outputs)
@@ -309,7 +311,7 @@ def overview(inputs: AssessInputs) -> dict[str, Any]:
     out: dict[str, Any] = {
         "n": {name: len(view) for name, view in inputs.splits.items()},
         "classes": classes,
-        "class_labels": "positive class = 1" if inputs.task == "binary" else "",
+        "class_labels": "positive class = 1" if isinstance(kind, Binary) else "",
         "sequences": bool(has_sequences),
     }
     if has_sequences:

@@ -15,7 +15,7 @@ generalisation. :func:`leakage` compares three pairs of splits, *test vs train*,
     Jaccard similarity of the k-mer sets at least ``near_threshold`` (default 0.5 with
     8-mers for DNA/RNA, 3-mers for proteins; canonical k-mers for DNA/RNA, so reverse-
     complement near copies count), found by MinHash and LSH banding
-    (:mod:`biodl.assess.minhash`) and verified exactly; pairs already counted as exact
+    (:mod:`biodl.data.homology.minhash`) and verified exactly; pairs already counted as exact
     or reverse-complement copies are left out. For 8-mers, a Jaccard of 0.5 is reached
     by a copy with about 5 % substitutions or by two windows overlapping by two thirds.
     Each example also gives ``identity``, the Mash estimate ``1 + ln(2J / (1 + J)) / k``.
@@ -52,9 +52,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from biodl.assess.minhash import Sketch, default_k, near_pairs, reverse_complement, sketch
 from biodl.assess.types import AssessInputs, Flag, Item, SplitView, worst_flag
 from biodl.data.homology import Method
+from biodl.data.homology.minhash import Sketch, default_k, near_pairs, reverse_complement, sketch
 from biodl.errors import BiodlError
 
 __all__ = ["PAIRS", "clean_metrics", "leakage"]
@@ -250,17 +250,6 @@ def _redundancy(
     }
 
 
-def _probabilities(task: str, logits: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    if task == "regression":
-        return logits
-    if task == "multiclass":
-        z = logits - logits.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        out: npt.NDArray[np.float64] = e / e.sum(axis=1, keepdims=True)
-        return out
-    return 1.0 / (1.0 + np.exp(-logits))
-
-
 def clean_metrics(
     inputs: AssessInputs,
     clean_ids: Sequence[str],
@@ -269,8 +258,8 @@ def clean_metrics(
 ) -> dict[str, Any] | None:
     """Test metrics on all test examples and on the ``clean_ids`` subset (None without logits).
 
-    Uses :mod:`biodl.metrics` for the task; a subset on which a metric cannot be
-    computed gets ``{"error": message}``.
+    Uses the task's metrics (:meth:`biodl.tasks.Task.metrics`); a subset on which a
+    metric cannot be computed gets ``{"error": message}``.
 
     Examples
     --------
@@ -281,40 +270,24 @@ def clean_metrics(
     >>> m["all"]["auroc"]["value"], m["clean"]["auroc"]["value"], m["n_clean"]
     (0.75, 0.5, 3)
     """
-    from biodl import metrics
-
     test = inputs.splits.get("test")
     if test is None or test.logits is None:
         return None
-    probs = _probabilities(inputs.task, np.asarray(test.logits, dtype=np.float64))
+    kind = inputs.task_kind
+    scores = kind.scores(np.asarray(test.logits, dtype=np.float64))
     y = np.asarray(test.y, dtype=np.float64)
+    # one class label per example (column 0), or the value matrix
+    truth = y[:, 0] if kind.classification else y
     keep = {s: i for i, s in enumerate(test.ids)}
     clean_rows = np.array(sorted(keep[s] for s in clean_ids if s in keep), dtype=np.int64)
 
     def compute(rows: npt.NDArray[np.int64]) -> dict[str, Any]:
-        yr, pr = y[rows], probs[rows]
+        yr, sr = truth[rows], scores[rows]
+        if kind.classification:  # examples without a label are left out
+            ok = ~np.isnan(yr)
+            yr, sr = yr[ok].astype(np.int64), sr[ok]
         try:
-            if inputs.task == "binary":
-                ok = ~np.isnan(yr[:, 0])
-                return metrics.binary_metrics(
-                    yr[ok, 0], pr[ok, 0], n_bootstrap=n_bootstrap, seed=inputs.seed
-                )
-            if inputs.task == "multiclass":
-                ok = ~np.isnan(yr[:, 0])
-                return metrics.multiclass_metrics(
-                    yr[ok, 0].astype(np.int64),
-                    pr[ok],
-                    classes=list(inputs.outputs),
-                    n_bootstrap=n_bootstrap,
-                    seed=inputs.seed,
-                )
-            if inputs.task == "multilabel":
-                return metrics.multilabel_metrics(
-                    yr, pr, outputs=list(inputs.outputs), n_bootstrap=n_bootstrap, seed=inputs.seed
-                )
-            return metrics.regression_metrics(
-                yr, pr, outputs=list(inputs.outputs), n_bootstrap=n_bootstrap, seed=inputs.seed
-            )
+            return kind.metrics(yr, sr, n_bootstrap=n_bootstrap, ci=0.95, seed=inputs.seed)
         except (BiodlError, ValueError) as exc:
             return {"error": str(exc)}
 

@@ -8,7 +8,7 @@
     complement with different labels (counted apart: for stranded tasks such as splice
     sites the two strands may rightly differ); and near-identical pairs with different
     labels: k-mer Jaccard at least ``near_threshold`` (0.8 by default, about 98-99 %
-    identity for 8-mers), found with MinHash/LSH (:mod:`biodl.assess.minhash`).
+    identity for 8-mers), found with MinHash/LSH (:mod:`biodl.data.homology.minhash`).
     Not assessed for regression (replicates of a continuous target differ anyway).
 ``label_issues``
     Binary and multi-class tasks: confident learning (``cleanlab.filter.find_label_issues``,
@@ -40,8 +40,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from biodl.assess.minhash import default_k, near_pairs, reverse_complement, sketch
 from biodl.assess.types import AssessInputs, Flag, Item, worst_flag
+from biodl.data.homology.minhash import default_k, near_pairs, reverse_complement, sketch
+from biodl.tasks import Binary, Multiclass, Task
 
 __all__ = ["conflicting_labels", "label_issues", "noise"]
 
@@ -58,8 +59,8 @@ def _label_key(row: npt.NDArray[np.float64]) -> tuple[float | None, ...]:
     return tuple(None if np.isnan(v) else float(v) for v in row.tolist())
 
 
-def _label_text(row: tuple[float | None, ...], task: str, outputs: Sequence[str]) -> str:
-    if task == "multiclass" and row and row[0] is not None:
+def _label_text(row: tuple[float | None, ...], task: Task, outputs: Sequence[str]) -> str:
+    if isinstance(task, Multiclass) and row and row[0] is not None:
         i = int(row[0])
         return outputs[i] if 0 <= i < len(outputs) else str(i)
     return ",".join("NA" if v is None else f"{v:g}" for v in row)
@@ -85,7 +86,8 @@ def conflicting_labels(
         ``labels``), ``near`` (``count`` of near-identical pairs with different labels and
         their ``examples``: ``id_a``, ``id_b``, ``jaccard``, ``label_a``, ``label_b``).
     """
-    if inputs.task == "regression":
+    task = inputs.task_kind
+    if not task.probabilistic:  # the targets are values, not classes
         return {
             "flag": "not_assessed",
             "count": 0,
@@ -126,7 +128,7 @@ def conflicting_labels(
             "sequence": seqs[rows[0]],
             "ids": [ids[i] for i in rows],
             "splits": [splits[i] for i in rows],
-            "labels": [_label_text(labels[i], inputs.task, inputs.outputs) for i in rows],
+            "labels": [_label_text(labels[i], task, inputs.outputs) for i in rows],
         }
         for kind, rows in conflicts[:max_examples]
     ]
@@ -150,8 +152,8 @@ def conflicting_labels(
                         "split_a": splits[a],
                         "split_b": splits[b],
                         "jaccard": round(j, 4),
-                        "label_a": _label_text(labels[a], inputs.task, inputs.outputs),
-                        "label_b": _label_text(labels[b], inputs.task, inputs.outputs),
+                        "label_a": _label_text(labels[a], task, inputs.outputs),
+                        "label_b": _label_text(labels[b], task, inputs.outputs),
                     }
                 )
     flag: Flag = "green"
@@ -197,9 +199,10 @@ def label_issues(
     def skipped(reason: str) -> dict[str, Any]:
         return {"flag": "not_assessed", "count": 0, "examples": [], "reason": reason}
 
-    if inputs.task not in ("binary", "multiclass"):
+    task = inputs.task_kind
+    if not task.classification:
         return skipped(
-            f"confident learning is run for binary and multi-class tasks, not {inputs.task}"
+            f"confident learning is run for binary and multi-class tasks, not {task.name}"
         )
     train = inputs.splits.get("train")
     if train is None or len(train) == 0:
@@ -220,7 +223,7 @@ def label_issues(
     rng = np.random.default_rng(inputs.seed)
     if len(rows) > max_train:
         rows = np.sort(rng.choice(rows, size=max_train, replace=False))
-    if inputs.task == "binary":
+    if isinstance(task, Binary):
         labels = (y_all[rows] > 0.5).astype(np.int64)
         names = ["0", "1"]
     else:
@@ -245,10 +248,10 @@ def label_issues(
             {
                 "id": train.ids[int(rows[i])],
                 "given": names[int(present[labels[i]])]
-                if inputs.task == "multiclass"
+                if isinstance(task, Multiclass)
                 else str(int(present[labels[i]])),
                 "predicted": names[int(present[predicted[i]])]
-                if inputs.task == "multiclass"
+                if isinstance(task, Multiclass)
                 else str(int(present[predicted[i]])),
                 "p_given": round(float(probs[i, labels[i]]), 4),
                 "p_predicted": round(float(probs[i, predicted[i]]), 4),

@@ -190,6 +190,7 @@ def _dome(
     metrics: Mapping[str, Any],
 ) -> list[dict[str, str]]:
     meta = inputs.meta
+    probabilistic = inputs.task_kind.probabilistic
     arch = meta.get("architecture") or {}
     training = meta.get("training") or {}
     train_cfg = config.get("train") or {}
@@ -259,7 +260,7 @@ def _dome(
         ("Model", "output"): (
             f"{inputs.task}: "
             + ", ".join(inputs.outputs)
-            + (" (logits; probabilities by sigmoid/softmax)" if inputs.task != "regression" else "")
+            + (" (logits; probabilities by sigmoid/softmax)" if probabilistic else "")
         ),
         ("Model", "execution time"): _item_text(items, "compute"),
         ("Model", "availability"): (

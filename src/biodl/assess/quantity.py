@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from biodl.assess._encode import input_kind_of
 from biodl.assess.types import AssessInputs, Flag, Item
 
 __all__ = ["data_quantity", "trainable_parameters"]
@@ -76,8 +77,9 @@ def data_quantity(
     if train is None or trainable is None or trainable == 0:
         why = "no training split" if train is None else "the number of parameters is unknown"
         return Item("quantity", "not_assessed", rule, f"Not assessed: {why}.", {})
+    described = input_kind_of(inputs).describe(train.sequences)
     n_raw = len(train)
-    n_unique = len(set(train.sequences))
+    n_unique = described["n_distinct"]
     ratio = n_unique / trainable
     flag: Flag = "red" if ratio < ratio_red else "amber" if ratio < ratio_amber else "green"
     values: dict[str, Any] = {

@@ -34,8 +34,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from biodl.assess._encode import input_kind_of
 from biodl.assess.types import AssessInputs, Flag, Item, SplitView, worst_flag
 from biodl.io.alphabet import ALPHABETS
+from biodl.tasks import Binary, Multiclass
 
 __all__ = ["adversarial_auroc", "kmer_features", "representation"]
 
@@ -195,8 +197,9 @@ def _summary_stats(v: _FloatArray) -> dict[str, float | None]:
 
 
 def _labels(inputs: AssessInputs, view: SplitView) -> dict[str, Any]:
+    task = inputs.task_kind
     y = np.asarray(view.y, dtype=np.float64)
-    if inputs.task == "multiclass":
+    if isinstance(task, Multiclass):
         col = y[:, 0]
         ok = col[~np.isnan(col)].astype(np.int64)
         counts = np.bincount(ok, minlength=len(inputs.outputs))
@@ -208,7 +211,7 @@ def _labels(inputs: AssessInputs, view: SplitView) -> dict[str, Any]:
             },
             "missing": int(np.isnan(col).sum()),
         }
-    if inputs.task == "regression":
+    if not task.probabilistic:  # values
         return {
             o: {**_summary_stats(y[:, t]), "sd": float(np.nanstd(y[:, t])) if len(y) else None}
             for t, o in enumerate(inputs.outputs)
@@ -228,37 +231,31 @@ def _labels(inputs: AssessInputs, view: SplitView) -> dict[str, Any]:
 
 def _minority_fraction(inputs: AssessInputs, view: SplitView) -> float | None:
     """Smallest class fraction of a binary/multi-class split (None otherwise)."""
+    task = inputs.task_kind
     y = np.asarray(view.y, dtype=np.float64)
-    if inputs.task not in ("binary", "multiclass") or not len(y):
+    if not task.classification or not len(y):
         return None
     col = y[:, 0]
     col = col[~np.isnan(col)]
     if not len(col):
         return None
-    if inputs.task == "binary":
+    if isinstance(task, Binary):
         p = float((col > 0.5).mean())
         return min(p, 1.0 - p)
     counts = np.bincount(col.astype(np.int64), minlength=len(inputs.outputs))
     return float(counts.min() / counts.sum())
 
 
-def _composition(inputs: AssessInputs, views: dict[str, SplitView]) -> dict[str, Any]:
+def _composition(inputs: AssessInputs, facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Amino-acid composition (protein) or GC content (DNA/RNA) per split, from the
+    input kind's :meth:`~biodl.data.kinds.InputKind.describe` of each split."""
     if inputs.alphabet == "protein":
         letters = ALPHABETS["protein"]
         out: dict[str, Any] = {"letters": list(letters), "per_split": {}}
-        for name, view in views.items():
-            counts = Counter("".join(view.sequences).upper())
-            total = sum(counts[c] for c in letters)
-            out["per_split"][name] = [counts[c] / max(total, 1) for c in letters]
+        for name, described in facts.items():
+            out["per_split"][name] = described["composition"]["fractions"]
         return out
-    gc: dict[str, _FloatArray] = {}
-    for name, view in views.items():
-        vals = []
-        for s in view.sequences:
-            u = s.upper()
-            known = sum(u.count(c) for c in "ACGTU")
-            vals.append((u.count("G") + u.count("C")) / known if known else np.nan)
-        gc[name] = np.asarray(vals, dtype=np.float64)
+    gc: dict[str, _FloatArray] = {name: described["gc"] for name, described in facts.items()}
     return {
         "gc": {name: _summary_stats(v) for name, v in gc.items()},
         "gc_histogram": _histograms(gc, np.linspace(0.0, 1.0, 21)),
@@ -327,9 +324,9 @@ def representation(
     rule = _RULE.format(red=red_auroc, amber=amber_auroc, minority=100 * minority)
     if not views:
         return Item("representation", "not_assessed", rule, "No split to describe.")
-    lengths = {
-        n: np.array([len(s) for s in v.sequences], dtype=np.float64) for n, v in views.items()
-    }
+    kind = input_kind_of(inputs)
+    facts = {n: kind.describe(v.sequences) for n, v in views.items()}
+    lengths: dict[str, _FloatArray] = {n: d["length"] for n, d in facts.items()}
     values: dict[str, Any] = {
         "n": {n: len(v) for n, v in views.items()},
         "labels": {n: _labels(inputs, v) for n, v in views.items()},
@@ -337,10 +334,10 @@ def representation(
             "stats": {n: _summary_stats(v) for n, v in lengths.items()},
             "histogram": _histograms(lengths, _edges(list(lengths.values()), bins)),
         },
-        "composition": _composition(inputs, views),
+        "composition": _composition(inputs, facts),
         "groups": _groups(views, top_groups),
     }
-    if inputs.task == "regression":
+    if not inputs.task_kind.probabilistic:  # histograms of the values
         for t, o in enumerate(inputs.outputs):
             per = {n: np.asarray(v.y, dtype=np.float64)[:, t] for n, v in views.items()}
             values["labels"].setdefault("histograms", {})[o] = _histograms(

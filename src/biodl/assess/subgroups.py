@@ -25,15 +25,10 @@ import numpy as np
 import numpy.typing as npt
 
 from biodl.assess._encode import split_logits
-from biodl.assess._scoring import (
-    HEADLINE,
-    metric_value,
-    paired_bootstrap,
-    probabilities,
-    summarise,
-)
+from biodl.assess._scoring import metric_value, paired_bootstrap, summarise
 from biodl.assess.types import AssessInputs, Flag, Item
 from biodl.errors import InputError
+from biodl.tasks import Binary, Multiclass, Task
 
 __all__ = ["gc_content", "group_table", "subgroups", "tertile_labels"]
 
@@ -86,21 +81,22 @@ def _groupings(
     return out
 
 
-def _assessable(task: str, y: np.ndarray, min_size: int) -> str | None:
+def _assessable(task: Task, y: np.ndarray, min_size: int) -> str | None:
     """Why a group cannot be scored (too small, one class), or None."""
     if len(y) < min_size:
         return f"fewer than {min_size} examples"
-    if task in ("binary", "multilabel"):
+    if isinstance(task, Multiclass):
+        if len(np.unique(y[~np.isnan(y)])) < 2:
+            return "a single class"
+    elif task.probabilistic:  # 0/1 per output: some output needs both classes
         ok = [len(np.unique(c[~np.isnan(c)])) == 2 for c in y.T]
         if not any(ok):
             return "a single class"
-    if task == "multiclass" and len(np.unique(y[~np.isnan(y)])) < 2:
-        return "a single class"
     return None
 
 
 def group_table(
-    task: str,
+    task: Task,
     y: np.ndarray,
     scores: np.ndarray,
     labels: np.ndarray,
@@ -110,12 +106,14 @@ def group_table(
     seed: int = 0,
 ) -> list[dict[str, Any]]:
     """One row per group: ``group``, ``n``, ``n_positive`` (binary), ``value``, ``ci``
-    (headline metric, percentile bootstrap) and ``note`` (why a group is not scored).
+    (the ``task``'s headline metric, percentile bootstrap) and ``note`` (why a group is
+    not scored).
 
     Examples
     --------
     >>> y = np.array([[0.0], [1.0]] * 20)
-    >>> rows = group_table("binary", y, y, np.array(["a"] * 30 + ["b"] * 10), n_boot=10)
+    >>> task = Binary(positive="1", negative="0")
+    >>> rows = group_table(task, y, y, np.array(["a"] * 30 + ["b"] * 10), n_boot=10)
     >>> [(r["group"], r["n"], r["value"], r["note"]) for r in rows]
     [('a', 30, 1.0, None), ('b', 10, None, 'fewer than 20 examples')]
     """
@@ -124,7 +122,7 @@ def group_table(
         idx = np.flatnonzero(labels == g)
         yg, sg = y[idx], scores[idx]
         row: dict[str, Any] = {"group": g or "(unknown)", "n": len(idx)}
-        if task == "binary":
+        if isinstance(task, Binary):
             row["n_positive"] = int(np.nansum(yg[:, 0]))
         why = _assessable(task, yg, min_size)
         row.update({"value": None, "ci": None, "note": why})
@@ -185,7 +183,8 @@ def subgroups(
     InputError
         If ``group`` names no annotation of the split.
     """
-    metric = HEADLINE.get(inputs.task, "auroc")
+    kind = inputs.task_kind
+    metric = kind.headline
     rule = (
         f"amber when two groups' 95 % bootstrap intervals of {metric} do not overlap; red "
         f"when such a pair differs by more than {red_gap:g}; groups of fewer than "
@@ -198,14 +197,14 @@ def subgroups(
         why = "needs the model's outputs on a test (or valid) split"
         return Item("subgroups", "not_assessed", rule, f"Not assessed: {why}.", {})
     y = np.asarray(view.y, dtype=np.float64)
-    scores = probabilities(inputs.task, logits, inputs.meta)
+    scores = inputs.scores(logits)
     groupings = _groupings(inputs, view.sequences, view.groups, group)
     result: dict[str, Any] = {}
     flags: list[Flag] = []
     worst: dict[str, Any] | None = None
     for name, labels in groupings.items():
         rows = group_table(
-            inputs.task, y, scores, labels, n_boot=n_boot, min_size=min_size, seed=inputs.seed
+            kind, y, scores, labels, n_boot=n_boot, min_size=min_size, seed=inputs.seed
         )
         pairs = _separated_pairs(rows)
         result[name] = {"groups": rows, "separated": pairs}

@@ -16,6 +16,8 @@ from typing import Any, Literal
 import numpy as np
 from torch import nn
 
+from biodl.tasks import Task, make_task, task_from_meta
+
 __all__ = ["FLAGS", "AssessInputs", "Flag", "Item", "SplitView", "worst_flag"]
 
 Flag = Literal["green", "amber", "red", "not_assessed"]
@@ -148,3 +150,25 @@ class AssessInputs:
     run_dir: Path | None = None
     new_data: tuple[tuple[str, ...], tuple[str, ...]] | None = None
     seed: int = 0
+
+    @property
+    def task_kind(self) -> Task:
+        """The :class:`biodl.tasks.Task` that scores these outputs: the run's own (from
+        ``meta``, as ``predict`` and ``score-variants`` read it) when ``meta`` describes
+        one, else the task named :attr:`task` over :attr:`outputs`.
+
+        Examples
+        --------
+        >>> inputs = AssessInputs("regression", "dna", ("y",), {})
+        >>> inputs.task_kind.headline
+        'mean_pearson'
+        """
+        if isinstance(self.meta.get("labels"), Mapping):
+            return task_from_meta(self.meta)
+        first = self.outputs[0] if self.outputs else "1"
+        return make_task(self.task, classes=self.outputs, positive=first, negative="")
+
+    def scores(self, logits: np.ndarray) -> np.ndarray:
+        """Scores from raw outputs ``(N, T)`` by :attr:`task_kind`, shaped ``(N, T)``
+        (probabilities; the values of a regression, the rate of a Poisson model)."""
+        return self.task_kind.score_matrix(np.asarray(logits, dtype=np.float64))

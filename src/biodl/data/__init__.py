@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from biodl.data.cv import Deduplicated, assign_folds, cross_validation_splits, deduplicate
 from biodl.data.examples import Examples, normalise_label
-from biodl.data.inputs import encode_inputs, structure_cache_dir
+from biodl.data.inputs import encode_inputs
+from biodl.data.kinds import (
+    INPUT_KINDS,
+    InputKind,
+    SequenceKind,
+    input_kind,
+    structure_cache_dir,
+)
 from biodl.data.negatives import make_negative_sequences, substitute_segments
 from biodl.data.shuffle import dinucleotide_shuffle, dinucleotide_shuffle_all, shuffle_all
 from biodl.data.sources import load_source, parse_region_id
@@ -25,9 +32,12 @@ from biodl.data.splits import (
 )
 
 __all__ = [
+    "INPUT_KINDS",
     "DataSplits",
     "Deduplicated",
     "Examples",
+    "InputKind",
+    "SequenceKind",
     "assign_folds",
     "build_splits",
     "chromosome_split",
@@ -40,6 +50,7 @@ __all__ = [
     "finish_splits",
     "fit_length",
     "fit_sequence",
+    "input_kind",
     "load_source",
     "make_negative_sequences",
     "normalise_label",

@@ -20,6 +20,7 @@ from biodl.data.splits import (
 )
 from biodl.encode import reverse_complement
 from biodl.errors import InputError
+from biodl.tasks import task_class
 
 __all__ = ["Deduplicated", "assign_folds", "cross_validation_splits", "deduplicate"]
 
@@ -129,7 +130,7 @@ def cross_validation_splits(
     dedupe = dedupe and raw.features is None
     dedup = deduplicate(raw, reverse_complements=rc) if dedupe else Deduplicated(raw, 0, 0)
     examples = dedup.examples
-    classified = config.task in ("binary", "multiclass")
+    classified = task_class(config.task).classification
     dropped: tuple[tuple[str, int], ...] = ()
     if classified and config.data.min_class_size is not None:
         examples, dropped = drop_rare_classes(examples, config.data.min_class_size)

@@ -35,6 +35,7 @@ from biodl.io import (
     read_table,
     validate_sequence,
 )
+from biodl.tasks import Multilabel, task_class
 
 __all__ = [
     "default_positive",
@@ -234,7 +235,7 @@ def output_names(config: Config) -> tuple[str, ...]:
 
 def _load_table(source: TableSource, config: Config) -> Examples:
     path = config.resolve(source.table)
-    numeric = config.task in ("multilabel", "regression")
+    numeric = not task_class(config.task).classification
     label_columns = (
         list(source.label)
         if isinstance(source.label, list)
@@ -270,7 +271,7 @@ def _load_table(source: TableSource, config: Config) -> Examples:
             list(table.sequences),
             list(table.lines),
             path=path,
-            binary=config.task == "multilabel",
+            binary=task_class(config.task).binary_outputs,
             per_position=config.per_position,
         )
     elif table.labels is None:
@@ -409,7 +410,7 @@ def _read_label_table(path: Path) -> dict[str, str]:
 
 
 def _load_bed(source: BedSource, config: Config) -> Examples:
-    if config.task == "multilabel":
+    if task_class(config.task) is Multilabel:
         return _load_bed_multilabel(source, config)
     genome = Genome(config.resolve(source.genome))
     parts = []
@@ -568,7 +569,7 @@ def _load_residues(source: ResidueSource, config: Config) -> Examples:
     for fold, name in files.items():
         path = config.resolve(name)
         records = read_residue_labels(path)
-        if config.task == "multilabel":
+        if task_class(config.task).binary_outputs:
             for rec in records:
                 bad = rec.labels[~np.isnan(rec.labels) & (rec.labels != 0) & (rec.labels != 1)]
                 if bad.size:

@@ -30,6 +30,7 @@ from biodl.data.negatives import make_negative_sequences
 from biodl.data.sources import default_positive, load_source, output_names
 from biodl.encode import pad_or_crop
 from biodl.errors import InputError
+from biodl.tasks import Multiclass, Task, make_task, task_class
 
 __all__ = [
     "DataSplits",
@@ -68,7 +69,20 @@ class DataSplits:
     @property
     def numeric(self) -> bool:
         """Whether the outputs are numbers (multi-label, regression), not class labels."""
-        return self.task in ("multilabel", "regression")
+        return self.as_task().numeric
+
+    def as_task(self, *, loss: str = "auto", threshold: float = 0.5) -> Task:
+        """The :class:`~biodl.tasks.Task` of these splits (``loss``: the regression loss;
+        ``threshold``: the decision threshold of a binary or multi-label task)."""
+        return make_task(
+            self.task,
+            classes=self.classes,
+            positive=self.positive,
+            negative=self.negative,
+            per_position=self.per_position,
+            loss=loss,
+            threshold=threshold,
+        )
 
     def targets(self, examples: Examples) -> np.ndarray:
         """Training targets: ``(N, 1)`` float 0/1 (binary), ``(N,)`` int class index
@@ -81,10 +95,8 @@ class DataSplits:
                 shape = (0, len(self.classes)) + ((self.input_length,) if self.per_position else ())
                 return np.zeros(shape, dtype=np.float32)
             return np.stack(examples.values).astype(np.float32, copy=False)
-        if self.task == "multiclass":
-            index = {c: i for i, c in enumerate(self.classes)}
-            return np.array([index[lab] for lab in examples.labels], dtype=np.int64)
-        return np.array([[lab == self.positive] for lab in examples.labels], dtype=np.float32)
+        task = self.as_task()
+        return task.training_targets(task.truth(examples))
 
     def items(self) -> list[tuple[str, Examples]]:
         """``(name, examples)`` for each split that exists."""
@@ -246,10 +258,18 @@ def resolve_classes(
         )
     others = [k for k in seen if k != pos]
     if len(others) > 1:
-        label, (path, line) = others[1], seen[others[1]]
+        counts = Counter(label for part in parts for label in part.labels)
+        # the negative class is the most frequent other label; name the rarest stray one
+        negative = max(others, key=lambda k: (counts[k], -others.index(k)))
+        label = min(
+            (k for k in others if k != negative), key=lambda k: (counts[k], -others.index(k))
+        )
+        path, line = seen[label]
+        n = counts[label]
         raise InputError(
-            f"unexpected label '{label}': a binary task has the positive class "
-            f"'{pos}' and one negative class, already '{others[0]}'",
+            f"unexpected label '{label}' ({n} example{'s' if n > 1 else ''}): a binary task "
+            f"has the positive class '{pos}' and one negative class, here '{negative}'; "
+            "fix the label, map it with label_map, or use task: multiclass",
             path=path,
             line=line or None,
         )
@@ -430,10 +450,13 @@ def build_splits(config: Config, *, input_length: int | None = None) -> DataSpli
         )
     held: dict[str, Examples | None] = {"valid": None, "test": None}
     specs = [("valid", config.data.valid), ("test", config.data.test)]
-    classified = config.task in ("binary", "multiclass")
+    classified = task_class(config.task).classification
     dropped: tuple[tuple[str, int], ...] = ()
     if classified and config.data.min_class_size is not None:
         train, dropped = drop_rare_classes(train, config.data.min_class_size)
+    if config.task == "binary" and len(set(train.labels)) > 2:
+        # a stray third label is named as such, not as a class too rare to stratify
+        resolve_classes([train], positive=default_positive(config), generated_negatives=True)
     if classified and any(isinstance(spec, FractionSplit) for _, spec in specs):
         check_stratifiable(train, what="a stratified split")
     n_source = len(train)
@@ -507,9 +530,10 @@ def finish_splits(
         raise InputError("no training data")
     held = {k: v for k, v in sets.items() if k != "train"}
     parts = [train] + [e for e in held.values() if e is not None]
-    if config.task in ("multilabel", "regression"):
+    kind = task_class(config.task)
+    if not kind.classification:
         return _fit_all(config, dict(sets), input_length, classes=output_names(config))
-    if config.task == "multiclass":
+    if kind is Multiclass:
         if any(v is not None for v in negatives.values()):
             raise InputError("generated negatives are for binary tasks, not multiclass")
         classes = resolve_multiclass(

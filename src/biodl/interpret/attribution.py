@@ -45,6 +45,7 @@ from torch import nn
 from biodl.errors import InputError
 from biodl.interpret._deeplift import DeepLiftStats, deeplift_multipliers, select_output
 from biodl.models.predict import default_device
+from biodl.models.validate import check_array, check_choice, check_positive_int, check_target
 
 __all__ = [
     "METHODS",
@@ -138,9 +139,7 @@ class Attribution:
 
 def _as_array(X: npt.ArrayLike | torch.Tensor, *, ndims: tuple[int, ...] = (3,)) -> np.ndarray:
     arr = X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else np.asarray(X)
-    if arr.ndim not in ndims:
-        shapes = " or ".join({2: "(N, F)", 3: "(N, C, L)"}[d] for d in ndims)
-        raise InputError(f"X must have shape {shapes}, not {arr.shape}")
+    check_array(arr, ndims=ndims)
     if arr.shape[0] == 0:
         raise InputError("X has no examples")
     if arr.dtype == np.bool_ or np.issubdtype(arr.dtype, np.integer):
@@ -171,14 +170,12 @@ def _resolve(device: str | torch.device | None) -> torch.device:
 
 
 def _torch_dtype(dtype: Dtype) -> torch.dtype:
-    if dtype not in ("float32", "float64"):
-        raise InputError(f"dtype must be 'float32' or 'float64', not {dtype!r}")
+    check_choice("dtype", dtype, ("float32", "float64"))
     return torch.float64 if dtype == "float64" else torch.float32
 
 
 def _check_batch_size(batch_size: int) -> None:
-    if batch_size < 1:
-        raise InputError(f"batch_size must be at least 1, not {batch_size}")
+    check_positive_int("batch_size", batch_size)
 
 
 def _check_target(model: nn.Module, x: torch.Tensor, target: int) -> None:
@@ -186,11 +183,7 @@ def _check_target(model: nn.Module, x: torch.Tensor, target: int) -> None:
         out = model(x[:1])
     if out.ndim < 2:
         raise InputError(f"the model's output must be (N, T), not {tuple(out.shape)}")
-    n_out = out.shape[1]
-    if isinstance(target, bool) or not isinstance(target, int | np.integer):
-        raise InputError(f"target must be an output index, not {target!r}")
-    if not 0 <= int(target) < n_out:
-        raise InputError(f"target {target} is out of range: the model has {n_out} outputs")
+    check_target(target, out.shape[1])
 
 
 def _outputs(
@@ -463,8 +456,7 @@ def integrated_gradients(
     """
     arr = _as_array(X)
     _check_batch_size(batch_size)
-    if n_steps < 1:
-        raise InputError(f"n_steps must be at least 1, not {n_steps}")
+    check_positive_int("n_steps", n_steps)
     base = _baseline(arr, baseline, seed)
     dev, tdtype = _resolve(device), _torch_dtype(dtype)
     nodes, weights = np.polynomial.legendre.leggauss(n_steps)
@@ -681,8 +673,7 @@ def deepshap(
 
 def _feature_mask(shape: tuple[int, ...], window: int) -> torch.Tensor:
     """One feature per position (or per ``window`` positions): ``(1, *shape[1:])``."""
-    if window < 1:
-        raise InputError(f"window must be at least 1, not {window}")
+    check_positive_int("window", window)
     last = shape[-1]
     groups = torch.arange(last) // window
     return groups.expand(*shape[1:]).reshape(1, *shape[1:]).contiguous()

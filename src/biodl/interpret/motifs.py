@@ -34,9 +34,10 @@ import numpy.typing as npt
 import torch
 from torch import nn
 
+from biodl.encode import reverse_complement_one_hot
 from biodl.errors import InputError
-from biodl.models.layers import reverse_complement_tensor
 from biodl.models.predict import _eval_on, default_device
+from biodl.models.validate import check_positive_int
 from biodl.train.rundir import atomic_write_text
 
 __all__ = [
@@ -474,8 +475,8 @@ def filter_motifs(
     """
     if not 0 < threshold <= 1:
         raise InputError(f"threshold must be in (0, 1], not {threshold}")
-    if min_sites < 1:
-        raise InputError(f"min_sites must be at least 1, not {min_sites}")
+    check_positive_int("min_sites", min_sites)
+    check_positive_int("batch_size", batch_size)
     conv = _resolve_layer(model, layer)
     tensor = torch.as_tensor(X)
     if tensor.ndim != 3 or tensor.shape[1] != conv.in_channels:
@@ -497,7 +498,7 @@ def filter_motifs(
     def batches(store: dict[str, torch.Tensor]) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         for start in range(0, tensor.shape[0], batch_size):
             x = tensor[start : start + batch_size].to(dev, dtype=torch.float32)
-            views = (x, reverse_complement_tensor(x)) if both else (x,)
+            views = (x, reverse_complement_one_hot(x)) if both else (x,)
             for view in views:
                 yield _layer_io(model, conv, norm, view, store)
 
@@ -630,6 +631,8 @@ def seqlets(
         raise InputError(f"window must be between 1 and the length {length}, not {window}")
     if flank < 0:
         raise InputError(f"flank must be >= 0, not {flank}")
+    if max_per_example is not None:
+        check_positive_int("max_per_example", max_per_example)
     cumabs = np.concatenate([np.zeros((n, 1)), np.cumsum(np.abs(contrib), axis=1)], axis=1)
     cumsig = np.concatenate([np.zeros((n, 1)), np.cumsum(contrib, axis=1)], axis=1)
     smooth = cumabs[:, window:] - cumabs[:, :-window]  # (N, L - window + 1)

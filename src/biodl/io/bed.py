@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -248,6 +249,75 @@ def _index_path(fasta: Path, suffix: str) -> str:
     return str(_cache_dir() / f"{fasta.name}.{digest}{suffix}")
 
 
+def _drop_new_index(fai: str, had_index: bool) -> None:
+    """Remove an index that pyfaidx began to write before it failed (nothing half-written)."""
+    if not had_index:
+        with contextlib.suppress(OSError):
+            os.unlink(fai)
+
+
+def _check_fai(fasta: Path, fai: Path) -> None:
+    """Refuse a ``.fai`` that does not describe ``fasta`` (a stale index of an older file).
+
+    Each entry must point just after a ``>name`` header line of the FASTA, and its
+    sequence (length, bases and bytes per line) must end at a line end followed by the
+    next header or the end of the file. pyfaidx trusts an index whose modification time
+    is newer than the FASTA's, so an edited, replaced or copied genome would otherwise
+    be read at the wrong offsets, and a BED or VCF blamed for it.
+    """
+    hint = f"the index {fai} does not match {fasta.name}"
+    fix = f"delete {fai.name} so that it is rebuilt"
+    entries: list[tuple[int, str, int, int, int, int]] = []
+    try:
+        with fai.open("rb") as handle:
+            for lineno, raw in enumerate(handle, start=1):
+                fields = raw.rstrip(b"\r\n").split(b"\t")
+                if fields == [b""]:
+                    continue
+                try:
+                    name = fields[0].decode("utf-8")
+                    rlen, offset, lenc, lenb = (int(f) for f in fields[1:5])
+                except (UnicodeDecodeError, ValueError):
+                    msg = (
+                        "malformed FASTA index line (want name, length, offset, bases and "
+                        f"bytes per line); {fix}"
+                    )
+                    raise InputError(msg, path=fai, line=lineno) from None
+                if rlen < 0 or offset < 0 or lenc < 1 or lenb < lenc:
+                    msg = f"malformed FASTA index line (impossible numbers); {fix}"
+                    raise InputError(msg, path=fai, line=lineno)
+                entries.append((lineno, name, rlen, offset, lenc, lenb))
+    except OSError as exc:
+        raise InputError(f"cannot read the FASTA index: {exc.strerror or exc}", path=fai) from None
+    size = fasta.stat().st_size
+    with fasta.open("rb") as handle:
+        for _, name, rlen, offset, lenc, lenb in entries:
+            start = max(0, offset - 4096)
+            handle.seek(start)
+            before = handle.read(offset - start)
+            head_start = before.rfind(b"\n", 0, len(before) - 1) + 1
+            header = before[head_start:].rstrip(b"\r\n")
+            words = header[1:].split()
+            if (
+                not before.endswith(b"\n")
+                or not header.startswith(b">")
+                or not words
+                or (words[0].decode("utf-8", "replace") != name)
+            ):
+                msg = f"{hint}: record {name!r} does not start where the index says; {fix}"
+                raise InputError(msg, path=fasta)
+            full, rest = divmod(rlen, lenc)
+            end = offset + full * lenb + rest
+            handle.seek(end)
+            after = handle.read(lenb - lenc + 2).lstrip(b"\r\n")
+            if end > size or (after and not after.startswith(b">")):
+                msg = (
+                    f"{hint}: record {name!r} is not {rlen} letters long as the index says "
+                    f"(the FASTA was changed after it was indexed); {fix}"
+                )
+                raise InputError(msg, path=fasta)
+
+
 class Genome:
     """An indexed reference genome (FASTA with a ``.fai`` index), read with pyfaidx.
 
@@ -283,10 +353,14 @@ class Genome:
         compressed = is_gzip(fasta)  # also: InputError for a missing file
         if compressed and not fasta.name.lower().endswith((".gz", ".bgz")):
             raise InputError("gzip-compressed genome must be named *.gz or *.bgz", path=self.path)
+        fai = _index_path(fasta, ".fai")
+        had_index = os.path.exists(fai)
+        if had_index and not compressed:
+            _check_fai(fasta, Path(fai))
         try:
             self._fasta = pyfaidx.Fasta(
                 self.path,
-                indexname=_index_path(fasta, ".fai"),
+                indexname=fai,
                 gzi_indexname=_index_path(fasta, ".gzi") if compressed else None,
                 as_raw=True,
                 sequence_always_upper=True,
@@ -298,9 +372,21 @@ class Genome:
                 path=self.path,
             ) from None
         except (pyfaidx.FastaIndexingError, pyfaidx.UnsupportedCompressionFormat) as exc:
+            _drop_new_index(fai, had_index)
             raise InputError(f"cannot index genome: {exc}", path=self.path) from None
+        except UnicodeDecodeError:
+            _drop_new_index(fai, had_index)
+            raise InputError(
+                f"cannot index genome: its index {fai} is not text; delete it so that it is "
+                "rebuilt",
+                path=self.path,
+            ) from None
         except ValueError as exc:  # duplicate sequence names
-            raise InputError(f"cannot index genome: {exc}", path=self.path) from None
+            _drop_new_index(fai, had_index)
+            text = str(exc)
+            if text.startswith("Duplicate key"):
+                text = f"duplicate sequence name {text.split(' ', 2)[-1]}"
+            raise InputError(f"cannot index genome: {text}", path=self.path) from None
         sizes = {name: rec.rlen for name, rec in self._fasta.faidx.index.items()}
         self._sizes: Mapping[str, int] = MappingProxyType(sizes)
 

@@ -414,7 +414,14 @@ def read_sequences(
     """Stream a FASTA, FASTQ or one-sequence-per-line file (decided from its content).
 
     FASTQ records are returned as :class:`SeqRecord` (the quality string is dropped;
-    use :func:`read_fastq` to keep it).
+    use :func:`read_fastq` to keep it). Record ids must be unique: outputs are keyed
+    by them.
+
+    Raises
+    ------
+    InputError
+        As the readers of each format; also a record id given twice (the line of the
+        second, naming the first).
 
     Examples
     --------
@@ -426,14 +433,24 @@ def read_sequences(
     ['ACGT']
     """
     kind = sniff_sequence_format(path)
+    records: Iterator[SeqRecord]
     if kind == "fasta":
-        yield from read_fasta(path, alphabet=alphabet)
-        return
-    if kind == "lines":
-        yield from read_plain_sequences(path, alphabet=alphabet)
-        return
-    for rec in read_fastq(path, alphabet=alphabet):
-        yield SeqRecord(rec.id, rec.description, rec.sequence, rec.line)
+        records = read_fasta(path, alphabet=alphabet)
+    elif kind == "lines":
+        records = read_plain_sequences(path, alphabet=alphabet)
+    else:
+        records = (
+            SeqRecord(r.id, r.description, r.sequence, r.line)
+            for r in read_fastq(path, alphabet=alphabet)
+        )
+    seen: dict[str, int] = {}
+    for rec in records:
+        first = seen.setdefault(rec.id, rec.line)
+        if first != rec.line:
+            raise InputError(
+                f"duplicate record id {rec.id!r} (first on line {first})", path=path, line=rec.line
+            )
+        yield rec
 
 
 def _record_fields(record: SeqRecord | FastqRecord | tuple[str, str]) -> tuple[str, str, str]:

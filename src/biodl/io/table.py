@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import itertools
 import os
+import re
 import sys
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -81,6 +82,10 @@ def default_separator(path: _PathLike) -> str:
     return "," if name.endswith((".csv", ".csv.gz")) else "\t"
 
 
+_UNSAFE = re.compile("[\t\n\r\x00]")
+"""Characters a field written to a TSV (ids, labels, groups) must not hold."""
+
+
 def _stem(path: _PathLike) -> str:
     name = Path(path).name
     if name.lower().endswith(".gz"):
@@ -124,7 +129,13 @@ def _csv_rows(path: _PathLike, sep: str) -> Generator[tuple[int, list[str]], Non
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise InputError(f"malformed row: {exc}", path=path, line=reader.line_num) from None
+                start = previous + 1
+                where = (
+                    ""
+                    if reader.line_num <= start
+                    else f" (the row runs to line {reader.line_num}: an unclosed quote?)"
+                )
+                raise InputError(f"malformed row: {exc}{where}", path=path, line=start) from None
             start, previous = previous + 1, reader.line_num
             if row and not (len(row) == 1 and not row[0].strip()):
                 yield start, row
@@ -211,6 +222,7 @@ def _read_rows(
     stem = _stem(path)
     columns: dict[str, list[str]] = {role: [] for role in index}
     lines: list[int] = []
+    seen: dict[str, int] = {}
     seq_col = header[index["sequence"]]
     for lineno, row in rows:
         if len(row) != len(header):
@@ -228,8 +240,26 @@ def _read_rows(
         if alphabet is not None:
             seq = _checked(seq, alphabet, seq_col, row_id, path, lineno)
         for role, i in index.items():
-            columns[role].append(row[i].strip())
+            value = row[i].strip()
+            if role != "sequence" and _UNSAFE.search(value):
+                raise InputError(
+                    f"the {role.split(':')[-1]} column {header[i]!r} of row {row_id!r} holds a "
+                    "tab, newline, carriage return or NUL character, which cannot be written "
+                    "to a TSV output",
+                    path=path,
+                    line=lineno,
+                )
+            columns[role].append(value)
         columns["sequence"][-1] = seq
+        if "id" in index:
+            first = seen.setdefault(row_id, lineno)
+            if first != lineno:
+                raise InputError(
+                    f"duplicate id {row_id!r} in column {header[index['id']]!r} "
+                    f"(first on line {first})",
+                    path=path,
+                    line=lineno,
+                )
         lines.append(lineno)
     if not lines:
         raise InputError("empty table: a header but no data rows", path=path, line=2)

@@ -10,6 +10,14 @@ registers every architecture: ``deepbind``, ``deepsea``, ``basset``, ``danq``,
 
 from __future__ import annotations
 
+from biodl.models.auxiliary import (
+    AuxiliaryModel,
+    AuxiliaryOutput,
+    WithAuxiliary,
+    auxiliary_outputs,
+    forward_with_auxiliary,
+    split_auxiliary,
+)
 from biodl.models.basset import BassetParams, basset
 from biodl.models.blocks import (
     ConvBlock,
@@ -25,7 +33,7 @@ from biodl.models.deepbind import DeepBindParams, DeepBindTrunk, deepbind
 from biodl.models.deepcpg import DeepCpGCpgParams, DeepCpGParams
 from biodl.models.deepfam import DeepFamParams
 from biodl.models.deepgoplus import DeepGOPlusParams
-from biodl.models.deeploc import DeepLocModel, DeepLocParams, WithMembrane, has_membrane_head
+from biodl.models.deeploc import MEMBRANE, DeepLocModel, DeepLocParams
 from biodl.models.deepmir import DeepMirParams
 from biodl.models.deepsea import DeepSEAParams, deepsea
 from biodl.models.dilated_resnet import (
@@ -35,6 +43,15 @@ from biodl.models.dilated_resnet import (
     dilated_resnet,
 )
 from biodl.models.layers import DenseHead, GlobalPool, SequenceModel, reverse_complement_tensor
+from biodl.models.locality import (
+    DescribesForward,
+    Link,
+    NonLocal,
+    Residual,
+    TwoStrands,
+    forward_chain,
+    run_chain,
+)
 from biodl.models.predict import default_device, predict
 from biodl.models.registry import (
     ModelIO,
@@ -46,8 +63,18 @@ from biodl.models.registry import (
     validate_params,
 )
 from biodl.models.residue_tagger import ResidueTaggerParams
+from biodl.models.validate import (
+    check_array,
+    check_choice,
+    check_one_hot,
+    check_positive_int,
+    check_target,
+)
 
 __all__ = [
+    "MEMBRANE",
+    "AuxiliaryModel",
+    "AuxiliaryOutput",
     "BassetParams",
     "ConvBlock",
     "ConvLayer",
@@ -65,18 +92,29 @@ __all__ = [
     "DeepMirParams",
     "DeepSEAParams",
     "DenseHead",
+    "DescribesForward",
     "DilatedResNetParams",
     "DilatedResNetTrunk",
     "DilatedResidualBlock",
     "FlattenDenseHead",
     "GlobalPool",
+    "Link",
     "ModelIO",
     "ModelSpec",
+    "NonLocal",
     "ProfileHead",
+    "Residual",
     "ResidueTaggerParams",
     "SequenceModel",
-    "WithMembrane",
+    "TwoStrands",
+    "WithAuxiliary",
+    "auxiliary_outputs",
     "basset",
+    "check_array",
+    "check_choice",
+    "check_one_hot",
+    "check_positive_int",
+    "check_target",
     "create_model",
     "danq",
     "deepbind",
@@ -84,12 +122,15 @@ __all__ = [
     "default_device",
     "dilated_resnet",
     "dilation_schedule",
+    "forward_chain",
+    "forward_with_auxiliary",
     "get_model_spec",
-    "has_membrane_head",
     "list_models",
     "predict",
     "receptive_field",
     "register_model",
     "reverse_complement_tensor",
+    "run_chain",
+    "split_auxiliary",
     "validate_params",
 ]

@@ -25,6 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from biodl.models.locality import Link, Residual
+
 __all__ = [
     "Activation",
     "ConvBlock",
@@ -166,6 +168,14 @@ class ConvBlock(nn.Module):
             x = F.pad(x, self.padding)
         return self.dropout(self.pool(self.act(self.norm(self.conv(x)))))
 
+    def forward_chain(self) -> list[Link]:
+        """Padding, convolution, norm, activation, pooling, dropout.
+
+        See :mod:`biodl.models.locality`.
+        """
+        pad: list[Link] = [nn.ConstantPad1d(self.padding, 0.0)] if self.padding != (0, 0) else []
+        return [*pad, self.conv, self.norm, self.act, self.pool, self.dropout]
+
     def extra_repr(self) -> str:
         return (
             f"input_length={self.input_length}, padding={self.padding}, "
@@ -252,6 +262,10 @@ class ConvStack(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.blocks(x)
 
+    def forward_chain(self) -> list[Link]:
+        """The blocks in order (:mod:`biodl.models.locality`)."""
+        return [self.blocks]
+
 
 class FlattenDenseHead(nn.Module):
     """Flatten ``(N, F, L')`` and apply dense layers: logits ``(N, n_outputs)``.
@@ -298,6 +312,10 @@ class FlattenDenseHead(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
+
+    def forward_chain(self) -> list[Link]:
+        """Flatten and the dense layers (:mod:`biodl.models.locality`)."""
+        return [self.net]
 
 
 def dilation_schedule(n_blocks: int, rate: float) -> tuple[int, ...]:
@@ -366,3 +384,17 @@ class DilatedResidualBlock(nn.Module):
         y = self.conv(F.pad(self.act1(x), self.padding))
         y = self.project(self.act2(self.norm1(y)))
         return x + self.dropout(self.norm2(y))
+
+    def forward_chain(self) -> list[Link]:
+        """One residual branch (:mod:`biodl.models.locality`)."""
+        branch: tuple[Link, ...] = (
+            self.act1,
+            nn.ConstantPad1d(self.padding, 0.0),
+            self.conv,
+            self.norm1,
+            self.act2,
+            self.project,
+            self.norm2,
+            self.dropout,
+        )
+        return [Residual(branch)]

@@ -10,6 +10,7 @@ from torch import nn
 
 from biodl.models.blocks import ConvLayer, ConvStack, FlattenDenseHead
 from biodl.models.layers import SequenceModel
+from biodl.models.locality import Link, NonLocal
 from biodl.models.registry import ModelIO, ModelSpec, register_model
 
 __all__ = ["DanQParams", "DanQTrunk", "danq"]
@@ -82,9 +83,16 @@ class DanQTrunk(nn.Module):
         return self.out_channels * self.output_length
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.conv(x).transpose(1, 2)  # (N, L', F)
-        h, _ = self.lstm(h)  # (N, L', 2H)
-        return self.dropout(h).transpose(1, 2)
+        return self.recurrent(self.conv(x))
+
+    def recurrent(self, h: torch.Tensor) -> torch.Tensor:
+        """The LSTM and its dropout on the convolutional features ``(N, F, L')``."""
+        out, _ = self.lstm(h.transpose(1, 2))  # (N, L', 2H)
+        return self.dropout(out).transpose(1, 2)
+
+    def forward_chain(self) -> list[Link]:
+        """The convolution, then the (not local) LSTM (:mod:`biodl.models.locality`)."""
+        return [self.conv, NonLocal(self.recurrent)]
 
 
 def danq(params: DanQParams, io: ModelIO) -> SequenceModel:

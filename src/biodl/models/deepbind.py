@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
 from biodl.models.layers import DenseHead, GlobalPool, SequenceModel, pad_positions
+from biodl.models.locality import Link
 from biodl.models.registry import ModelIO, ModelSpec, register_model
 
 __all__ = ["DeepBindParams", "DeepBindTrunk", "deepbind"]
@@ -53,6 +54,11 @@ class DeepBindTrunk(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = pad_positions(x, self.pad, self.pad_value)
         return self.pool(self.act(self.conv(x)))
+
+    def forward_chain(self) -> list[Link]:
+        """Uniform padding, convolution, ReLU, global pooling (:mod:`biodl.models.locality`)."""
+        pad = nn.ConstantPad1d((self.pad, self.pad), self.pad_value)
+        return [pad, self.conv, self.act, self.pool]
 
 
 def deepbind(params: DeepBindParams, io: ModelIO) -> SequenceModel:

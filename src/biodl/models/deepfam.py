@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
 from biodl.models.layers import SequenceModel
+from biodl.models.locality import Link, NonLocal
 from biodl.models.masking import MultiWidthConv, masked_max, padding_mask
 from biodl.models.registry import ModelIO, ModelSpec, register_model
 
@@ -50,6 +51,11 @@ class DeepFamTrunk(nn.Module):
         self.out_features = self.conv.out_channels
         self.norm: nn.Module = nn.BatchNorm1d(self.out_features) if batch_norm else nn.Identity()
         self.act = nn.ReLU()
+
+    def forward_chain(self) -> list[Link]:
+        """Not local for fast ISM: padding columns change the mask, so a substitution
+        can change every position (:mod:`biodl.models.locality`)."""
+        return [NonLocal(self.forward)]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         mask = padding_mask(x)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
 from biodl.models.layers import DenseHead, SequenceModel
+from biodl.models.locality import Link, NonLocal
 from biodl.models.masking import MultiWidthConv, masked_max, padding_mask
 from biodl.models.registry import ModelIO, ModelSpec, register_model
 
@@ -52,6 +53,11 @@ class DeepGOPlusTrunk(nn.Module):
         super().__init__()
         self.conv = MultiWidthConv(n_channels, n_filters, widths, activation=activation)
         self.out_features = self.conv.out_channels
+
+    def forward_chain(self) -> list[Link]:
+        """Not local for fast ISM: padding columns change the mask, so a substitution
+        can change every position (:mod:`biodl.models.locality`)."""
+        return [NonLocal(self.forward)]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         mask = padding_mask(x)

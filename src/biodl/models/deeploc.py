@@ -3,29 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, TypeGuard, cast
+from typing import Annotated, cast
 
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
 from biodl.errors import ConfigError
+from biodl.models.auxiliary import AuxiliaryOutput
 from biodl.models.layers import SequenceModel
+from biodl.models.locality import Link, NonLocal
 from biodl.models.masking import MultiWidthConv, masked_lstm, masked_softmax, padding_mask
 from biodl.models.registry import ModelIO, ModelSpec, register_model
 
 __all__ = [
+    "MEMBRANE",
     "AdditiveAttention",
     "DeepLocHead",
     "DeepLocModel",
     "DeepLocParams",
     "DeepLocTrunk",
-    "WithMembrane",
     "deeploc",
-    "has_membrane_head",
 ]
 
 Width = Annotated[int, Field(ge=1)]
+
+MEMBRANE = AuxiliaryOutput(
+    "membrane",
+    positive="M",
+    negative="S",
+    description="membrane-bound (vs soluble)",
+    hint="DeepLoc-style -M/-S membrane flags: FASTA headers '>ACC Location-M' read with "
+    "'header_label: deeploc', or a table 'group:' column of M/S/U",
+)
+"""DeepLoc's membrane head: the protein's group ``M`` (membrane-bound) is 1, ``S``
+(soluble) 0, ``U`` unknown (DeepLoc FASTA headers read with ``header_label: deeploc``)."""
 
 
 class DeepLocParams(BaseModel):
@@ -123,6 +135,11 @@ class DeepLocTrunk(nn.Module):
         states, mask = self.states(x)
         return self.attention.weights(states, mask)
 
+    def forward_chain(self) -> list[Link]:
+        """Not local for fast ISM: padding columns change the mask, so a substitution
+        can change every position (:mod:`biodl.models.locality`)."""
+        return [NonLocal(self.forward)]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         states, mask = self.states(x)
         return self.attention(states, mask)
@@ -191,54 +208,32 @@ class DeepLocModel(SequenceModel):
         """
         return cast(DeepLocHead, self.head).membrane(self.trunk(x))
 
-    def forward_with_membrane(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Localisation logits ``(N, n_outputs)`` and membrane-bound logit ``(N,)``.
+    def auxiliary_outputs(self) -> tuple[AuxiliaryOutput, ...]:
+        """``(MEMBRANE,)`` when built with ``membrane_head: true``, else ``()``
+        (:mod:`biodl.models.auxiliary`)."""
+        return (MEMBRANE,) if self.has_membrane else ()
+
+    def forward_with_auxiliary(
+        self, x: torch.Tensor
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Localisation logits ``(N, n_outputs)`` and ``{"membrane": (N,) logits}``.
 
         One pass through the trunk and the shared dense layer (in training, one dropout
         draw for both outputs, as DeepLoc); in eval mode equal to
-        ``(model(x), model.membrane_logits(x))``. Used to train the two outputs jointly.
+        ``(model(x), {"membrane": model.membrane_logits(x)})``.
 
         Raises
         ------
         ConfigError
             If the model was built with ``membrane_head: false``.
         """
-        return cast(DeepLocHead, self.head).both(self.trunk(x))
+        logits, membrane = cast(DeepLocHead, self.head).both(self.trunk(x))
+        return logits, {MEMBRANE.name: membrane}
 
     @property
     def has_membrane(self) -> bool:
         """Whether the model was built with ``membrane_head: true``."""
         return cast(DeepLocHead, self.head).membrane_out is not None
-
-
-def has_membrane_head(model: nn.Module) -> TypeGuard[DeepLocModel]:
-    """Whether ``model`` has a membrane-bound/soluble output that training can fit.
-
-    True for a :class:`DeepLocModel` built with ``membrane_head: true`` (it has
-    ``forward_with_membrane``), false for every other model. A type guard: where it is
-    true, type checkers treat ``model`` as a :class:`DeepLocModel`.
-    """
-    return isinstance(model, DeepLocModel) and model.has_membrane
-
-
-class WithMembrane(nn.Module):
-    """A DeepLoc model with a membrane head as one output ``(N, n_outputs + 1)``.
-
-    The localisation logits followed by the membrane-bound logit, from one trunk pass
-    (:meth:`DeepLocModel.forward_with_membrane`), so that the shared batched prediction
-    path (:func:`biodl.models.predict`) scores both; split the columns with
-    ``out[:, :-1], out[:, -1]``.
-    """
-
-    def __init__(self, model: DeepLocModel) -> None:
-        super().__init__()
-        if not model.has_membrane:
-            raise ConfigError("this deeploc model has no membrane head (model.membrane_head)")
-        self.model = model
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        logits, membrane = self.model.forward_with_membrane(x)
-        return torch.cat([logits, membrane[:, None].to(logits.dtype)], dim=-1)
 
 
 def deeploc(params: DeepLocParams, io: ModelIO) -> DeepLocModel:

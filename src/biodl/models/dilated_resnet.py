@@ -18,6 +18,7 @@ from biodl.models.blocks import (
     receptive_field,
 )
 from biodl.models.layers import DenseHead, GlobalPool, SequenceModel
+from biodl.models.locality import Link
 from biodl.models.registry import ModelIO, ModelSpec, register_model
 
 __all__ = ["DilatedResNetParams", "DilatedResNetTrunk", "ProfileHead", "dilated_resnet"]
@@ -126,6 +127,10 @@ class DilatedResNetTrunk(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.act(self.tower(self.stem(x)))
 
+    def forward_chain(self) -> list[Link]:
+        """Stem, residual blocks, activation (:mod:`biodl.models.locality`)."""
+        return [self.stem, self.tower, self.act]
+
 
 class ProfileHead(nn.Module):
     """Per-bin read-out: ``(N, F, n_bins)`` to ``(N, n_outputs, n_bins)`` (a width-1 conv)."""
@@ -136,6 +141,10 @@ class ProfileHead(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.conv(x)
+
+    def forward_chain(self) -> list[Link]:
+        """The width-1 convolution (:mod:`biodl.models.locality`)."""
+        return [self.conv]
 
 
 def dilated_resnet(params: DilatedResNetParams, io: ModelIO) -> SequenceModel:

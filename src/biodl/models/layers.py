@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from biodl.encode import dinucleotide_reverse_complement
+from biodl.models.locality import Link, NonLocal, TwoStrands
 
 __all__ = ["DenseHead", "GlobalPool", "SequenceModel", "reverse_complement_tensor"]
 
@@ -41,6 +42,10 @@ class GlobalPool(nn.Module):
             return x.mean(dim=-1)
         return torch.cat([x.amax(dim=-1), x.mean(dim=-1)], dim=-1)
 
+    def forward_chain(self) -> list[Link]:
+        """Global pooling is not local (:mod:`biodl.models.locality`)."""
+        return [NonLocal(self.forward)]
+
     def expansion(self) -> int:
         """How many features come out per input channel."""
         return 2 if self.mode == "max_avg" else 1
@@ -65,6 +70,10 @@ class DenseHead(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
+
+    def forward_chain(self) -> list[Link]:
+        """The dense layers (:mod:`biodl.models.locality`)."""
+        return [self.net]
 
 
 class SequenceModel(nn.Module):
@@ -106,6 +115,16 @@ class SequenceModel(nn.Module):
         if self.strands == "max":
             return torch.maximum(fwd, rev)
         return (fwd + rev) / 2
+
+    def forward_chain(self) -> list[Link]:
+        """Trunk then head, on both strands unless ``strands`` is ``single``.
+
+        See :mod:`biodl.models.locality`.
+        """
+        if self.strands == "single":
+            return [self.trunk, self.head]
+        combine: Literal["max", "mean"] = "max" if self.strands == "max" else "mean"
+        return [TwoStrands((self.trunk, self.head), combine, reverse_complement_tensor)]
 
 
 def pad_positions(x: torch.Tensor, width: int, value: float) -> torch.Tensor:

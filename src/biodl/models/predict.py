@@ -9,6 +9,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from biodl.models.validate import check_array, check_positive_int
+
 __all__ = ["default_device", "predict"]
 
 
@@ -60,18 +62,20 @@ def predict(
     torch.Tensor
         Raw outputs (logits), shape ``(N, T)``, float32 on the CPU.
 
+    Raises
+    ------
+    biodl.errors.InputError
+        If ``batch_size`` is not a positive integer or ``X`` is not an array or tensor
+        of shape ``(N, C, L)`` (:mod:`biodl.models.validate`).
+
     Examples
     --------
     >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(8, 1))
     >>> predict(model, np.zeros((3, 4, 2), dtype=np.float32)).shape
     torch.Size([3, 1])
     """
-    if batch_size < 1:
-        msg = f"batch_size must be at least 1, not {batch_size}"
-        raise ValueError(msg)
-    if X.ndim != 3:
-        msg = f"X must have shape (N, C, L), not {tuple(X.shape)}"
-        raise ValueError(msg)
+    check_positive_int("batch_size", batch_size)
+    check_array(X)
     dev = torch.device(device) if device is not None else default_device()
     tensor = torch.as_tensor(X)
     outputs: list[torch.Tensor] = []

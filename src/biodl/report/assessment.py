@@ -17,12 +17,13 @@ import io
 import json
 import math
 import os
-import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from biodl.io.atomic import atomic_write_text, staged_dir
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -588,11 +589,9 @@ def write_assessment(
     ['assessment.json', 'model_card.md', 'report.html']
     """
     from biodl.assess.applicability import write_domain_tsv
-    from biodl.train import atomic_write_text, finish_run_dir, prepare_run_dir
 
     out = Path(out_dir)
-    partial = prepare_run_dir(out, force=force)
-    try:
+    with staged_dir(out, force=force) as partial:
         data = assessment.to_json()
         atomic_write_text(
             partial / "assessment.json", json.dumps(data, indent=2, allow_nan=False) + "\n"
@@ -602,7 +601,4 @@ def write_assessment(
         rows = _domain_rows(assessment)
         if rows:
             write_domain_tsv(rows, partial / "applicability.tsv")
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
-    return finish_run_dir(partial, out)
+    return out

@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from biodl.io.atomic import atomic_open, atomic_write_text
 from biodl.report.html import BASE_CSS
-from biodl.train.rundir import atomic_write_text
 
 __all__ = ["attribution_window", "plot_attribution_logo", "write_explain_report"]
 
@@ -108,9 +108,8 @@ def plot_attribution_logo(
     ax.set_xticks(ticks)
     ax.set_xticklabels([str(start + j) for j in ticks])
     out = Path(path)
-    tmp = out.with_name(f".{out.name}.tmp.png")
-    fig.savefig(tmp, dpi=90, bbox_inches="tight")
-    os.replace(tmp, out)
+    with atomic_open(out, "wb") as fh:
+        fig.savefig(fh, format="png", dpi=90, bbox_inches="tight")
     return out
 
 

@@ -22,16 +22,15 @@ True
 from __future__ import annotations
 
 import base64
-import contextlib
 import html
 import os
 import re
-import secrets
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from biodl.errors import InputError
+from biodl.io.atomic import atomic_write_text
 from biodl.metrics import format_metric
 
 __all__ = ["CLASS_METRIC_LABELS", "METRIC_LABELS", "write_run_report"]
@@ -122,19 +121,6 @@ footer { margin-top: 2rem; font-size: 0.8rem; color: #888; }
 
 def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "x", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
 
 
 def _data_uri(caption: str, image: str | os.PathLike[str]) -> str:
@@ -310,5 +296,6 @@ def write_run_report(
         "</body>\n</html>\n"
     )
     target = Path(path)
-    _atomic_write_text(target, page)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(target, page)
     return target

@@ -20,10 +20,8 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-import secrets
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from biodl.io.atomic import atomic_open
 from biodl.metrics import auroc, average_precision, precision_recall_curve, roc_curve
 
 if TYPE_CHECKING:
@@ -84,15 +83,8 @@ def _save_png(fig: Figure, path: str | os.PathLike[str], dpi: int) -> Path:
         raise ValueError(f"dpi must be a positive integer, got {dpi!r}")
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "xb") as fh:
-            fig.savefig(fh, format="png", dpi=dpi)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
+    with atomic_open(target, "wb") as fh:
+        fig.savefig(fh, format="png", dpi=dpi)
     return target
 
 

@@ -134,4 +134,4 @@ def tiny_run(folder: str | os.PathLike[str], *, task: AssessTask = "binary", see
     from biodl.workflows import train_run
 
     config = write_assess_data(folder, task=task, seed=seed)
-    return train_run(config, Path(folder) / "run")
+    return train_run(config, Path(folder) / "run").out

@@ -3,27 +3,40 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any
 
 import lightning as L
 import numpy as np
 import torch
 from lightning.pytorch.callbacks import Callback, EarlyStopping, TQDMProgressBar
 from lightning.pytorch.loggers import CSVLogger
-from safetensors.torch import save_file
+from lightning.pytorch.utilities.exceptions import SIGTERMException
 from torch import nn
 
 from biodl.config import TrainConfig
-from biodl.train.module import ArrayDataModule, SequenceTask, TaskName
+from biodl.errors import Terminated
+from biodl.runs import save_weights
+from biodl.tasks import Binary, Task
+from biodl.train.checkpoint import (
+    ResumableTraining,
+    TrainingState,
+    arrays_sha256,
+    load_training_state,
+)
+from biodl.train.module import ArrayDataModule, SequenceTask
 
 __all__ = ["FitResult", "fit", "resolve_precision"]
 
@@ -66,6 +79,10 @@ class BestWeights(Callback):
 
     Lightning's own checkpoints are pickles; biodl never writes or loads pickles, so it
     saves ``checkpoints/best.safetensors`` and ``checkpoints/last.safetensors`` itself.
+    They are written by :meth:`write`, which the training-state checkpoint
+    (:class:`biodl.train.checkpoint.ResumableTraining`) calls once the epoch is complete,
+    right after it has saved the state: a killed run never has a ``best.safetensors``
+    newer than the state that names its epoch.
     """
 
     def __init__(self, monitor: str | None, mode: str, folder: Path | None) -> None:
@@ -76,6 +93,9 @@ class BestWeights(Callback):
         self.best_epoch = -1
         self.best_state: dict[str, torch.Tensor] | None = None
         self.history: list[float] = []
+        self.last_epoch = -1
+        self.last_state: dict[str, torch.Tensor] | None = None
+        self._written = {"best.safetensors": -1, "last.safetensors": -1}
 
     def _state(self, pl_module: L.LightningModule) -> dict[str, torch.Tensor]:
         model = pl_module.model
@@ -84,13 +104,47 @@ class BestWeights(Callback):
             raise TypeError(msg)
         return {k: v.detach().cpu().clone().contiguous() for k, v in model.state_dict().items()}
 
-    def _save(self, trainer: L.Trainer, state: dict[str, torch.Tensor], name: str) -> None:
-        if self.folder is None or not trainer.is_global_zero:
+    def _save(
+        self, trainer: L.Trainer, state: dict[str, torch.Tensor] | None, name: str, epoch: int
+    ) -> None:
+        if self.folder is None or not trainer.is_global_zero or state is None:
+            return
+        if self._written[name] >= epoch:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / f".{name}.tmp"
-        save_file(state, os.fspath(tmp), metadata={"epoch": str(trainer.current_epoch)})
-        os.replace(tmp, self.folder / name)
+        # atomic, honours the umask (a shared run's checkpoints are readable)
+        save_weights(self.folder / name, state, metadata={"epoch": str(epoch)})
+        self._written[name] = epoch
+
+    def write(self, trainer: L.Trainer) -> None:
+        """Write ``best.safetensors`` (when it changed) and ``last.safetensors``."""
+        self._save(trainer, self.best_state, "best.safetensors", self.best_epoch)
+        self._save(trainer, self.last_state, "last.safetensors", self.last_epoch)
+
+    def state(self) -> dict[str, Any]:
+        """The JSON state of the callback (the weights are written apart)."""
+        return {
+            "best_score": self.best_score,
+            "best_epoch": self.best_epoch,
+            "history": list(self.history),
+            "last_epoch": self.last_epoch,
+        }
+
+    def restore(
+        self,
+        state: dict[str, Any],
+        *,
+        best: dict[str, torch.Tensor] | None,
+        last: dict[str, torch.Tensor],
+    ) -> None:
+        """Take back :meth:`state` and the best and last weights (files already written)."""
+        self.best_score = None if state["best_score"] is None else float(state["best_score"])
+        self.best_epoch = int(state["best_epoch"])
+        self.history = [float(v) for v in state["history"]]
+        self.last_epoch = int(state["last_epoch"])
+        self.best_state = best
+        self.last_state = last
+        self._written = {"best.safetensors": self.best_epoch, "last.safetensors": self.last_epoch}
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         state = self._state(pl_module)
@@ -110,8 +164,8 @@ class BestWeights(Callback):
             self.best_score = score
             self.best_epoch = trainer.current_epoch
             self.best_state = state
-            self._save(trainer, state, "best.safetensors")
-        self._save(trainer, state, "last.safetensors")
+        self.last_epoch = trainer.current_epoch
+        self.last_state = state
 
 
 @contextmanager
@@ -129,6 +183,8 @@ def _quiet_lightning() -> Iterator[None]:
             # AUROC logged for early stopping); the reported metrics leave it undefined
             warnings.filterwarnings("ignore", message="No positive samples in targets")
             warnings.filterwarnings("ignore", message="No negative samples in targets")
+            # a resumed run: its logs/metrics.csv is rewritten, the old rows put back
+            warnings.filterwarnings("ignore", message="Experiment logs directory")
             yield
     finally:
         for name, level in saved.items():
@@ -154,11 +210,11 @@ def fit(
     out_dir: Path | None = None,
     pos_weight: float | list[float] | None = None,
     frozen_trunk: bool = False,
-    n_classes: int | None = None,
+    task: Task | None = None,
     class_weight: list[float] | None = None,
-    task_name: TaskName | None = None,
-    loss: Literal["auto", "mse", "poisson"] = "auto",
-    membrane: tuple[np.ndarray, np.ndarray | None] | None = None,
+    auxiliary: tuple[np.ndarray, np.ndarray | None] | None = None,
+    resume: bool = False,
+    fingerprint: Mapping[str, Any] | None = None,
 ) -> FitResult:
     """Train ``model`` on one-hot arrays with the options of ``config``.
 
@@ -168,9 +224,9 @@ def fit(
         A freshly built zoo model; built after :func:`lightning.seed_everything` by the
         caller so that its initial weights depend only on the seed.
     train, valid
-        ``(X, y)`` with ``X`` of shape ``(N, C, L)`` and ``y`` of shape ``(N, 1)``,
-        float32 0/1 (binary), or ``(N,)`` int64 class indices (``n_classes`` set).
-        Without ``valid`` there is no early stopping and the last epoch wins.
+        ``(X, y)`` with ``X`` of shape ``(N, C, L)`` and ``y`` the task's training
+        targets (:meth:`biodl.tasks.Task.training_targets`). Without ``valid`` there is
+        no early stopping and the last epoch wins.
     config
         Epochs, batch size, optimiser, patience, and the hardware: ``accelerator``,
         ``devices``, ``num_nodes``, ``strategy`` go to :class:`lightning.Trainer` as they
@@ -181,52 +237,69 @@ def fit(
         Positive-class weight of the loss.
     frozen_trunk
         The trunk is frozen (fine-tuning): keep it in eval mode while training.
-    n_classes, class_weight
-        A multi-class task with ``n_classes`` outputs and optional per-class loss weights.
-    task_name, loss
-        The task (see :class:`~biodl.train.module.SequenceTask`; by default binary, or
-        multi-class when ``n_classes`` is set) and the regression loss. Multi-label and
-        regression targets are float ``(N, T)`` or ``(N, T, L)`` with NaN where missing;
-        ``pos_weight`` may then hold one weight per output.
-    membrane
-        Train a DeepLoc membrane-bound/soluble head jointly with the task (the model
-        needs one, see :func:`biodl.models.has_membrane_head`): ``(train_flags,
-        valid_flags)``, float ``(N,)`` arrays aligned with ``train`` and ``valid``, 1 for
-        membrane-bound, 0 for soluble, NaN for unknown (no loss). ``valid_flags`` may be
-        ``None`` (all unknown). The loss, and the validation loss that early stopping
-        watches, is then the task loss plus the membrane binary cross-entropy over the
-        known flags (:class:`~biodl.train.module.SequenceTask` with ``membrane=True``).
-        ``None`` (default) trains ``model(x)`` alone.
+    task
+        What the outputs mean (:mod:`biodl.tasks`): its loss and validation metric.
+        Default: a binary task.
+    class_weight
+        Optional per-class loss weights of a multi-class task.
+    auxiliary
+        Train the model's auxiliary heads jointly with the task
+        (:mod:`biodl.models.auxiliary`, e.g. DeepLoc's membrane head): ``(train_targets,
+        valid_targets)``, float arrays ``(N,)`` or ``(N, A)`` (one column per head)
+        aligned with ``train`` and ``valid``, NaN where unknown (no loss).
+        ``valid_targets`` may be ``None`` (all unknown). The loss, and the validation
+        loss that early stopping watches, is then the task loss plus each head's binary
+        cross-entropy over the known targets. ``None`` (default) trains ``model(x)``.
 
     Raises
     ------
     ValueError
-        ``membrane`` given for a model without a membrane head, or flags whose length
+        ``auxiliary`` given for a model without auxiliary heads, or targets whose length
         differs from the examples'.
+    resume
+        Continue the run in ``out_dir`` from the training state its ``checkpoints/``
+        hold (:mod:`biodl.train.checkpoint`; written after every epoch whenever
+        ``out_dir`` is given) instead of starting afresh: a run killed after epoch ``k``
+        and resumed ends with the same weights, bit for bit, as an uninterrupted run
+        with the same seed and thread count.
+    fingerprint
+        What identifies the run beyond ``config``, the arrays and the model (e.g. the
+        whole configuration's hash and the data files' checksums,
+        :func:`biodl.train.checkpoint.run_fingerprint`): stored in the training state
+        and compared on resume.
+
+    Raises
+    ------
+    biodl.errors.InputError
+        ``resume`` and ``out_dir`` holds no training state, an unreadable or truncated
+        one, one of another format, or one of another configuration, data or model.
+    KeyboardInterrupt, biodl.errors.Terminated
+        Ctrl-C or SIGTERM during training (Lightning would turn them into an exit):
+        ``out_dir`` keeps the state of the last complete epoch.
     """
+    if resume and out_dir is None:
+        raise ValueError("resume=True needs out_dir, the run folder to continue")
     train_arrays: tuple[np.ndarray, ...] = train
     valid_arrays: tuple[np.ndarray, ...] | None = valid
-    if membrane is not None:
-        train_arrays, valid_arrays = _with_membrane(train, valid, membrane)
+    if auxiliary is not None:
+        train_arrays, valid_arrays = _with_auxiliary(train, valid, auxiliary)
     monitor = config.monitor if valid is not None else None
     mode = "max" if config.monitor == "valid_auroc" else "min"
     plateau = None
     if monitor is not None and config.lr_schedule == "plateau":
         plateau = (monitor, mode, config.lr_patience)
-    task = SequenceTask(
+    module = SequenceTask(
         model,
+        Binary(positive="1", negative="0") if task is None else task,
         learning_rate=config.learning_rate,
         weight_decay=config.weight_decay,
         pos_weight=pos_weight,
-        n_classes=n_classes,
         class_weight=class_weight,
         plateau=plateau,
         augment_rc=config.augment.reverse_complement,
         augment_shift=config.augment.shift,
         frozen_trunk=frozen_trunk,
-        task=task_name,
-        loss=loss,
-        membrane=membrane is not None,
+        auxiliary=auxiliary is not None,
     )
     datamodule = ArrayDataModule(
         train_arrays,
@@ -238,8 +311,22 @@ def fit(
     )
     best = BestWeights(monitor, mode, None if out_dir is None else out_dir / "checkpoints")
     callbacks: list[Callback] = [best]
+    early: EarlyStopping | None = None
     if monitor is not None:
-        callbacks.append(EarlyStopping(monitor=monitor, mode=mode, patience=config.patience))
+        early = EarlyStopping(monitor=monitor, mode=mode, patience=config.patience)
+        callbacks.append(early)
+    identity = _fingerprint(config, model, train_arrays, valid_arrays, fingerprint)
+    state: TrainingState | None = None
+    if resume and out_dir is not None:
+        state = load_training_state(out_dir / "checkpoints", fingerprint=identity, run_dir=out_dir)
+    resumable = ResumableTraining(
+        None if out_dir is None else out_dir / "checkpoints",
+        best=best,
+        early_stopping=early,
+        fingerprint=identity,
+        resume=state,
+    )
+    callbacks.append(resumable)
     show_bar = config.progress_bar and sys.stderr.isatty()
     if show_bar:
         callbacks.append(
@@ -248,13 +335,15 @@ def fit(
     precision = resolve_precision(config)
     with _quiet_lightning():
         trainer, wall = _run_trainer(
-            config, task, datamodule, callbacks, precision, out_dir, show_bar=show_bar
+            config, module, datamodule, callbacks, precision, out_dir, show_bar=show_bar
         )
-    state = best.best_state if best.best_state is not None else best._state(task)
+    best.write(trainer)  # already written unless the loop never ran
+    wall += resumable.wall_before
+    weights = best.best_state if best.best_state is not None else best._state(module)
     epochs = trainer.current_epoch
     n_seen = len(train[0]) * max(epochs, 1)
     return FitResult(
-        state_dict=copy.deepcopy(state),
+        state_dict=copy.deepcopy(weights),
         best_epoch=max(best.best_epoch, 0),
         epochs=epochs,
         is_rank_zero=trainer.is_global_zero,
@@ -266,27 +355,47 @@ def fit(
     )
 
 
-def _with_membrane(
+def _fingerprint(
+    config: TrainConfig,
+    model: nn.Module,
+    train: tuple[np.ndarray, ...],
+    valid: tuple[np.ndarray, ...] | None,
+    extra: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """What a training state must match to be resumed: ``extra`` (the caller's keys),
+    the training options, the model's tensor names and shapes, and the arrays."""
+    options = json.dumps(config.model_dump(mode="json"), sort_keys=True)
+    layout = json.dumps([[k, list(v.shape), str(v.dtype)] for k, v in model.state_dict().items()])
+    return {
+        **dict(extra or {}),
+        "train_config_sha256": hashlib.sha256(options.encode("utf-8")).hexdigest(),
+        "model_sha256": hashlib.sha256(layout.encode("utf-8")).hexdigest(),
+        "arrays_sha256": arrays_sha256([*train, *(valid or ())]),
+    }
+
+
+def _with_auxiliary(
     train: tuple[np.ndarray, np.ndarray],
     valid: tuple[np.ndarray, np.ndarray] | None,
-    membrane: tuple[np.ndarray, np.ndarray | None],
+    auxiliary: tuple[np.ndarray, np.ndarray | None],
 ) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...] | None]:
-    """``(X, y, m)`` train and valid arrays; missing valid flags are all NaN."""
-    train_flags, valid_flags = membrane
-    flags = np.asarray(train_flags, dtype=np.float32).reshape(-1)
-    if len(flags) != len(train[0]):
-        msg = f"{len(flags)} membrane flags for {len(train[0])} training examples"
+    """``(X, y, a)`` train and valid arrays, ``a`` float32 ``(N, A)``; missing valid
+    targets are all NaN."""
+    train_targets, valid_targets = auxiliary
+    targets = np.asarray(train_targets, dtype=np.float32).reshape(len(train_targets), -1)
+    if len(targets) != len(train[0]):
+        msg = f"{len(targets)} auxiliary targets for {len(train[0])} training examples"
         raise ValueError(msg)
     if valid is None:
-        return (*train, flags), None
-    if valid_flags is None:
-        held = np.full(len(valid[0]), np.nan, dtype=np.float32)
+        return (*train, targets), None
+    if valid_targets is None:
+        held = np.full((len(valid[0]), targets.shape[1]), np.nan, dtype=np.float32)
     else:
-        held = np.asarray(valid_flags, dtype=np.float32).reshape(-1)
+        held = np.asarray(valid_targets, dtype=np.float32).reshape(len(valid_targets), -1)
     if len(held) != len(valid[0]):
-        msg = f"{len(held)} membrane flags for {len(valid[0])} validation examples"
+        msg = f"{len(held)} auxiliary targets for {len(valid[0])} validation examples"
         raise ValueError(msg)
-    return (*train, flags), (*valid, held)
+    return (*train, targets), (*valid, held)
 
 
 def _run_trainer(
@@ -303,6 +412,7 @@ def _run_trainer(
     # whole process; give the caller back the setting it had (no global state leaks)
     deterministic = torch.are_deterministic_algorithms_enabled()
     warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
+    seen = _LastException()
     try:
         trainer = L.Trainer(
             max_epochs=config.max_epochs,
@@ -313,7 +423,7 @@ def _run_trainer(
             strategy=config.strategy,
             precision=precision,  # type: ignore[arg-type]
             deterministic=config.deterministic,
-            callbacks=callbacks,
+            callbacks=[*callbacks, seen],
             logger=CSVLogger(os.fspath(out_dir), name="", version="logs")
             if out_dir is not None
             else False,
@@ -327,8 +437,50 @@ def _run_trainer(
             limit_val_batches=1.0 if datamodule.valid_set is not None else 0,
         )
         start = time.perf_counter()
-        trainer.fit(task, datamodule=datamodule)
+        _fit_reraising_interrupts(trainer, task, datamodule, seen)
         wall = time.perf_counter() - start
     finally:
         torch.use_deterministic_algorithms(deterministic, warn_only=warn_only)
     return trainer, wall
+
+
+class _LastException(Callback):
+    """Remember the exception Lightning reports to callbacks (``on_exception``)."""
+
+    def __init__(self) -> None:
+        self.exception: BaseException | None = None
+
+    def on_exception(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException
+    ) -> None:
+        self.exception = exception
+
+
+def _fit_reraising_interrupts(
+    trainer: L.Trainer,
+    task: SequenceTask,
+    datamodule: ArrayDataModule,
+    seen: _LastException,
+) -> None:
+    """``trainer.fit``, but Ctrl-C and SIGTERM stay interrupts.
+
+    Lightning 2.6 turns a ``KeyboardInterrupt`` (hence :class:`biodl.errors.Terminated`)
+    inside ``fit`` into ``SystemExit(1)``, after setting SIGINT to be ignored, and turns
+    a SIGTERM it caught itself into ``SIGTERMException`` (a ``SystemExit`` with status
+    0). Re-raise the original interrupt (a ``Terminated`` for SIGTERM), and give SIGINT
+    back its handler, so that the caller cleans up and the command line exits 130/143.
+    """
+    main = threading.current_thread() is threading.main_thread()
+    sigint = signal.getsignal(signal.SIGINT) if main else None
+    try:
+        trainer.fit(task, datamodule=datamodule)
+    except SystemExit as exc:
+        caught = seen.exception
+        if isinstance(caught, KeyboardInterrupt):
+            raise caught from None
+        if isinstance(exc, SIGTERMException) or isinstance(caught, SIGTERMException):
+            raise Terminated() from None
+        raise
+    finally:
+        if main and sigint is not None:
+            signal.signal(signal.SIGINT, sigint)

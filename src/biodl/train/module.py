@@ -4,141 +4,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from typing import Any, Literal, cast
+from typing import Any
 
 import lightning as L
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
-from torchmetrics import Metric
-from torchmetrics.classification import BinaryAUROC, MulticlassAUROC
-from torchmetrics.utilities import dim_zero_cat
 
-from biodl.metrics import auroc
-from biodl.models import DeepLocModel, has_membrane_head
+from biodl.models import auxiliary_outputs, forward_with_auxiliary
+from biodl.tasks import Task, masked_loss
 from biodl.train.augment import augment_batch
 
-__all__ = [
-    "ArrayDataModule",
-    "BalancedSampler",
-    "MaskedAUROC",
-    "SequenceTask",
-    "bin_targets",
-    "masked_loss",
-]
-
-
-TaskName = Literal["binary", "multiclass", "multilabel", "regression"]
-
-
-class MaskedAUROC(Metric):
-    """Macro AUROC over outputs, leaving out missing (NaN) targets; DDP-safe.
-
-    Accepts scores and 0/1 targets of shape ``(N, T)`` or ``(N, T, L)`` (positions are
-    pooled per output). An output with one class only in the validation set is left out
-    of the mean; with none left the value is NaN.
-    """
-
-    full_state_update = False
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.add_state("scores", default=[], dist_reduce_fx="cat")
-        self.add_state("target", default=[], dist_reduce_fx="cat")
-
-    def update(self, scores: torch.Tensor, target: torch.Tensor) -> None:
-        if scores.dim() == 3:  # (N, T, L) -> (N * L, T)
-            scores = scores.transpose(1, 2).reshape(-1, scores.shape[1])
-            target = target.transpose(1, 2).reshape(-1, target.shape[1])
-        self._store("scores").append(scores.detach().float())
-        self._store("target").append(target.detach().float())
-
-    def _store(self, name: str) -> list[torch.Tensor]:
-        value = getattr(self, name)
-        assert isinstance(value, list)  # a list state until synchronised
-        return value
-
-    def compute(self) -> torch.Tensor:
-        scores = dim_zero_cat(self.scores).cpu().numpy()  # type: ignore[arg-type]
-        target = dim_zero_cat(self.target).cpu().numpy()  # type: ignore[arg-type]
-        values = []
-        for t in range(scores.shape[1]):
-            keep = ~np.isnan(target[:, t])
-            y = target[keep, t]
-            if keep.any() and 0 < y.sum() < len(y):
-                values.append(auroc(y.astype(bool), scores[keep, t]))
-        return torch.tensor(float(np.mean(values)) if values else float("nan"))
-
-
-def bin_targets(target: torch.Tensor, length: int) -> torch.Tensor:
-    """Average per-position targets ``(N, T, L)`` into ``length`` equal bins of
-    ``L // length`` positions (the last ``L mod length`` positions are dropped, as a
-    pooling layer drops them), ignoring NaN: a bin with no observed position stays NaN.
-
-    Examples
-    --------
-    >>> bin_targets(torch.tensor([[[1.0, 3.0, float("nan"), float("nan")]]]), 2)
-    tensor([[[2., nan]]])
-    """
-    n, t, size = target.shape
-    if size == length:
-        return target
-    if length > size:
-        msg = f"per-position targets of length {size} cannot be binned into {length} outputs"
-        raise ValueError(msg)
-    if size % length:  # bins cover the first length * (size // length) positions
-        size = length * (size // length)
-        target = target[..., :size]
-    view = target.reshape(n, t, length, size // length)
-    seen = ~torch.isnan(view)
-    total = torch.where(seen, view, torch.zeros_like(view)).sum(-1)
-    count = seen.sum(-1)
-    return torch.where(count > 0, total / count.clamp(min=1), torch.full_like(total, math.nan))
-
-
-def masked_loss(
-    logits: torch.Tensor,
-    target: torch.Tensor,
-    *,
-    kind: Literal["bce", "mse", "poisson"],
-    pos_weight: torch.Tensor | None = None,
-) -> torch.Tensor:
-    """Mean loss over the observed (non-NaN) targets of ``(N, T)`` or ``(N, T, L)`` outputs.
-
-    ``bce``: binary cross-entropy on logits (``pos_weight`` ``(T,)`` weighs positives of
-    each output); ``mse``: squared error; ``poisson``: the Poisson negative log
-    likelihood of counts with the model's output as the log rate (``exp(z) - y z``, as
-    :class:`torch.nn.PoissonNLLLoss` with ``log_input=True, full=False``). Per-position
-    targets longer than the output are averaged into bins first (:func:`bin_targets`).
-
-    Examples
-    --------
-    >>> z = torch.tensor([[0.0, 2.0]])
-    >>> masked_loss(z, torch.tensor([[1.0, float("nan")]]), kind="mse")
-    tensor(1.)
-    """
-    logits = logits.float()
-    if logits.dim() == 3:
-        target = bin_targets(target, logits.shape[-1])
-    seen = ~torch.isnan(target)
-    y = torch.where(seen, target, torch.zeros_like(target))
-    if kind == "bce":
-        weight = pos_weight
-        if weight is not None and logits.dim() == 3:
-            weight = weight[:, None]
-        per = F.binary_cross_entropy_with_logits(logits, y, pos_weight=weight, reduction="none")
-    elif kind == "mse":
-        per = (logits - y) ** 2
-    else:
-        per = torch.exp(logits) - y * logits
-    per = torch.where(seen, per, torch.zeros_like(per))
-    return per.sum() / seen.sum().clamp(min=1)
+__all__ = ["ArrayDataModule", "BalancedSampler", "SequenceTask"]
 
 
 class SequenceTask(L.LightningModule):
-    """Binary, multi-class, multi-label or regression training of any zoo model.
+    """Training of any zoo model for any :class:`~biodl.tasks.Task`.
 
     Parameters
     ----------
@@ -146,15 +28,10 @@ class SequenceTask(L.LightningModule):
         Maps ``(N, C, L)`` to outputs ``(N, T)`` (or ``(N, T, L')`` per position).
         Training never lives in the model.
     task
-        ``binary``: ``T = 1``, binary cross-entropy on targets ``(N, 1)``;
-        ``multiclass``: ``T = n_classes``, cross-entropy on class indices ``(N,)``;
-        ``multilabel``: a binary cross-entropy per output on 0/1 targets;
-        ``regression``: ``loss`` ``mse`` or ``poisson``. Multi-label and regression
-        targets are float ``(N, T)`` or ``(N, T, L)`` with NaN where missing; missing
-        values count in neither the loss nor the validation metric.
-    n_classes
-        Number of classes of a multi-class task (``None`` otherwise; a multi-class task
-        is also recognised from ``n_classes`` alone, for older callers).
+        What the outputs mean: owns the loss (:meth:`~biodl.tasks.Task.loss`) and the
+        validation metric logged as ``valid_auroc`` (none for regression). Targets are
+        :meth:`~biodl.tasks.Task.training_targets`: NaN where missing for multi-label
+        and regression (no loss, not scored).
     class_weight
         Per-class loss weights of a multi-class task (length ``K``), or ``None``.
     learning_rate, weight_decay
@@ -162,8 +39,6 @@ class SequenceTask(L.LightningModule):
     pos_weight
         Weight of the positive class in the binary cross-entropy (``n_neg / n_pos`` for
         balanced class weights): one number (binary) or one per output (multi-label).
-    loss
-        Regression loss: ``mse`` (``auto``) or ``poisson``.
     augment_rc, augment_shift
         Training-time augmentation (:mod:`biodl.train.augment`): reverse-complement half
         of each batch, shift each sequence by up to ``augment_shift`` positions.
@@ -174,38 +49,35 @@ class SequenceTask(L.LightningModule):
         ``(monitor, mode, patience)``: halve the learning rate when the monitored
         validation metric has not improved for ``patience`` epochs; ``None`` for a
         constant learning rate.
-    membrane
-        Also train a DeepLoc membrane-bound/soluble head (the model needs one, see
-        :func:`biodl.models.has_membrane_head`). Batches are then ``(x, y, m)`` with
-        ``m`` float ``(N,)``: 1 membrane-bound, 0 soluble, NaN unknown. The loss (in
-        training and validation) is the task loss plus the binary cross-entropy of
-        ``membrane_logits`` averaged over the known flags of the batch
-        (:func:`masked_loss`); a batch without a known flag adds exactly 0.
+    auxiliary
+        Also train the model's auxiliary heads (:mod:`biodl.models.auxiliary`, e.g.
+        DeepLoc's membrane head). Batches are then ``(x, y, a)`` with ``a`` float
+        ``(N, A)``, one column per head in :func:`~biodl.models.auxiliary_outputs`
+        order, NaN where unknown. The loss (in training and validation) is the task
+        loss plus each head's binary cross-entropy averaged over the known targets of
+        the batch; a batch without a known target adds exactly 0.
     """
 
     def __init__(
         self,
         model: nn.Module,
+        task: Task,
         *,
         learning_rate: float = 1e-3,
         weight_decay: float = 0.0,
         pos_weight: float | Sequence[float] | None = None,
-        n_classes: int | None = None,
         class_weight: list[float] | None = None,
         plateau: tuple[str, str, int] | None = None,
         augment_rc: bool = False,
         augment_shift: int = 0,
         frozen_trunk: bool = False,
-        task: TaskName | None = None,
-        loss: Literal["auto", "mse", "poisson"] = "auto",
-        membrane: bool = False,
+        auxiliary: bool = False,
     ) -> None:
         super().__init__()
-        if membrane and not has_membrane_head(model):
-            raise ValueError("membrane=True needs a model with a membrane head (deeploc)")
-        self.membrane = membrane
-        if task is None:
-            task = "binary" if n_classes is None else "multiclass"
+        self.heads = auxiliary_outputs(model) if auxiliary else ()
+        if auxiliary and not self.heads:
+            msg = f"auxiliary=True needs a model with auxiliary heads, not {type(model).__name__}"
+            raise ValueError(msg)
         self.task = task
         self.frozen_trunk = frozen_trunk
         self._train_loss_sum = torch.zeros(())
@@ -216,31 +88,20 @@ class SequenceTask(L.LightningModule):
         self.model = model
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
-        self.n_classes = n_classes
-        self.loss_kind: Literal["bce", "mse", "poisson"] = "bce"
-        self.loss_fn: nn.Module | None = None
-        self.valid_auroc: Metric | None = None
-        if task == "binary":
-            weight = None if pos_weight is None else torch.tensor([pos_weight]).flatten()[:1]
-            self.loss_fn = nn.BCEWithLogitsLoss(pos_weight=weight)
-            self.valid_auroc = BinaryAUROC()
-        elif task == "multiclass":
-            if n_classes is None:
-                raise ValueError("a multiclass task needs n_classes")
-            weights = None if class_weight is None else torch.tensor(class_weight)
-            self.loss_fn = nn.CrossEntropyLoss(weight=weights)
-            self.valid_auroc = MulticlassAUROC(num_classes=n_classes, average="macro")
-        elif task == "multilabel":
-            self.valid_auroc = MaskedAUROC()
-        else:
-            self.loss_kind = "poisson" if loss == "poisson" else "mse"
+        self.valid_auroc = task.validation_metric()
+        self.class_weight: torch.Tensor | None
         self.pos_weight: torch.Tensor | None
-        if task == "multilabel" and pos_weight is not None:
-            self.register_buffer(
-                "pos_weight", torch.tensor(pos_weight, dtype=torch.float32).reshape(-1)
-            )
-        else:
-            self.pos_weight = None
+        weights = {
+            "class_weight": None if class_weight is None else torch.tensor(class_weight),
+            "pos_weight": None
+            if pos_weight is None
+            else torch.tensor(pos_weight, dtype=torch.float32).reshape(-1),
+        }
+        for name, value in weights.items():
+            if value is None:
+                setattr(self, name, None)
+            else:
+                self.register_buffer(name, value.float())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model(x)
@@ -248,26 +109,25 @@ class SequenceTask(L.LightningModule):
     def _loss(
         self, batch: Sequence[torch.Tensor], *, augment: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The (joint) loss of a batch ``(x, y)``, or ``(x, y, m)`` with ``membrane``."""
-        if self.membrane and len(batch) != 3:
-            msg = f"membrane training needs batches (x, y, m), got {len(batch)} tensors"
+        """The (joint) loss of a batch ``(x, y)``, or ``(x, y, a)`` with auxiliary heads."""
+        if self.heads and len(batch) != 3:
+            msg = f"auxiliary training needs batches (x, y, a), got {len(batch)} tensors"
             raise ValueError(msg)
         x, y = batch[0], batch[1]
         x = x.float()
         if augment:
             x = augment_batch(x, reverse_complement=self.augment_rc, max_shift=self.augment_shift)
-        membrane_logits: torch.Tensor | None = None
-        if self.membrane:
-            logits, membrane_logits = cast(DeepLocModel, self.model).forward_with_membrane(x)
+        if self.heads:
+            logits, aux = forward_with_auxiliary(self.model, x)
         else:
-            logits = self.model(x)
-        if self.loss_fn is not None:
-            loss = self.loss_fn(logits.float(), y)
-        else:
-            loss = masked_loss(logits, y, kind=self.loss_kind, pos_weight=self.pos_weight)
-        if membrane_logits is not None:
-            flags = batch[2].float()
-            loss = loss + masked_loss(membrane_logits[:, None], flags[:, None], kind="bce")
+            logits, aux = self.model(x), {}
+        loss = self.task.loss(logits, y, pos_weight=self.pos_weight, class_weight=self.class_weight)
+        if aux:
+            targets = batch[2].float().reshape(len(x), -1)
+            for i, head in enumerate(self.heads):
+                loss = loss + masked_loss(
+                    aux[head.name][:, None], targets[:, i : i + 1], kind="bce"
+                )
         return loss, logits
 
     def training_step(self, batch: Sequence[torch.Tensor], batch_idx: int) -> torch.Tensor:
@@ -295,15 +155,7 @@ class SequenceTask(L.LightningModule):
         self.log("valid_loss", loss, on_step=False, on_epoch=True, prog_bar=True, sync_dist=True)
         if self.valid_auroc is None:
             return
-        if self.task == "binary":
-            self.valid_auroc.update(torch.sigmoid(logits.float()[:, 0]), batch[1][:, 0].long())
-        elif self.task == "multiclass":
-            self.valid_auroc.update(torch.softmax(logits.float(), dim=-1), batch[1].long())
-        else:
-            target = batch[1]
-            if logits.dim() == 3:
-                target = bin_targets(target, logits.shape[-1])
-            self.valid_auroc.update(logits.float(), target)
+        self.task.update_validation(self.valid_auroc, logits, batch[1])
         self.log("valid_auroc", self.valid_auroc, on_step=False, on_epoch=True, prog_bar=True)
 
     def configure_optimizers(self) -> Any:
@@ -371,7 +223,7 @@ class BalancedSampler(torch.utils.data.Sampler[int]):
 class ArrayDataModule(L.LightningDataModule):
     """In-memory one-hot arrays, sharded over processes by a seeded distributed sampler.
 
-    ``train`` and ``valid`` are ``(X, y)`` or ``(X, y, m)`` (e.g. DeepLoc membrane flags,
+    ``train`` and ``valid`` are ``(X, y)`` or ``(X, y, m)`` (``m``: auxiliary targets,
     see :class:`SequenceTask`); a batch holds one tensor per array. With ``balanced``
     the training batches are drawn class-balanced (:class:`BalancedSampler`, labels
     from ``y``) instead of shuffling each example once per epoch.

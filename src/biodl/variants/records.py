@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -212,24 +213,50 @@ def _decompressed_head(path: Path, n: int) -> bytes:
         raise InputError("file not found", path=path) from None
     except IsADirectoryError:
         raise InputError("is a folder, not a file", path=path) from None
-    except (OSError, EOFError) as exc:
-        raise InputError(f"cannot read the file: {exc}", path=path) from None
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"cannot read the file: corrupt gzip data ({exc})", path=path) from None
     return head
 
 
 def sniff_variant_format(path: str | os.PathLike[str]) -> VariantFormat:
     """``"vcf"`` (text VCF, plain or gzip), ``"bcf"``, or ``"tsv"``, from the content.
 
+    A VCF starts with ``##fileformat=VCF``; a BCF with its magic bytes. A file named
+    ``.vcf``/``.bcf`` (optionally ``.gz``/``.bgz``) that does not, or a file that starts
+    like a VCF header without ``##fileformat``, is an error: it is never read silently
+    as the TSV format. Any other file is a TSV.
+
     Raises
     ------
     InputError
-        If the file cannot be read.
+        If the file cannot be read, or is a header-less VCF/BCF as above.
     """
-    head = _decompressed_head(Path(path), 32)
+    p = Path(path)
+    head = _decompressed_head(p, 32)
     if head.startswith(b"BCF"):
         return "bcf"
     if head.startswith(b"##fileformat=VCF"):
         return "vcf"
+    name = p.name.lower()
+    for suffix in (".gz", ".bgz"):
+        name = name.removesuffix(suffix)
+    if name.endswith((".vcf", ".bcf")):
+        kind = name[-3:].upper()
+        raise InputError(
+            f"not a {kind} file: a {kind} starts with "
+            + ("the 'BCF' magic bytes" if kind == "BCF" else "a '##fileformat=VCF...' line")
+            + " (a header-less file must not be read as another format; write the header, "
+            "or name a chrom/pos/ref/alt table .tsv)",
+            path=p,
+            line=None if kind == "BCF" else 1,
+        )
+    if head.startswith((b"#CHROM", b"##")):
+        raise InputError(
+            "a VCF header without its first line '##fileformat=VCF...' (add it, or write "
+            "a chrom/pos/ref/alt table)",
+            path=p,
+            line=1,
+        )
     return "tsv"
 
 
@@ -261,13 +288,19 @@ def vcf_header(path: str | os.PathLike[str]) -> list[str]:
         except (OSError, ValueError) as exc:
             raise InputError(f"cannot read as BCF: {exc}", path=p) from None
     lines: list[str] = []
-    for _, raw in read_lines(p):
+    last = 0
+    for lineno, raw in read_lines(p):
+        last = lineno
+        if not raw.strip():
+            continue
         if not raw.startswith("#"):
-            break
+            raise InputError("VCF record before the '#CHROM' header line", path=p, line=lineno)
         lines.append(raw.rstrip("\r\n"))
         if raw.startswith("#CHROM"):
             return lines
-    raise InputError("VCF has no '#CHROM' header line", path=p)
+    raise InputError(
+        "VCF has no '#CHROM' header line (the file ends in its header)", path=p, line=last or 1
+    )
 
 
 def _iter_bcf(path: Path) -> Iterator[tuple[str | None, list[Variant]]]:
@@ -296,15 +329,25 @@ def _iter_bcf(path: Path) -> Iterator[tuple[str | None, list[Variant]]]:
 def _iter_vcf(path: Path) -> Iterator[tuple[str | None, list[Variant]]]:
     n = 0
     seen_header = False
+    n_columns = 0
     for lineno, raw in read_lines(path):
         line = raw.rstrip("\r\n")
         if line.startswith("#"):
-            seen_header = seen_header or line.startswith("#CHROM")
+            if line.startswith("#CHROM") and not seen_header:
+                seen_header = True
+                n_columns = line.count("\t") + 1
             continue
         if not line.strip():
             continue
         if not seen_header:
             raise InputError("VCF record before the '#CHROM' header line", path=path, line=lineno)
+        if n_columns > 8 and line.count("\t") + 1 != n_columns:
+            raise InputError(
+                f"VCF record has {line.count(chr(9)) + 1} tab-separated columns but the "
+                f"'#CHROM' header line has {n_columns}",
+                path=path,
+                line=lineno,
+            )
         fields = line.split("\t", 8)
         if len(fields) < 8:
             raise InputError(
@@ -339,6 +382,13 @@ def _iter_tsv(path: Path) -> Iterator[tuple[str | None, list[Variant]]]:
         if len(fields) < 4:
             raise InputError(
                 f"expected 4 tab-separated columns (chrom, pos, ref, alt), found {len(fields)}",
+                path=path,
+                line=lineno,
+            )
+        if n == 0 and len(fields) >= 8:
+            raise InputError(
+                f"{len(fields)} columns: this looks like VCF records without a VCF header; "
+                "a variant table has the columns chrom, pos, ref, alt and optionally id",
                 path=path,
                 line=lineno,
             )

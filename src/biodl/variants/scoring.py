@@ -7,7 +7,8 @@ Each allele is checked (symbolic, breakend, REF against the genome), normalised
 
 * ``ref``, ``alt``: the model's output on each window, on the probability scale for
   probability models (sigmoid for binary and multi-label, softmax for multi-class)
-  and raw for regression;
+  and the values for regression (the rate ``exp(z)`` of a Poisson model): the task's
+  scores (:meth:`biodl.tasks.Task.scores`), as ``predict``, ``evaluate`` and ``assess``;
 * ``diff = alt - ref`` on that scale;
 * ``lor = logit(alt) - logit(ref)`` (log odds ratio), probability models only; computed
   from the logits (for softmax: ``z_t - logsumexp_{j != t} z_j``), so it stays exact
@@ -48,21 +49,21 @@ from torch import nn
 
 from biodl.encode import one_hot
 from biodl.errors import InputError
-from biodl.models import predict
+from biodl.models import Link, TwoStrands, predict
+from biodl.tasks import Task, TaskName, make_task
 from biodl.variants.records import SequenceSource, Variant, check_alleles, normalize
 from biodl.variants.windows import BlockCache, anchor_index, variant_windows
 
 __all__ = [
     "RefMismatch",
     "Strands",
-    "Task",
     "VariantScore",
+    "as_task",
     "ism_positions",
     "outputs_from_logits",
     "score_variants",
 ]
 
-Task = Literal["binary", "multiclass", "multilabel", "regression"]
 RefMismatch = Literal["error", "skip", "warn"]
 Strands = Literal["forward", "both"]
 
@@ -115,17 +116,28 @@ class _StrandMean(nn.Module):
         out: torch.Tensor = 0.5 * (self.model(x) + self.model(x.flip((-2, -1))))
         return out
 
+    def forward_chain(self) -> list[Link]:
+        """Both strands through the model, averaged (fast ISM, :mod:`biodl.models.locality`)."""
+        return [TwoStrands((self.model,), "mean", lambda x: x.flip((-2, -1)))]
 
-def outputs_from_logits(z: np.ndarray, task: Task) -> tuple[np.ndarray, np.ndarray | None]:
+
+def outputs_from_logits(
+    z: np.ndarray, task: Task | TaskName
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Model outputs on the reported scale and, for probability outputs, their logits.
+
+    The task's own transform (:meth:`biodl.tasks.Task.score_matrix`,
+    :meth:`~biodl.tasks.Task.log_odds`), so variant scores are on the same scale as
+    ``biodl predict``, ``evaluate`` and ``assess``.
 
     Parameters
     ----------
     z
         Raw outputs, shape ``(N, T)``.
     task
-        ``binary`` (one logit; only the first column is used), ``multilabel``
-        (sigmoid each), ``multiclass`` (softmax), ``regression`` (raw).
+        A :class:`~biodl.tasks.Task`, or a task name: ``binary`` (one logit; only the
+        first column is used), ``multilabel`` (sigmoid each), ``multiclass`` (softmax),
+        ``regression`` (the values; a Poisson run's task gives the rate ``exp(z)``).
 
     Returns
     -------
@@ -139,23 +151,22 @@ def outputs_from_logits(z: np.ndarray, task: Task) -> tuple[np.ndarray, np.ndarr
     >>> p.round(3), lo.round(3)
     (array([[0.25, 0.75]]), array([[-1.099,  1.099]]))
     """
-    z = np.asarray(z, dtype=np.float64)
-    if task == "regression":
-        return z, None
-    if task == "binary":
-        z = z[:, :1]
-    if task in ("binary", "multilabel"):
-        return 1.0 / (1.0 + np.exp(-z)), z
-    t = torch.from_numpy(z)
-    probs = torch.softmax(t, dim=-1).numpy()
-    n_classes = z.shape[1]
-    if n_classes < 2:
-        return probs, None
-    others = t.unsqueeze(1).expand(-1, n_classes, -1).clone()
-    eye = torch.eye(n_classes, dtype=torch.bool).unsqueeze(0).expand_as(others)
-    others[eye] = -torch.inf
-    logits = (t - torch.logsumexp(others, dim=-1)).numpy()
-    return probs, logits
+    t = as_task(task)
+    return t.score_matrix(z), t.log_odds(z)
+
+
+def as_task(task: Task | TaskName) -> Task:
+    """``task``, or the task of that name with placeholder output names (the scores of a
+    task do not depend on its output names).
+
+    Examples
+    --------
+    >>> as_task("regression").name
+    'regression'
+    """
+    if isinstance(task, Task):
+        return task
+    return make_task(task, classes=("output",), positive="1", negative="0")
 
 
 def ism_positions(length: int, window: int) -> range:
@@ -194,7 +205,7 @@ class _Scorer:
         genome: SequenceSource,
         *,
         length: int,
-        task: Task,
+        task: Task | TaskName,
         unknown: Literal["zero", "uniform"],
         strands: Strands,
         ref_mismatch: RefMismatch,
@@ -205,7 +216,7 @@ class _Scorer:
     ) -> None:
         self.net = model if strands == "forward" else _StrandMean(model)
         self.genome = genome if isinstance(genome, BlockCache) else BlockCache(genome)
-        self.length, self.task, self.unknown = length, task, unknown
+        self.length, self.task, self.unknown = length, as_task(task), unknown
         self.ref_mismatch = ref_mismatch
         self.batch_size, self.device = batch_size, device
         self.ism = ism_positions(length, ism_window) if ism_window else None
@@ -352,7 +363,7 @@ def score_variants(
     variants: Iterable[Variant],
     *,
     length: int,
-    task: Task = "binary",
+    task: Task | TaskName = "binary",
     unknown: Literal["zero", "uniform"] = "zero",
     strands: Strands = "forward",
     ref_mismatch: RefMismatch = "error",
@@ -381,7 +392,9 @@ def score_variants(
     length
         Model input length ``L``; windows follow :mod:`biodl.variants.windows`.
     task
-        How raw outputs become scores (see the module docstring).
+        How raw outputs become scores: a :class:`~biodl.tasks.Task` (a run's, from
+        :func:`biodl.tasks.task_from_meta`) or a task name (see
+        :func:`outputs_from_logits`).
     unknown
         Encoding of ``N`` (padding past chromosome ends, N in the genome or alleles):
         ``zero`` or ``uniform``, as the model was trained.

@@ -27,6 +27,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from biodl.errors import InputError
+from biodl.io.atomic import atomic_path, check_output_path
 from biodl.variants.records import SKIP_REASONS, SequenceSource
 from biodl.variants.scoring import VariantScore
 
@@ -67,16 +68,31 @@ def tsv_header(outputs: Sequence[str], *, probabilities: bool, ism: bool = False
 
 
 class _Atomic:
-    """A temporary path beside ``out`` that :meth:`commit` renames to ``out``."""
+    """:func:`biodl.io.atomic.atomic_path` for a writer that is closed later: ``tmp`` is
+    the temporary file, :meth:`commit` renames it (and its ``companions``, an index) to
+    ``out``, :meth:`discard` removes them (as does the watcher if the process dies)."""
 
-    def __init__(self, out: Path) -> None:
-        self.out = out
-        self.tmp = out.with_name(f".tmp.{os.getpid()}.{out.name}")
+    def __init__(self, out: Path, *, companions: Sequence[str] = ()) -> None:
+        self.out = check_output_path(out)  # e.g. pysam crashes on an unwritable folder
+        self._pending = atomic_path(out, companions=companions)
+        self.tmp = self._pending.__enter__()
+        self._done = False
+
+    def commit(self) -> Path:
+        if not self._done:
+            self._done = True
+            self._pending.__exit__(None, None, None)
+        return self.out
 
     def discard(self) -> None:
-        for p in (self.tmp, Path(f"{self.tmp}.tbi"), Path(f"{self.tmp}.csi")):
-            if p.exists():
-                p.unlink()
+        if not self._done:
+            self._done = True
+            error = _DiscardedError()
+            self._pending.__exit__(_DiscardedError, error, None)
+
+
+class _DiscardedError(Exception):
+    """Thrown into :func:`atomic_path` to discard its temporary file."""
 
 
 class TsvWriter:
@@ -103,11 +119,15 @@ class TsvWriter:
         probabilities: bool,
         ism: bool = False,
     ) -> None:
-        self._atomic = _Atomic(Path(path))
         self.n_outputs = len(outputs)
         self.probabilities = probabilities
         self.ism = ism
-        self._handle: TextIO = self._atomic.tmp.open("w", encoding="utf-8")
+        self._atomic = _Atomic(Path(path))
+        try:
+            self._handle: TextIO = self._atomic.tmp.open("x", encoding="utf-8")
+        except BaseException:
+            self._atomic.discard()
+            raise
         header = tsv_header(outputs, probabilities=probabilities, ism=ism)
         self._handle.write("\t".join(header) + "\n")
 
@@ -132,14 +152,19 @@ class TsvWriter:
 
     def close(self) -> Path:
         """Finish the file and move it into place."""
-        self._handle.close()
-        os.replace(self._atomic.tmp, self._atomic.out)
-        return self._atomic.out
+        try:
+            self._handle.close()
+        except BaseException:
+            self._atomic.discard()
+            raise
+        return self._atomic.commit()
 
     def abort(self) -> None:
         """Drop the temporary file (after an error)."""
-        self._handle.close()
-        self._atomic.discard()
+        try:
+            self._handle.close()
+        finally:
+            self._atomic.discard()
 
     def __enter__(self) -> TsvWriter:
         return self
@@ -206,7 +231,7 @@ class VcfWriter:
         meta: Mapping[str, str] | None = None,
         drop_skipped: bool = False,
     ) -> None:
-        self._atomic = _Atomic(Path(path))
+        out = Path(path)
         self.names = output_names(outputs)
         self.probabilities = probabilities
         self.drop_skipped = drop_skipped
@@ -226,14 +251,19 @@ class VcfWriter:
                 raise InputError(f"the input VCF already has an INFO field {key}; was it scored?")
             extra.append(f'##INFO=<ID={key},Number={number},Type={kind},Description="{text}">')
         text = "\n".join([*lines[:-1], *extra, lines[-1]]) + "\n"
-        self._bgzip = _is_bgzip(self._atomic.out)
+        self._bgzip = _is_bgzip(out)
+        self._atomic = _Atomic(out, companions=(".tbi", ".csi") if self._bgzip else ())
         self._handle: Any
-        if self._bgzip:
-            import pysam
+        try:
+            if self._bgzip:
+                import pysam
 
-            self._handle = pysam.BGZFile(os.fspath(self._atomic.tmp), "wb", None)
-        else:
-            self._handle = self._atomic.tmp.open("wb")
+                self._handle = pysam.BGZFile(os.fspath(self._atomic.tmp), "wb", None)
+            else:
+                self._handle = self._atomic.tmp.open("xb")
+        except BaseException:
+            self._atomic.discard()
+            raise
         self._buffer: list[str] = [text]
         self._buffered = len(text)
 
@@ -297,21 +327,28 @@ class VcfWriter:
 
     def close(self) -> Path:
         """Finish the file, index a bgzipped VCF, move both into place."""
-        self._flush()
-        self._handle.close()
-        out, tmp = self._atomic.out, self._atomic.tmp
-        index, tmp_index = Path(f"{out}.tbi"), Path(f"{tmp}.tbi")
+        try:
+            self._flush()
+            self._handle.close()
+        except BaseException:
+            self.abort()
+            raise
+        tmp = self._atomic.tmp
+        indexed = False
         if self._bgzip:
             import pysam
 
-            with contextlib.suppress(OSError, ValueError):  # unsorted records: no index
-                pysam.tabix_index(os.fspath(tmp), preset="vcf", force=True)
-        os.replace(tmp, out)
-        if tmp_index.exists():
-            os.replace(tmp_index, index)
-            self.indexed = index
-        elif index.exists():
-            index.unlink()  # an index of an older file would be wrong
+            try:
+                with contextlib.suppress(OSError, ValueError):  # unsorted records: no index
+                    pysam.tabix_index(os.fspath(tmp), preset="vcf", force=True)
+                indexed = Path(f"{tmp}.tbi").exists()
+            except BaseException:
+                self._atomic.discard()
+                raise
+        # the file and its new index are committed together; an index of an older file
+        # is removed (it would be wrong)
+        out = self._atomic.commit()
+        self.indexed = Path(f"{out}.tbi") if indexed else None
         return out
 
     def abort(self) -> None:

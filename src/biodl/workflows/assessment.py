@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -9,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from biodl.errors import InputError
-from biodl.train import check_out_dir
+from biodl.io.atomic import check_output_dir
+from biodl.runs import save_temperature as _save_run_temperature
+from biodl.workflows.results import AssessmentResult
 
 __all__ = ["assess_run", "flags_table"]
 
@@ -25,7 +28,7 @@ def assess_run(
     save_temperature: bool = False,
     force: bool = False,
     seed: int = 0,
-) -> Path:
+) -> AssessmentResult:
     """Assess a run directory and write ``out`` (``assessment.json``, ``report.html``,
     ``model_card.md``, and ``applicability.tsv`` when ``data`` is given).
 
@@ -55,8 +58,9 @@ def assess_run(
 
     Returns
     -------
-    pathlib.Path
-        ``out``.
+    AssessmentResult
+        ``out`` (path-like), the :class:`~biodl.assess.Assessment`, and the saved
+        temperature file (with ``save_temperature``).
 
     Raises
     ------
@@ -68,7 +72,8 @@ def assess_run(
     from biodl.report import write_assessment
 
     out_path = Path(out)
-    check_out_dir(out_path, force=force)  # fail before the slow part
+    # fail before the slow part, and never into a folder that holds an input
+    check_output_dir(out_path, force=force, inputs=_inputs(model_dir, config, data, group))
     inputs = load_inputs(model_dir, config=config, data=data, group=group, seed=seed)
     group_key = None
     if group is not None:
@@ -85,13 +90,36 @@ def assess_run(
     written = write_assessment(assessment, out_path, force=force)
     if save_temperature:
         _save_temperature(Path(model_dir), assessment.item("calibration").values, out_path)
-    return written
+    return AssessmentResult(
+        out=written,
+        assessment=assessment,
+        temperature=Path(model_dir) / "temperature.json" if save_temperature else None,
+    )
+
+
+def _inputs(
+    model_dir: str | os.PathLike[str],
+    config: str | os.PathLike[str] | None,
+    data: Sequence[str | os.PathLike[str]],
+    group: str | None,
+) -> list[Path]:
+    """What ``biodl assess`` reads: the run, the configuration and its data files, the
+    new data and a group file (an unreadable configuration is reported later)."""
+    from biodl.config import load_config
+    from biodl.workflows.training import _source_files
+
+    config_file = Path(config) if config is not None else Path(model_dir) / "config.yaml"
+    found = [Path(model_dir), config_file, *map(Path, data)]
+    if group is not None and Path(group).is_file():
+        found.append(Path(group))
+    if config_file.is_file():
+        with contextlib.suppress(InputError):
+            found += _source_files(load_config(config_file))
+    return found
 
 
 def _save_temperature(model_dir: Path, values: Mapping[str, Any], out: Path) -> None:
     """Save the temperature the calibration check fitted on the validation split."""
-    from biodl.train.rundir import save_temperature
-
     temperature = values.get("temperature")
     if not isinstance(temperature, int | float) or values.get("temperature_fitted_on") != "valid":
         raise InputError(
@@ -100,7 +128,7 @@ def _save_temperature(model_dir: Path, values: Mapping[str, Any], out: Path) -> 
             path=model_dir,
         )
     after = values.get("after") if isinstance(values.get("after"), Mapping) else {}
-    save_temperature(
+    _save_run_temperature(
         model_dir,
         float(temperature),
         fitted_on="valid",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,16 +14,15 @@ import yaml
 from biodl.config import Config, HomologyConfig, config_to_dict
 from biodl.data import cross_validation_splits
 from biodl.errors import InputError
-from biodl.models import validate_params
-from biodl.train import (
-    atomic_write_text,
-    check_out_dir,
-    finish_run_dir,
-    prepare_run_dir,
-    write_json,
+from biodl.io.atomic import atomic_write_text, check_output_dir, staged_dir, write_json
+from biodl.workflows._common import _load_checked, _model_params
+from biodl.workflows.results import CrossValidationResult
+from biodl.workflows.training import (
+    _source_files,
+    dropped_line,
+    homology_line,
+    train_on_splits,
 )
-from biodl.workflows._common import _load_checked
-from biodl.workflows.training import dropped_line, homology_line, train_on_splits
 
 __all__ = ["cross_validate", "cv_table"]
 
@@ -64,7 +62,7 @@ def cross_validate(
     dedupe: bool = True,
     homology: float | None = None,
     force: bool = False,
-) -> dict[str, Any]:
+) -> CrossValidationResult:
     """K-fold cross-validation of the configured model over its training source.
 
     Identical sequences (and reverse complements, for DNA) are removed before the folds
@@ -78,22 +76,22 @@ def cross_validate(
 
     Returns
     -------
-    dict
-        The content of ``cv.json``.
+    CrossValidationResult
+        ``out`` (path-like) and ``cv``, the content of ``cv.json``.
     """
     config = _load_checked(config_path)
     if homology is not None:
         config = _with_homology(config, homology, config_path)
     out_path = Path(out)
-    check_out_dir(out_path, force=force)  # fail before reading the data
+    inputs = [Path(config_path), *_source_files(config)]
+    check_output_dir(out_path, force=force, inputs=inputs)  # fail before reading the data
     # a model that scores both strands sees a sequence and its reverse complement as one
-    params = validate_params(config.model.name, config.model.params).model_dump()
+    params = _model_params(config).model_dump()
     rc = params.get("strands", "single") != "single"
     dedup, names, fold_splits = cross_validation_splits(
         config, folds, dedupe=dedupe, reverse_complements=rc
     )
-    partial = prepare_run_dir(out_path, force=force)
-    try:
+    with staged_dir(out_path, force=force, inputs=inputs) as partial:
         per_fold: list[dict[str, Any]] = []
         dropped: tuple[tuple[str, int], ...] = ()
         identities: dict[str, dict[str, Any]] = {}
@@ -138,11 +136,7 @@ def cross_validate(
         atomic_write_text(
             partial / "config.yaml", yaml.safe_dump(config_to_dict(config), sort_keys=False)
         )
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
-    finish_run_dir(partial, out_path)
-    return result
+    return CrossValidationResult(out=out_path, cv=result)
 
 
 def cv_table(result: Mapping[str, Any]) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -11,11 +10,38 @@ from typing import Any, Literal
 from biodl.config import load_config
 from biodl.data import build_splits
 from biodl.errors import InputError
+from biodl.io.atomic import check_output_dir, staged_dir
 from biodl.metrics import format_metric
-from biodl.train import finish_run_dir, load_run, prepare_run_dir
-from biodl.workflows._common import _Labels, _score_and_report
+from biodl.runs import load_run
+from biodl.tasks import task_from_meta
+from biodl.workflows._common import _score_and_report
+from biodl.workflows.results import EvaluationResult
+from biodl.workflows.training import _source_files
 
-__all__ = ["evaluate_run", "metrics_table"]
+__all__ = ["auxiliary_metric_names", "evaluate_run", "metrics_table"]
+
+_AUX_SUFFIXES = ("_accuracy", "_mcc", "_auroc", "_n")
+_TASK_PREFIXES = ("macro_", "micro_", "mean_")
+
+
+def auxiliary_metric_names(metrics: Mapping[str, Any]) -> list[str]:
+    """Metric keys of auxiliary heads (``<head>_accuracy``, ``_mcc``, ``_auroc``, ``_n``;
+    :mod:`biodl.models.auxiliary`) in ``{split: {metric: ...}}``, in order of appearance.
+
+    Examples
+    --------
+    >>> auxiliary_metric_names({"test": {"accuracy": 1, "macro_auroc": 1, "membrane_mcc": 0}})
+    ['membrane_mcc']
+    """
+    out: list[str] = []
+    for split, values in metrics.items():
+        if split.startswith("_") or not isinstance(values, Mapping):
+            continue
+        for key in values:
+            aux = key.endswith(_AUX_SUFFIXES) and not key.startswith(_TASK_PREFIXES)
+            if aux and "[" not in key and key not in out:
+                out.append(key)
+    return out
 
 
 def evaluate_run(
@@ -24,7 +50,7 @@ def evaluate_run(
     *,
     out: str | os.PathLike[str] | None = None,
     splits: Sequence[Literal["valid", "test"]] = ("valid", "test"),
-) -> dict[str, Any]:
+) -> EvaluationResult:
     """Evaluate a trained model on the valid/test data of a configuration.
 
     The configuration's data are read, split and given negatives exactly as in training
@@ -34,11 +60,16 @@ def evaluate_run(
 
     Returns
     -------
-    dict
-        ``{split: {metric: {"value": v, "ci": [lo, hi]}}}`` as written to ``metrics.json``.
+    EvaluationResult
+        ``out`` (path-like) and ``metrics``, ``{split: {metric: {"value": v, "ci": [lo,
+        hi]}}}`` as written to ``metrics.json``.
     """
-    run = load_run(model_dir)
     config = load_config(config_path)
+    out_path = Path(out) if out is not None else Path(model_dir) / "evaluation"
+    # the run, the configuration and its data must survive: checked before any work
+    inputs = [Path(model_dir), Path(config_path), *_source_files(config)]
+    check_output_dir(out_path, force=True, inputs=inputs)
+    run = load_run(model_dir)
     if config.data.alphabet != run.alphabet:
         raise InputError(
             f"the model reads {run.alphabet} but the configuration gives {config.data.alphabet}",
@@ -57,11 +88,12 @@ def evaluate_run(
             path=config_path,
         )
     data = build_splits(config, input_length=run.input_length)
-    labels = _Labels.of_run(run.meta)
-    if data.task != labels.task or tuple(data.classes) != labels.classes:
+    task = task_from_meta(run.meta, threshold=config.evaluate.threshold)
+    given = data.as_task(loss=task.to_meta().get("loss", "auto"), threshold=task.threshold or 0.5)
+    if given.name != task.name or given.outputs != task.outputs:
         raise InputError(
-            f"the configuration's {data.task} classes ({', '.join(data.classes)}) differ from "
-            f"the model's {labels.task} classes ({', '.join(labels.classes)})",
+            f"the configuration's {given.name} outputs ({', '.join(given.outputs)}) differ "
+            f"from the model's {task.name} outputs ({', '.join(task.outputs)})",
             path=config_path,
         )
     chosen = [(n, e) for n, e in data.items() if n in splits]
@@ -69,15 +101,13 @@ def evaluate_run(
         raise InputError(
             "the configuration has no valid or test data to evaluate", path=config_path
         )
-    out_path = Path(out) if out is not None else Path(model_dir) / "evaluation"
-    partial = prepare_run_dir(out_path, force=True)
-    try:
+    with staged_dir(out_path, force=True, inputs=inputs) as partial:
         metrics = _score_and_report(
             partial,
             run.model,
             chosen,
             config=config,
-            labels=labels,
+            task=task,
             title=(
                 f"biodl evaluation: {run.meta['architecture']['name']} on {Path(config_path).name}"
             ),
@@ -87,11 +117,7 @@ def evaluate_run(
                 "data": "; ".join(f"{n}: {len(e)}" for n, e in chosen),
             },
         )
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
-    finish_run_dir(partial, out_path)
-    return metrics
+    return EvaluationResult(out=out_path, metrics=metrics)
 
 
 def metrics_table(metrics: Mapping[str, Any]) -> str:
@@ -111,9 +137,8 @@ def metrics_table(metrics: Mapping[str, Any]) -> str:
     else:
         names = ["auroc", "auprc", "accuracy", "mcc", "f1", "sensitivity", "specificity"]
         names.append("precision")
-    # a model with a DeepLoc membrane head: its membrane-bound/soluble metrics last
-    membrane = ("membrane_accuracy", "membrane_mcc", "membrane_auroc", "membrane_n")
-    names += [k for k in membrane if any(k in metrics[s] for s in splits)]
+    # the metrics of auxiliary heads (e.g. DeepLoc's membrane head) last
+    names += [k for k in auxiliary_metric_names(metrics) if k not in names]
     width = max(13, *(len(n) + 2 for n in names))
     lines = ["metric".ljust(width) + "".join(f"{s:>26}" for s in splits)]
     for name in names:

@@ -18,11 +18,12 @@ from biodl.interpret.checks import (
     check_completeness,
     randomisation_check,
 )
+from biodl.io.atomic import check_output_dir, staged_dir, write_json
 from biodl.models import predict
-from biodl.train import load_run
-from biodl.train.rundir import Run, finish_run_dir, prepare_run_dir, write_json
-from biodl.workflows._common import _encode, _fit_input
-from biodl.workflows.prediction import _iter_inputs
+from biodl.runs import Run, load_run
+from biodl.workflows._common import _fit_input, _run_kind
+from biodl.workflows.prediction import _iter_inputs, _run_files
+from biodl.workflows.results import ExplainResult
 
 __all__ = ["explain_file", "resolve_target"]
 
@@ -77,7 +78,7 @@ def _read(
             break
     if not ids:
         raise InputError("no sequences to explain", path=path)
-    X = _encode(seqs, alphabet=run.alphabet, unknown=run.unknown, encoding=run.encoding)
+    X = _run_kind(run).encode(seqs)
     return ids, seqs, np.asarray(X, dtype=np.float32)
 
 
@@ -195,8 +196,14 @@ def _motifs(
     alphabet: str,
     collection: str,
     tax_group: str | None,
-) -> list[dict[str, Any]]:
-    """Motifs from the attributions (TF-MoDISco, else seqlets) matched to JASPAR."""
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Motifs from the attributions (TF-MoDISco, else seqlets) matched to JASPAR.
+
+    Returns the motif rows and the ``motifs`` entry of ``checks.json``: ``{"method":
+    "modisco", "status": "ok", "n_patterns": n}`` (with ``"fallback": "seqlets"`` when
+    it found no pattern), or ``{"method": "modisco", "status": "failed", "error":
+    "<one line>", "fallback": "seqlets"}`` when TF-MoDISco failed, which also warns.
+    """
     if alphabet == "protein" or X.shape[1] != 4:
         raise InputError("--motifs needs a DNA/RNA one-hot model (JASPAR motifs are DNA)")
     from biodl.interpret.jaspar import jaspar_motifs, match_motifs, write_motif_table
@@ -204,21 +211,33 @@ def _motifs(
 
     scores = result.hypothetical if result.hypothetical is not None else result.values
     found = []
+    status: dict[str, Any] = {"method": "modisco"}
     try:
         found = modisco(scores, X)
-    except (ImportError, ModuleNotFoundError, ValueError, RuntimeError, InputError):
+    except (ImportError, ValueError, RuntimeError) as exc:  # InputError is a ValueError
+        error = " ".join(f"{type(exc).__name__}: {exc}".split())
+        warnings.warn(
+            f"TF-MoDISco failed ({error}); motifs come from seqlets instead",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        status.update(status="failed", error=error, fallback="seqlets")
         found = []
+    else:
+        status.update(status="ok", n_patterns=len(found))
+        if not found:
+            status["fallback"] = "seqlets"
     if not found:
         hits = seqlets(scores, X, window=15, flank=2, max_per_example=1)
         found = [seqlet_motif(hits, X, name="seqlets")] if hits else []
     if not found:
         write_motif_table([], out / "motifs.tsv")
-        return []
+        return [], status
     write_meme(found, out / "motifs.meme")
     database = jaspar_motifs(collection=collection, tax_group=cast(Any, tax_group))
     matches = match_motifs(found, database, top=1)
     write_motif_table(matches, out / "motifs.tsv")
-    return [
+    rows = [
         {
             "motif": m.query,
             "jaspar_id": m.target_id,
@@ -228,6 +247,7 @@ def _motifs(
         }
         for m in matches
     ]
+    return rows, status
 
 
 def explain_file(
@@ -253,7 +273,7 @@ def explain_file(
     device: str | None = None,
     seed: int = 0,
     force: bool = False,
-) -> Path:
+) -> ExplainResult:
     """Explain a trained model's predictions for the sequences of a file.
 
     Sequences are read, cut or padded and encoded as ``biodl predict`` does; the
@@ -265,7 +285,10 @@ def explain_file(
     * ``attributions.npz``: ``ids``, ``X`` (model input), ``attributions``
       ``(N, C, L)``, ``predictions`` (raw outputs ``(N, T)``), ``outputs`` (the
       explained output), ``delta`` and ``hypothetical`` where the method has them;
-    * ``checks.json``: the checks' results and warnings;
+    * ``checks.json``: the checks' results and warnings; with ``motifs``, a
+      ``motifs`` entry: ``{"method": "modisco", "status": "ok"}`` or, when TF-MoDISco
+      failed (which also warns), ``{"method": "modisco", "status": "failed", "error":
+      ..., "fallback": "seqlets"}``;
     * ``logos/NNN.png``: logos of the ``top`` sequences with the highest output (the
       60 positions of largest attribution);
     * ``motifs.tsv`` and ``motifs.meme`` with ``motifs``: TF-MoDISco patterns (or
@@ -294,8 +317,9 @@ def explain_file(
 
     Returns
     -------
-    pathlib.Path
-        ``out``.
+    ExplainResult
+        ``out`` (path-like), the method, the explained output, the number of
+        sequences, the checks (as ``checks.json``) and the motif rows.
     """
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
@@ -304,6 +328,9 @@ def explain_file(
             raise InputError(f"unknown method {other!r} to compare with")
     if n_references < 1 or top < 0 or batch_size < 1:
         raise InputError("--n-references and --batch-size must be at least 1, --top at least 0")
+    out_path = Path(out)  # checked before any work: never over the run or the input
+    inputs = _run_files(model_dir, input_path)
+    check_output_dir(out_path, force=force, inputs=inputs)
     run = load_run(model_dir)
     if run.encoding == "cpg":
         raise InputError(
@@ -338,56 +365,65 @@ def explain_file(
     checks.update(method=result.method, target=names[index], info=result.info)
     predictions = predict(run.model, X, batch_size=batch_size, device=device).numpy()
 
-    out_path = Path(out)
-    partial = prepare_run_dir(out_path, force=force)
-    arrays: dict[str, Any] = {
-        "ids": np.asarray(ids),
-        "X": X,
-        "attributions": result.values,
-        "predictions": predictions,
-        "outputs": result.outputs,
-        "target": np.asarray(index),
-    }
-    if result.delta is not None:
-        arrays["delta"] = result.delta
-    if result.hypothetical is not None:
-        arrays["hypothetical"] = result.hypothetical
-    np.savez_compressed(partial / "attributions.npz", **arrays)
-    write_json(partial / "checks.json", checks)
-    try:
-        logos = _logos(
-            partial, ids, X, result, top=top, alphabet=run.alphabet, encoding=run.encoding
-        )
-    except ImportError as exc:  # logomaker is in the 'motifs' extra
-        logos = []
-        checks["warnings"].append(f"no logos: {exc}")
+    with staged_dir(out_path, force=force, inputs=inputs) as partial:
+        arrays: dict[str, Any] = {
+            "ids": np.asarray(ids),
+            "X": X,
+            "attributions": result.values,
+            "predictions": predictions,
+            "outputs": result.outputs,
+            "target": np.asarray(index),
+        }
+        if result.delta is not None:
+            arrays["delta"] = result.delta
+        if result.hypothetical is not None:
+            arrays["hypothetical"] = result.hypothetical
+        np.savez_compressed(partial / "attributions.npz", **arrays)
         write_json(partial / "checks.json", checks)
-    motif_rows: list[dict[str, Any]] = []
-    if motifs:
-        motif_rows = _motifs(
-            partial,
-            X,
-            result,
-            alphabet=run.alphabet,
-            collection=jaspar_collection,
-            tax_group=tax_group,
-        )
-    from biodl.report.explain import write_explain_report
+        try:
+            logos = _logos(
+                partial, ids, X, result, top=top, alphabet=run.alphabet, encoding=run.encoding
+            )
+        except ImportError as exc:  # logomaker is in the 'motifs' extra
+            logos = []
+            checks["warnings"].append(f"no logos: {exc}")
+            write_json(partial / "checks.json", checks)
+        motif_rows: list[dict[str, Any]] = []
+        if motifs:
+            motif_rows, checks["motifs"] = _motifs(
+                partial,
+                X,
+                result,
+                alphabet=run.alphabet,
+                collection=jaspar_collection,
+                tax_group=tax_group,
+            )
+            if checks["motifs"]["status"] == "failed":
+                checks["warnings"].append(f"TF-MoDISco failed: {checks['motifs']['error']}")
+            write_json(partial / "checks.json", checks)
+        from biodl.report.explain import write_explain_report
 
-    summary = {
-        "model": f"{run.meta.get('architecture', {}).get('name', '?')} ({Path(model_dir)})",
-        "input": str(path),
-        "sequences": str(len(ids)),
-        "method": result.method,
-        "target": f"{names[index]} (output {index})",
-        "references": str(result.info.get("n_references", "-")),
-    }
-    write_explain_report(
-        partial / "explain.html",
-        title=f"{result.method} attributions: {names[index]}",
-        summary=summary,
+        summary = {
+            "model": f"{run.meta.get('architecture', {}).get('name', '?')} ({Path(model_dir)})",
+            "input": str(path),
+            "sequences": str(len(ids)),
+            "method": result.method,
+            "target": f"{names[index]} (output {index})",
+            "references": str(result.info.get("n_references", "-")),
+        }
+        write_explain_report(
+            partial / "explain.html",
+            title=f"{result.method} attributions: {names[index]}",
+            summary=summary,
+            checks=checks,
+            logos=[(caption, partial / rel) for caption, rel in logos],
+            motifs=motif_rows,
+        )
+    return ExplainResult(
+        out=out_path,
+        method=result.method,
+        target=names[index],
+        n_sequences=len(ids),
         checks=checks,
-        logos=[(caption, partial / rel) for caption, rel in logos],
         motifs=motif_rows,
     )
-    return finish_run_dir(partial, out_path)

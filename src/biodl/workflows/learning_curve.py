@@ -69,9 +69,7 @@ def learning_curve(
     split = "test" if splits.test is not None else "valid" if splits.valid is not None else None
     if split is None:
         raise InputError("a learning curve needs valid or test data", path=config_path)
-    metric = {"multilabel": "macro_auroc", "regression": "mean_pearson"}.get(
-        splits.task, "accuracy" if splits.task == "multiclass" else "auroc"
-    )
+    metric = splits.as_task().headline
     out: dict[str, Any] = {
         "metric": metric,
         "split": split,

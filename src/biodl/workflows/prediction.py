@@ -6,14 +6,20 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
-import torch
-
 from biodl.errors import InputError
 from biodl.io import AlphabetName, read_sequences, read_table
-from biodl.models import has_membrane_head
-from biodl.train import load_run
-from biodl.workflows._common import _cell, _encode, _fit_input, _Labels, _predict_outputs
+from biodl.io.atomic import atomic_open, check_output_path
+from biodl.models import auxiliary_outputs
+from biodl.runs import TEMPERATURE_FILE, load_run
+from biodl.tasks import task_from_meta
+from biodl.workflows._common import (
+    _aux_probabilities,
+    _fit_input,
+    _predict_outputs,
+    _run_kind,
+    _tsv_cell,
+)
+from biodl.workflows.results import PredictionResult
 
 __all__ = ["predict_file"]
 
@@ -54,7 +60,7 @@ def predict_file(
     batch_size: int = 512,
     device: str | None = None,
     chunk_size: int = 20000,
-) -> Path:
+) -> PredictionResult:
     """Score every sequence of a FASTA/FASTQ file (or a table) with a trained model.
 
     FASTA/FASTQ input is streamed in chunks of ``chunk_size`` records, so memory does
@@ -71,9 +77,10 @@ def predict_file(
         class) and ``logit`` for a binary model; ``id``, ``predicted`` and ``prob_<class>``
         for each class for a multi-class model; ``id`` and ``pred_<output>`` for each
         output of a multi-label (probability) or regression (value) model, per-position
-        outputs as comma-separated values (one per position or bin). A ``deeploc``
-        model with a membrane head (``membrane_head: true``) adds a last column
-        ``membrane``, the probability that the protein is membrane-bound (not soluble).
+        outputs as comma-separated values (one per position or bin)
+        (:meth:`biodl.tasks.Task.prediction_columns`). A model with auxiliary heads
+        (:mod:`biodl.models.auxiliary`; a ``deeploc`` model with ``membrane_head: true``)
+        adds one column per head, its probability (``membrane``: membrane-bound).
     pad_short
         Pad sequences shorter than the model input with N instead of failing.
 
@@ -84,9 +91,12 @@ def predict_file(
 
     Returns
     -------
-    pathlib.Path
-        ``out``.
+    PredictionResult
+        ``out`` (path-like) and the number of sequences scored; ``.table()`` reads the
+        predictions back as columns.
     """
+    # checked before any work: never over an input (the sequences, the run's files)
+    out_path = check_output_path(out, inputs=_run_files(model_dir, input_path), what="--out")
     run = load_run(model_dir)
     if run.meta.get("encoding") == "cpg":
         raise InputError(
@@ -98,63 +108,40 @@ def predict_file(
     records = _iter_inputs(
         path, sequence_column=sequence_column, id_column=id_column, alphabet=run.alphabet
     )
-    labels = _Labels.of_run(run.meta)
+    task = task_from_meta(run.meta)
     # a calibration temperature saved by `biodl assess --save-temperature` rescales the
-    # logits of classification models (regression outputs are values, not logits)
-    temperature = run.temperature if labels.task != "regression" else 1.0
-    with_membrane = has_membrane_head(run.model)
-    extra_head = "\tmembrane" if with_membrane else ""
-    out_path = Path(out)
-    tmp = out_path.with_name(f".{out_path.name}.tmp")
+    # logits of probability models (regression outputs are values, not logits)
+    temperature = run.temperature if task.probabilistic else 1.0
+    heads = [h.name for h in auxiliary_outputs(run.model)]
+    kind = _run_kind(run)
     n = 0
-    try:
-        with tmp.open("w", encoding="utf-8") as handle:
-            if labels.numeric:
-                pred_head = "\t".join(f"pred_{c}" for c in labels.classes)
-                handle.write(f"id\t{pred_head}{extra_head}\n")
-            elif labels.task == "multiclass":
-                probs_head = "\t".join(f"prob_{c}" for c in labels.classes)
-                handle.write(f"id\tpredicted\t{probs_head}{extra_head}\n")
-            else:
-                handle.write(f"id\tscore\tlogit{extra_head}\n")
-            for chunk in _batched(records, chunk_size):
-                fitted = [
-                    _fit_input(i, seq, line, run=run, path=path, pad_short=pad_short)
-                    for i, seq, line in chunk
-                ]
-                X = _encode(
-                    fitted, alphabet=run.alphabet, unknown=run.unknown, encoding=run.encoding
-                )
-                logits, membrane_logits = _predict_outputs(
-                    run.model, X, batch_size=batch_size, device=device
-                )
-                if temperature != 1.0:
-                    logits = logits / temperature
-                probs = labels.probabilities(logits)
-                # the membrane probability (not temperature-scaled), else nothing
-                extra = [""] * len(chunk)
-                if membrane_logits is not None:
-                    membrane = torch.sigmoid(membrane_logits.float()).tolist()
-                    extra = [f"\t{m:.6g}" for m in membrane]
-                if labels.numeric:
-                    for (seq_id, _, _), row, more in zip(chunk, probs, extra, strict=True):
-                        cells = "\t".join(_cell(v) for v in row)
-                        handle.write(f"{seq_id}\t{cells}{more}\n")
-                elif labels.task == "multiclass":
-                    for (seq_id, _, _), row, more in zip(chunk, probs, extra, strict=True):
-                        cells = "\t".join(f"{v:.6g}" for v in row)
-                        pred = labels.classes[int(np.argmax(row))]
-                        handle.write(f"{seq_id}\t{pred}\t{cells}{more}\n")
-                else:
-                    for (seq_id, _, _), p, z, more in zip(
-                        chunk, probs.tolist(), logits[:, 0].tolist(), extra, strict=True
-                    ):
-                        handle.write(f"{seq_id}\t{p:.6g}\t{z:.6g}{more}\n")
-                n += len(chunk)
-        if n == 0:
+    with atomic_open(out_path) as handle:
+        handle.write("\t".join(["id", *task.prediction_columns(), *heads]) + "\n")
+        for chunk in _batched(records, chunk_size):
+            fitted = [
+                _fit_input(i, seq, line, run=run, path=path, pad_short=pad_short)
+                for i, seq, line in chunk
+            ]
+            X = kind.encode(fitted)
+            logits, aux = _predict_outputs(run.model, X, batch_size=batch_size, device=device)
+            if temperature != 1.0:
+                logits = logits / temperature
+            scores = task.scores(logits)
+            raw = logits.float().numpy()
+            # auxiliary heads' probabilities (not temperature-scaled)
+            extra = _aux_probabilities(aux)
+            for i, (seq_id, _, _) in enumerate(chunk):
+                cells = task.prediction_cells(scores[i], raw[i])
+                cells += [f"{extra[h][i]:.6g}" for h in heads]
+                handle.write("\t".join([_tsv_cell(seq_id), *cells]) + "\n")
+            n += len(chunk)
+        if n == 0:  # nothing is committed: the temporary file is removed
             raise InputError("no sequences to score", path=path)
-        os.replace(tmp, out_path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return out_path
+    return PredictionResult(out=out_path, n_sequences=n)
+
+
+def _run_files(model_dir: str | os.PathLike[str], *others: str | os.PathLike[str]) -> list[Path]:
+    """The files of a run directory a job reads, and ``others``: an output must be none."""
+    run = Path(model_dir)
+    files = [run, run / "model.json", run / "model.safetensors", run / TEMPERATURE_FILE]
+    return files + [Path(o) for o in others]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import gzip
 import io
 import json
 import os
-import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,34 +27,37 @@ from biodl.config import (
     TableSource,
     config_to_dict,
 )
-from biodl.data import DataSplits, build_splits, class_weights
+from biodl.data import DataSplits, build_splits
 from biodl.data.homology import max_cross_identity
 from biodl.errors import ConfigError
-from biodl.models import ModelIO, create_model, validate_params
-from biodl.train import (
-    RUN_FORMAT,
+from biodl.io.atomic import (
+    atomic_open,
     atomic_write_text,
-    check_out_dir,
-    file_checksum,
-    finish_run_dir,
-    fit,
-    initialise_from_run,
-    prepare_run_dir,
-    save_weights,
-    software_versions,
+    check_output_dir,
+    partial_dir,
+    staged_dir,
     write_json,
 )
-from biodl.train.rundir import RUN_FORMAT_VERSION
+from biodl.models import ModelIO, auxiliary_outputs, create_model
+from biodl.runs import (
+    RUN_FORMAT,
+    RUN_FORMAT_VERSION,
+    file_checksum,
+    save_weights,
+    software_versions,
+)
+from biodl.tasks import Multiclass, Task
+from biodl.train import fit, initialise_from_run
+from biodl.train.checkpoint import check_resumable, run_fingerprint
 from biodl.workflows._common import (
-    _channels,
-    _encode,
+    _aux_targets,
+    _config_kind,
     _is_rank_zero,
-    _Labels,
     _load_checked,
-    _membrane_counts,
-    _membrane_flags,
+    _model_params,
     _score_and_report,
 )
+from biodl.workflows.results import TrainResult
 
 __all__ = ["dropped_line", "homology_line", "run_notes", "train_on_splits", "train_run"]
 
@@ -83,7 +86,8 @@ def _source_files(config: Config) -> list[Path]:
 
 
 def _split_summary(splits: DataSplits) -> dict[str, dict[str, Any]]:
-    if splits.numeric:
+    task = splits.as_task()
+    if task.numeric:
         out: dict[str, dict[str, Any]] = {}
         for name, ex in splits.items():
             y = splits.targets(ex)
@@ -92,14 +96,14 @@ def _split_summary(splits: DataSplits) -> dict[str, dict[str, Any]]:
                 col = y[:, t]
                 seen = col[~np.isnan(col)]
                 entry: dict[str, float | int] = {"n_observed": int(seen.size)}
-                if splits.task == "multilabel":
+                if task.binary_outputs:
                     entry["n_positive"] = int(seen.sum())
                 else:
                     entry["mean"] = float(seen.mean()) if seen.size else float("nan")
                 per_output[o] = entry
             out[name] = {"n": len(ex), "per_output": per_output}
         return out
-    if splits.task == "multiclass":
+    if isinstance(task, Multiclass):
         return {
             name: {"n": len(ex), "per_class": {c: ex.labels.count(c) for c in splits.classes}}
             for name, ex in splits.items()
@@ -118,10 +122,11 @@ def _write_splits(path: Path, splits: DataSplits) -> None:
         for i in range(len(ex)):
             src, line = ex.origins[i]
             buf.write(f"{ex.ids[i]}\t{name}\t{ex.labels[i]}\t{chroms[i]}\t{src}\t{line}\n")
-    tmp = path.with_name(f".{path.name}.tmp")
-    with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=6) as handle:
+    with (
+        atomic_open(path, "wb") as raw,
+        gzip.open(raw, "wt", encoding="utf-8", compresslevel=6) as handle,
+    ):
         handle.write(buf.getvalue())
-    os.replace(tmp, path)
 
 
 def homology_line(homology: Mapping[str, Any]) -> str:
@@ -160,7 +165,11 @@ def run_notes(run: str | os.PathLike[str]) -> list[str]:
     The largest identity of a held-out protein to a training protein (homology-aware
     splits) and the classes dropped by ``data.min_class_size``, from ``model.json``.
     """
-    meta = json.loads((Path(run) / "model.json").read_text())
+    return notes_of(json.loads((Path(run) / "model.json").read_text()))
+
+
+def notes_of(meta: Mapping[str, Any]) -> list[str]:
+    """The lines of :func:`run_notes` from a run's metadata (``model.json``)."""
     lines = []
     if meta.get("homology"):
         lines.append(homology_line(meta["homology"]))
@@ -228,26 +237,13 @@ def _held_out_identity(splits: DataSplits, homology: HomologyConfig) -> dict[str
     }
 
 
-def _output_pos_weights(y: np.ndarray) -> list[float]:
-    """``n_negative / n_positive`` of each multi-label output over its observed values
-    (1 for an output with no positive or no negative)."""
-    flat = y if y.ndim == 2 else y.transpose(0, 2, 1).reshape(-1, y.shape[1])
-    weights = []
-    for t in range(flat.shape[1]):
-        col = flat[:, t]
-        col = col[~np.isnan(col)]
-        pos = float(col.sum())
-        neg = float(col.size - pos)
-        weights.append(neg / pos if pos > 0 and neg > 0 else 1.0)
-    return weights
-
-
 def train_run(
     config_path: str | os.PathLike[str],
     out: str | os.PathLike[str],
     *,
     force: bool = False,
-) -> Path:
+    resume: bool = False,
+) -> TrainResult:
     """Train the model a configuration describes and write a complete run directory.
 
     Parameters
@@ -258,46 +254,69 @@ def train_run(
         Run directory to create. It is written as ``OUT.partial`` and renamed when
         complete, so a failed run leaves no half-written ``OUT``.
     force
-        Replace ``out`` if it exists.
+        Replace ``out`` if it exists (refused when it holds the configuration or a data
+        file: checked before anything is read or written).
+    resume
+        Continue in the ``OUT.partial`` folder an interrupted run left (Ctrl-C, SIGTERM
+        or a kill keep it, with its checkpoints) instead of starting afresh.
 
     Returns
     -------
-    pathlib.Path
-        The run directory: ``model.safetensors``, ``model.json``, ``config.yaml``,
-        ``metrics.json``, ``predictions.tsv``, ``splits.tsv.gz``, ``roc.png``, ``pr.png``,
-        ``report.html``, ``checkpoints/``, ``logs/metrics.csv``.
+    TrainResult
+        ``out``, the run directory (path-like): ``model.safetensors``, ``model.json``,
+        ``config.yaml``, ``metrics.json``, ``predictions.tsv``, ``splits.tsv.gz``,
+        ``roc.png``, ``pr.png``, ``report.html``, ``checkpoints/``, ``logs/metrics.csv``;
+        the ``metrics``, the ``notes`` on the splits and ``meta`` (``model.json``).
     """
     config = _load_checked(config_path)
     out_path = Path(out)
+    inputs = [Path(config_path), *_source_files(config)]
+    if config.train.init_from is not None:
+        inputs.append(config.resolve(config.train.init_from))
     if _is_rank_zero():  # fail before reading the data; other ranks write nothing
-        check_out_dir(out_path, force=force)
+        check_output_dir(out_path, force=force, inputs=inputs)
+        if resume:  # before the data are read, and before OUT.partial could be touched
+            check_resumable(partial_dir(out_path), fingerprint=_run_fingerprint(config))
     return train_on_splits(
-        config, build_splits(config), out_path, force=force, config_path=config_path
+        config,
+        build_splits(config),
+        out_path,
+        force=force,
+        config_path=config_path,
+        inputs=inputs,
+        resume=resume,
     )
 
 
-def _membrane_targets(
-    config: Config, splits: DataSplits, config_path: str | os.PathLike[str] | None
+def _run_fingerprint(config: Config) -> dict[str, Any]:
+    """The configuration's and the data files' hashes a resumed run must match."""
+    files = [file_checksum(f) for f in _source_files(config)]
+    return run_fingerprint(config_to_dict(config), files)
+
+
+def _auxiliary_targets(
+    model: torch.nn.Module, splits: DataSplits, config_path: str | os.PathLike[str] | None
 ) -> tuple[np.ndarray, np.ndarray | None] | None:
-    """Membrane targets ``(train, valid)`` of a model with ``membrane_head: true``, else None.
+    """Targets ``(train, valid)`` of ``model``'s auxiliary heads (``(N, A)``, NaN where
+    unknown; :mod:`biodl.models.auxiliary`), or ``None`` for a model without any.
 
     Raises
     ------
     ConfigError
-        The model has a membrane head but no training example has an M/S flag.
+        A head has no known target in the training split.
     """
-    params = validate_params(config.model.name, config.model.params)
-    if not getattr(params, "membrane_head", False):
+    heads = auxiliary_outputs(model)
+    if not heads:
         return None
-    train = _membrane_flags(splits.train)
-    if np.isnan(train).all():
-        raise ConfigError(
-            "model.membrane_head needs DeepLoc-style -M/-S membrane flags on the training "
-            "proteins (FASTA headers '>ACC Location-M' read with 'header_label: deeploc', or "
-            "a table 'group:' column of M/S/U); the training data have none",
-            path=config_path,
-        )
-    valid = None if splits.valid is None else _membrane_flags(splits.valid)
+    train = _aux_targets(model, splits.train)
+    for i, head in enumerate(heads):
+        if np.isnan(train[:, i]).all():
+            raise ConfigError(
+                f"the model's {head.name} head needs {head.positive}/{head.negative} groups "
+                f"on the training examples ({head.hint}); the training data have none",
+                path=config_path,
+            )
+    valid = None if splits.valid is None else _aux_targets(model, splits.valid)
     return train, valid
 
 
@@ -308,62 +327,54 @@ def train_on_splits(
     *,
     force: bool = False,
     config_path: str | os.PathLike[str] | None = None,
-) -> Path:
+    inputs: Sequence[str | os.PathLike[str]] = (),
+    resume: bool = False,
+) -> TrainResult:
     """Train on splits already built and write the run directory ``out`` (rank 0 only).
 
-    A ``deeploc`` model with ``membrane_head: true`` trains its membrane-bound/soluble
-    output jointly (:func:`biodl.train.fit` ``membrane``), with targets from each split's
-    groups (DeepLoc headers read with ``header_label: deeploc``: ``M`` 1, ``S`` 0, any
-    other group unknown); ``config_path`` names the configuration in the error raised
-    when the training split has no M/S flag.
+    ``out`` is filled as ``OUT.partial`` (:func:`biodl.io.atomic.staged_dir`; refused if
+    it would destroy one of ``inputs``), which an interruption keeps, with its
+    checkpoints, so that ``resume`` can continue in it; renamed to ``out`` when complete.
+
+    A model with auxiliary heads (:mod:`biodl.models.auxiliary`; a ``deeploc`` model with
+    ``membrane_head: true``) trains them jointly (:func:`biodl.train.fit`
+    ``auxiliary``), with targets from each split's groups (DeepLoc headers read with
+    ``header_label: deeploc``: ``M`` 1, ``S`` 0, any other group unknown);
+    ``config_path`` names the configuration in the error raised when the training split
+    has no known target.
     """
     out_path = out
     rank_zero = _is_rank_zero()
-    membrane = _membrane_targets(config, splits, config_path)
-    X_train = _encode(
-        splits.train,
-        alphabet=config.data.alphabet,
-        unknown=config.data.unknown,
-        encoding=config.data.encoding,
-    )
+    task = splits.as_task(loss=config.train.loss, threshold=config.evaluate.threshold)
+    kind = _config_kind(config)
+    X_train = kind.encode(splits.train)
     y_train = splits.targets(splits.train)
     valid = None
     if splits.valid is not None:
         valid = (
-            _encode(
-                splits.valid,
-                alphabet=config.data.alphabet,
-                unknown=config.data.unknown,
-                encoding=config.data.encoding,
-            ),
+            kind.encode(splits.valid),
             splits.targets(splits.valid),
         )
-    multiclass = splits.task == "multiclass"
     pos_weight: float | list[float] | None = None
     per_class: list[float] | None = None
     if config.train.class_weight == "balanced":
-        if splits.task == "multilabel":
-            pos_weight = _output_pos_weights(y_train)
-        else:
-            weights = class_weights(splits.train.labels, list(splits.classes))
-            if multiclass:
-                per_class = [weights[c] for c in splits.classes]
-            elif weights[splits.positive] > 0:
-                pos_weight = weights[splits.positive] / weights[splits.negative]
+        pos_weight, per_class = task.balanced_weights(y_train)
     io_spec = ModelIO(
         n_channels=(
-            int(X_train.shape[1])
-            if splits.layout
-            else _channels(config.data.alphabet, config.data.encoding, splits.input_length)
+            int(X_train.shape[1]) if splits.layout else kind.n_channels(splits.input_length)
         ),
         input_length=splits.input_length,
         layout=splits.layout,
-        n_outputs=len(splits.classes) if multiclass or splits.numeric else 1,
+        n_outputs=task.n_outputs,
         alphabet=config.data.alphabet,
         per_position=splits.per_position,
     )
-    partial = prepare_run_dir(out_path, force=force) if rank_zero else None
-    try:
+    staged: contextlib.AbstractContextManager[Path | None] = (
+        staged_dir(out_path, force=force, inputs=inputs, keep_on_interrupt=True, reuse=resume)
+        if rank_zero
+        else contextlib.nullcontext()
+    )
+    with staged as partial:
         L.seed_everything(config.train.seed, workers=True, verbose=False)
         model = create_model(config.model.name, config.model.params, io=io_spec)
         provenance = None
@@ -372,12 +383,11 @@ def train_on_splits(
                 model,
                 config.resolve(config.train.init_from),
                 architecture=config.model.name,
-                params=validate_params(config.model.name, config.model.params).model_dump(
-                    mode="json"
-                ),
+                params=_model_params(config).model_dump(mode="json"),
                 replace_head=config.train.replace_head,
                 freeze_trunk=config.train.freeze_trunk,
             )
+        auxiliary = _auxiliary_targets(model, splits, config_path)
         result = fit(
             model,
             (X_train, y_train),
@@ -386,16 +396,16 @@ def train_on_splits(
             out_dir=partial,
             pos_weight=pos_weight,
             frozen_trunk=provenance is not None and config.train.freeze_trunk,
-            n_classes=len(splits.classes) if multiclass else None,
+            task=task,
             class_weight=per_class,
-            task_name=splits.task,  # type: ignore[arg-type]
-            loss=config.train.loss,
-            membrane=membrane,
+            auxiliary=auxiliary,
+            resume=resume,
+            fingerprint=_run_fingerprint(config),
         )
         if not result.is_rank_zero or partial is None:
-            return out_path
+            return TrainResult(out=out_path)
         model.load_state_dict(result.state_dict)
-        _write_run_files(
+        metrics, meta = _write_run_files(
             partial,
             model,
             config,
@@ -404,13 +414,14 @@ def train_on_splits(
             result,
             pos_weight,
             provenance,
-            membrane=membrane is not None,
+            task=task,
         )
-    except BaseException:
-        if partial is not None and partial.exists():
-            shutil.rmtree(partial, ignore_errors=True)
-        raise
-    return finish_run_dir(partial, out_path)
+    return TrainResult(
+        out=out_path,
+        metrics=metrics,
+        notes=tuple(notes_of(meta)),
+        meta=meta,
+    )
 
 
 def _write_run_files(
@@ -423,17 +434,11 @@ def _write_run_files(
     pos_weight: float | list[float] | None,
     init_from: dict[str, Any] | None = None,
     *,
-    membrane: bool = False,
-) -> None:
-    multiclass = splits.task == "multiclass"
-    labels_meta: dict[str, Any]
-    if splits.numeric:
-        labels_meta = {"outputs": list(splits.classes)}
-    elif multiclass:
-        labels_meta = {"classes": list(splits.classes)}
-    else:
-        labels_meta = {"positive": splits.positive, "negative": splits.negative}
-    arch_params = validate_params(config.model.name, config.model.params).model_dump(mode="json")
+    task: Task,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Write the run files into ``partial``; returns ``(metrics, meta)``."""
+    heads = auxiliary_outputs(model)
+    arch_params = _model_params(config).model_dump(mode="json")
     n_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
     save_weights(partial / "model.safetensors", model)
     atomic_write_text(
@@ -446,7 +451,7 @@ def _write_run_files(
         "format_version": RUN_FORMAT_VERSION,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         **_who_and_how(),
-        "task": config.task,
+        "task": task.name,
         "architecture": {"name": config.model.name, "params": arch_params},
         "alphabet": config.data.alphabet,
         "unknown": config.data.unknown,
@@ -456,11 +461,11 @@ def _write_run_files(
         "input_length": io_spec.input_length,
         "layout": dict(io_spec.layout),
         "per_position": splits.per_position,
-        "loss": config.train.loss if splits.task == "regression" else None,
-        "labels": labels_meta,
-        "outputs": list(splits.classes) if multiclass or splits.numeric else [splits.positive],
+        "loss": None,
+        **task.to_meta(),
         "n_parameters": n_params,
         "seed": config.train.seed,
+        "threads": torch.get_num_threads(),
         "class_weight": config.train.class_weight,
         "pos_weight": pos_weight,
         "init_from": init_from,
@@ -482,13 +487,19 @@ def _write_run_files(
         },
         "versions": software_versions(),
     }
-    if membrane:
-        meta["membrane"] = {
-            "trained": True,
-            "loss": "task loss + binary cross-entropy over the known M/S flags",
-            "n_train_flags": _membrane_counts(splits.train),
-            "n_valid_flags": None if splits.valid is None else _membrane_counts(splits.valid),
-        }
+    if heads:
+        meta["auxiliary"] = [
+            {
+                "name": head.name,
+                "positive": head.positive,
+                "negative": head.negative,
+                "loss": f"binary cross-entropy over the known {head.positive}/{head.negative} "
+                "groups, added to the task loss",
+                "n_train": head.counts(splits.train.groups),
+                "n_valid": None if splits.valid is None else head.counts(splits.valid.groups),
+            }
+            for head in heads
+        ]
     homology = config.data.homology
     if homology is not None:
         meta["homology"] = {**homology.model_dump(), **_held_out_identity(splits, homology)}
@@ -501,12 +512,13 @@ def _write_run_files(
         ),
         "Metrics are point estimates with percentile-bootstrap 95 % confidence intervals.",
     ]
-    if membrane:
-        flags = meta["membrane"]["n_train_flags"]
+    for head, info in zip(heads, meta.get("auxiliary", []), strict=True):
+        counts = info["n_train"]
         notes.append(
-            f"Membrane-bound/soluble head trained jointly on {flags['M']} M and {flags['S']} S "
-            f"flags ({flags['unknown']} unknown, no loss); the membrane_* metrics use the "
-            "examples with a known flag, threshold 0.5."
+            f"{head.description.capitalize() or head.name} head trained jointly on "
+            f"{counts[head.positive]} {head.positive} and {counts[head.negative]} "
+            f"{head.negative} examples ({counts['unknown']} unknown, no loss); the "
+            f"{head.name}_* metrics use the examples with a known group, threshold 0.5."
         )
     if homology is not None:
         notes.append(f"{homology_line(meta['homology'])}.")
@@ -515,13 +527,14 @@ def _write_run_files(
         model,
         eval_splits,
         config=config,
-        labels=_Labels.of_splits(splits, loss=config.train.loss),
+        task=task,
         title=f"biodl run: {config.model.name}",
         summary=_report_summary(meta),
         notes=notes,
     )
     meta["model_card"] = _model_card(meta, metrics)
     write_json(partial / "model.json", meta)
+    return metrics, meta
 
 
 def _report_summary(meta: Mapping[str, Any]) -> dict[str, str]:

@@ -16,11 +16,14 @@ from typing import Any
 
 from biodl.errors import InputError
 from biodl.io import Genome
-from biodl.train import file_checksum, load_run
+from biodl.io.atomic import OutputError, check_output_path
+from biodl.runs import file_checksum, load_run
+from biodl.tasks import Task, task_from_meta
 from biodl.variants.records import Variant, iter_records, sniff_variant_format, vcf_header
-from biodl.variants.scoring import RefMismatch, Strands, Task, VariantScore, score_variants
+from biodl.variants.scoring import RefMismatch, Strands, VariantScore, score_variants
 from biodl.variants.writers import TsvWriter, VcfWriter
-from biodl.workflows._common import _Labels
+from biodl.workflows.prediction import _run_files
+from biodl.workflows.results import VariantScoringResult
 
 __all__ = ["VariantScoringSummary", "default_strands", "score_vcf", "score_vcf_summary"]
 
@@ -39,23 +42,23 @@ class VariantScoringSummary:
     ref_mismatch_scored: int = 0
     strands: str = "forward"
 
-    def text(self) -> str:
-        """A few human-readable lines."""
-        reasons = ", ".join(f"{k} {v}" for k, v in sorted(self.skipped.items())) or "none"
-        counts = (
-            f"records: {self.records}, alleles: {self.alleles}, scored: {self.scored}, "
-            f"skipped: {sum(self.skipped.values())} ({reasons})"
+    def result(self) -> VariantScoringResult:
+        """The counts, frozen, as :func:`score_vcf` returns them."""
+        return VariantScoringResult(
+            out=self.vcf,
+            tsv=self.tsv,
+            index=self.index,
+            records=self.records,
+            alleles=self.alleles,
+            scored=self.scored,
+            skipped=dict(self.skipped),
+            ref_mismatch_scored=self.ref_mismatch_scored,
+            strands=self.strands,
         )
-        lines = [
-            counts,
-            f"strands: {self.strands}",
-            f"vcf: {self.vcf}" + (f" (index {self.index})" if self.index else ""),
-        ]
-        if self.ref_mismatch_scored:
-            lines.append(f"scored despite a REF mismatch (warned): {self.ref_mismatch_scored}")
-        if self.tsv is not None:
-            lines.append(f"tsv: {self.tsv}")
-        return "\n".join(lines)
+
+    def text(self) -> str:
+        """A few human-readable lines (see :meth:`VariantScoringResult.text`)."""
+        return self.result().text()
 
 
 def default_strands(meta: dict[str, Any]) -> Strands:
@@ -84,17 +87,28 @@ def _check_model(meta: dict[str, Any], path: Path) -> tuple[Task, list[str], boo
         )
     if meta.get("per_position"):
         raise InputError("variant scoring does not support per-position models yet", path=where)
-    labels = _Labels.of_run(meta)
-    task: Task = labels.task  # type: ignore[assignment]
-    outputs = [labels.positive] if task == "binary" else list(labels.classes)
-    return task, outputs, task != "regression"
+    task = task_from_meta(meta)
+    return task, list(task.outputs), task.probabilistic
 
 
-def _check_out(path: Path) -> None:
-    if not path.parent.is_dir():
-        raise InputError("the folder of the output file does not exist", path=path)
-    if path.is_dir():
-        raise InputError("output is a folder, not a file", path=path)
+def _check_outputs(
+    model_dir: str | os.PathLike[str],
+    genome: str | os.PathLike[str],
+    vcf: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    tsv: str | os.PathLike[str] | None,
+) -> tuple[Path, Path | None]:
+    """``--out`` and ``--tsv`` checked before any work: writable, not a folder, not an
+    input (the VCF, the genome and its indexes, the run's files), not the same file."""
+    inputs = [vcf, genome, f"{genome}.fai", f"{genome}.gzi", *_run_files(model_dir)]
+    inputs += [f"{vcf}.tbi", f"{vcf}.csi"]
+    out_path = check_output_path(out, inputs=inputs, what="--out")
+    if tsv is None:
+        return out_path, None
+    tsv_path = Path(tsv)
+    if tsv_path.absolute() == out_path.absolute():
+        raise OutputError("--tsv is the same file as --out; choose another", path=tsv_path)
+    return out_path, check_output_path(tsv_path, inputs=inputs, what="--tsv")
 
 
 def score_vcf(
@@ -113,15 +127,16 @@ def score_vcf(
     ism_window: int = 0,
     drop_skipped: bool = False,
     command: str | None = None,
-) -> Path:
+) -> VariantScoringResult:
     """Score every ALT allele of a VCF/BCF (or TSV) with a trained DNA model.
 
-    See :func:`score_vcf_summary` (same parameters), which also returns counts.
+    See :func:`score_vcf_summary` for the parameters.
 
     Returns
     -------
-    pathlib.Path
-        ``out``.
+    VariantScoringResult
+        Paths written (``out`` the VCF, path-like) and counts (records, alleles,
+        scored, skipped by reason).
     """
     return score_vcf_summary(
         model_dir,
@@ -138,7 +153,7 @@ def score_vcf(
         ism_window=ism_window,
         drop_skipped=drop_skipped,
         command=command,
-    ).vcf
+    ).result()
 
 
 def score_vcf_summary(
@@ -199,14 +214,11 @@ def score_vcf_summary(
     """
     from biodl import __version__
 
-    run = load_run(model_dir)
-    task, outputs, probabilities = _check_model(run.meta, Path(model_dir))
     if ism_window and tsv is None:
         raise InputError("--ism-window writes the ISM maps to the TSV: give --tsv too")
-    out_path, tsv_path = Path(out), None if tsv is None else Path(tsv)
-    _check_out(out_path)
-    if tsv_path is not None:
-        _check_out(tsv_path)
+    out_path, tsv_path = _check_outputs(model_dir, genome, vcf, out, tsv)
+    run = load_run(model_dir)
+    task, outputs, probabilities = _check_model(run.meta, Path(model_dir))
     chosen: Strands = strands if strands is not None else default_strands(run.meta)
     checksum = file_checksum(Path(model_dir) / "model.safetensors")["sha256"]
     meta = {
@@ -216,7 +228,7 @@ def score_vcf_summary(
         "biodl_genome": str(Path(genome).resolve()),
         "biodl_scoring": (
             f"input_length={run.input_length};anchor=L//2 (0-based);strands={chosen};"
-            f"task={task};ref_mismatch={ref_mismatch}"
+            f"task={task.name};ref_mismatch={ref_mismatch}"
         ),
     }
     summary = VariantScoringSummary(vcf=out_path, tsv=tsv_path, strands=chosen)

@@ -4,37 +4,19 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-__all__ = ["register"]
+from biodl.cli._args import Subparsers, non_negative_int
 
+if TYPE_CHECKING:
+    from biodl.workflows import AssessmentResult
 
-def _handler(args: argparse.Namespace) -> int:
-    import json
-
-    from biodl.workflows.assessment import assess_run, flags_table
-
-    out = assess_run(
-        args.model,
-        args.out,
-        config=args.config,
-        data=args.data or (),
-        group=args.group,
-        learning_curve=args.learning_curve,
-        save_temperature=args.save_temperature,
-        force=args.force,
-        seed=args.seed,
-    )
-    print(flags_table(json.loads((out / "assessment.json").read_text(encoding="utf-8"))))
-    print(f"assessment: {out}")
-    if args.save_temperature:
-        print(f"temperature saved: {Path(args.model) / 'temperature.json'}")
-    return 0
+__all__ = ["print_assessment", "register", "run"]
 
 
-def register(sub: Any) -> None:
-    """Add ``assess`` to the ``biodl`` sub-command parser ``sub``."""
-    p = sub.add_parser(
+def register(subparsers: Subparsers) -> None:
+    """Add ``assess`` to the ``biodl`` sub-command parsers."""
+    p = subparsers.add_parser(
         "assess",
         help="fitness-for-use report of a trained model (leakage, calibration, ...)",
         description=(
@@ -68,6 +50,39 @@ def register(sub: Any) -> None:
         action="store_true",
         help="save the temperature fitted on valid with the model; biodl predict applies it",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the checks (default 0)")
+    p.add_argument(
+        "--seed", type=non_negative_int, default=0, help="seed of the checks (default 0)"
+    )
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
-    p.set_defaults(func=_handler)
+    p.set_defaults(run=run)
+
+
+def print_assessment(result: AssessmentResult) -> None:
+    """Print the flag of each item, the folder and the saved temperature file."""
+    from biodl.workflows import flags_table
+
+    if result.assessment is not None:
+        print(flags_table(result.assessment.to_json()))
+    print(f"assessment: {result.out}")
+    if result.temperature is not None:
+        print(f"temperature saved: {result.temperature}")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Assess the run and print the flags; returns the exit status."""
+    from biodl.workflows import assess_run
+
+    print_assessment(
+        assess_run(
+            args.model,
+            args.out,
+            config=args.config,
+            data=args.data or (),
+            group=args.group,
+            learning_curve=args.learning_curve,
+            save_temperature=args.save_temperature,
+            force=args.force,
+            seed=args.seed,
+        )
+    )
+    return 0

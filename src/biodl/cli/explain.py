@@ -1,0 +1,134 @@
+"""``biodl explain``: attribution maps of a trained model for the sequences of a file."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, cast
+
+from biodl.cli._args import Subparsers, device, non_negative_int, positive_int
+
+__all__ = ["METHODS", "register", "run"]
+
+#: the same names as :data:`biodl.interpret.METHODS` (tested), written out so that
+#: building the parser does not import torch
+METHODS = (
+    "saliency",
+    "input_x_gradient",
+    "integrated_gradients",
+    "deeplift",
+    "deepshap",
+    "lime",
+    "kernel_shap",
+    "ism",
+    "attention",
+)
+
+
+def register(subparsers: Subparsers) -> None:
+    """Add ``explain`` to the ``biodl`` sub-command parsers."""
+    p = subparsers.add_parser(
+        "explain",
+        help="attribution maps (DeepLIFT/SHAP, gradients, ISM, ...) of a trained model",
+        description=(
+            "Attribute a trained model's output to the letters of each input sequence, "
+            "check the maps (completeness, model randomisation, agreement between "
+            "methods) and write attributions.npz, checks.json, logos of the top "
+            "sequences, explain.html and, with --motifs, motifs.tsv to --out."
+        ),
+    )
+    p.add_argument("--model", type=Path, required=True, help="run directory")
+    p.add_argument(
+        "input", type=Path, help="FASTA/FASTQ (gzip ok), or a table with --sequence-column"
+    )
+    p.add_argument("--out", type=Path, required=True, help="folder to write")
+    p.add_argument("--method", choices=METHODS, default="deepshap", help="default deepshap")
+    p.add_argument("--target", help="output name or index to explain (default the first)")
+    p.add_argument(
+        "--n-references",
+        type=positive_int,
+        default=20,
+        help="dinucleotide-shuffled references per sequence for deepshap (default 20)",
+    )
+    p.add_argument(
+        "--top",
+        type=non_negative_int,
+        default=10,
+        help="logos of this many top-scoring sequences (10)",
+    )
+    p.add_argument("--strict", action="store_true", help="fail (exit 2) when a check fails")
+    p.add_argument(
+        "--motifs", action="store_true", help="find motifs (TF-MoDISco) and match them to JASPAR"
+    )
+    p.add_argument("--jaspar-collection", default="CORE", help="JASPAR collection (CORE)")
+    p.add_argument(
+        "--tax-group", default="vertebrates", help="JASPAR taxonomic group, or 'all' (vertebrates)"
+    )
+    p.add_argument(
+        "--compare",
+        default="saliency,input_x_gradient,deepshap",
+        help="comma-separated methods whose maps are compared with --method ('' for none)",
+    )
+    p.add_argument(
+        "--no-randomisation", action="store_true", help="skip the model-randomisation check"
+    )
+    p.add_argument("--max-sequences", type=positive_int, help="explain at most this many sequences")
+    p.add_argument("--sequence-column", help="read INPUT as a TSV/CSV table with this column")
+    p.add_argument("--id-column", help="id column of the table")
+    p.add_argument(
+        "--pad", action="store_true", help="pad sequences shorter than the model input with N"
+    )
+    p.add_argument("--batch-size", type=positive_int, default=64)
+    p.add_argument(
+        "--device", type=device, help="cpu, cuda, cuda:1 ... (default: cuda when available)"
+    )
+    p.add_argument(
+        "--seed", type=non_negative_int, default=0, help="seed of references and sampling"
+    )
+    p.add_argument("--force", action="store_true", help="replace --out if it exists")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Explain the sequences and print the checks' outcome; returns the exit status."""
+    from biodl.workflows import explain_file
+
+    compare = cast(Any, tuple(m for m in (args.compare or "").split(",") if m))
+    result = explain_file(
+        args.model,
+        args.input,
+        args.out,
+        method=args.method,
+        target=args.target,
+        n_references=args.n_references,
+        top=args.top,
+        strict=args.strict,
+        motifs=args.motifs,
+        jaspar_collection=args.jaspar_collection,
+        tax_group=None if args.tax_group in ("all", "") else args.tax_group,
+        sequence_column=args.sequence_column,
+        id_column=args.id_column,
+        pad_short=args.pad,
+        compare=compare,
+        randomisation=not args.no_randomisation,
+        max_sequences=args.max_sequences,
+        batch_size=args.batch_size,
+        device=args.device,
+        seed=args.seed,
+        force=args.force,
+    )
+    checks = result.checks
+    completeness = checks.get("completeness", {})
+    if completeness.get("max_abs_delta") is not None:
+        print(f"largest convergence delta: {completeness['max_abs_delta']:.3g}")
+    randomisation = checks.get("randomisation")
+    if randomisation and randomisation.get("mean_spearman") is not None:
+        print(
+            "model randomisation: mean Spearman "
+            f"{randomisation['mean_spearman']:.3f} "
+            f"({'pass' if randomisation['passed'] else 'FAIL'})"
+        )
+    for warning in checks.get("warnings", []):
+        print(f"warning: {warning}")
+    print(f"explanations: {result.out}")
+    return 0

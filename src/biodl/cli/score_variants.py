@@ -1,0 +1,122 @@
+"""``biodl score-variants``: effect of each VCF allele on a trained DNA model's outputs."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+from biodl.cli._args import Subparsers, device, non_negative_int, positive_int
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: Subparsers) -> None:
+    """Add ``score-variants`` to the ``biodl`` sub-command parsers."""
+    p = subparsers.add_parser(
+        "score-variants",
+        help="score the effect of VCF variants with a trained DNA model",
+        description=(
+            "Score each ALT allele: model output on the ALT window minus the REF window "
+            "(variant's first REF base at 0-based window index L//2). Writes the VCF with "
+            "BIODL_* INFO fields and, with --tsv, one row per allele."
+        ),
+    )
+    p.add_argument("--model", type=Path, required=True, help="run directory (DNA, one-hot)")
+    p.add_argument("--genome", type=Path, required=True, help="reference FASTA (bgzip ok)")
+    p.add_argument(
+        "--vcf", type=Path, required=True, help="VCF/BCF (plain or bgzip) or TSV chrom/pos/ref/alt"
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="output VCF (.vcf.gz: bgzip + tabix index; else plain text)",
+    )
+    p.add_argument("--tsv", type=Path, help="also write one row per allele to this TSV")
+    p.add_argument(
+        "--ref-mismatch",
+        choices=("error", "skip", "warn"),
+        default="error",
+        help="REF differs from the genome: stop (default), skip the allele, or warn and score",
+    )
+    p.add_argument(
+        "--strands",
+        choices=("forward", "both"),
+        help="average outputs over both strands (default: both if the run was trained "
+        "with reverse-complement augmentation, else forward)",
+    )
+    p.add_argument("--batch-size", type=positive_int, default=256, help="windows per forward pass")
+    p.add_argument(
+        "--chunk-size", type=positive_int, default=4096, help="alleles read and scored together"
+    )
+    p.add_argument(
+        "--device", type=device, help="cpu, cuda, cuda:1 ... (default: cuda when available)"
+    )
+    p.add_argument(
+        "--workers", type=non_negative_int, default=0, help="threads that one-hot encode ahead"
+    )
+    p.add_argument(
+        "--ism-window",
+        type=non_negative_int,
+        default=0,
+        help="in-silico mutagenesis map of W positions around the site (written to --tsv)",
+    )
+    p.add_argument(
+        "--drop-skipped",
+        action="store_true",
+        help="leave out records none of whose alleles was scored",
+    )
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Score the variants and print the counts; returns the exit status."""
+    import warnings
+
+    from biodl.workflows import score_vcf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", UserWarning)
+        warnings.showwarning = _show
+        result = score_vcf(
+            args.model,
+            args.genome,
+            args.vcf,
+            args.out,
+            tsv=args.tsv,
+            ref_mismatch=args.ref_mismatch,
+            strands=args.strands,
+            batch_size=args.batch_size,
+            chunk_size=args.chunk_size,
+            device=args.device,
+            workers=args.workers,
+            ism_window=args.ism_window,
+            drop_skipped=args.drop_skipped,
+            command=_command(args),
+        )
+    print(result.text())
+    return 0
+
+
+def _show(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
+    """Print a warning on one line of stderr, as errors are."""
+    print(f"biodl: warning: {message}", file=sys.stderr)
+
+
+def _command(args: argparse.Namespace) -> str:
+    """The command line as parsed (for ``##biodl_command``)."""
+    words = ["biodl", "score-variants"]
+    for name in ("model", "genome", "vcf", "out", "tsv", "ref_mismatch", "strands"):
+        value = getattr(args, name)
+        if value is not None:
+            words += [f"--{name.replace('_', '-')}", str(value)]
+    for name in ("batch_size", "chunk_size", "device", "workers", "ism_window"):
+        value = getattr(args, name)
+        if value is not None:
+            words += [f"--{name.replace('_', '-')}", str(value)]
+    if args.drop_skipped:
+        words.append("--drop-skipped")
+    return " ".join(shlex.quote(w) for w in words)

@@ -1,0 +1,363 @@
+"""Input kinds: what a model reads, and everything the toolkit needs to know about it.
+
+An :class:`InputKind` owns one modality of model input: how it is read from a file
+(:meth:`~InputKind.read`), checked (:meth:`~InputKind.validate`), turned into the
+array a model takes (:meth:`~InputKind.encode`, :meth:`~InputKind.collate`), how many
+channels that array has (:meth:`~InputKind.n_channels`, :meth:`~InputKind.input_shape`)
+and which facts describe a set of examples for ``biodl assess``
+(:meth:`~InputKind.describe`). Sequences (:class:`SequenceKind`) are the one kind
+today; expression matrices, graphs, pileups and signal tracks are meant to be further
+kinds with the same surface. :func:`input_kind` builds a kind by name.
+
+Examples
+--------
+>>> kind = input_kind("sequence", alphabet="dna")
+>>> kind.encode(["ACGT", "GGCC"]).shape
+(2, 4, 4)
+>>> kind.describe(["GGCC", "ATAT"])["gc_fraction"]
+0.5
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+
+from biodl.data.examples import Examples
+from biodl.encode import blosum62_encode, dinucleotide_one_hot, one_hot, structure_tensor
+from biodl.errors import InputError
+from biodl.io import ALPHABETS, AlphabetName, check_alphabet, read_sequences, validate_sequence
+
+__all__ = [
+    "INPUT_KINDS",
+    "InputKind",
+    "SequenceKind",
+    "input_kind",
+    "structure_cache_dir",
+]
+
+_PathLike = str | os.PathLike[str]
+
+_CHUNK = 4096
+"""Sequences counted together by :meth:`SequenceKind.describe` (bounds the memory of
+the joined text)."""
+
+
+class InputKind(ABC):
+    """One modality of model input (sequence today; matrix, graph, pileup, track next).
+
+    A kind is an immutable description (e.g. the alphabet and encoding of sequences);
+    its methods take the examples. Every problem with user input raises
+    :class:`~biodl.errors.InputError` naming the file and the line or record.
+    """
+
+    name: ClassVar[str]
+    """Registry name of the kind (``"sequence"``)."""
+
+    @abstractmethod
+    def read(self, path: _PathLike) -> Examples:
+        """Examples read from one file, validated, without labels (label ``""``)."""
+
+    @abstractmethod
+    def validate(self, examples: Examples) -> Examples:
+        """The examples checked (and normalised) for this kind; raises InputError."""
+
+    @abstractmethod
+    def encode(self, examples: Sequence[str] | Examples) -> np.ndarray:
+        """The model input of ``examples``: ``(N, C, L)`` (see :meth:`input_shape`)."""
+
+    def collate(self, encoded: Sequence[np.ndarray]) -> np.ndarray:
+        """Stack per-example encodings ``(C, L)`` into one batch ``(N, C, L)``.
+
+        Inputs of one kind and model are the same shape, so a batch is their stack (the
+        training loop batches the encoded array with a ``torch`` ``DataLoader``).
+
+        Examples
+        --------
+        >>> kind = SequenceKind(alphabet="dna")
+        >>> kind.collate([np.zeros((4, 3)), np.ones((4, 3))]).shape
+        (2, 4, 3)
+        >>> kind.collate([]).shape
+        (0, 0, 0)
+        """
+        if not encoded:
+            return np.zeros((0, 0, 0), dtype=np.float32)
+        return np.stack(encoded)
+
+    @abstractmethod
+    def describe(self, examples: Sequence[str] | Examples) -> dict[str, Any]:
+        """Facts about a set of examples for ``biodl assess``.
+
+        Always ``n`` (examples) and ``n_distinct``; per-example numeric facts are
+        ``(N,)`` float64 arrays (for shared-bin histograms), the rest are numbers or
+        small dicts. Each kind documents its keys.
+        """
+
+    @abstractmethod
+    def n_channels(self, length: int = 0) -> int:
+        """Channels ``C`` of the model input of examples of ``length``."""
+
+    def input_shape(self, length: int) -> tuple[int, int]:
+        """``(C, L)`` of one encoded example of ``length``.
+
+        Examples
+        --------
+        >>> SequenceKind(alphabet="protein").input_shape(50)
+        (20, 50)
+        >>> SequenceKind(alphabet="rna", encoding="structure").input_shape(30)
+        (38, 30)
+        """
+        return self.n_channels(length), length
+
+
+@dataclass(frozen=True, kw_only=True)
+class SequenceKind(InputKind):
+    """Biological sequences over an alphabet, encoded letter by letter.
+
+    Parameters
+    ----------
+    alphabet
+        ``"dna"``, ``"rna"`` or ``"protein"``.
+    encoding
+        ``onehot`` (default), ``dinucleotide`` (DNA/RNA), ``structure`` (RNA/DNA, needs
+        ViennaRNA), ``blosum62`` (protein) or ``cpg`` (the pre-computed
+        ``Examples.features`` of CpG sites, which pass through :meth:`encode`).
+    unknown
+        One-hot row of an unknown letter (``N``/``X``): all ``"zero"`` or ``"uniform"``.
+
+    Examples
+    --------
+    >>> kind = SequenceKind(alphabet="dna", encoding="dinucleotide")
+    >>> kind.name, kind.n_channels(), kind.encode(["ACGT"]).shape
+    ('sequence', 16, (1, 16, 4))
+    """
+
+    name: ClassVar[str] = "sequence"
+
+    alphabet: AlphabetName = "dna"
+    encoding: str = "onehot"
+    unknown: Literal["zero", "uniform"] = "zero"
+
+    def __post_init__(self) -> None:
+        check_alphabet(self.alphabet)
+
+    def read(self, path: _PathLike) -> Examples:
+        """Sequences of a FASTA, FASTQ or one-per-line file (:func:`biodl.io.read_sequences`).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "x.fa")
+        >>> _ = open(path, "w").write(">a\\nacgt\\n>b\\nGGCC\\n")
+        >>> ex = SequenceKind(alphabet="dna").read(path)
+        >>> ex.ids, ex.sequences, ex.origins[1][1]
+        (['a', 'b'], ['ACGT', 'GGCC'], 3)
+        """
+        where = os.fspath(path)
+        ids: list[str] = []
+        seqs: list[str] = []
+        origins: list[tuple[str, int]] = []
+        for rec in read_sequences(path, alphabet=self.alphabet):
+            ids.append(rec.id)
+            seqs.append(rec.sequence)
+            origins.append((where, rec.line))
+        return Examples(sequences=seqs, labels=[""] * len(seqs), ids=ids, origins=origins)
+
+    def validate(self, examples: Examples) -> Examples:
+        """Every sequence checked against the alphabet and upper-cased.
+
+        Raises
+        ------
+        InputError
+            Naming the file, line and record of the first illegal letter.
+
+        Examples
+        --------
+        >>> ex = Examples(["acgn"], ["1"], ["s1"], [("in.fa", 2)])
+        >>> SequenceKind(alphabet="dna").validate(ex).sequences
+        ['ACGN']
+        >>> SequenceKind(alphabet="dna").validate(Examples(["ACGJ"], ["1"], ["s1"], [("in.fa", 2)]))
+        Traceback (most recent call last):
+        ...
+        biodl.errors.InputError: in.fa:2: illegal character 'J' at column 4 of record 's1' (alphabet dna: ACGT and N)
+        """  # noqa: E501
+        checked = [
+            validate_sequence(seq, self.alphabet, path=path or None, line=line or None, record=i)
+            for seq, i, (path, line) in zip(
+                examples.sequences, examples.ids, examples.origins, strict=True
+            )
+        ]
+        if checked == examples.sequences:
+            return examples
+        return Examples(
+            sequences=checked,
+            labels=examples.labels,
+            ids=examples.ids,
+            origins=examples.origins,
+            chroms=examples.chroms,
+            groups=examples.groups,
+            folds=examples.folds,
+            notes=dict(examples.notes),
+            values=examples.values,
+            features=examples.features,
+            unfitted=examples.unfitted,
+        )
+
+    def encode(self, examples: Sequence[str] | Examples) -> np.ndarray:
+        """The model input of each example.
+
+        ``onehot``: ``(N, C, L)`` int8 (a quarter of float32's memory) unless
+        ``unknown`` is ``"uniform"`` (float32); ``dinucleotide``: the 16-channel
+        dinucleotide one-hot (DNA/RNA); ``structure``: the packed ``(N, 8 + L, L)``
+        float16 sequence + ViennaRNA structure tensor (:func:`biodl.encode.structure_tensor`;
+        folds are cached, see :func:`structure_cache_dir`); ``cpg``: the pre-computed
+        ``Examples.features`` (CpG neighbourhoods, DNA); ``blosum62``: ``(N, 20, L)``
+        BLOSUM62 rows of proteins (float16, exact). Models cast each batch to float32,
+        so the storage type does not change results. Sequences must share one length.
+
+        Examples
+        --------
+        >>> x = SequenceKind(alphabet="dna").encode(["ACGN"])
+        >>> x.dtype, x[0].tolist()
+        (dtype('int8'), [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 0]])
+        """
+        if isinstance(examples, Examples) and examples.features is not None:
+            return self.collate(examples.features)
+        if self.encoding == "cpg":
+            raise InputError("a CpG model scores CpG sites from profiles, not sequences")
+        seqs = examples.sequences if isinstance(examples, Examples) else examples
+        if self.encoding == "dinucleotide":
+            if self.alphabet == "protein":
+                raise InputError("data.encoding: dinucleotide is for DNA or RNA, not protein")
+            return dinucleotide_one_hot(seqs, alphabet=self.alphabet, dtype=np.int8)
+        if self.encoding == "blosum62":
+            return blosum62_encode(seqs, dtype=np.float16)
+        if self.encoding == "structure":
+            return structure_tensor(seqs, cache_dir=structure_cache_dir(), dtype=np.float16)
+        dtype = np.int8 if self.unknown == "zero" else np.float32
+        return one_hot(seqs, alphabet=self.alphabet, unknown=self.unknown, dtype=dtype)
+
+    def n_channels(self, length: int = 0) -> int:
+        """Channels of the encoding: 16 (``dinucleotide``), ``8 + length``
+        (``structure``), else the alphabet's letters (4 or 20).
+
+        Raises
+        ------
+        InputError
+            For ``cpg``, whose channels are those of the pre-computed features.
+
+        Examples
+        --------
+        >>> SequenceKind(alphabet="dna").n_channels(), SequenceKind(alphabet="protein").n_channels()
+        (4, 20)
+        """
+        if self.encoding == "cpg":
+            raise InputError("CpG inputs have the channels of their pre-computed features")
+        if self.encoding == "structure":
+            return 8 + length
+        return 16 if self.encoding == "dinucleotide" else len(ALPHABETS[self.alphabet])
+
+    def describe(self, examples: Sequence[str] | Examples) -> dict[str, Any]:
+        """Count, lengths, distinct sequences, GC content and letter composition.
+
+        Returns
+        -------
+        dict
+            ``n``: examples; ``n_distinct``: distinct sequences; ``length``: ``(N,)``
+            float64 length of each; ``composition``: ``{"letters": [...], "fractions":
+            [...]}``, the fraction of each letter of the alphabet among all the
+            alphabet's letters (case-insensitive; unknown letters not counted; all 0
+            without any); for DNA/RNA also ``gc``: ``(N,)`` float64 fraction of G and
+            C among the A, C, G, T, U of each sequence (case-insensitive; NaN without
+            any) and ``gc_fraction``: the same over all sequences together (None
+            without any).
+
+        Examples
+        --------
+        >>> d = SequenceKind(alphabet="dna").describe(["GGCC", "atat", "NN"])
+        >>> d["n"], d["length"].tolist(), d["gc"].tolist(), d["gc_fraction"]
+        (3, [4.0, 4.0, 2.0], [1.0, 0.0, nan], 0.5)
+        >>> d["composition"]["fractions"]
+        [0.25, 0.25, 0.25, 0.25]
+        """
+        seqs = examples.sequences if isinstance(examples, Examples) else examples
+        letters = ALPHABETS[self.alphabet]
+        counts = np.zeros(256, dtype=np.int64)
+        for start in range(0, len(seqs), _CHUNK):
+            text = "".join(seqs[start : start + _CHUNK]).upper()
+            data = np.frombuffer(text.encode("ascii", errors="replace"), dtype=np.uint8)
+            counts += np.bincount(data, minlength=256)
+        per_letter = [int(counts[ord(c)]) for c in letters]
+        total = sum(per_letter)
+        out: dict[str, Any] = {
+            "n": len(seqs),
+            "n_distinct": len(set(seqs)),
+            "length": np.array([len(s) for s in seqs], dtype=np.float64),
+            "composition": {
+                "letters": list(letters),
+                "fractions": [c / max(total, 1) for c in per_letter],
+            },
+        }
+        if self.alphabet in ("dna", "rna"):
+            gc = np.empty(len(seqs), dtype=np.float64)
+            for i, s in enumerate(seqs):
+                u = s.upper()
+                known = sum(u.count(c) for c in "ACGTU")
+                gc[i] = (u.count("G") + u.count("C")) / known if known else np.nan
+            strong = int(counts[ord("G")] + counts[ord("C")])
+            known_all = int(sum(counts[ord(c)] for c in "ACGTU"))
+            out["gc"] = gc
+            out["gc_fraction"] = strong / known_all if known_all else None
+        return out
+
+
+def structure_cache_dir() -> Path | None:
+    """Folder of cached ViennaRNA folds: ``$BIODL_CACHE_DIR/structure`` or
+    ``~/.cache/biodl/structure``; ``None`` (no cache) if it cannot be written."""
+    base = os.environ.get("BIODL_CACHE_DIR")
+    folder = (Path(base) if base else Path.home() / ".cache" / "biodl") / "structure"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
+
+
+INPUT_KINDS: Mapping[str, Callable[..., InputKind]] = MappingProxyType(
+    {SequenceKind.name: SequenceKind}
+)
+"""The known input kinds by name; each value builds the kind from keyword options."""
+
+
+def input_kind(name: str, **options: Any) -> InputKind:
+    """The input kind called ``name``, built with ``options``.
+
+    Raises
+    ------
+    InputError
+        ``name`` is not a known kind (the message lists them) or an option is wrong.
+
+    Examples
+    --------
+    >>> input_kind("sequence", alphabet="protein", encoding="blosum62").n_channels()
+    20
+    >>> input_kind("matrix")
+    Traceback (most recent call last):
+    ...
+    biodl.errors.InputError: unknown input kind 'matrix' (known kinds: sequence)
+    """
+    factory = INPUT_KINDS.get(name)
+    if factory is None:
+        known = ", ".join(sorted(INPUT_KINDS))
+        raise InputError(f"unknown input kind {name!r} (known kinds: {known})")
+    try:
+        return factory(**options)
+    except TypeError as exc:
+        raise InputError(f"input kind {name!r}: {exc}") from exc

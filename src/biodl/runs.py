@@ -1,0 +1,396 @@
+"""Run directories: the one home of how a trained model is saved and loaded.
+
+A run directory holds ``model.safetensors`` (weights) and ``model.json`` (architecture,
+alphabet, input length, labels, versions, data checksums, seed, thread count, model
+card), described and validated by :class:`RunMeta`. Loading reads JSON and safetensors
+only: nothing is ever unpickled. Every file is written atomically through
+:mod:`biodl.io.atomic` and honours the umask, so colleagues can load a shared run.
+
+Layer: between :mod:`biodl.models` and :mod:`biodl.train` (imports models and io;
+train and everything above import it).
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "model.json").write_text('{"format": "biodl-run", "format_version": 9}')
+>>> _ = (d / "model.safetensors").write_bytes(b"")
+>>> load_run(d)
+Traceback (most recent call last):
+...
+biodl.errors.InputError: ...model.json: run format version 9 is newer than this biodl ...
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from biodl.errors import ConfigError, InputError
+from biodl.io import AlphabetName
+from biodl.io.atomic import atomic_path, write_json
+from biodl.models import ModelIO, create_model
+
+__all__ = [
+    "RUN_FORMAT",
+    "RUN_FORMAT_VERSION",
+    "TEMPERATURE_FILE",
+    "ArchitectureMeta",
+    "LabelsMeta",
+    "Run",
+    "RunMeta",
+    "file_checksum",
+    "load_run",
+    "read_run_meta",
+    "read_temperature",
+    "save_temperature",
+    "save_weights",
+    "software_versions",
+]
+
+RUN_FORMAT = "biodl-run"
+#: Version of ``model.json`` this biodl writes. 2: validated by :class:`RunMeta`, with
+#: ``threads``. Runs of version 1 (and older runs without ``format_version``) still load.
+RUN_FORMAT_VERSION = 2
+
+Encoding = Literal["onehot", "dinucleotide", "structure", "cpg", "blosum62"]
+
+
+class _Meta(BaseModel):
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
+
+
+class ArchitectureMeta(_Meta):
+    """``model.json``'s ``architecture``: the registered model ``name`` and its options."""
+
+    name: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class LabelsMeta(_Meta):
+    """What the outputs mean: ``positive``/``negative`` (binary), ``classes``
+    (multi-class) or ``outputs`` (multi-label, regression)."""
+
+    positive: str | None = None
+    negative: str | None = None
+    classes: list[str] | None = None
+    outputs: list[str] | None = None
+
+
+class RunMeta(_Meta):
+    """The validated content of ``model.json`` (format version :data:`RUN_FORMAT_VERSION`).
+
+    Top-level keys not listed here are dropped on loading (they are not part of the
+    format); nested free-form blocks (``training``, ``data``, ``model_card``, ...) are
+    kept as they are. Fields with defaults may be missing in runs written by older
+    versions or by hand.
+    """
+
+    model_config = ConfigDict(strict=True, frozen=True, extra="ignore")
+
+    format: Literal["biodl-run"]
+    format_version: int = 1
+    created: str | None = None
+    user: str | None = None
+    host: str | None = None
+    command: str | None = None
+    task: Literal["binary", "multiclass", "multilabel", "regression"] = "binary"
+    architecture: ArchitectureMeta
+    alphabet: AlphabetName
+    unknown: Literal["zero", "uniform"] = "zero"
+    encoding: Encoding = "onehot"
+    crop: Literal["centre", "ends"] = "centre"
+    n_channels: int = Field(ge=1)
+    input_length: int = Field(ge=1)
+    layout: dict[str, int] = Field(default_factory=dict)
+    per_position: bool = False
+    loss: str | None = None
+    labels: LabelsMeta
+    outputs: list[str] = Field(min_length=1)
+    n_parameters: int | None = None
+    seed: int | None = None
+    threads: int | None = None
+    class_weight: str | None = None
+    pos_weight: float | list[float] | None = None
+    init_from: dict[str, Any] | None = None
+    augment: dict[str, Any] = Field(default_factory=dict)
+    training: dict[str, Any] | None = None
+    data: dict[str, Any] | None = None
+    versions: dict[str, str] | None = None
+    membrane: dict[str, Any] | None = None
+    homology: dict[str, Any] | None = None
+    model_card: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Run:
+    """A trained model loaded from its run directory.
+
+    ``meta`` is ``model.json`` as read (its listed keys, see :class:`RunMeta`);
+    ``info`` the same, validated and typed.
+    """
+
+    path: Path
+    model: nn.Module
+    meta: dict[str, Any]
+    info: RunMeta | None = None
+
+    @property
+    def input_length(self) -> int:
+        """Sequence length the model takes."""
+        return int(self.meta["input_length"])
+
+    @property
+    def alphabet(self) -> AlphabetName:
+        """``dna``, ``rna`` or ``protein``."""
+        value = str(self.meta["alphabet"])
+        return "rna" if value == "rna" else "protein" if value == "protein" else "dna"
+
+    @property
+    def encoding(self) -> Encoding:
+        """Input encoding the model was trained on."""
+        value = self.meta.get("encoding")
+        if value == "dinucleotide" or value == "structure":
+            return value
+        return value if value in ("cpg", "blosum62") else "onehot"
+
+    @property
+    def crop(self) -> Literal["centre", "ends"]:
+        """How longer inputs were cropped in training."""
+        return "ends" if self.meta.get("crop") == "ends" else "centre"
+
+    @property
+    def unknown(self) -> Literal["zero", "uniform"]:
+        """How N (or X) was encoded in training."""
+        return "uniform" if self.meta.get("unknown") == "uniform" else "zero"
+
+    @property
+    def temperature(self) -> float:
+        """Calibration temperature saved with the run (``temperature.json``), else 1.
+
+        Written by ``biodl assess --save-temperature`` (fitted on the validation split);
+        ``biodl predict`` divides the logits of classification models by it.
+        """
+        return read_temperature(self.path)
+
+
+TEMPERATURE_FILE = "temperature.json"
+
+
+def read_temperature(run_dir: str | os.PathLike[str]) -> float:
+    """The temperature in ``run_dir/temperature.json``, or 1.0 when there is none.
+
+    Raises
+    ------
+    InputError
+        If the file exists but holds no positive finite ``temperature``.
+    """
+    path = Path(run_dir) / TEMPERATURE_FILE
+    if not path.is_file():
+        return 1.0
+    try:
+        value = float(json.loads(path.read_text(encoding="utf-8"))["temperature"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"unreadable temperature file: {exc}", path=path) from None
+    if not (value > 0 and value < float("inf")):
+        raise InputError(f"temperature must be a positive number, not {value}", path=path)
+    return value
+
+
+def save_temperature(run_dir: str | os.PathLike[str], temperature: float, **details: Any) -> Path:
+    """Write ``run_dir/temperature.json`` atomically: ``{"temperature": T, **details}``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> _ = save_temperature(d, 2.5, fitted_on="valid")
+    >>> read_temperature(d)
+    2.5
+    """
+    if not (temperature > 0 and temperature < float("inf")):
+        msg = f"temperature must be a positive number, not {temperature}"
+        raise ValueError(msg)
+    return write_json(Path(run_dir) / TEMPERATURE_FILE, {"temperature": temperature, **details})
+
+
+def software_versions() -> dict[str, str]:
+    """Versions of Python, the platform and the packages a run depends on."""
+    out = {"python": sys.version.split()[0], "platform": platform.platform()}
+    for pkg in ("biodl", "torch", "lightning", "numpy", "safetensors", "pyfaidx", "scikit-learn"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def file_checksum(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """``{"path", "bytes", "sha256"}`` of a file, read in 1 MiB blocks."""
+    p = Path(path)
+    digest = hashlib.sha256()
+    with p.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return {"path": os.fspath(p.resolve()), "bytes": p.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def save_weights(
+    path: str | os.PathLike[str],
+    model: nn.Module | Mapping[str, torch.Tensor],
+    *,
+    metadata: Mapping[str, str] | None = None,
+) -> Path:
+    """Save a model's (or a state dict's) tensors as safetensors, atomically.
+
+    The file honours the umask (like any new file), so others can read a shared run.
+    ``metadata`` is added to the safetensors header (``format`` is always set).
+    """
+    state = model.state_dict() if isinstance(model, nn.Module) else model
+    tensors = {k: v.detach().cpu().contiguous() for k, v in state.items()}
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        save_file(tensors, os.fspath(tmp), metadata={"format": RUN_FORMAT, **(metadata or {})})
+    return target
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    """One pydantic error as a short phrase naming the key."""
+    loc = ".".join(str(p) for p in error["loc"])
+    if error["type"] == "missing":
+        return f"missing key '{loc}'"
+    if error["type"] == "extra_forbidden":
+        return f"unknown key '{loc}'"
+    value = error.get("input")
+    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+    return f"bad '{loc}': {str(error['msg']).lower()} (got {shown})"
+
+
+def read_run_meta(meta_path: str | os.PathLike[str]) -> tuple[RunMeta, dict[str, Any]]:
+    """Read and validate a ``model.json``.
+
+    Returns
+    -------
+    tuple
+        The validated :class:`RunMeta` and the document as read, restricted to the
+        keys :class:`RunMeta` lists.
+
+    Raises
+    ------
+    InputError
+        One line naming the file: not JSON, not an object, not a biodl run, a format
+        version that is not an integer or newer than this biodl reads, a missing key or
+        a value of the wrong type.
+    """
+    path = Path(meta_path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"model.json is not valid JSON: {exc}", path=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read model.json: {exc.strerror}", path=path) from None
+    if not isinstance(raw, dict):
+        raise InputError("model.json is not a JSON object", path=path)
+    if raw.get("format") != RUN_FORMAT:
+        raise InputError("model.json is not a biodl run description", path=path)
+    version = raw.get("format_version", 1)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise InputError(f"format_version must be an integer, not {version!r}", path=path)
+    if version > RUN_FORMAT_VERSION:
+        raise InputError(
+            f"run format version {version} is newer than this biodl reads "
+            f"({RUN_FORMAT_VERSION}); upgrade biodl",
+            path=path,
+        )
+    try:
+        info = RunMeta.model_validate(raw)
+    except ValidationError as exc:
+        errors = exc.errors()
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise InputError(_describe(errors[0]) + more, path=path) from None
+    listed = {k: v for k, v in raw.items() if k in RunMeta.model_fields}
+    return info, listed
+
+
+def _read_meta(path: Path) -> tuple[RunMeta, dict[str, Any]]:
+    if not path.is_dir():
+        raise InputError("not a biodl run directory (not a folder)", path=path)
+    meta_path = path / "model.json"
+    if not meta_path.is_file() or not (path / "model.safetensors").is_file():
+        raise InputError(
+            "not a biodl run directory (model.json and model.safetensors are missing)", path=path
+        )
+    return read_run_meta(meta_path)
+
+
+def _read_weights(path: Path, device: str | torch.device) -> dict[str, torch.Tensor]:
+    """The tensors of a safetensors file; never unpickles (a pickle fails the header)."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"cannot read the weights: {exc.strerror}", path=path) from None
+    if size == 0:
+        raise InputError("the weights file is empty (0 bytes)", path=path)
+    try:
+        return load_file(os.fspath(path), device=str(device))
+    except SafetensorError as exc:
+        first = (str(exc).splitlines() or [""])[0]
+        raise InputError(
+            f"not a readable safetensors file (truncated, corrupt or another format): {first}",
+            path=path,
+        ) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the weights: {exc.strerror}", path=path) from None
+
+
+def load_run(path: str | os.PathLike[str], *, device: str | torch.device = "cpu") -> Run:
+    """Load a trained model from a run directory (JSON + safetensors, no pickle).
+
+    Raises
+    ------
+    InputError
+        One line naming the file at fault: ``path`` is not a run directory;
+        ``model.json`` is not a JSON object, lacks a key, has a bad or too new
+        ``format_version`` or names an unknown architecture or bad options;
+        ``model.safetensors`` is empty, truncated, corrupt or not safetensors; the
+        weights do not fit the model.
+    """
+    p = Path(path)
+    info, meta = _read_meta(p)
+    io = ModelIO(
+        n_channels=info.n_channels,
+        input_length=info.input_length,
+        n_outputs=len(info.outputs),
+        alphabet=info.alphabet,
+        layout=tuple(info.layout.items()),
+        per_position=info.per_position,
+    )
+    try:
+        model = create_model(info.architecture.name, info.architecture.params, io=io)
+    except ConfigError as exc:
+        raise InputError(exc.message, path=p / "model.json") from None
+    weights = p / "model.safetensors"
+    state = _read_weights(weights, device)
+    try:
+        model.load_state_dict(state, strict=True)
+    except (RuntimeError, ValueError) as exc:
+        first = " ".join(str(exc).split())
+        if len(first) > 300:
+            first = first[:297] + "..."
+        raise InputError(f"weights do not fit the model: {first}", path=weights) from None
+    model.eval()
+    return Run(path=p, model=model, meta=meta, info=info)

@@ -1,0 +1,865 @@
+"""Tasks: what a model's outputs mean, in one place.
+
+A :class:`Task` owns everything that depends on the kind of prediction: the training
+loss, outputs → scores (sigmoid, softmax, identity, ``exp`` for a Poisson rate), labels
+→ truth, the headline and validation metrics, metric computation, the output columns
+and the decision threshold. Every layer asks its task; nothing else compares task
+names. Four kinds:
+
+=====================  ====================  ====================  ==================
+task                   model outputs         scores                headline metric
+=====================  ====================  ====================  ==================
+:class:`Binary`        1 logit               sigmoid               ``auroc``
+:class:`Multiclass`    K logits              softmax               ``accuracy``
+:class:`Multilabel`    T logits (per pos.)   sigmoid each          ``macro_auroc``
+:class:`Regression`    T values (per pos.)   values, ``exp`` for   ``mean_pearson``
+                                             a Poisson log rate
+=====================  ====================  ====================  ==================
+
+A task is written into a run's ``model.json`` by :meth:`Task.to_meta` and read back by
+:func:`task_from_meta`, so ``predict``, ``evaluate``, ``assess`` and ``score-variants``
+score the same run the same way.
+
+Examples
+--------
+>>> import numpy as np
+>>> task = Regression(outputs=("counts",), loss="poisson")
+>>> task.scores(np.array([[0.0], [np.log(3.0)]])).round(6).tolist()
+[[1.0], [3.0]]
+>>> task_from_meta(task.to_meta()) == task
+True
+>>> Binary(positive="bound", negative="unbound").scores(np.array([[0.0]])).tolist()
+[0.5]
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Protocol, get_args
+
+import numpy as np
+import numpy.typing as npt
+import torch
+import torch.nn.functional as F
+from torchmetrics import Metric
+from torchmetrics.classification import BinaryAUROC, MulticlassAUROC
+from torchmetrics.utilities import dim_zero_cat
+
+from biodl.errors import InputError
+from biodl.metrics import (
+    auroc,
+    binary_metrics,
+    multiclass_metrics,
+    multilabel_metrics,
+    regression_metrics,
+)
+
+__all__ = [
+    "TASK_KINDS",
+    "TASK_NAMES",
+    "Binary",
+    "Labelled",
+    "MaskedAUROC",
+    "Multiclass",
+    "Multilabel",
+    "Regression",
+    "RegressionLoss",
+    "Task",
+    "TaskName",
+    "bin_targets",
+    "make_task",
+    "masked_loss",
+    "task_class",
+    "task_from_meta",
+]
+
+TaskName = Literal["binary", "multiclass", "multilabel", "regression"]
+"""The name of a task kind, as written in configurations and ``model.json``."""
+
+TASK_NAMES: tuple[TaskName, ...] = get_args(TaskName)
+
+RegressionLoss = Literal["mse", "poisson"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+class Labelled(Protocol):
+    """What a task reads truth from (:class:`biodl.data.Examples` is one)."""
+
+    @property
+    def labels(self) -> Sequence[str]: ...
+
+    @property
+    def values(self) -> Sequence[np.ndarray] | None: ...
+
+
+def _numpy(z: np.ndarray | torch.Tensor) -> FloatArray:
+    if isinstance(z, torch.Tensor):
+        z = z.detach().float().cpu().numpy()
+    return np.asarray(z, dtype=np.float64)
+
+
+def _sigmoid(z: FloatArray) -> FloatArray:
+    out: FloatArray = 0.5 * (1.0 + np.tanh(0.5 * z))  # exact 0.5 at 0, no overflow
+    return out
+
+
+def _softmax(z: FloatArray) -> FloatArray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    out: FloatArray = e / e.sum(axis=-1, keepdims=True)
+    return out
+
+
+def bin_targets(target: torch.Tensor, length: int) -> torch.Tensor:
+    """Average per-position targets ``(N, T, L)`` into ``length`` equal bins of
+    ``L // length`` positions (the last ``L mod length`` positions are dropped, as a
+    pooling layer drops them), ignoring NaN: a bin with no observed position stays NaN.
+
+    Examples
+    --------
+    >>> bin_targets(torch.tensor([[[1.0, 3.0, float("nan"), float("nan")]]]), 2)
+    tensor([[[2., nan]]])
+    """
+    n, t, size = target.shape
+    if size == length:
+        return target
+    if length > size:
+        msg = f"per-position targets of length {size} cannot be binned into {length} outputs"
+        raise ValueError(msg)
+    if size % length:  # bins cover the first length * (size // length) positions
+        size = length * (size // length)
+        target = target[..., :size]
+    view = target.reshape(n, t, length, size // length)
+    seen = ~torch.isnan(view)
+    total = torch.where(seen, view, torch.zeros_like(view)).sum(-1)
+    count = seen.sum(-1)
+    return torch.where(count > 0, total / count.clamp(min=1), torch.full_like(total, math.nan))
+
+
+def masked_loss(
+    logits: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    kind: Literal["bce", "mse", "poisson"],
+    pos_weight: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Mean loss over the observed (non-NaN) targets of ``(N, T)`` or ``(N, T, L)`` outputs.
+
+    ``bce``: binary cross-entropy on logits (``pos_weight`` ``(T,)`` weighs positives of
+    each output); ``mse``: squared error; ``poisson``: the Poisson negative log
+    likelihood of counts with the model's output as the log rate (``exp(z) - y z``, as
+    :class:`torch.nn.PoissonNLLLoss` with ``log_input=True, full=False``). Per-position
+    targets longer than the output are averaged into bins first (:func:`bin_targets`).
+
+    Examples
+    --------
+    >>> z = torch.tensor([[0.0, 2.0]])
+    >>> masked_loss(z, torch.tensor([[1.0, float("nan")]]), kind="mse")
+    tensor(1.)
+    """
+    logits = logits.float()
+    if logits.dim() == 3:
+        target = bin_targets(target, logits.shape[-1])
+    seen = ~torch.isnan(target)
+    y = torch.where(seen, target, torch.zeros_like(target))
+    if kind == "bce":
+        weight = pos_weight
+        if weight is not None and logits.dim() == 3:
+            weight = weight[:, None]
+        per = F.binary_cross_entropy_with_logits(logits, y, pos_weight=weight, reduction="none")
+    elif kind == "mse":
+        per = (logits - y) ** 2
+    else:
+        per = torch.exp(logits) - y * logits
+    per = torch.where(seen, per, torch.zeros_like(per))
+    return per.sum() / seen.sum().clamp(min=1)
+
+
+class MaskedAUROC(Metric):
+    """Macro AUROC over outputs, leaving out missing (NaN) targets; DDP-safe.
+
+    Accepts scores and 0/1 targets of shape ``(N, T)`` or ``(N, T, L)`` (positions are
+    pooled per output). An output with one class only in the validation set is left out
+    of the mean; with none left the value is NaN.
+    """
+
+    full_state_update = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.add_state("scores", default=[], dist_reduce_fx="cat")
+        self.add_state("target", default=[], dist_reduce_fx="cat")
+
+    def update(self, scores: torch.Tensor, target: torch.Tensor) -> None:
+        if scores.dim() == 3:  # (N, T, L) -> (N * L, T)
+            scores = scores.transpose(1, 2).reshape(-1, scores.shape[1])
+            target = target.transpose(1, 2).reshape(-1, target.shape[1])
+        self._store("scores").append(scores.detach().float())
+        self._store("target").append(target.detach().float())
+
+    def _store(self, name: str) -> list[torch.Tensor]:
+        value = getattr(self, name)
+        if not isinstance(value, list):  # pragma: no cover - a list until synchronised
+            msg = f"metric state {name} was already synchronised"
+            raise TypeError(msg)
+        return value
+
+    def compute(self) -> torch.Tensor:
+        scores = dim_zero_cat(self.scores).cpu().numpy()  # type: ignore[arg-type]
+        target = dim_zero_cat(self.target).cpu().numpy()  # type: ignore[arg-type]
+        values = []
+        for t in range(scores.shape[1]):
+            keep = ~np.isnan(target[:, t])
+            y = target[keep, t]
+            if keep.any() and 0 < y.sum() < len(y):
+                values.append(auroc(y.astype(bool), scores[keep, t]))
+        return torch.tensor(float(np.mean(values)) if values else float("nan"))
+
+
+def _cell(values: np.ndarray) -> str:
+    """One value, or per-position values comma-separated; NaN as NA."""
+    flat = np.atleast_1d(values)
+    return ",".join("NA" if np.isnan(v) else f"{v:.6g}" for v in flat.tolist())
+
+
+@dataclass(frozen=True)
+class Task(ABC):
+    """What a model's outputs mean; subclasses are the four task kinds.
+
+    Attributes
+    ----------
+    name
+        ``binary``, ``multiclass``, ``multilabel`` or ``regression``.
+    headline
+        The metric that summarises a split (``metrics.json`` key).
+    probabilistic
+        Whether :meth:`scores` are probabilities (a log odds ratio is defined).
+    classification
+        Whether examples carry one class label (binary, multi-class) rather than values.
+    binary_outputs
+        Whether each output is a 0/1 target (binary, multi-label).
+    """
+
+    name: ClassVar[TaskName]
+    headline: ClassVar[str]
+    probabilistic: ClassVar[bool] = True
+    classification: ClassVar[bool] = False
+    binary_outputs: ClassVar[bool] = False
+
+    # -- identity -------------------------------------------------------------------
+
+    @property
+    @abstractmethod
+    def outputs(self) -> tuple[str, ...]:
+        """Names of the scored outputs (binary: the positive label; multi-class: the
+        classes; multi-label and regression: the outputs)."""
+
+    @property
+    def n_outputs(self) -> int:
+        """Number of model outputs (logits or values) the task needs."""
+        return len(self.outputs)
+
+    @property
+    def per_position(self) -> bool:
+        """Whether each output is a track with one value per position (or bin)."""
+        return False
+
+    @property
+    def numeric(self) -> bool:
+        """Whether truth is a float matrix with NaN for missing (multi-label, regression)."""
+        return not self.classification
+
+    @property
+    def threshold(self) -> float | None:
+        """Decision threshold on the score (binary, multi-label), else ``None``."""
+        return None
+
+    @abstractmethod
+    def to_meta(self) -> dict[str, Any]:
+        """``model.json`` fields describing the task (read back by :func:`task_from_meta`)."""
+
+    # -- outputs -> scores ------------------------------------------------------------
+
+    @abstractmethod
+    def scores(self, z: np.ndarray | torch.Tensor) -> FloatArray:
+        """Scores from the model's raw outputs ``z`` ``(N, T)`` or ``(N, T, L)``.
+
+        Binary: ``(N,)`` positive-class probability; multi-class: ``(N, K)``
+        probabilities; multi-label: sigmoid of each output; regression: the values
+        (``exp`` of a Poisson model's log rate).
+        """
+
+    def score_matrix(self, z: np.ndarray | torch.Tensor) -> FloatArray:
+        """:meth:`scores` as ``(N, n_outputs)`` (binary: one column)."""
+        s = self.scores(z)
+        return s[:, None] if s.ndim == 1 else s
+
+    def log_odds(self, z: np.ndarray | torch.Tensor) -> FloatArray | None:
+        """Log odds of each scored output ``(N, n_outputs)``, or ``None`` for values.
+
+        Computed from the raw outputs, so it stays exact where probabilities round to 0
+        or 1 (multi-class: ``z_t - logsumexp_{j != t} z_j``).
+        """
+        return None
+
+    # -- labels -> truth --------------------------------------------------------------
+
+    @abstractmethod
+    def truth(self, examples: Labelled) -> np.ndarray:
+        """``(N,)`` 0/1 (binary), class index (multi-class), or float values ``(N, T)``
+        / ``(N, T, L)`` with NaN where missing."""
+
+    # -- training ---------------------------------------------------------------------
+
+    @abstractmethod
+    def loss(
+        self,
+        logits: torch.Tensor,
+        target: torch.Tensor,
+        *,
+        pos_weight: torch.Tensor | None = None,
+        class_weight: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """The training loss of a batch (targets as :meth:`training_targets` makes them)."""
+
+    @abstractmethod
+    def training_targets(self, truth: np.ndarray) -> np.ndarray:
+        """Targets for :meth:`loss` from :meth:`truth`: float32 ``(N, 1)`` 0/1 (binary),
+        int64 ``(N,)`` (multi-class), float32 values (others)."""
+
+    def balanced_weights(
+        self, targets: np.ndarray
+    ) -> tuple[float | list[float] | None, list[float] | None]:
+        """``(pos_weight, class_weight)`` for ``train.class_weight: balanced`` from the
+        training targets (:meth:`training_targets`); ``(None, None)`` where the task has
+        no class balance (regression)."""
+        return None, None
+
+    def validation_metric(self) -> Metric | None:
+        """The metric logged as ``valid_auroc`` during training, or ``None``."""
+        return None
+
+    def update_validation(self, metric: Metric, logits: torch.Tensor, y: torch.Tensor) -> None:
+        """Feed one validation batch to :meth:`validation_metric`'s metric."""
+        target = bin_targets(y, logits.shape[-1]) if logits.dim() == 3 else y
+        metric.update(logits.float(), target)
+
+    # -- evaluation -------------------------------------------------------------------
+
+    @abstractmethod
+    def metrics(
+        self, truth: np.ndarray, scores: np.ndarray, *, n_bootstrap: int, ci: float, seed: int
+    ) -> dict[str, Any]:
+        """Every metric of one split (``metrics.json``), with bootstrap CIs."""
+
+    def evaluable_truth(self, truth: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        """Truth on the scores' grid: per-position truth averaged into output bins."""
+        if truth.ndim != 3 or truth.shape[-1] == scores.shape[-1]:
+            return truth
+        return bin_targets(torch.from_numpy(truth), scores.shape[-1]).numpy().astype(np.float64)
+
+    # -- tables -----------------------------------------------------------------------
+
+    @abstractmethod
+    def columns(self) -> list[str]:
+        """Column names of per-example predictions after ``id`` and ``split``."""
+
+    @abstractmethod
+    def cells(self, label: str | None, truth: np.ndarray | None, score: np.ndarray) -> list[str]:
+        """The cells of one example's row under :meth:`columns` (``label``/``truth``
+        ``None`` for unlabelled input)."""
+
+    def prediction_columns(self) -> list[str]:
+        """Columns of ``biodl predict`` after ``id`` (no truth): the scores of
+        :meth:`score_matrix` named ``pred_<output>`` (binary: ``score`` and ``logit``,
+        multi-class: ``predicted`` and ``prob_<class>``)."""
+        return [f"pred_{o}" for o in self.outputs]
+
+    def prediction_cells(self, score: np.ndarray, z: np.ndarray) -> list[str]:
+        """One ``biodl predict`` row under :meth:`prediction_columns` from one example's
+        scores and raw outputs."""
+        return [_cell(v) for v in np.asarray(score).reshape(len(self.outputs), -1)]
+
+
+@dataclass(frozen=True)
+class Binary(Task):
+    """Two classes, one logit for ``positive``; binary cross-entropy.
+
+    Examples
+    --------
+    >>> t = Binary(positive="1", negative="0")
+    >>> t.truth(type("E", (), {"labels": ["1", "0"], "values": []})()).tolist()
+    [1, 0]
+    """
+
+    positive: str
+    negative: str
+    decision_threshold: float = 0.5
+
+    name: ClassVar[TaskName] = "binary"
+    headline: ClassVar[str] = "auroc"
+    classification: ClassVar[bool] = True
+    binary_outputs: ClassVar[bool] = True
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        return (self.positive,)
+
+    @property
+    def threshold(self) -> float:
+        return self.decision_threshold
+
+    def to_meta(self) -> dict[str, Any]:
+        return {
+            "task": self.name,
+            "labels": {"negative": self.negative, "positive": self.positive},
+            "outputs": [self.positive],
+        }
+
+    def scores(self, z: np.ndarray | torch.Tensor) -> FloatArray:
+        arr = _numpy(z)
+        return _sigmoid(arr.reshape(len(arr), -1)[:, 0])
+
+    def log_odds(self, z: np.ndarray | torch.Tensor) -> FloatArray:
+        arr = _numpy(z)
+        return arr.reshape(len(arr), -1)[:, :1]
+
+    def truth(self, examples: Labelled) -> np.ndarray:
+        return np.array([lab == self.positive for lab in examples.labels], dtype=np.int64)
+
+    def training_targets(self, truth: np.ndarray) -> np.ndarray:
+        return np.asarray(truth, dtype=np.float32).reshape(-1, 1)
+
+    def loss(
+        self,
+        logits: torch.Tensor,
+        target: torch.Tensor,
+        *,
+        pos_weight: torch.Tensor | None = None,
+        class_weight: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        weight = None if pos_weight is None else pos_weight.reshape(-1)[:1]
+        return F.binary_cross_entropy_with_logits(logits.float(), target.float(), pos_weight=weight)
+
+    def balanced_weights(self, targets: np.ndarray) -> tuple[float | None, None]:
+        """``n_negative / n_positive`` as the positive weight (``None`` without both).
+
+        Examples
+        --------
+        >>> Binary(positive="1", negative="0").balanced_weights(np.array([[1.0], [0.0], [0.0]]))
+        (2.0, None)
+        """
+        y = np.asarray(targets).reshape(-1)
+        n, n_pos = len(y), int((y == 1).sum())
+        n_neg = n - n_pos
+        if n_pos == 0 or n_neg == 0:
+            return None, None
+        # the ratio of scikit-learn's "balanced" weights n / (k n_c)
+        return (n / (2 * n_pos)) / (n / (2 * n_neg)), None
+
+    def validation_metric(self) -> Metric:
+        return BinaryAUROC()
+
+    def update_validation(self, metric: Metric, logits: torch.Tensor, y: torch.Tensor) -> None:
+        metric.update(torch.sigmoid(logits.float()[:, 0]), y[:, 0].long())
+
+    def metrics(
+        self, truth: np.ndarray, scores: np.ndarray, *, n_bootstrap: int, ci: float, seed: int
+    ) -> dict[str, Any]:
+        return binary_metrics(
+            truth,
+            scores,
+            threshold=self.decision_threshold,
+            n_bootstrap=n_bootstrap,
+            ci=ci,
+            seed=seed,
+        )
+
+    def columns(self) -> list[str]:
+        return ["label", "target", "score"]
+
+    def prediction_columns(self) -> list[str]:
+        return ["score", "logit"]
+
+    def prediction_cells(self, score: np.ndarray, z: np.ndarray) -> list[str]:
+        value = float(np.asarray(score).reshape(-1)[0])
+        return [f"{value:.6g}", f"{float(np.asarray(z).reshape(-1)[0]):.6g}"]
+
+    def cells(self, label: str | None, truth: np.ndarray | None, score: np.ndarray) -> list[str]:
+        value = float(np.asarray(score).reshape(-1)[0])
+        if label is None:
+            return ["", "", f"{value:.6g}"]
+        return [label, str(int(label == self.positive)), f"{value:.6g}"]
+
+
+@dataclass(frozen=True)
+class Multiclass(Task):
+    """One of ``classes``, one logit each; cross-entropy (optionally class-weighted).
+
+    Examples
+    --------
+    >>> t = Multiclass(classes=("a", "b"))
+    >>> t.log_odds(np.array([[0.0, np.log(3.0)]])).round(3).tolist()
+    [[-1.099, 1.099]]
+    """
+
+    classes: tuple[str, ...]
+
+    name: ClassVar[TaskName] = "multiclass"
+    headline: ClassVar[str] = "accuracy"
+    classification: ClassVar[bool] = True
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        return self.classes
+
+    def to_meta(self) -> dict[str, Any]:
+        return {
+            "task": self.name,
+            "labels": {"classes": list(self.classes)},
+            "outputs": list(self.classes),
+        }
+
+    def scores(self, z: np.ndarray | torch.Tensor) -> FloatArray:
+        return _softmax(_numpy(z))
+
+    def log_odds(self, z: np.ndarray | torch.Tensor) -> FloatArray | None:
+        arr = _numpy(z)
+        k = arr.shape[-1]
+        if k < 2:
+            return None
+        out = np.empty_like(arr)
+        for t in range(k):
+            others = np.delete(arr, t, axis=-1)
+            m = others.max(axis=-1)
+            lse = m + np.log(np.exp(others - m[..., None]).sum(axis=-1))
+            out[..., t] = arr[..., t] - lse
+        return out
+
+    def truth(self, examples: Labelled) -> np.ndarray:
+        index = {c: i for i, c in enumerate(self.classes)}
+        return np.array([index[lab] for lab in examples.labels], dtype=np.int64)
+
+    def training_targets(self, truth: np.ndarray) -> np.ndarray:
+        return np.asarray(truth, dtype=np.int64).reshape(-1)
+
+    def loss(
+        self,
+        logits: torch.Tensor,
+        target: torch.Tensor,
+        *,
+        pos_weight: torch.Tensor | None = None,
+        class_weight: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        return F.cross_entropy(logits.float(), target.long(), weight=class_weight)
+
+    def balanced_weights(self, targets: np.ndarray) -> tuple[None, list[float]]:
+        """scikit-learn's "balanced" class weights ``n / (k n_c)`` (0 for an absent class).
+
+        Examples
+        --------
+        >>> Multiclass(classes=("a", "b")).balanced_weights(np.array([0, 0, 0, 1]))
+        (None, [0.6666666666666666, 2.0])
+        """
+        counts = np.bincount(np.asarray(targets, dtype=np.int64), minlength=len(self.classes))
+        n, k = int(counts.sum()), len(self.classes)
+        return None, [n / (k * int(c)) if c else 0.0 for c in counts]
+
+    def validation_metric(self) -> Metric:
+        return MulticlassAUROC(num_classes=len(self.classes), average="macro")
+
+    def update_validation(self, metric: Metric, logits: torch.Tensor, y: torch.Tensor) -> None:
+        metric.update(torch.softmax(logits.float(), dim=-1), y.long())
+
+    def metrics(
+        self, truth: np.ndarray, scores: np.ndarray, *, n_bootstrap: int, ci: float, seed: int
+    ) -> dict[str, Any]:
+        return multiclass_metrics(
+            truth, scores, classes=self.classes, n_bootstrap=n_bootstrap, ci=ci, seed=seed
+        )
+
+    def columns(self) -> list[str]:
+        return ["label", "predicted", *(f"prob_{c}" for c in self.classes)]
+
+    def prediction_columns(self) -> list[str]:
+        return ["predicted", *(f"prob_{c}" for c in self.classes)]
+
+    def prediction_cells(self, score: np.ndarray, z: np.ndarray) -> list[str]:
+        p = np.asarray(score).reshape(-1)
+        return [self.classes[int(np.argmax(p))], *(f"{v:.6g}" for v in p)]
+
+    def cells(self, label: str | None, truth: np.ndarray | None, score: np.ndarray) -> list[str]:
+        p = np.asarray(score).reshape(-1)
+        predicted = self.classes[int(np.argmax(p))]
+        return ["" if label is None else label, predicted, *(f"{v:.6g}" for v in p)]
+
+
+@dataclass(frozen=True)
+class _Numeric(Task):
+    """Shared by multi-label and regression: named outputs, possibly per position."""
+
+    output_names: tuple[str, ...]
+    tracks: bool = False
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        return self.output_names
+
+    @property
+    def per_position(self) -> bool:
+        return self.tracks
+
+    def _meta(self) -> dict[str, Any]:
+        return {
+            "task": self.name,
+            "labels": {"outputs": list(self.output_names)},
+            "outputs": list(self.output_names),
+            "per_position": self.tracks,
+        }
+
+    def truth(self, examples: Labelled) -> np.ndarray:
+        if not examples.values:
+            return np.zeros((0, len(self.output_names)))
+        return np.stack(list(examples.values)).astype(np.float64)
+
+    def training_targets(self, truth: np.ndarray) -> np.ndarray:
+        return np.asarray(truth, dtype=np.float32)
+
+    def columns(self) -> list[str]:
+        return [c for o in self.output_names for c in (f"true_{o}", f"pred_{o}")]
+
+    def cells(self, label: str | None, truth: np.ndarray | None, score: np.ndarray) -> list[str]:
+        out: list[str] = []
+        for t in range(score.shape[0]):
+            out += ["" if truth is None else _cell(truth[t]), _cell(score[t])]
+        return out
+
+
+@dataclass(frozen=True)
+class Multilabel(_Numeric):
+    """Several independent 0/1 outputs (NaN where unknown); a binary cross-entropy each."""
+
+    decision_threshold: float = 0.5
+
+    name: ClassVar[TaskName] = "multilabel"
+    headline: ClassVar[str] = "macro_auroc"
+    binary_outputs: ClassVar[bool] = True
+
+    def __init__(
+        self, outputs: Sequence[str], *, per_position: bool = False, threshold: float = 0.5
+    ) -> None:
+        object.__setattr__(self, "output_names", tuple(outputs))
+        object.__setattr__(self, "tracks", per_position)
+        object.__setattr__(self, "decision_threshold", threshold)
+
+    @property
+    def threshold(self) -> float:
+        return self.decision_threshold
+
+    def to_meta(self) -> dict[str, Any]:
+        return self._meta()
+
+    def scores(self, z: np.ndarray | torch.Tensor) -> FloatArray:
+        return _sigmoid(_numpy(z))
+
+    def log_odds(self, z: np.ndarray | torch.Tensor) -> FloatArray:
+        return _numpy(z)
+
+    def loss(
+        self,
+        logits: torch.Tensor,
+        target: torch.Tensor,
+        *,
+        pos_weight: torch.Tensor | None = None,
+        class_weight: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        return masked_loss(logits, target, kind="bce", pos_weight=pos_weight)
+
+    def balanced_weights(self, targets: np.ndarray) -> tuple[list[float], None]:
+        """``n_negative / n_positive`` of each output over its observed values (1 for an
+        output with no positive or no negative)."""
+        y = np.asarray(targets)
+        flat = y if y.ndim == 2 else y.transpose(0, 2, 1).reshape(-1, y.shape[1])
+        weights = []
+        for t in range(flat.shape[1]):
+            col = flat[:, t]
+            col = col[~np.isnan(col)]
+            pos = float(col.sum())
+            neg = float(col.size - pos)
+            weights.append(neg / pos if pos > 0 and neg > 0 else 1.0)
+        return weights, None
+
+    def validation_metric(self) -> Metric:
+        return MaskedAUROC()
+
+    def metrics(
+        self, truth: np.ndarray, scores: np.ndarray, *, n_bootstrap: int, ci: float, seed: int
+    ) -> dict[str, Any]:
+        return multilabel_metrics(
+            truth,
+            scores,
+            outputs=self.output_names,
+            threshold=self.decision_threshold,
+            n_bootstrap=n_bootstrap,
+            ci=ci,
+            seed=seed,
+        )
+
+
+@dataclass(frozen=True)
+class Regression(_Numeric):
+    """Real-valued outputs (NaN where unknown): squared error, or Poisson counts with
+    the model predicting the log rate (its scores are then the rate ``exp(z)``)."""
+
+    loss_name: RegressionLoss = "mse"
+
+    name: ClassVar[TaskName] = "regression"
+    headline: ClassVar[str] = "mean_pearson"
+    probabilistic: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        outputs: Sequence[str],
+        *,
+        per_position: bool = False,
+        loss: RegressionLoss = "mse",
+    ) -> None:
+        object.__setattr__(self, "output_names", tuple(outputs))
+        object.__setattr__(self, "tracks", per_position)
+        object.__setattr__(self, "loss_name", loss)
+
+    def to_meta(self) -> dict[str, Any]:
+        return {**self._meta(), "loss": self.loss_name}
+
+    def scores(self, z: np.ndarray | torch.Tensor) -> FloatArray:
+        arr = _numpy(z)
+        return np.exp(arr) if self.loss_name == "poisson" else arr
+
+    def loss(
+        self,
+        logits: torch.Tensor,
+        target: torch.Tensor,
+        *,
+        pos_weight: torch.Tensor | None = None,
+        class_weight: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        return masked_loss(logits, target, kind=self.loss_name)
+
+    def metrics(
+        self, truth: np.ndarray, scores: np.ndarray, *, n_bootstrap: int, ci: float, seed: int
+    ) -> dict[str, Any]:
+        return regression_metrics(
+            truth, scores, outputs=self.output_names, n_bootstrap=n_bootstrap, ci=ci, seed=seed
+        )
+
+
+TASK_KINDS: tuple[type[Task], ...] = (Binary, Multiclass, Multilabel, Regression)
+"""The task classes, in :data:`TASK_NAMES` order."""
+
+
+def task_class(name: str) -> type[Task]:
+    """The task class called ``name`` (for rules that depend on the kind only, such as
+    configuration checks).
+
+    Raises
+    ------
+    InputError
+        For an unknown task name.
+
+    Examples
+    --------
+    >>> task_class("multilabel").classification
+    False
+    """
+    for kind in TASK_KINDS:
+        if kind.name == name:
+            return kind
+    known = ", ".join(TASK_NAMES)
+    raise InputError(f"unknown task '{name}'; known tasks: {known}")
+
+
+def make_task(
+    name: str,
+    *,
+    classes: Sequence[str] = (),
+    positive: str = "",
+    negative: str = "",
+    per_position: bool = False,
+    loss: str = "auto",
+    threshold: float = 0.5,
+) -> Task:
+    """The task called ``name``.
+
+    Parameters
+    ----------
+    name
+        One of :data:`TASK_NAMES`.
+    classes
+        Class names (multi-class) or output names (multi-label, regression).
+    positive, negative
+        The two labels of a binary task.
+    per_position
+        Per-position outputs (multi-label, regression).
+    loss
+        Regression loss: ``mse`` (or ``auto``) or ``poisson``.
+    threshold
+        Decision threshold of a binary or multi-label task.
+
+    Raises
+    ------
+    InputError
+        For an unknown task name.
+
+    Examples
+    --------
+    >>> make_task("multiclass", classes=["a", "b", "c"]).n_outputs
+    3
+    """
+    if name == "binary":
+        return Binary(positive=positive, negative=negative, decision_threshold=threshold)
+    if name == "multiclass":
+        return Multiclass(classes=tuple(classes))
+    if name == "multilabel":
+        return Multilabel(classes, per_position=per_position, threshold=threshold)
+    if name == "regression":
+        reg_loss: RegressionLoss = "poisson" if loss == "poisson" else "mse"
+        return Regression(classes, per_position=per_position, loss=reg_loss)
+    known = ", ".join(TASK_NAMES)
+    raise InputError(f"unknown task '{name}'; known tasks: {known}")
+
+
+def task_from_meta(meta: Mapping[str, Any], *, threshold: float = 0.5) -> Task:
+    """The task of a run from its ``model.json`` fields (see :meth:`Task.to_meta`).
+
+    Runs written before the task was recorded are binary.
+
+    Raises
+    ------
+    InputError
+        If the fields do not describe a task.
+    """
+    labels = meta.get("labels")
+    name = str(meta.get("task", "binary"))
+    if not isinstance(labels, Mapping):
+        raise InputError("model.json has no 'labels' block describing the outputs")
+    try:
+        if name == "binary":
+            return make_task(
+                name,
+                positive=str(labels["positive"]),
+                negative=str(labels["negative"]),
+                threshold=threshold,
+            )
+        key = "classes" if name == "multiclass" else "outputs"
+        return make_task(
+            name,
+            classes=[str(c) for c in labels[key]],
+            per_position=bool(meta.get("per_position", False)),
+            loss=str(meta.get("loss", "auto")),
+            threshold=threshold,
+        )
+    except KeyError as exc:
+        raise InputError(f"model.json 'labels' of a {name} task lacks {exc}") from None
