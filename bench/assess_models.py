@@ -42,8 +42,8 @@ from biodl.assess.types import AssessInputs, Item, SplitView
 from biodl.config import load_config
 from biodl.data import build_splits
 from biodl.models import predict
+from biodl.runs import load_run
 from biodl.tasks import task_from_meta
-from biodl.train import load_run
 from biodl.workflows._common import _run_kind
 
 

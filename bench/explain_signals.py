@@ -33,7 +33,7 @@ import numpy as np
 from biodl.data import fit_sequence
 from biodl.interpret import attention, deeplift
 from biodl.interpret.checks import reinitialised
-from biodl.train import load_run
+from biodl.runs import load_run
 from biodl.workflows._common import _run_kind
 
 

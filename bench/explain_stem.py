@@ -29,7 +29,7 @@ from biodl.data import build_splits
 from biodl.encode.structure import fold
 from biodl.interpret import attribute
 from biodl.interpret.checks import reinitialised
-from biodl.train import load_run
+from biodl.runs import load_run
 from biodl.workflows._common import _run_kind
 
 

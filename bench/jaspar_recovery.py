@@ -40,7 +40,7 @@ from biodl.interpret.jaspar import DEFAULT_RELEASE, jaspar_motifs, match_motifs,
 from biodl.interpret.logos import plot_logo
 from biodl.interpret.motifs import Motif, filter_motifs, modisco, write_meme
 from biodl.io import read_table
-from biodl.train import load_run
+from biodl.runs import load_run
 
 TFS = ["ARID3A", "CTCFL", "ELK1", "FOXA1", "GABPA", "MYC", "REST", "SP1", "USF1", "ZBTB7A"]
 TARGET_TFS = {"CTCFL", "REST", "GABPA", "ELK1", "USF1", "FOXA1"}

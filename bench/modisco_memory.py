@@ -25,7 +25,7 @@ from biodl.data.shuffle import dinucleotide_shuffle_all
 from biodl.encode import one_hot
 from biodl.interpret import deepshap, jaspar_motifs, match_motifs, modisco
 from biodl.io import read_table
-from biodl.train import load_run
+from biodl.runs import load_run
 
 DATA = Path("/work/shared/data/tfbind_deepbind_encode")
 

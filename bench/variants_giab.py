@@ -35,7 +35,7 @@ import numpy as np
 import torch
 
 from biodl.encode import one_hot
-from biodl.train import load_run
+from biodl.runs import load_run
 from biodl.workflows.variants import score_vcf_summary
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -330,7 +330,8 @@ def test_bad_membrane_head_without_membrane_flags(
     }
     msg = train_with(config, motif_tables, tmp_path, capsys)
     assert msg.startswith(f"biodl: error: {motif_tables / 'bad_config.yaml'}: ")
-    assert "membrane_head needs DeepLoc-style" in msg
+    assert "membrane" in msg
+    assert "M/S" in msg
     assert "header_label: deeploc" in msg
 
 

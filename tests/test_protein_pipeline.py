@@ -70,7 +70,13 @@ def _families(n: int = 24) -> tuple[list[str], list[str], list[int]]:
 def test_protein_classifiers_train_from_deeploc_headers(
     tmp_path: Path, model: dict[str, object], encoding: str
 ) -> None:
-    seqs, labels, _ = protein_motif_dataset(60, seed=1)
+    # Proteins no longer than the model's input (120): `crop: ends` drops the middle of a
+    # longer one, and with it, often, the motif that is its label's only evidence
+    # (test_protein_inputs.py tests the crop itself). With 60 proteins a class and a crop
+    # that removed motifs, the test accuracy was 0.71-0.96 across seeds and CPUs (0.79 on
+    # issue #14's machine); with these, 0.97-1.0 (22 runs, 5 seeds, 4 data sets, 1 and 2
+    # threads): far above 0.8, itself far above the 0.5 of an untrained model.
+    seqs, labels, _ = protein_motif_dataset(150, lengths=(60, 120), seed=1)
     _write_fasta(tmp_path / "train.fa", seqs, labels)
     config = {
         "task": "multiclass",
@@ -90,7 +96,7 @@ def test_protein_classifiers_train_from_deeploc_headers(
             "seed": 1,
             "batch_size": 16,
             "progress_bar": False,
-            "learning_rate": 0.005,
+            "learning_rate": 0.01,
         },
         "evaluate": {"n_bootstrap": 20},
     }
@@ -100,13 +106,14 @@ def test_protein_classifiers_train_from_deeploc_headers(
     assert meta["crop"] == "ends"
     assert meta["encoding"] == encoding
     metrics = json.loads((run / "metrics.json").read_text())["test"]
-    if model["name"] == "deepfam":
-        assert metrics["accuracy"]["value"] > 0.8
-    # (deeploc's learning is tested in tests/models/test_protein_models.py; at this size and
-    # with 72 training proteins its BiLSTM does not learn within a few epochs)
+    assert metrics["n"]["value"] == 60  # 20 % of 300 proteins
+    if model["name"] == "deepfam":  # two balanced classes: chance is 0.5
+        assert metrics["accuracy"]["value"] > 0.8, metrics["accuracy"]
+    # (deeploc's learning is tested in tests/models/test_protein_models.py; at this size
+    # its BiLSTM is not reliably trained within 15 epochs)
     assert metrics["accuracy"]["value"] is not None
     assert not any(k.startswith("membrane") for k in metrics)
-    assert "membrane" not in meta
+    assert "auxiliary" not in meta
     # no membrane head: the columns are those of every multi-class model
     head = (run / "predictions.tsv").read_text().splitlines()[0]
     assert head == "id\tsplit\tlabel\tpredicted\tprob_class0\tprob_class1"
@@ -151,8 +158,13 @@ def test_deeploc_membrane_head_is_trained_evaluated_and_predicted(tmp_path: Path
     run = train_run(tmp_path / "c.yaml", tmp_path / "run")
 
     meta = json.loads((run / "model.json").read_text())
-    counts = meta["membrane"]["n_train_flags"]
-    assert meta["membrane"]["trained"] is True
+    [head_meta] = meta["auxiliary"]
+    assert (head_meta["name"], head_meta["positive"], head_meta["negative"]) == (
+        "membrane",
+        "M",
+        "S",
+    )
+    counts = head_meta["n_train"]
     assert counts["M"] > 0
     assert counts["S"] > 0
     assert sum(counts.values()) == meta["data"]["splits"]["train"]["n"]
@@ -223,7 +235,7 @@ def test_membrane_head_without_membrane_flags_is_a_config_error(tmp_path: Path) 
     config = _membrane_config("unused")
     config["data"]["train"] = {"fasta": {x: f"{x}.fa" for x in ("Nucleus", "Cytoplasm")}}  # type: ignore[index]
     (tmp_path / "d.yaml").write_text(yaml.safe_dump(config))
-    with pytest.raises(ConfigError, match="membrane_head needs DeepLoc-style"):
+    with pytest.raises(ConfigError, match="membrane head needs M/S groups"):
         train_run(tmp_path / "d.yaml", tmp_path / "run")
 
 

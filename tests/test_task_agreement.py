@@ -99,7 +99,7 @@ def test_predict_evaluate_assess_and_score_variants_agree(trained: tuple) -> Non
         ref = seq[anchor]
         alt = "A" if ref != "A" else "C"
         records.append((chrom, anchor + 1, chrom, ref, alt))
-    vcf = write_vcf(folder / "v.vcf", records, contigs={c: length for c in chroms})
+    vcf = write_vcf(folder / "v.vcf", records, contigs=dict.fromkeys(chroms, length))
     score_vcf(
         run, genome, vcf, folder / "scored.vcf.gz", tsv=folder / "scored.tsv", strands="forward"
     )

@@ -68,6 +68,7 @@ __all__ = [
     "SplitSpec",
     "TableSource",
     "TrainConfig",
+    "config_line",
     "config_to_dict",
     "load_config",
     "parse_config",
@@ -616,8 +617,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     PyYAML keeps the last value of a repeated key silently; a configuration must not.
     """
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
-        node = super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        node = super().compose_node(parent, index)
         if isinstance(node, yaml.MappingNode):
             seen: dict[object, int] = {}
             for key_node, _ in node.value:
@@ -628,7 +629,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                 if key in seen:
                     raise _DuplicateKeyError(str(key_node.value), line, seen[key])
                 seen[key] = line
-        return node  # type: ignore[no-any-return]
+        return node
 
 
 def _decode_yaml(data: bytes, path: Path) -> str:
@@ -682,6 +683,19 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     if raw is None:
         raise ConfigError("empty configuration file", path=p)
     return _validate(raw, root, base_dir=p.parent, path=os.fspath(p))
+
+
+def config_line(path: str | os.PathLike[str], key: tuple[str | int, ...]) -> int | None:
+    """1-based line of ``key`` (e.g. ``("data", "train", "table")``) in a YAML file.
+
+    ``None`` when the file cannot be read or parsed (it was validated before, so this is
+    only for error messages).
+    """
+    try:
+        root = yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    return _line_of(root, key)
 
 
 def config_to_dict(config: Config, *, absolute_paths: bool = True) -> dict[str, Any]:

@@ -131,7 +131,8 @@ class RunMeta(_Meta):
     training: dict[str, Any] | None = None
     data: dict[str, Any] | None = None
     versions: dict[str, str] | None = None
-    membrane: dict[str, Any] | None = None
+    membrane: dict[str, Any] | None = None  # format 1 (DeepLoc's membrane head)
+    auxiliary: list[dict[str, Any]] | None = None  # auxiliary heads (format 2)
     homology: dict[str, Any] | None = None
     model_card: dict[str, Any] | None = None
 
@@ -299,8 +300,14 @@ def read_run_meta(meta_path: str | os.PathLike[str]) -> tuple[RunMeta, dict[str,
     path = Path(meta_path)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"model.json is not valid JSON: {exc}", path=path) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"model.json is not valid JSON: {exc.msg} (column {exc.colno})",
+            path=path,
+            line=exc.lineno,
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"model.json is not UTF-8 text: {exc.reason}", path=path) from None
     except OSError as exc:
         raise InputError(f"cannot read model.json: {exc.strerror}", path=path) from None
     if not isinstance(raw, dict):

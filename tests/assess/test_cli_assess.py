@@ -92,7 +92,7 @@ def test_saved_temperature_is_applied_by_predict(tmp_path: Path) -> None:
 
     import numpy as np
 
-    from biodl.train import load_run
+    from biodl.runs import load_run
 
     base = tiny_run(tmp_path / "data")
     run = tmp_path / "run_copy"  # the module's run is shared: work on a copy

@@ -156,4 +156,4 @@ def test_model_card_has_the_sections_and_flags() -> None:
         "## DOME checklist",
     ):
         assert heading in card
-    assert "| Leakage between splits | red | 2 exact copies <script> |" in card
+    assert "| Leakage between splits | red | 2 exact copies &lt;script&gt; |" in card

@@ -74,7 +74,10 @@ def test_a_stopped_training_exits_with_the_signal_status(
     out = tmp_path / "run"
     proc = _stop_training(config, out, signum)
     assert proc.returncode == code, proc.stderr
-    assert proc.stderr.strip().splitlines()[-1] == line
+    last = proc.stderr.strip().splitlines()[-1]
+    # one line: the signal, and what to do with the run kept in OUT.partial
+    assert last.startswith(f"{line}; ")
+    assert "--resume" in last or "run the same command again" in last
     assert "Traceback" not in proc.stderr
     assert not out.exists()
     assert _leftovers(tmp_path) == []

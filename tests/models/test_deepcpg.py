@@ -17,8 +17,8 @@ from biodl.encode import one_hot
 from biodl.errors import ConfigError
 from biodl.io.cpg import CpgProfile
 from biodl.models import ModelIO, SequenceModel, create_model, get_model_spec, validate_params
+from biodl.runs import save_weights
 from biodl.testing import planted_motif_dataset
-from biodl.train.rundir import save_weights
 from tests.models.options import alternative as _alternative
 from tests.models.options import fingerprint
 

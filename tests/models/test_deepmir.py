@@ -18,7 +18,7 @@ from biodl.errors import ConfigError
 from biodl.models import ModelIO, SequenceModel, create_model, get_model_spec, predict
 from biodl.models.deepmir import DeepMirParams, DeepMirTrunk, PairingPotential
 from biodl.models.registry import validate_params
-from biodl.train.rundir import save_weights
+from biodl.runs import save_weights
 from tests.models.options import alternative as _alternative
 from tests.models.options import fingerprint
 

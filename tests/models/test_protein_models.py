@@ -38,7 +38,7 @@ from biodl.models.masking import (
     padding_mask,
     sequence_spans,
 )
-from biodl.train.rundir import save_weights
+from biodl.runs import save_weights
 from tests.models.options import alternative as _alternative
 from tests.models.options import fingerprint
 

@@ -22,8 +22,8 @@ from biodl.models import (
     reverse_complement_tensor,
     validate_params,
 )
+from biodl.runs import save_weights
 from biodl.testing import planted_motif_dataset
-from biodl.train.rundir import save_weights
 from tests.models.options import alternative as _alternative
 from tests.models.options import fingerprint
 

@@ -12,8 +12,8 @@ import pytest
 from biodl.cli import main
 from biodl.errors import InputError
 from biodl.io import Genome
+from biodl.runs import load_run
 from biodl.testing.variants import write_genome, write_tiny_run, write_vcf
-from biodl.train import load_run
 from biodl.variants import Variant, score_variants
 from biodl.workflows.variants import score_vcf
 

@@ -216,8 +216,8 @@ def test_reads_bgzipped_genome(tmp_path: Path) -> None:
 def test_ism_matches_naive_mutants_on_deepbind(
     genome: Genome, tmp_path: Path, strands: str
 ) -> None:
+    from biodl.runs import load_run
     from biodl.testing.variants import write_tiny_run
-    from biodl.train import load_run
     from biodl.variants.scoring import _Scorer
 
     run = load_run(write_tiny_run(tmp_path / "run", length=9, seed=3))

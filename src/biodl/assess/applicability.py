@@ -303,7 +303,7 @@ def write_domain_tsv(rows: Sequence[Mapping[str, Any]], path: str | os.PathLike[
     >>> [line.split("\\t") for line in write_domain_tsv([row], p).read_text().splitlines()]
     [['id', 'kmer_similarity', 'embedding_distance', 'in_domain'], ['s1', '0.91', 'NA', 'true']]
     """
-    from biodl.train import atomic_write_text
+    from biodl.io.atomic import atomic_write_text
 
     def cell(value: Any) -> str:
         if value is None:

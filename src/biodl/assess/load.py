@@ -40,7 +40,7 @@ from biodl.assess.types import AssessInputs, SplitView
 from biodl.config import BedSource, Config, TableSource, load_config
 from biodl.data import DataSplits, Examples
 from biodl.errors import ConfigError, InputError
-from biodl.train import Run, load_run
+from biodl.runs import Run, load_run
 
 __all__ = ["load_inputs", "read_new_data", "read_split_ids"]
 
@@ -123,6 +123,50 @@ def _build(config: Config, run: Run) -> DataSplits:
         if name == wanted:
             return splits
     raise InputError(f"cross-validation of the configuration has no fold '{wanted}'", path=run.path)
+
+
+def _config_files(config: Config) -> Iterator[tuple[tuple[str, ...], str]]:
+    """``(key path, file as written)`` of every data file a configuration names."""
+    for split in ("train", "valid", "test"):
+        spec = getattr(config.data, split)
+        for key in ("table", "fasta", "labels", "bed", "genome", "cpg", "residues"):
+            value = getattr(spec, key, None)
+            if isinstance(value, str):
+                yield ("data", split, key), value
+            elif isinstance(value, Mapping):
+                for label, name in value.items():
+                    yield ("data", split, key, str(label)), str(name)
+
+
+def _check_recorded_files(config: Config, run: Run, config_path: Path) -> None:
+    """Refuse data files of a run's own ``config.yaml`` that the run did not record.
+
+    ``assess`` reads the data files the run's configuration names. That file lives in the
+    run directory, which may come from someone else: it must not make ``assess`` read
+    (and quote in an error) any other file, such as ``../../secret``. With the run's own
+    configuration, every data file must be one that training recorded in ``model.json``
+    (``data.files``; compared as resolved paths). Other data need ``--config``.
+    """
+    data = run.meta.get("data")
+    files = data.get("files") if isinstance(data, Mapping) else None
+    if not isinstance(files, list) or not files:
+        return  # nothing recorded (an older run): nothing to compare with
+    allowed = {
+        os.path.realpath(f["path"])
+        for f in files
+        if isinstance(f, Mapping) and isinstance(f.get("path"), str)
+    }
+    for key, name in _config_files(config):
+        if os.path.realpath(config.resolve(name)) not in allowed:
+            from biodl.config import config_line
+
+            raise ConfigError(
+                f"'{'.'.join(key)}' names a file that is not one of the data files this run "
+                "recorded in model.json; assess reads only those with the run's own "
+                "configuration (give --config to assess other data)",
+                path=config_path,
+                line=config_line(config_path, key),
+            )
 
 
 def _check_compatible(config: Config, run: Run, config_path: Path) -> None:
@@ -396,6 +440,8 @@ def load_inputs(
     if not config_path.is_file():
         raise ConfigError("configuration file not found", path=config_path)
     cfg = load_config(config_path)
+    if config is None:
+        _check_recorded_files(cfg, run, config_path)
     _check_compatible(cfg, run, config_path)
     recorded = read_split_ids(run_path / "splits.tsv.gz")
     data_splits = _build(cfg, run)

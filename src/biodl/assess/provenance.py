@@ -384,7 +384,7 @@ def provenance(inputs: AssessInputs, *, items: Sequence[Item] = ()) -> Item:
     >>> item.flag, item.values["splits"]["counts"]
     ('amber', {'test': 1})
     """
-    from biodl.train import software_versions
+    from biodl.runs import software_versions
 
     meta = inputs.meta
     run_dir = inputs.run_dir

@@ -34,7 +34,7 @@ VERBS = (train, predict, evaluate, cv, models, explain, assess, score_variants)
 
 #: errno values of an ``OSError`` that mean "the output cannot be written here": a
 #: user's problem (exit 2), not a bug
-_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EDQUOT})
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EDQUOT, errno.EFBIG})
 
 _TERMINATED = 128 + signal.SIGTERM  # 143, what a shell reports for a SIGTERM death
 _INTERRUPTED = 128 + signal.SIGINT  # 130
@@ -81,11 +81,14 @@ def _sigterm_raises_terminated() -> Iterator[Callable[[], bool]]:
 
 
 def _interrupted(exc: BaseException) -> int:
-    """Print one line for Ctrl-C or SIGTERM; the exit status."""
+    """Print one line for Ctrl-C or SIGTERM (with the verb's hint, e.g. how to resume a
+    training run, when it attached one as ``exc.biodl_hint``); the exit status."""
+    hint = getattr(exc, "biodl_hint", "")
+    tail = f"; {hint}" if hint else ""
     if isinstance(exc, Terminated):
-        print("biodl: terminated", file=sys.stderr)
+        print(f"biodl: terminated{tail}", file=sys.stderr)
         return _TERMINATED
-    print("biodl: interrupted", file=sys.stderr)
+    print(f"biodl: interrupted{tail}", file=sys.stderr)
     return _INTERRUPTED
 
 

@@ -27,11 +27,33 @@ def register(subparsers: Subparsers) -> None:
     p.set_defaults(run=run)
 
 
+def resume_hint(config: Path, out: Path) -> str:
+    """What to do after an interrupted ``biodl train``: resume from ``OUT.partial`` when
+    it holds a checkpoint, else start again.
+
+    Examples
+    --------
+    >>> resume_hint(Path("c.yaml"), Path("/nonexistent/run"))
+    'no checkpoint was written yet; run the same command again'
+    """
+    partial = out.with_name(out.name + ".partial")
+    if (partial / "checkpoints" / "state.json").is_file():
+        return (
+            f"the run so far is in {partial}; resume with: biodl train {config} "
+            f"--out {out} --resume"
+        )
+    return "no checkpoint was written yet; run the same command again"
+
+
 def run(args: argparse.Namespace) -> int:
     """Train, print the metrics and notes, and assess when asked; returns the exit status."""
     from biodl.workflows import metrics_table, train_run
 
-    result = train_run(args.config, args.out, force=args.force, resume=args.resume)
+    try:
+        result = train_run(args.config, args.out, force=args.force, resume=args.resume)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: say where the run is kept
+        exc.biodl_hint = resume_hint(args.config, args.out)  # type: ignore[attr-defined]
+        raise
     if not result.metrics:  # a non-zero rank of a distributed run writes and prints nothing
         return 0
     print(metrics_table(result.metrics))

@@ -48,12 +48,10 @@ Examples
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import hashlib
 import math
 import multiprocessing
 import os
-import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -68,6 +66,7 @@ import numpy.typing as npt
 from biodl.encode.onehot import one_hot
 from biodl.errors import InputError
 from biodl.io.alphabet import find_illegal
+from biodl.io.atomic import atomic_open
 
 __all__ = [
     "Fold",
@@ -226,15 +225,8 @@ def _cache_load(path: Path, seq: str) -> dict[str, npt.NDArray[Any]] | None:
 def _cache_save(path: Path, arrays: dict[str, Any]) -> None:
     """Write ``arrays`` to ``path`` atomically (temporary file, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path, "wb") as fh:
+        np.savez(fh, **arrays)
 
 
 def _from_cache(

@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from biodl.errors import InputError
 from biodl.interpret.motifs import Motif
-from biodl.train.rundir import atomic_write_text
+from biodl.io.atomic import atomic_write_text
 
 __all__ = [
     "DEFAULT_RELEASE",

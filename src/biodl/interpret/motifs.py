@@ -36,9 +36,9 @@ from torch import nn
 
 from biodl.encode import reverse_complement_one_hot
 from biodl.errors import InputError
+from biodl.io.atomic import atomic_write_text
 from biodl.models.predict import _eval_on, default_device
 from biodl.models.validate import check_positive_int
-from biodl.train.rundir import atomic_write_text
 
 __all__ = [
     "Motif",

@@ -61,6 +61,7 @@ __all__ = [
     "atomic_write_text",
     "check_output_dir",
     "check_output_path",
+    "output_error",
     "partial_dir",
     "staged_dir",
     "write_json",
@@ -72,6 +73,7 @@ PathLike = str | os.PathLike[str]
 _OUTPUT_ERRNOS = {
     errno.ENOSPC: "no space left on the device",
     errno.EDQUOT: "disk quota exceeded",
+    errno.EFBIG: "file too large (a file-size limit or the file system's)",
     errno.EACCES: "permission denied",
     errno.EPERM: "operation not permitted",
     errno.EROFS: "read-only file system",
@@ -89,6 +91,16 @@ class OutputError(InputError):
 #: errno values that are about the output even when raised by the caller's own code in a
 #: ``with`` block (which may also read inputs: a missing input is not an output problem)
 _FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
+
+
+def output_error(exc: OSError, path: PathLike) -> OutputError | None:
+    """``exc``, raised while writing the output ``path``, as an :class:`OutputError`
+    naming ``path`` when it means the output cannot be written (full disk, quota,
+    read-only file system, file-size limit); ``None`` for any other error.
+
+    For writers that stream into a temporary file themselves (pysam's BGZF).
+    """
+    return _as_output_error(exc, Path(path), own=False)
 
 
 def _as_output_error(exc: OSError, path: Path, *, own: bool = True) -> OutputError | None:

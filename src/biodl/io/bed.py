@@ -298,16 +298,23 @@ def _check_fai(fasta: Path, fai: Path) -> None:
             head_start = before.rfind(b"\n", 0, len(before) - 1) + 1
             header = before[head_start:].rstrip(b"\r\n")
             words = header[1:].split()
+            whole = head_start > 0 or start == 0  # else a header longer than the window
             if (
-                not before.endswith(b"\n")
-                or not header.startswith(b">")
-                or not words
-                or (words[0].decode("utf-8", "replace") != name)
+                offset > size
+                or not before.endswith(b"\n")
+                or (
+                    whole
+                    and (
+                        not header.startswith(b">")
+                        or not words
+                        or words[0].decode("utf-8", "replace") != name
+                    )
+                )
             ):
                 msg = f"{hint}: record {name!r} does not start where the index says; {fix}"
                 raise InputError(msg, path=fasta)
-            full, rest = divmod(rlen, lenc)
-            end = offset + full * lenb + rest
+            lines = -(-rlen // lenc)  # the last base ends its last line (no newline needed)
+            end = offset + (lines - 1) * lenb + (rlen - (lines - 1) * lenc) if lines else offset
             handle.seek(end)
             after = handle.read(lenb - lenc + 2).lstrip(b"\r\n")
             if end > size or (after and not after.startswith(b">")):

@@ -85,6 +85,10 @@ def _parse_header(text: str, lineno: int, path: _PathLike) -> tuple[str, str]:
     parts = text.strip().split(None, 1)
     if not parts:
         raise InputError("header line has no name", path=path, line=lineno)
+    if not parts[0].isprintable():  # a NUL or other control character: unsafe in a TSV
+        raise InputError(
+            f"record name {parts[0]!r} holds a control character", path=path, line=lineno
+        )
     return parts[0], parts[1] if len(parts) > 1 else ""
 
 
@@ -420,8 +424,8 @@ def read_sequences(
     Raises
     ------
     InputError
-        As the readers of each format; also a record id given twice (the line of the
-        second, naming the first).
+        As the readers of each format. Ids given twice are allowed (real data sets have
+        them; ``biodl assess`` reports duplicates): outputs keep one row per record.
 
     Examples
     --------
@@ -443,14 +447,7 @@ def read_sequences(
             SeqRecord(r.id, r.description, r.sequence, r.line)
             for r in read_fastq(path, alphabet=alphabet)
         )
-    seen: dict[str, int] = {}
-    for rec in records:
-        first = seen.setdefault(rec.id, rec.line)
-        if first != rec.line:
-            raise InputError(
-                f"duplicate record id {rec.id!r} (first on line {first})", path=path, line=rec.line
-            )
-        yield rec
+    yield from records
 
 
 def _record_fields(record: SeqRecord | FastqRecord | tuple[str, str]) -> tuple[str, str, str]:

@@ -222,7 +222,6 @@ def _read_rows(
     stem = _stem(path)
     columns: dict[str, list[str]] = {role: [] for role in index}
     lines: list[int] = []
-    seen: dict[str, int] = {}
     seq_col = header[index["sequence"]]
     for lineno, row in rows:
         if len(row) != len(header):
@@ -251,15 +250,6 @@ def _read_rows(
                 )
             columns[role].append(value)
         columns["sequence"][-1] = seq
-        if "id" in index:
-            first = seen.setdefault(row_id, lineno)
-            if first != lineno:
-                raise InputError(
-                    f"duplicate id {row_id!r} in column {header[index['id']]!r} "
-                    f"(first on line {first})",
-                    path=path,
-                    line=lineno,
-                )
         lines.append(lineno)
     if not lines:
         raise InputError("empty table: a header but no data rows", path=path, line=2)

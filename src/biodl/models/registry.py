@@ -129,7 +129,7 @@ def validate_params(name: str, params: Mapping[str, Any]) -> BaseModel:
         raise ConfigError(text) from None
 
 
-def create_model(name: str, params: Mapping[str, Any], *, io: ModelIO) -> nn.Module:
+def create_model(name: str, params: Mapping[str, Any] | BaseModel, *, io: ModelIO) -> nn.Module:
     """Build model ``name`` with hyper-parameters ``params`` for inputs described by ``io``.
 
     Parameters
@@ -137,7 +137,9 @@ def create_model(name: str, params: Mapping[str, Any], *, io: ModelIO) -> nn.Mod
     name
         A registered architecture (see :func:`list_models`).
     params
-        Hyper-parameters; missing ones take the architecture's defaults.
+        Hyper-parameters; missing ones take the architecture's defaults. Options already
+        validated by :func:`validate_params` (the architecture's parameter model) are
+        used as they are, so a training run validates its options once.
     io
         Input channels and length, number of outputs.
 
@@ -156,4 +158,9 @@ def create_model(name: str, params: Mapping[str, Any], *, io: ModelIO) -> nn.Mod
         raise ConfigError(
             f"model '{name}' has no per-position head; models that have one: {capable}"
         )
-    return spec.build(validate_params(name, params), io)
+    checked = params if isinstance(params, spec.params) else None
+    if checked is None:
+        if isinstance(params, BaseModel):
+            params = params.model_dump()
+        checked = validate_params(name, params)
+    return spec.build(checked, io)

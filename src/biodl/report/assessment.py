@@ -17,6 +17,7 @@ import io
 import json
 import math
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -506,8 +507,41 @@ def render_html(assessment: Assessment) -> str:
     )
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~!])")
+"""Markdown punctuation escaped in text: code, emphasis, links and images, table cells."""
+
+
 def _md(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    r"""``text`` on one line, safe inside Markdown (and the HTML a renderer makes of it).
+
+    HTML is escaped (``<script>`` shows as text), Markdown's punctuation is
+    backslash-escaped (no links, code spans, emphasis or table cells from a file name),
+    control characters and line breaks become spaces.
+
+    Examples
+    --------
+    >>> print(_md("a|b <i>x</i> [l](u) *d*"))
+    a\|b &lt;i&gt;x&lt;/i&gt; \[l\](u) \*d\*
+    """
+    one_line = "".join(" " if (ord(c) < 32 or ord(c) == 127) else c for c in str(text))
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(one_line, quote=False))
+
+
+def _md_block(value: object) -> list[str]:
+    """Markdown lines for a model-card section: a list or mapping as bullets."""
+    if isinstance(value, Mapping):
+        return [f"- {_md(k)}: {_md(_plain(v))}" for k, v in value.items()]
+    if isinstance(value, list | tuple):
+        return [f"- {_md(_plain(v))}" for v in value]
+    return [_md(value)]
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(v) for v in value)
+    return str(value)
 
 
 def render_model_card(assessment: Assessment) -> str:
@@ -523,13 +557,13 @@ def render_model_card(assessment: Assessment) -> str:
     '# Model card: model'
     """
     model = assessment.model
-    lines = [f"# Model card: {model.get('architecture') or 'model'}", ""]
+    lines = [f"# Model card: {_md(model.get('architecture') or 'model')}", ""]
     lines += [
         (
-            f"Run directory: `{model.get('run_dir')}`; task {model.get('task')}; outputs "
-            f"{', '.join(str(o) for o in model.get('outputs') or [])}; assessed "
-            f"{assessment.created} with biodl {assessment.biodl_version}. "
-            f"Overall flag: **{assessment.overall}**."
+            f"Run directory: {_md(model.get('run_dir'))}; task {_md(model.get('task'))}; "
+            f"outputs {_md(', '.join(str(o) for o in model.get('outputs') or []))}; assessed "
+            f"{_md(assessment.created)} with biodl {_md(assessment.biodl_version)}. "
+            f"Overall flag: **{_md(assessment.overall)}**."
         ),
         "",
     ]
@@ -540,10 +574,10 @@ def render_model_card(assessment: Assessment) -> str:
             card = item.values.get("model_card") or {}
             dome = item.values.get("dome")
     for key, text in card.items():
-        lines += [f"## {key.replace('_', ' ').capitalize()}", "", str(text), ""]
+        lines += [f"## {_md(str(key).replace('_', ' ').capitalize())}", "", *_md_block(text), ""]
     lines += ["## Fitness-for-use checks", "", "| item | flag | finding |", "|---|---|---|"]
     lines += [
-        f"| {_md(_TITLES.get(it.key, it.key))} | {it.flag} | {_md(it.summary)} |"
+        f"| {_md(_TITLES.get(it.key, it.key))} | {_md(it.flag)} | {_md(it.summary)} |"
         for it in assessment.items
     ]
     lines.append("")

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import gzip as gzip_module
 import os
-import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
@@ -29,6 +28,7 @@ import numpy.typing as npt
 
 from biodl.data.shuffle import dinucleotide_shuffle_all
 from biodl.errors import InputError
+from biodl.io.atomic import atomic_write_bytes
 
 __all__ = [
     "CTCF_LIKE_PWM",
@@ -781,12 +781,4 @@ def _atomic_write(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to a temporary file next to ``path``, then rename it over ``path``."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(temporary, "xb") as stream:  # honours the umask, unlike mkstemp
-            stream.write(data)
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return target
+    return atomic_write_bytes(target, data)

@@ -125,8 +125,7 @@ def write_tiny_run(
 ) -> Path:
     """A run directory of an untrained, seeded small DeepBind (for end-to-end tests)."""
     from biodl.models import ModelIO, create_model
-    from biodl.train import save_weights
-    from biodl.train.rundir import RUN_FORMAT, RUN_FORMAT_VERSION
+    from biodl.runs import RUN_FORMAT, RUN_FORMAT_VERSION, save_weights
 
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)

@@ -399,9 +399,9 @@ def _compare(stored: Mapping[str, Any], expected: Mapping[str, Any] | None, path
                 path=path,
             )
         if stored[key] != value:
-            what = "data" if "data" in key or "arrays" in key else "configuration"
+            what = "other data" if "data" in key or "arrays" in key else "another configuration"
             raise InputError(
-                f"training checkpoint is from another {what} ({key} differs); {_RESUME_HINT} "
+                f"training checkpoint is from {what} ({key} differs); {_RESUME_HINT} "
                 "or restore the original",
                 path=path,
             )

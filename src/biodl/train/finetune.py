@@ -9,7 +9,7 @@ from typing import Any
 from torch import nn
 
 from biodl.errors import InputError
-from biodl.train.rundir import load_run
+from biodl.runs import load_run
 
 __all__ = ["initialise_from_run"]
 

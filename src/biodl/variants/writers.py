@@ -27,7 +27,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from biodl.errors import InputError
-from biodl.io.atomic import atomic_path, check_output_path
+from biodl.io.atomic import atomic_path, check_output_path, output_error
 from biodl.variants.records import SKIP_REASONS, SequenceSource
 from biodl.variants.scoring import VariantScore
 
@@ -90,6 +90,13 @@ class _Atomic:
             error = _DiscardedError()
             self._pending.__exit__(_DiscardedError, error, None)
 
+    def failed(self, exc: BaseException) -> BaseException:
+        """Discard the temporary file; the error to raise for ``exc`` (an
+        :class:`~biodl.io.atomic.OutputError` naming ``out`` for a full disk or the like)."""
+        self.discard()
+        converted = output_error(exc, self.out) if isinstance(exc, OSError) else None
+        return exc if converted is None else converted
+
 
 class _DiscardedError(Exception):
     """Thrown into :func:`atomic_path` to discard its temporary file."""
@@ -148,12 +155,22 @@ class TsvWriter:
             if self.ism:
                 ism = score.ism
                 cells.append("NA" if ism is None else ",".join(f"{x:.4g}" for x in ism[t].ravel()))
-        self._handle.write("\t".join(cells) + "\n")
+        try:
+            self._handle.write("\t".join(cells) + "\n")
+        except OSError as exc:
+            self._close_quietly()
+            raise self._atomic.failed(exc) from None
+
+    def _close_quietly(self) -> None:
+        with contextlib.suppress(OSError):
+            self._handle.close()
 
     def close(self) -> Path:
         """Finish the file and move it into place."""
         try:
             self._handle.close()
+        except OSError as exc:
+            raise self._atomic.failed(exc) from None
         except BaseException:
             self._atomic.discard()
             raise
@@ -293,7 +310,12 @@ class VcfWriter:
 
     def _flush(self) -> None:
         if self._buffer:
-            self._handle.write("".join(self._buffer).encode("utf-8"))
+            try:
+                self._handle.write("".join(self._buffer).encode("utf-8"))
+            except OSError as exc:
+                with contextlib.suppress(OSError, ValueError):
+                    self._handle.close()
+                raise self._atomic.failed(exc) from None
         self._buffer, self._buffered = [], 0
 
     def write(self, line: str | None, scores: Sequence[VariantScore]) -> None:
@@ -330,6 +352,10 @@ class VcfWriter:
         try:
             self._flush()
             self._handle.close()
+        except OSError as exc:
+            with contextlib.suppress(OSError, ValueError):
+                self._handle.close()
+            raise self._atomic.failed(exc) from None
         except BaseException:
             self.abort()
             raise

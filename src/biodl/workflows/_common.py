@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import numpy as np
 import torch
 from pydantic import BaseModel
 
-from biodl.config import Config, load_config
+from biodl.config import Config, config_line, load_config
 from biodl.data import Examples, SequenceKind, fit_sequence
 from biodl.errors import ConfigError, InputError
 from biodl.io.atomic import atomic_write_text, write_json
@@ -213,6 +214,10 @@ def _score_and_report(
     return metrics
 
 
+_MODEL_KEY = re.compile(r"'model\.(\w+)")
+"""The option a model-option error names (``'model.hidden': ...``)."""
+
+
 def _load_checked(config_path: str | os.PathLike[str]) -> Config:
     """Load a configuration and check the model options against the architecture, once:
     the validated options ride on ``config.model.checked`` (see :func:`_model_params`)."""
@@ -220,7 +225,10 @@ def _load_checked(config_path: str | os.PathLike[str]) -> Config:
     try:
         params = validate_params(config.model.name, config.model.params)
     except ConfigError as exc:
-        raise ConfigError(exc.message, path=config_path) from None
+        found = _MODEL_KEY.search(exc.message)
+        key = ("model", found.group(1)) if found else ("model", "name")
+        line = config_line(config_path, key)
+        raise ConfigError(exc.message, path=config_path, line=line) from None
     return config.model_copy(update={"model": config.model.with_checked(params)})
 
 

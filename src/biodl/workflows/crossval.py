@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -100,9 +99,9 @@ def cross_validate(
             run = train_on_splits(
                 config, splits, partial / f"fold_{name}", force=True, config_path=config_path
             )
-            test = json.loads((run / "metrics.json").read_text())["test"]
+            test = run.metrics["test"]
             per_fold.append({"fold": name, **{k: v["value"] for k, v in test.items()}})
-            fold_homology = json.loads((run / "model.json").read_text()).get("homology")
+            fold_homology = run.meta.get("homology")
             if fold_homology is not None:
                 identities[name] = fold_homology
         summary: dict[str, dict[str, float | None]] = {}

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -88,15 +87,10 @@ def learning_curve(
             run = train_on_splits(
                 config, subset, Path(tmp) / f"fraction_{i}", config_path=config_path
             )
-            entry = _read_metric(run / "metrics.json", split, metric)
+            found = run.metrics.get(split, {}).get(metric, {})
+            entry = dict(found) if isinstance(found, Mapping) else {}
             out["fractions"].append(float(f))
             out["n_train"].append(len(subset.train))
             out["value"].append(entry.get("value"))
             out["ci"].append(entry.get("ci"))
     return out
-
-
-def _read_metric(path: Path, split: str, metric: str) -> dict[str, Any]:
-    metrics = json.loads(path.read_text(encoding="utf-8"))
-    entry = metrics.get(split, {}).get(metric, {})
-    return dict(entry) if isinstance(entry, Mapping) else {}

@@ -48,7 +48,7 @@ from biodl.runs import (
 )
 from biodl.tasks import Multiclass, Task
 from biodl.train import fit, initialise_from_run
-from biodl.train.checkpoint import check_resumable, run_fingerprint
+from biodl.train.checkpoint import check_resumable, discard_training_state, run_fingerprint
 from biodl.workflows._common import (
     _aux_targets,
     _config_kind,
@@ -376,7 +376,7 @@ def train_on_splits(
     )
     with staged as partial:
         L.seed_everything(config.train.seed, workers=True, verbose=False)
-        model = create_model(config.model.name, config.model.params, io=io_spec)
+        model = create_model(config.model.name, _model_params(config), io=io_spec)
         provenance = None
         if config.train.init_from is not None:
             provenance = initialise_from_run(
@@ -416,6 +416,8 @@ def train_on_splits(
             provenance,
             task=task,
         )
+        # a finished run needs no resumable state (about 3x the model's size)
+        discard_training_state(partial / "checkpoints")
     return TrainResult(
         out=out_path,
         metrics=metrics,
