@@ -9,7 +9,7 @@ export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 STAMP := $(VENV)/.installed
 
-.PHONY: all venv demo test lint typecheck pytest test-slow bench clean
+.PHONY: all venv demo test lint typecheck pytest test-threads test-slow bench clean
 
 all: test
 
@@ -39,6 +39,11 @@ pytest: $(STAMP)
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
+
+# the suite at 1 and at 2 threads: no test may depend on the thread count
+test-threads: $(STAMP)
+	BIODL_TEST_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/pytest -q
+	BIODL_TEST_THREADS=2 OMP_NUM_THREADS=2 $(BIN)/pytest -q
 
 test-slow: $(STAMP)
 	$(BIN)/pytest -q -m slow

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,12 @@ from biodl.testing import planted_motif_dataset, write_table_file
 def one_torch_thread() -> Iterator[None]:
     """Tiny models run faster on one thread, and do not fight a concurrent job for cores.
 
+    ``BIODL_TEST_THREADS=2`` runs these tests with 2 threads instead (``make test-threads``
+    runs the whole suite that way: results must not depend on the thread count).
     Use with ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``.
     """
     before = torch.get_num_threads()
-    torch.set_num_threads(1)
+    torch.set_num_threads(int(os.environ.get("BIODL_TEST_THREADS", "1")))
     yield
     torch.set_num_threads(before)
 

@@ -74,8 +74,9 @@ def test_protein_classifiers_train_from_deeploc_headers(
     # longer one, and with it, often, the motif that is its label's only evidence
     # (test_protein_inputs.py tests the crop itself). With 60 proteins a class and a crop
     # that removed motifs, the test accuracy was 0.71-0.96 across seeds and CPUs (0.79 on
-    # issue #14's machine); with these, 0.97-1.0 (22 runs, 5 seeds, 4 data sets, 1 and 2
-    # threads): far above 0.8, itself far above the 0.5 of an untrained model.
+    # issue #14's machine); with these, 0.97-1.0 (16 runs: 5 training seeds at 1 and at 2
+    # threads, 3 more data sets): far above 0.8, itself far above the 0.5 of an untrained
+    # model.
     seqs, labels, _ = protein_motif_dataset(150, lengths=(60, 120), seed=1)
     _write_fasta(tmp_path / "train.fa", seqs, labels)
     config = {

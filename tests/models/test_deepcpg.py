@@ -185,15 +185,15 @@ def test_bad_layouts_are_config_errors() -> None:
 def spatial_profiles(
     n_sites: int, n_cells: int, seed: int
 ) -> tuple[dict[str, CpgProfile], np.ndarray]:
-    """Cells sharing methylation domains (runs of ~15 CpGs of one state), each cell observing
-    60 % of the sites, with 3 % cell-specific flips: a site's state is its neighbours'."""
+    """Cells sharing methylation domains (runs of ~40 CpGs of one state), each cell observing
+    60 % of the sites, with 1 % cell-specific flips: a site's state is its neighbours'."""
     rng = np.random.default_rng(seed)
     positions = np.cumsum(rng.integers(20, 300, n_sites))
-    domain = np.cumsum(rng.random(n_sites) < 1 / 15)
+    domain = np.cumsum(rng.random(n_sites) < 1 / 40)
     truth = (rng.random(domain.max() + 1) < 0.5)[domain]
     profiles = {}
     for cell in range(n_cells):
-        state = truth ^ (rng.random(n_sites) < 0.03)
+        state = truth ^ (rng.random(n_sites) < 0.01)
         seen = rng.random(n_sites) < 0.6
         profiles[f"cell{cell}"] = CpgProfile.from_arrays(
             ["1"] * int(seen.sum()), positions[seen], state[seen]
@@ -234,6 +234,8 @@ def test_cpg_model_learns_that_neighbours_predict_the_state() -> None:
     before = accuracy(model, x[split:], y[split:])
     fit(model, x[:split], y[:split], steps=150, lr=1e-2)
     after = accuracy(model, x[split:], y[split:])
+    # held-out accuracy 0.95-0.98 over 3 data and 3 model seeds (1 and 2 threads); untrained,
+    # 0.28-0.77. (With ~15-CpG domains and 3 % flips it was 0.89-0.93: too close to 0.85.)
     assert after > 0.85, f"held-out accuracy {after:.3f} (before training {before:.3f})"
 
 
