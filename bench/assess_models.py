@@ -44,7 +44,6 @@ from biodl.data import build_splits
 from biodl.models import predict
 from biodl.runs import load_run
 from biodl.tasks import task_from_meta
-from biodl.workflows._common import _run_kind
 
 
 def build_inputs(run_dir: Path, *, seed: int = 0) -> AssessInputs:
@@ -57,7 +56,7 @@ def build_inputs(run_dir: Path, *, seed: int = 0) -> AssessInputs:
     for name, ex in data.items():
         truth = task.truth(ex).astype(np.float64)
         y = truth.reshape(len(ex), -1)
-        X = _run_kind(run).encode(ex)
+        X = run.input_kind.encode(ex)
         logits = predict(run.model, X, batch_size=512, device="cpu").numpy().astype(np.float64)
         groups = {"source": np.array([Path(p).name for p, _ in ex.origins])}
         if ex.chroms is not None:

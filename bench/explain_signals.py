@@ -34,7 +34,6 @@ from biodl.data import fit_sequence
 from biodl.interpret import attention, deeplift
 from biodl.interpret.checks import reinitialised
 from biodl.runs import load_run
-from biodl.workflows._common import _run_kind
 
 
 def enrichment(attr: np.ndarray, spans: list[tuple[int, int]], window: int) -> np.ndarray:
@@ -108,7 +107,7 @@ def main() -> None:
         for group, ids in groups.items():
             seqs = [rows[i]["sequence"].upper() for i in ids]
             fitted = [fit_sequence(s, L, pad="X", crop=run.crop) for s in seqs]
-            X = _run_kind(run).encode(fitted)
+            X = run.input_kind.encode(fitted)
             X = X.astype(np.float32)
             spans = [span(s, f) for s, f in zip(seqs, fitted, strict=True)]
             models = [("trained", run.model)]

@@ -30,7 +30,6 @@ from biodl.encode.structure import fold
 from biodl.interpret import attribute
 from biodl.interpret.checks import reinitialised
 from biodl.runs import load_run
-from biodl.workflows._common import _run_kind
 
 
 def per_position(attr: np.ndarray, structure: bool) -> np.ndarray:
@@ -73,7 +72,7 @@ def main() -> None:
         raise SystemExit("the run has no test split")
     keep = [i for i, lab in enumerate(test.labels) if lab == splits.positive][: args.max]
     sequences = [test.sequences[i] for i in keep]
-    X = _run_kind(run).encode(sequences)
+    X = run.input_kind.encode(sequences)
     X = X.astype(np.float32)
     structure = run.encoding == "structure"
     result: dict[str, object] = {

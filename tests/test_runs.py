@@ -221,7 +221,7 @@ def test_trained_run_records_threads_and_is_readable_by_others(
     validated once, where the configuration is loaded."""
     import yaml
 
-    import biodl.workflows._common as common
+    import biodl.workflows.common as common
     from biodl.cli import main
     from tests.conftest import base_config
 

@@ -40,6 +40,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from biodl.data import SequenceKind, fit_sequence
 from biodl.errors import ConfigError, InputError
 from biodl.io import AlphabetName
 from biodl.io.atomic import atomic_path, write_json
@@ -178,6 +179,39 @@ class Run:
     def unknown(self) -> Literal["zero", "uniform"]:
         """How N (or X) was encoded in training."""
         return "uniform" if self.meta.get("unknown") == "uniform" else "zero"
+
+    @property
+    def input_kind(self) -> SequenceKind:
+        """The input kind the model reads, as it was trained (:mod:`biodl.data.kinds`)."""
+        return SequenceKind(alphabet=self.alphabet, encoding=self.encoding, unknown=self.unknown)
+
+    def fit_input(
+        self,
+        sequence: str,
+        *,
+        record: str,
+        path: str | os.PathLike[str] | None = None,
+        line: int | None = None,
+        pad_short: bool = False,
+    ) -> str:
+        """``sequence`` cropped or padded to the model input as in training.
+
+        Raises
+        ------
+        InputError
+            If the sequence is shorter than the input and ``pad_short`` is false
+            (naming ``record``, ``path`` and ``line``).
+        """
+        length = self.input_length
+        unknown_char = "X" if self.alphabet == "protein" else "N"
+        if len(sequence) < length and not pad_short:
+            raise InputError(
+                f"sequence '{record}' is {len(sequence)} long, shorter than the model input "
+                f"({length}); use --pad to pad it with {unknown_char}",
+                path=path,
+                line=line,
+            )
+        return fit_sequence(sequence, length, pad=unknown_char, crop=self.crop)
 
     @property
     def temperature(self) -> float:

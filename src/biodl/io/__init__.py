@@ -33,7 +33,7 @@ from biodl.io.fasta import (
     write_fasta,
 )
 from biodl.io.residues import ResidueRecord, read_residue_labels
-from biodl.io.table import SequenceTable, default_separator, read_table
+from biodl.io.table import SequenceTable, default_separator, read_table, tsv_cell
 
 __all__ = [
     "ALPHABETS",
@@ -69,6 +69,7 @@ __all__ = [
     "read_table",
     "reverse_complement",
     "sniff_sequence_format",
+    "tsv_cell",
     "validate_sequence",
     "write_fasta",
 ]

@@ -30,7 +30,7 @@ from biodl.errors import InputError
 from biodl.io._open import guard_lines, open_text
 from biodl.io.alphabet import AlphabetName, check_alphabet, describe_alphabet, find_illegal
 
-__all__ = ["SequenceTable", "default_separator", "read_table"]
+__all__ = ["SequenceTable", "default_separator", "read_table", "tsv_cell"]
 
 _PathLike = str | os.PathLike[str]
 
@@ -278,3 +278,18 @@ def _checked(
             line=lineno,
         )
     return seq.upper()
+
+
+def tsv_cell(text: str) -> str:
+    r"""``text`` as one cell of a TSV output: backslash, TAB, CR and LF escaped as
+    ``\\``, ``\t``, ``\r``, ``\n`` (the readers refuse such ids; outputs stay
+    parseable whatever the caller passes).
+
+    Examples
+    --------
+    >>> print(tsv_cell("a\tb"))
+    a\tb
+    """
+    if not any(c in text for c in "\t\r\n\\"):
+        return text
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")

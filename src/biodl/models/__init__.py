@@ -15,7 +15,9 @@ from biodl.models.auxiliary import (
     AuxiliaryOutput,
     WithAuxiliary,
     auxiliary_outputs,
+    auxiliary_targets,
     forward_with_auxiliary,
+    predict_with_auxiliary,
     split_auxiliary,
 )
 from biodl.models.basset import BassetParams, basset
@@ -109,6 +111,7 @@ __all__ = [
     "TwoStrands",
     "WithAuxiliary",
     "auxiliary_outputs",
+    "auxiliary_targets",
     "basset",
     "check_array",
     "check_choice",
@@ -127,6 +130,7 @@ __all__ = [
     "get_model_spec",
     "list_models",
     "predict",
+    "predict_with_auxiliary",
     "receptive_field",
     "register_model",
     "reverse_complement_tensor",

@@ -37,13 +37,16 @@ from torch import nn
 
 from biodl.errors import ConfigError
 from biodl.metrics import binary_metrics
+from biodl.models.predict import predict
 
 __all__ = [
     "AuxiliaryModel",
     "AuxiliaryOutput",
     "WithAuxiliary",
     "auxiliary_outputs",
+    "auxiliary_targets",
     "forward_with_auxiliary",
+    "predict_with_auxiliary",
     "split_auxiliary",
 ]
 
@@ -182,6 +185,40 @@ class WithAuxiliary(nn.Module):
         main, aux = forward_with_auxiliary(self.model, x)
         extra = [aux[h.name][:, None].to(main.dtype) for h in self.heads]
         return torch.cat([main, *extra], dim=-1)
+
+
+def auxiliary_targets(model: nn.Module, groups: Sequence[str] | None, n: int) -> np.ndarray:
+    """Float32 ``(N, A)`` targets of ``model``'s auxiliary heads from the ``n`` examples'
+    group labels (NaN where unknown); ``(N, 0)`` for a model without heads.
+
+    Examples
+    --------
+    >>> auxiliary_targets(nn.Linear(2, 1), ["M"], 1).shape
+    (1, 0)
+    """
+    heads = auxiliary_outputs(model)
+    if not heads:
+        return np.zeros((n, 0), dtype=np.float32)
+    return np.stack([h.targets(groups, n) for h in heads], axis=1)
+
+
+def predict_with_auxiliary(
+    model: nn.Module,
+    X: np.ndarray,
+    *,
+    batch_size: int = 512,
+    device: str | torch.device | None = None,
+) -> tuple[torch.Tensor, dict[str, np.ndarray]]:
+    """Raw outputs of ``model`` on ``X`` and ``{name: (N,) probability}`` of each of its
+    auxiliary heads (empty for most models), from one batched pass
+    (:func:`biodl.models.predict`)."""
+    heads = auxiliary_outputs(model)
+    if not heads:
+        return predict(model, X, batch_size=batch_size, device=device), {}
+    joined = predict(WithAuxiliary(model), X, batch_size=batch_size, device=device)
+    main, aux = split_auxiliary(joined, heads)
+    probs = {k: torch.sigmoid(v.float()).numpy().astype(np.float64) for k, v in aux.items()}
+    return main, probs
 
 
 def split_auxiliary(

@@ -13,7 +13,7 @@ from biodl.runs import (
 )
 from biodl.train.augment import augment_batch, random_reverse_complement, random_shift
 from biodl.train.finetune import initialise_from_run
-from biodl.train.fit import FitResult, fit, resolve_precision
+from biodl.train.fit import FitResult, fit, is_rank_zero, resolve_precision
 from biodl.train.module import ArrayDataModule, BalancedSampler, SequenceTask
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "file_checksum",
     "fit",
     "initialise_from_run",
+    "is_rank_zero",
     "load_run",
     "random_reverse_complement",
     "random_shift",

@@ -38,7 +38,14 @@ from biodl.train.checkpoint import (
 )
 from biodl.train.module import ArrayDataModule, SequenceTask
 
-__all__ = ["FitResult", "fit", "resolve_precision"]
+__all__ = ["FitResult", "fit", "is_rank_zero", "resolve_precision"]
+
+
+def is_rank_zero() -> bool:
+    """Whether this process writes outputs (rank 0 of torchrun, SLURM or Lightning's
+    launcher), from the environment, before any trainer exists."""
+    keys = ("RANK", "SLURM_PROCID", "LOCAL_RANK", "NODE_RANK", "GROUP_RANK")
+    return all(os.environ.get(k, "0") == "0" for k in keys)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from biodl.config import Config, HomologyConfig, config_to_dict
 from biodl.data import cross_validation_splits
 from biodl.errors import InputError
 from biodl.io.atomic import atomic_write_text, check_output_dir, staged_dir, write_json
-from biodl.workflows._common import _load_checked, _model_params
+from biodl.workflows.common import load_checked, model_params
 from biodl.workflows.results import CrossValidationResult
 from biodl.workflows.training import (
     _source_files,
@@ -78,14 +78,14 @@ def cross_validate(
     CrossValidationResult
         ``out`` (path-like) and ``cv``, the content of ``cv.json``.
     """
-    config = _load_checked(config_path)
+    config = load_checked(config_path)
     if homology is not None:
         config = _with_homology(config, homology, config_path)
     out_path = Path(out)
     inputs = [Path(config_path), *_source_files(config)]
     check_output_dir(out_path, force=force, inputs=inputs)  # fail before reading the data
     # a model that scores both strands sees a sequence and its reverse complement as one
-    params = _model_params(config).model_dump()
+    params = model_params(config).model_dump()
     rc = params.get("strands", "single") != "single"
     dedup, names, fold_splits = cross_validation_splits(
         config, folds, dedupe=dedupe, reverse_complements=rc

@@ -14,7 +14,7 @@ from biodl.io.atomic import check_output_dir, staged_dir
 from biodl.metrics import format_metric
 from biodl.runs import load_run
 from biodl.tasks import task_from_meta
-from biodl.workflows._common import _score_and_report
+from biodl.workflows.common import score_and_report
 from biodl.workflows.results import EvaluationResult
 from biodl.workflows.training import _source_files
 
@@ -102,7 +102,7 @@ def evaluate_run(
             "the configuration has no valid or test data to evaluate", path=config_path
         )
     with staged_dir(out_path, force=True, inputs=inputs) as partial:
-        metrics = _score_and_report(
+        metrics = score_and_report(
             partial,
             run.model,
             chosen,

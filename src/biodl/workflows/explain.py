@@ -21,7 +21,6 @@ from biodl.interpret.checks import (
 from biodl.io.atomic import check_output_dir, staged_dir, write_json
 from biodl.models import predict
 from biodl.runs import Run, load_run
-from biodl.workflows._common import _fit_input, _run_kind
 from biodl.workflows.prediction import _iter_inputs, _run_files
 from biodl.workflows.results import ExplainResult
 
@@ -73,12 +72,12 @@ def _read(
     )
     for seq_id, seq, line in records:
         ids.append(seq_id)
-        seqs.append(_fit_input(seq_id, seq, line, run=run, path=path, pad_short=pad_short))
+        seqs.append(run.fit_input(seq, record=seq_id, path=path, line=line, pad_short=pad_short))
         if max_sequences is not None and len(ids) >= max_sequences:
             break
     if not ids:
         raise InputError("no sequences to explain", path=path)
-    X = _run_kind(run).encode(seqs)
+    X = run.input_kind.encode(seqs)
     return ids, seqs, np.asarray(X, dtype=np.float32)
 
 

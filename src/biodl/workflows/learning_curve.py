@@ -12,7 +12,7 @@ from typing import Any
 
 from biodl.data import build_splits, stratified_split
 from biodl.errors import InputError
-from biodl.workflows._common import _load_checked
+from biodl.workflows.common import load_checked
 from biodl.workflows.training import train_on_splits
 
 __all__ = ["learning_curve"]
@@ -57,7 +57,7 @@ def learning_curve(
     for f in fractions:
         if not 0.0 < f <= 1.0:
             raise InputError(f"learning-curve fractions must be in (0, 1], not {f}")
-    config = _load_checked(config_path)
+    config = load_checked(config_path)
     train_cfg = config.train.model_copy(
         update={"progress_bar": False}
         | ({"max_epochs": int(max_epochs)} if max_epochs is not None else {})

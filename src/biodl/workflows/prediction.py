@@ -7,18 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from biodl.errors import InputError
-from biodl.io import AlphabetName, read_sequences, read_table
+from biodl.io import AlphabetName, read_sequences, read_table, tsv_cell
 from biodl.io.atomic import atomic_open, check_output_path
-from biodl.models import auxiliary_outputs
+from biodl.models import auxiliary_outputs, predict_with_auxiliary
 from biodl.runs import TEMPERATURE_FILE, load_run
 from biodl.tasks import task_from_meta
-from biodl.workflows._common import (
-    _aux_probabilities,
-    _fit_input,
-    _predict_outputs,
-    _run_kind,
-    _tsv_cell,
-)
 from biodl.workflows.results import PredictionResult
 
 __all__ = ["predict_file"]
@@ -113,27 +106,28 @@ def predict_file(
     # logits of probability models (regression outputs are values, not logits)
     temperature = run.temperature if task.probabilistic else 1.0
     heads = [h.name for h in auxiliary_outputs(run.model)]
-    kind = _run_kind(run)
+    kind = run.input_kind
     n = 0
     with atomic_open(out_path) as handle:
         handle.write("\t".join(["id", *task.prediction_columns(), *heads]) + "\n")
         for chunk in _batched(records, chunk_size):
             fitted = [
-                _fit_input(i, seq, line, run=run, path=path, pad_short=pad_short)
+                run.fit_input(seq, record=i, path=path, line=line, pad_short=pad_short)
                 for i, seq, line in chunk
             ]
             X = kind.encode(fitted)
-            logits, aux = _predict_outputs(run.model, X, batch_size=batch_size, device=device)
+            logits, extra = predict_with_auxiliary(
+                run.model, X, batch_size=batch_size, device=device
+            )
             if temperature != 1.0:
                 logits = logits / temperature
             scores = task.scores(logits)
             raw = logits.float().numpy()
             # auxiliary heads' probabilities (not temperature-scaled)
-            extra = _aux_probabilities(aux)
             for i, (seq_id, _, _) in enumerate(chunk):
                 cells = task.prediction_cells(scores[i], raw[i])
                 cells += [f"{extra[h][i]:.6g}" for h in heads]
-                handle.write("\t".join([_tsv_cell(seq_id), *cells]) + "\n")
+                handle.write("\t".join([tsv_cell(seq_id), *cells]) + "\n")
             n += len(chunk)
         if n == 0:  # nothing is committed: the temporary file is removed
             raise InputError("no sequences to score", path=path)

@@ -38,7 +38,7 @@ from biodl.io.atomic import (
     staged_dir,
     write_json,
 )
-from biodl.models import ModelIO, auxiliary_outputs, create_model
+from biodl.models import ModelIO, auxiliary_outputs, auxiliary_targets, create_model
 from biodl.runs import (
     RUN_FORMAT,
     RUN_FORMAT_VERSION,
@@ -47,16 +47,9 @@ from biodl.runs import (
     software_versions,
 )
 from biodl.tasks import Multiclass, Task
-from biodl.train import fit, initialise_from_run
+from biodl.train import fit, initialise_from_run, is_rank_zero
 from biodl.train.checkpoint import check_resumable, discard_training_state, run_fingerprint
-from biodl.workflows._common import (
-    _aux_targets,
-    _config_kind,
-    _is_rank_zero,
-    _load_checked,
-    _model_params,
-    _score_and_report,
-)
+from biodl.workflows.common import config_kind, load_checked, model_params, score_and_report
 from biodl.workflows.results import TrainResult
 
 __all__ = ["dropped_line", "homology_line", "run_notes", "train_on_splits", "train_run"]
@@ -268,12 +261,12 @@ def train_run(
         ``roc.png``, ``pr.png``, ``report.html``, ``checkpoints/``, ``logs/metrics.csv``;
         the ``metrics``, the ``notes`` on the splits and ``meta`` (``model.json``).
     """
-    config = _load_checked(config_path)
+    config = load_checked(config_path)
     out_path = Path(out)
     inputs = [Path(config_path), *_source_files(config)]
     if config.train.init_from is not None:
         inputs.append(config.resolve(config.train.init_from))
-    if _is_rank_zero():  # fail before reading the data; other ranks write nothing
+    if is_rank_zero():  # fail before reading the data; other ranks write nothing
         check_output_dir(out_path, force=force, inputs=inputs)
         if resume:  # before the data are read, and before OUT.partial could be touched
             check_resumable(partial_dir(out_path), fingerprint=_run_fingerprint(config))
@@ -308,7 +301,7 @@ def _auxiliary_targets(
     heads = auxiliary_outputs(model)
     if not heads:
         return None
-    train = _aux_targets(model, splits.train)
+    train = auxiliary_targets(model, splits.train.groups, len(splits.train))
     for i, head in enumerate(heads):
         if np.isnan(train[:, i]).all():
             raise ConfigError(
@@ -316,7 +309,11 @@ def _auxiliary_targets(
                 f"on the training examples ({head.hint}); the training data have none",
                 path=config_path,
             )
-    valid = None if splits.valid is None else _aux_targets(model, splits.valid)
+    valid = (
+        None
+        if splits.valid is None
+        else auxiliary_targets(model, splits.valid.groups, len(splits.valid))
+    )
     return train, valid
 
 
@@ -344,9 +341,9 @@ def train_on_splits(
     has no known target.
     """
     out_path = out
-    rank_zero = _is_rank_zero()
+    rank_zero = is_rank_zero()
     task = splits.as_task(loss=config.train.loss, threshold=config.evaluate.threshold)
-    kind = _config_kind(config)
+    kind = config_kind(config)
     X_train = kind.encode(splits.train)
     y_train = splits.targets(splits.train)
     valid = None
@@ -376,14 +373,14 @@ def train_on_splits(
     )
     with staged as partial:
         L.seed_everything(config.train.seed, workers=True, verbose=False)
-        model = create_model(config.model.name, _model_params(config), io=io_spec)
+        model = create_model(config.model.name, model_params(config), io=io_spec)
         provenance = None
         if config.train.init_from is not None:
             provenance = initialise_from_run(
                 model,
                 config.resolve(config.train.init_from),
                 architecture=config.model.name,
-                params=_model_params(config).model_dump(mode="json"),
+                params=model_params(config).model_dump(mode="json"),
                 replace_head=config.train.replace_head,
                 freeze_trunk=config.train.freeze_trunk,
             )
@@ -440,7 +437,7 @@ def _write_run_files(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Write the run files into ``partial``; returns ``(metrics, meta)``."""
     heads = auxiliary_outputs(model)
-    arch_params = _model_params(config).model_dump(mode="json")
+    arch_params = model_params(config).model_dump(mode="json")
     n_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
     save_weights(partial / "model.safetensors", model)
     atomic_write_text(
@@ -524,7 +521,7 @@ def _write_run_files(
         )
     if homology is not None:
         notes.append(f"{homology_line(meta['homology'])}.")
-    metrics = _score_and_report(
+    metrics = score_and_report(
         partial,
         model,
         eval_splits,

@@ -1,4 +1,8 @@
-"""Pieces shared by the jobs: encoding, label handling, scoring and reporting."""
+"""What the jobs share: the checked configuration, scoring a model on splits, reports.
+
+Task-specific work is asked of the run's :class:`~biodl.tasks.Task`; inputs are
+encoded by their :mod:`input kind <biodl.data.kinds>`.
+"""
 
 from __future__ import annotations
 
@@ -8,91 +12,36 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+__all__ = [
+    "config_kind",
+    "load_checked",
+    "model_params",
+    "report_images",
+    "score_and_report",
+    "write_predictions",
+]
+
 import numpy as np
 import torch
 from pydantic import BaseModel
 
 from biodl.config import Config, config_line, load_config
-from biodl.data import Examples, SequenceKind, fit_sequence
-from biodl.errors import ConfigError, InputError
+from biodl.data import Examples, SequenceKind
+from biodl.errors import ConfigError
+from biodl.io import tsv_cell
 from biodl.io.atomic import atomic_write_text, write_json
-from biodl.models import (
-    WithAuxiliary,
-    auxiliary_outputs,
-    predict,
-    split_auxiliary,
-    validate_params,
-)
+from biodl.models import auxiliary_outputs, predict_with_auxiliary, validate_params
 from biodl.report import plot_binary_curves, plot_confusion, write_run_report
-from biodl.runs import Run
 from biodl.tasks import Binary, Multiclass, Multilabel, Task
 
 
-def _config_kind(config: Config) -> SequenceKind:
+def config_kind(config: Config) -> SequenceKind:
     """The input kind (reading, encoding, channels) a configuration's data have."""
     data = config.data
     return SequenceKind(alphabet=data.alphabet, encoding=data.encoding, unknown=data.unknown)
 
 
-def _run_kind(run: Run) -> SequenceKind:
-    """The input kind a trained run reads (as it was trained)."""
-    return SequenceKind(alphabet=run.alphabet, encoding=run.encoding, unknown=run.unknown)
-
-
-def _fit_input(seq_id: str, seq: str, line: int, *, run: Run, path: Path, pad_short: bool) -> str:
-    """A user's sequence cropped or padded to ``run``'s input as in training; a sequence
-    shorter than the input is an error naming its file and line unless ``pad_short``."""
-    length = run.input_length
-    unknown_char = "X" if run.alphabet == "protein" else "N"
-    if len(seq) < length and not pad_short:
-        raise InputError(
-            f"sequence '{seq_id}' is {len(seq)} long, shorter than the model input "
-            f"({length}); use --pad to pad it with {unknown_char}",
-            path=path,
-            line=line,
-        )
-    return fit_sequence(seq, length, pad=unknown_char, crop=run.crop)
-
-
-def _aux_targets(model: torch.nn.Module, examples: Examples) -> np.ndarray:
-    """Float32 ``(N, A)`` targets of ``model``'s auxiliary heads for ``examples``, from
-    each example's group label (NaN where unknown); ``(N, 0)`` without heads."""
-    heads = auxiliary_outputs(model)
-    columns = [h.targets(examples.groups, len(examples)) for h in heads]
-    if not columns:
-        return np.zeros((len(examples), 0), dtype=np.float32)
-    return np.stack(columns, axis=1)
-
-
-def _predict_outputs(
-    model: torch.nn.Module,
-    X: np.ndarray,
-    *,
-    batch_size: int = 512,
-    device: str | torch.device | None = None,
-) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """Raw outputs of ``model`` and ``{name: (N,) logits}`` of its auxiliary heads (empty
-    for most models), from one batched pass (:func:`biodl.models.predict`)."""
-    heads = auxiliary_outputs(model)
-    if not heads:
-        return predict(model, X, batch_size=batch_size, device=device), {}
-    joined = predict(WithAuxiliary(model), X, batch_size=batch_size, device=device)
-    return split_auxiliary(joined, heads)
-
-
-def _aux_probabilities(aux: Mapping[str, torch.Tensor]) -> dict[str, np.ndarray]:
-    """``{name: (N,) probability}`` of auxiliary logits (each head is binary)."""
-    return {k: torch.sigmoid(v.float()).numpy().astype(np.float64) for k, v in aux.items()}
-
-
-def _tsv_cell(text: str) -> str:
-    """A text cell of a TSV output: TAB, CR and LF escaped as ``\\t``, ``\\r``, ``\\n``."""
-    if not any(c in text for c in "\t\r\n\\"):
-        return text
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")
-
-
-def _write_predictions(
+def write_predictions(
     path: Path,
     rows: Sequence[tuple[str, Examples, np.ndarray]],
     task: Task,
@@ -111,11 +60,11 @@ def _write_predictions(
             label = ex.labels[i] if task.classification else None
             cells = task.cells(label, None if task.classification else truth[i], scores[i])
             cells += [f"{column[i]:.6g}" for column in extra]
-            lines.append("\t".join([_tsv_cell(seq_id), split, *cells]))
+            lines.append("\t".join([tsv_cell(seq_id), split, *cells]))
     atomic_write_text(path, "\n".join(lines) + "\n")
 
 
-def _plots(
+def report_images(
     out: Path,
     task: Task,
     metrics: Mapping[str, Any],
@@ -154,7 +103,7 @@ def _plots(
     return images
 
 
-def _score_and_report(
+def score_and_report(
     out: Path,
     model: torch.nn.Module,
     splits: Sequence[tuple[str, Examples]],
@@ -180,15 +129,15 @@ def _score_and_report(
     heads = auxiliary_outputs(model)
     aux_scores: dict[str, dict[str, np.ndarray]] = {}
     n_boot, ci, seed = config.evaluate.n_bootstrap, config.evaluate.ci, config.train.seed
-    kind = _config_kind(config)
+    kind = config_kind(config)
     for name, ex in splits:
         X = kind.encode(ex)
-        logits, aux = _predict_outputs(model, X, batch_size=512)
+        logits, aux = predict_with_auxiliary(model, X, batch_size=512)
         scores = task.scores(logits)
         target = task.evaluable_truth(task.truth(ex), scores)
         metrics[name] = task.metrics(target, scores, n_bootstrap=n_boot, ci=ci, seed=seed)
         if heads:
-            aux_scores[name] = _aux_probabilities(aux)
+            aux_scores[name] = aux
             for head in heads:
                 metrics[name].update(
                     head.metrics(
@@ -202,13 +151,13 @@ def _score_and_report(
         y_true[name], y_score[name] = target, scores
         rows.append((name, ex, scores))
     write_json(out / "metrics.json", metrics)
-    _write_predictions(out / "predictions.tsv", rows, task, aux=aux_scores if heads else None)
+    write_predictions(out / "predictions.tsv", rows, task, aux=aux_scores if heads else None)
     write_run_report(
         out / "report.html",
         title=title,
         summary=summary,
         metrics=metrics,
-        images=_plots(out, task, metrics, y_true, y_score),
+        images=report_images(out, task, metrics, y_true, y_score),
         notes=notes,
     )
     return metrics
@@ -218,9 +167,9 @@ _MODEL_KEY = re.compile(r"'model\.(\w+)")
 """The option a model-option error names (``'model.hidden': ...``)."""
 
 
-def _load_checked(config_path: str | os.PathLike[str]) -> Config:
+def load_checked(config_path: str | os.PathLike[str]) -> Config:
     """Load a configuration and check the model options against the architecture, once:
-    the validated options ride on ``config.model.checked`` (see :func:`_model_params`)."""
+    the validated options ride on ``config.model.checked`` (see :func:`model_params`)."""
     config = load_config(config_path)
     try:
         params = validate_params(config.model.name, config.model.params)
@@ -232,16 +181,10 @@ def _load_checked(config_path: str | os.PathLike[str]) -> Config:
     return config.model_copy(update={"model": config.model.with_checked(params)})
 
 
-def _model_params(config: Config) -> BaseModel:
-    """The model options of ``config`` as validated by :func:`_load_checked`; validated
+def model_params(config: Config) -> BaseModel:
+    """The model options of ``config`` as validated by :func:`load_checked`; validated
     here only for a configuration built otherwise (e.g. by :func:`parse_config`)."""
     checked = config.model.checked
     if checked is not None:
         return checked
     return validate_params(config.model.name, config.model.params)
-
-
-def _is_rank_zero() -> bool:
-    """Whether this process writes outputs (rank 0 of torchrun, SLURM or Lightning's launcher)."""
-    keys = ("RANK", "SLURM_PROCID", "LOCAL_RANK", "NODE_RANK", "GROUP_RANK")
-    return all(os.environ.get(k, "0") == "0" for k in keys)
