@@ -45,6 +45,7 @@ from biodl.errors import ConfigError, InputError
 from biodl.io import AlphabetName
 from biodl.io.atomic import atomic_path, write_json
 from biodl.models import ModelIO, create_model
+from biodl.tasks import TaskName
 
 __all__ = [
     "RUN_FORMAT",
@@ -109,7 +110,7 @@ class RunMeta(_Meta):
     user: str | None = None
     host: str | None = None
     command: str | None = None
-    task: Literal["binary", "multiclass", "multilabel", "regression"] = "binary"
+    task: TaskName = "binary"
     architecture: ArchitectureMeta
     alphabet: AlphabetName
     unknown: Literal["zero", "uniform"] = "zero"

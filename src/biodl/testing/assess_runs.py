@@ -16,12 +16,13 @@ from typing import Any, Literal
 import numpy as np
 import yaml
 
+from biodl.tasks import TaskName
 from biodl.testing.multitask import multitask_dataset, write_multitask_table
 from biodl.testing.synthetic import planted_motif_dataset, random_dna, write_table_file
 
 __all__ = ["AssessTask", "tiny_run", "write_assess_data"]
 
-AssessTask = Literal["binary", "multiclass", "multilabel", "regression"]
+AssessTask = TaskName
 
 _MODEL = {"name": "deepbind", "n_filters": 4, "filter_width": 8, "hidden": 4}
 _TRAIN = {"max_epochs": 1, "seed": 1, "batch_size": 32, "progress_bar": False}

@@ -14,10 +14,12 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import torch
 from torch import nn
+
+from biodl.tasks import TaskName
 
 __all__ = [
     "CountBase",
@@ -118,7 +120,7 @@ def write_tiny_run(
     folder: str | os.PathLike[str],
     *,
     length: int = 11,
-    task: Literal["binary", "multiclass", "multilabel", "regression"] = "binary",
+    task: TaskName = "binary",
     outputs: Sequence[str] = ("1",),
     augment_rc: bool = False,
     seed: int = 0,
