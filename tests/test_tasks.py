@@ -44,7 +44,9 @@ def _config(folder: Path, kind: str, **extra: Any) -> dict[str, Any]:
             {
                 "name": "dilated_resnet",
                 "n_filters": 16,
-                "n_blocks": 2,
+                # 4 blocks see the whole 19-bp motif around each position: test AUROC
+                # 0.991-0.995 (4 seeds, 1 and 2 threads) against 0.967 with 2 blocks
+                "n_blocks": 4,
                 "head": "profile",
                 "bin_size": 1,
                 "dropout": 0.0,
@@ -250,8 +252,8 @@ def test_train_evaluate_and_predict_every_numeric_task(tmp_path: Path, kind: str
         assert (run / "roc.png").is_file()
     elif kind == "regression":
         assert metrics["pearson[ctcf]"]["value"] > 0.7
-    else:
-        assert metrics["auroc[ctcf]"]["value"] > 0.9  # pooled over positions
+    else:  # pooled over positions; an untrained model scores about 0.5
+        assert metrics["auroc[ctcf]"]["value"] > 0.9
     head = (run / "predictions.tsv").read_text().splitlines()[0]
     assert head == "id\tsplit\ttrue_ctcf\tpred_ctcf\ttrue_gata\tpred_gata"
     again = evaluate_run(run, _write(tmp_path, config), out=tmp_path / "eval")
