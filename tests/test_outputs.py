@@ -599,3 +599,47 @@ def test_watcher_removes_temporaries_after_sigkill(tmp_path: Path) -> None:
     while list(tmp_path.iterdir()) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def immutable_folder(tmp_path: Path) -> Iterator[Path]:
+    """A folder nobody may write into, not even root (``chattr +i``); skipped where the
+    file system or the machine does not support the attribute."""
+    folder = tmp_path / "immutable"
+    folder.mkdir()
+    try:
+        done = subprocess.run(["chattr", "+i", os.fspath(folder)], capture_output=True, check=False)
+    except OSError:
+        pytest.skip("no chattr on this machine")
+    if done.returncode != 0:
+        pytest.skip("this file system has no immutable attribute")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["chattr", "-i", os.fspath(folder)], check=False)
+
+
+@pytest.mark.parametrize("verb", ["predict", "score-variants"])
+def test_a_folder_no_one_may_write_is_refused_before_any_work(
+    verb: str,
+    immutable_folder: Path,
+    run_dir: Path,
+    fasta: Path,
+    variants: dict[str, Path],
+) -> None:
+    """Even as root (CI runs as root): pysam's BGZF writer crashed the process on an
+    unwritable folder; the output check refuses it first, with one line, exit 2."""
+    out = immutable_folder / ("p.tsv" if verb == "predict" else "s.vcf.gz")
+    if verb == "predict":
+        argv = ["predict", "--model", str(run_dir), str(fasta), "--out", str(out)]
+    else:
+        argv = _score_argv(run_dir, variants, out)
+    proc = subprocess.run(
+        [sys.executable, "-m", "biodl.cli", *argv], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("biodl: error: ")
+    assert str(out) in lines[0]
+    assert list(immutable_folder.iterdir()) == []
