@@ -89,7 +89,7 @@ def test_predict_fasta_and_table(trained_run: Path, tmp_path: Path, motif_tables
     out = tmp_path / "pred.tsv"
     assert main(["predict", "--model", str(trained_run), str(fasta), "--out", str(out)]) == 0
     rows = [line.split("\t") for line in out.read_text().splitlines()]
-    assert rows[0] == ["id", "score", "logit"]
+    assert rows[0] == ["id", "score", "logit", "predicted"]
     assert [r[0] for r in rows[1:]] == ["a", "b"]
     assert all(0.0 <= float(r[1]) <= 1.0 for r in rows[1:])
     out2 = tmp_path / "pred2.tsv"

@@ -245,7 +245,7 @@ def test_predict_output_honours_the_umask(
     finally:
         os.umask(old)
     assert out.stat().st_mode & 0o777 == 0o644
-    assert out.read_text().splitlines()[0] == "id\tscore\tlogit"
+    assert out.read_text().splitlines()[0] == "id\tscore\tlogit\tpredicted"
     assert _leftovers(tmp_path) == []
 
 

@@ -45,10 +45,20 @@ from pydantic import (
     Tag,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
+from biodl.encode import EncodingName
 from biodl.errors import ConfigError
-from biodl.tasks import TASK_NAMES, Multilabel, Regression, TaskName, task_class
+from biodl.tasks import (
+    TASK_NAMES,
+    THRESHOLD_RULES,
+    Multilabel,
+    Regression,
+    TaskName,
+    ThresholdRule,
+    task_class,
+)
 
 __all__ = [
     "AugmentConfig",
@@ -64,10 +74,12 @@ __all__ = [
     "ModelConfig",
     "NegativesConfig",
     "ResidueSource",
+    "SearchParam",
     "Source",
     "SplitSpec",
     "TableSource",
     "TrainConfig",
+    "TuneConfig",
     "config_line",
     "config_to_dict",
     "load_config",
@@ -236,6 +248,9 @@ class DataConfig(_Strict):
     ``crop: ends`` keeps the first ``length // 2`` and the last ``length - length // 2``
     letters (DeepLoc's first and last 500 residues of long proteins). ``encoding:
     blosum62`` (proteins) gives each residue its BLOSUM62 row instead of a one-hot column.
+    ``encoding: unirep`` (proteins, ``biodl[unirep]``) gives each residue its 1900-unit
+    UniRep state, ``unirep_mean`` one averaged vector per protein (``(H, 1)``);
+    ``unirep256``/``unirep64`` (and ``_mean``) use the smaller published models.
     ``min_class_size: N`` (classification) drops the classes with fewer than ``N``
     examples in the training source before it is split (they are recorded in
     ``model.json``/``cv.json``); without it a class with a single example in a
@@ -249,7 +264,7 @@ class DataConfig(_Strict):
     length: int | None = Field(default=None, ge=1)
     pad_short: bool = False
     unknown: Literal["zero", "uniform"] = "zero"
-    encoding: Literal["onehot", "dinucleotide", "structure", "cpg", "blosum62"] = "onehot"
+    encoding: EncodingName = "onehot"
     crop: Literal["centre", "ends"] = "centre"
     ambiguous: Literal["error", "unknown"] = "error"
     homology: HomologyConfig | None = None
@@ -295,7 +310,20 @@ class AugmentConfig(_Strict):
 
 
 class TrainConfig(_Strict):
-    """Optimisation and hardware options, passed to Lightning where they belong."""
+    """Optimisation and hardware options, passed to Lightning where they belong.
+
+    ``threshold`` (binary and multi-label tasks) is the decision threshold the run keeps
+    (``score >= threshold`` is positive): a number in ``(0, 1)``, or a rule that chooses
+    it on the validation split after training (:func:`biodl.tasks.choose_threshold`):
+    ``mcc`` (the default), ``f1`` or ``youden``. The default is ``mcc`` rather than 0.5
+    because a model trained on imbalanced data without class weights scores most
+    examples below 0.5, and at 0.5 calls them all negative (MCC 0 at AUROC 0.9); the
+    cut with the best validation MCC separates the classes whatever their balance and
+    is 0.5 itself when 0.5 is among the best cuts. Without a validation split, or
+    without both classes in it, the threshold is 0.5 and the run's notes say why.
+    ``evaluate.threshold`` is the older spelling of a number here (giving both is an
+    error).
+    """
 
     max_epochs: int = Field(default=30, ge=1)
     min_epochs: int = Field(default=1, ge=0)
@@ -304,8 +332,9 @@ class TrainConfig(_Strict):
     learning_rate: float = Field(default=1e-3, gt=0)
     weight_decay: float = Field(default=1e-6, ge=0)
     patience: int = Field(default=5, ge=1)
-    lr_schedule: Literal["plateau", "none"] = "plateau"
+    lr_schedule: Literal["plateau", "cosine", "onecycle", "none"] = "plateau"
     lr_patience: int = Field(default=2, ge=1)
+    warmup_epochs: int = Field(default=0, ge=0)
     monitor: Literal["valid_loss", "valid_auroc"] = "valid_loss"
     class_weight: Literal["none", "balanced"] = "none"
     sampler: Literal["shuffle", "balanced"] = "shuffle"
@@ -323,14 +352,101 @@ class TrainConfig(_Strict):
     init_from: str | None = None
     freeze_trunk: bool = False
     replace_head: bool = False
+    threshold: float | ThresholdRule = "mcc"
+
+    @field_validator("threshold", mode="before")
+    @classmethod
+    def _threshold(cls, value: Any) -> Any:
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if (number and 0.0 < value < 1.0) or value in THRESHOLD_RULES:
+            return float(value) if number else value
+        rules = ", ".join(THRESHOLD_RULES)
+        raise ValueError(f"must be a number in (0, 1) or one of {rules}")
 
 
 class EvaluateConfig(_Strict):
-    """How metrics are computed."""
+    """How metrics are computed.
 
-    threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
+    ``threshold`` (binary and multi-label): for ``biodl train``, the older spelling of a
+    fixed ``train.threshold``; for ``biodl evaluate``, judge the run at this threshold
+    instead of the one it recorded. Unset by default.
+    """
+
+    threshold: float | None = Field(default=None, gt=0.0, lt=1.0)
     n_bootstrap: int = Field(default=1000, ge=0)
     ci: float = Field(default=0.95, gt=0.0, lt=1.0)
+
+
+class SearchParam(_Strict):
+    """One dimension of a hyper-parameter search space (``biodl tune``).
+
+    ``type: float`` or ``int``: a range ``[low, high]``, sampled on a log scale with
+    ``log: true`` (int: in steps of ``step``); ``type: categorical``: one of ``choices``.
+
+    Examples
+    --------
+    >>> SearchParam(type="float", low=1e-4, high=1e-2, log=True).describe()
+    'float 0.0001..0.01 (log)'
+    >>> SearchParam(type="categorical", choices=["max", "avg"]).describe()
+    'one of max, avg'
+    """
+
+    type: Literal["float", "int", "categorical"]
+    low: int | float | None = None
+    high: int | float | None = None
+    log: bool = False
+    step: int | None = Field(default=None, ge=1)
+    choices: list[str | int | float | bool] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SearchParam:
+        if self.type == "categorical":
+            if self.choices is None or self.low is not None or self.high is not None:
+                raise ValueError("a categorical parameter takes 'choices' only")
+            if self.log or self.step is not None:
+                raise ValueError("a categorical parameter takes 'choices' only")
+            return self
+        if self.choices is not None or self.low is None or self.high is None:
+            raise ValueError(f"a {self.type} parameter takes 'low' and 'high', not 'choices'")
+        ints = all(isinstance(v, int) and not isinstance(v, bool) for v in (self.low, self.high))
+        if self.type == "int" and not ints:
+            raise ValueError("an int parameter needs integer 'low' and 'high'")
+        if self.type == "float" and self.step is not None:
+            raise ValueError("'step' is for int parameters")
+        if not self.low < self.high:
+            raise ValueError(f"'low' ({self.low}) must be below 'high' ({self.high})")
+        if self.log and self.low <= 0:
+            raise ValueError(f"a log range needs 'low' > 0 (got {self.low})")
+        if self.log and self.step not in (None, 1):
+            raise ValueError("a log int range cannot have a 'step'")
+        return self
+
+    def describe(self) -> str:
+        """One short line, as ``biodl models`` prints it."""
+        if self.type == "categorical":
+            return "one of " + ", ".join(str(c) for c in self.choices or [])
+        step = f" step {self.step}" if self.step not in (None, 1) else ""
+        return f"{self.type} {self.low}..{self.high}{' (log)' if self.log else ''}{step}"
+
+
+class TuneConfig(_Strict):
+    """The hyper-parameter search of ``biodl tune`` (all keys optional).
+
+    ``trials`` and ``timeout_s`` bound the search (``--trials``/``--timeout`` override
+    them); ``metric`` is the validation metric to optimise (default: the task's headline
+    metric); ``space`` replaces or adds dimensions of the model's declared search space
+    (keys: the model's options or ``learning_rate``, ``weight_decay``, ``batch_size``);
+    ``pruner: median`` stops a trial whose per-epoch validation metric falls below the
+    median of earlier trials at the same epoch; ``seed`` seeds the TPE sampler (default
+    ``train.seed``).
+    """
+
+    trials: int = Field(default=20, ge=1)
+    timeout_s: float | None = Field(default=None, gt=0)
+    metric: str | None = None
+    space: dict[str, SearchParam] = Field(default_factory=dict)
+    pruner: Literal["median", "none"] = "median"
+    seed: int | None = None
 
 
 TASKS = TASK_NAMES
@@ -362,6 +478,7 @@ class Config(_Strict):
     model: ModelConfig
     train: TrainConfig = TrainConfig()
     evaluate: EvaluateConfig = EvaluateConfig()
+    tune: TuneConfig | None = None
     base_dir: str = "."
 
     @field_validator("positive", mode="before")
@@ -504,13 +621,39 @@ def _validate(
     if problem is not None:
         loc, text = problem
         raise ConfigError(text, path=path, line=_line_of(root, loc))
-    return config
+    return _threshold_alias(config, root, path=path)
+
+
+def _threshold_alias(config: Config, root: yaml.Node | None, *, path: str | None) -> Config:
+    """``evaluate.threshold: T`` is the older spelling of ``train.threshold: T`` (binary
+    and multi-label; moved there, so ``config.yaml`` records the one home)."""
+    given = config.evaluate.threshold
+    if given is None or not task_class(config.task).binary_outputs:
+        return config
+    if "threshold" in config.train.model_fields_set:
+        msg = (
+            "the decision threshold is given twice: keep train.threshold "
+            "(evaluate.threshold is its older spelling)"
+        )
+        raise ConfigError(msg, path=path, line=_line_of(root, ("evaluate", "threshold")))
+    train = config.train.model_copy(update={"threshold": given})
+    evaluate = config.evaluate.model_copy(update={"threshold": None})
+    return config.model_copy(update={"train": train, "evaluate": evaluate})
 
 
 def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
     """The first option that does not fit the task: ``(key path, message)``, or ``None``."""
     task, train = config.task, config.train
     kind = task_class(task)
+    if train.warmup_epochs and train.lr_schedule not in ("cosine", "onecycle"):
+        return ("train", "warmup_epochs"), (
+            "train.warmup_epochs goes with lr_schedule: cosine or onecycle"
+        )
+    if train.warmup_epochs >= train.max_epochs:
+        return ("train", "warmup_epochs"), (
+            f"train.warmup_epochs ({train.warmup_epochs}) must be below max_epochs "
+            f"({train.max_epochs})"
+        )
     numeric = not kind.classification
     cpg = [
         s
@@ -532,7 +675,7 @@ def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
         if train.augment.reverse_complement or train.augment.shift:
             return ("train", "augment"), "train.augment does not apply to CpG inputs"
     enc, alphabet = config.data.encoding, config.data.alphabet
-    if (enc == "blosum62" and alphabet != "protein") or (
+    if ((enc == "blosum62" or enc.startswith("unirep")) and alphabet != "protein") or (
         enc in ("dinucleotide", "structure", "cpg") and alphabet == "protein"
     ):
         return ("data", "encoding"), (
@@ -562,6 +705,10 @@ def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
     if config.per_position and not numeric:
         return ("per_position",), (
             "per_position: true needs task multilabel (0/1 per position) or regression"
+        )
+    if "threshold" in train.model_fields_set and not kind.binary_outputs:
+        return ("train", "threshold"), (
+            f"train.threshold is for binary and multilabel tasks, not {task}"
         )
     if train.loss != "auto" and kind is not Regression:
         return ("train", "loss"), f"train.loss '{train.loss}' is for task regression, not {task}"
@@ -706,6 +853,8 @@ def config_to_dict(config: Config, *, absolute_paths: bool = True) -> dict[str, 
     """
     data = config.model_dump(mode="json", exclude_none=True)
     base = data.pop("base_dir")
+    if not task_class(config.task).binary_outputs:  # no decision threshold to record
+        data["train"].pop("threshold", None)
     if absolute_paths:
         init = data["train"].get("init_from")
         if isinstance(init, str):

@@ -1054,7 +1054,7 @@ def multilabel_metrics(
     y_score: npt.ArrayLike,
     *,
     outputs: Sequence[str],
-    threshold: float = 0.5,
+    threshold: float | Sequence[float] = 0.5,
     n_bootstrap: int = 1000,
     ci: float = 0.95,
     seed: int = 0,
@@ -1069,7 +1069,9 @@ def multilabel_metrics(
         Probabilities of the same shape.
     outputs
         Names of the ``T`` outputs.
-    threshold, n_bootstrap, ci, seed
+    threshold
+        As :func:`binary_metrics`: one for every output, or one per output.
+    n_bootstrap, ci, seed
         As :func:`binary_metrics`. Per-position outputs are pooled over positions (each
         position is one example) and get no intervals: positions of one sequence are not
         independent, so resampling them would make the intervals too narrow.
@@ -1098,6 +1100,9 @@ def multilabel_metrics(
     if y.shape != s.shape:
         raise ValueError("y_true and y_score must have the same shape")
     boot = 0 if per_position else n_bootstrap
+    cuts = [threshold] * len(names) if isinstance(threshold, _REAL) else list(threshold)
+    if len(cuts) != len(names):
+        raise ValueError(f"{len(cuts)} thresholds given for {len(names)} outputs")
     result: dict[str, dict[str, Any]] = {}
     aurocs, auprcs = [], []
     for t, name in enumerate(names):
@@ -1106,7 +1111,7 @@ def multilabel_metrics(
             result[f"n[{name}]"] = {"value": 0}
             continue
         m = binary_metrics(
-            y[keep, t], s[keep, t], threshold=threshold, n_bootstrap=boot, ci=ci, seed=seed + t
+            y[keep, t], s[keep, t], threshold=cuts[t], n_bootstrap=boot, ci=ci, seed=seed + t
         )
         for key, entry in m.items():
             result[f"{key}[{name}]"] = entry

@@ -41,6 +41,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from biodl.data import SequenceKind, fit_sequence
+from biodl.encode import EncodingName
 from biodl.errors import ConfigError, InputError
 from biodl.io import AlphabetName
 from biodl.io.atomic import atomic_path, write_json
@@ -69,7 +70,7 @@ RUN_FORMAT = "biodl-run"
 #: ``threads``. Runs of version 1 (and older runs without ``format_version``) still load.
 RUN_FORMAT_VERSION = 2
 
-Encoding = Literal["onehot", "dinucleotide", "structure", "cpg", "blosum62"]
+Encoding = EncodingName
 
 
 class _Meta(BaseModel):
@@ -136,7 +137,11 @@ class RunMeta(_Meta):
     membrane: dict[str, Any] | None = None  # format 1 (DeepLoc's membrane head)
     auxiliary: list[dict[str, Any]] | None = None  # auxiliary heads (format 2)
     homology: dict[str, Any] | None = None
+    tuning: dict[str, Any] | None = None  # biodl tune: the search that chose the options
     model_card: dict[str, Any] | None = None
+    threshold: float | list[float] | None = None  # decision threshold(s); absent: 0.5
+    threshold_rule: str | None = None  # mcc, f1, youden, or fixed
+    threshold_chosen_on: str | None = None  # valid, or None (fixed, or nothing to choose on)
 
 
 @dataclass(frozen=True)
@@ -168,6 +173,10 @@ class Run:
         """Input encoding the model was trained on."""
         value = self.meta.get("encoding")
         if value == "dinucleotide" or value == "structure":
+            return value
+        if value in ("unirep", "unirep_mean", "unirep256", "unirep256_mean"):
+            return value
+        if value in ("unirep64", "unirep64_mean"):
             return value
         return value if value in ("cpg", "blosum62") else "onehot"
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Literal, Protocol, get_args
 
 import numpy as np
@@ -60,6 +60,7 @@ from biodl.metrics import (
 __all__ = [
     "TASK_KINDS",
     "TASK_NAMES",
+    "THRESHOLD_RULES",
     "Binary",
     "Labelled",
     "MaskedAUROC",
@@ -69,11 +70,14 @@ __all__ = [
     "RegressionLoss",
     "Task",
     "TaskName",
+    "ThresholdRule",
     "bin_targets",
+    "choose_threshold",
     "make_task",
     "masked_loss",
     "task_class",
     "task_from_meta",
+    "threshold_problem",
 ]
 
 TaskName = Literal["binary", "multiclass", "multilabel", "regression"]
@@ -82,6 +86,14 @@ TaskName = Literal["binary", "multiclass", "multilabel", "regression"]
 TASK_NAMES: tuple[TaskName, ...] = get_args(TaskName)
 
 RegressionLoss = Literal["mse", "poisson"]
+
+ThresholdRule = Literal["mcc", "f1", "youden"]
+"""How a decision threshold is chosen on validation data (:func:`choose_threshold`)."""
+
+THRESHOLD_RULES: tuple[ThresholdRule, ...] = get_args(ThresholdRule)
+
+_TIE = 1e-12
+"""Criterion values within this of the best are ties (:func:`choose_threshold`)."""
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -137,6 +149,129 @@ def bin_targets(target: torch.Tensor, length: int) -> torch.Tensor:
     total = torch.where(seen, view, torch.zeros_like(view)).sum(-1)
     count = seen.sum(-1)
     return torch.where(count > 0, total / count.clamp(min=1), torch.full_like(total, math.nan))
+
+
+def threshold_problem(truth: npt.ArrayLike) -> str | None:
+    """Why no threshold can be chosen on ``truth`` (0/1, NaN for unknown), or ``None``.
+
+    Examples
+    --------
+    >>> threshold_problem([1, 1, float("nan")])
+    'the validation data have positives only'
+    >>> threshold_problem([0, 1]) is None
+    True
+    """
+    y = np.asarray(truth, dtype=np.float64).reshape(-1)
+    y = y[~np.isnan(y)]
+    if y.size == 0:
+        return "there are no validation data"
+    n_pos = int(np.count_nonzero(y == 1))
+    if n_pos == 0:
+        return "the validation data have negatives only"
+    if n_pos == y.size:
+        return "the validation data have positives only"
+    return None
+
+
+def _short_decimal(lo: float, hi: float) -> float:
+    """The decimal with the fewest digits in ``(lo, hi]``, the nearest to 0.5 of those
+    (``hi`` when none has at most 15 digits)."""
+    for digits in range(1, 16):
+        scale = 10**digits
+        k_lo = math.floor(lo * scale) + 1
+        k_hi = math.floor(hi * scale)
+        if k_lo > k_hi:
+            continue
+        centre = scale // 2
+        k = min(max(centre, k_lo), k_hi)
+        for cand in (k, k - 1, k + 1):  # float rounding of lo * scale, hi * scale
+            t = cand / scale
+            if lo < t <= hi:
+                return t
+    return hi
+
+
+def choose_threshold(truth: npt.ArrayLike, scores: npt.ArrayLike, *, rule: ThresholdRule) -> float:
+    """The decision threshold (``score >= t`` is positive) that is best by ``rule``.
+
+    Every distinct score is tried as the lowest score called positive; each such cut is
+    scored by ``rule``: ``mcc`` (Matthews correlation, 0 where undefined), ``f1`` (of
+    the positive class) or ``youden`` (sensitivity + specificity - 1). Cuts whose values
+    are within 1e-12 of the best are ties. A cut is a gap ``(lo, hi]`` between the
+    highest score called negative (``lo``; 0 for the cut that calls every example
+    positive) and the lowest called positive (``hi``); the threshold is the decimal
+    with the fewest digits in that gap, the nearest to 0.5 of those (so thresholds are
+    short numbers that sit between validation scores, and 0.5 itself is kept when it is
+    among the best). Among tied cuts, the one whose threshold is nearest 0.5 wins, then
+    the higher threshold.
+
+    Unknown truth (NaN) is left out. Without both classes (or without data) no
+    threshold can be chosen and the result is 0.5 (:func:`threshold_problem` says why).
+
+    Parameters
+    ----------
+    truth
+        0/1 labels (NaN for unknown), any shape.
+    scores
+        Probabilities of the positive class, the same shape.
+    rule
+        ``mcc``, ``f1`` or ``youden``.
+
+    Returns
+    -------
+    float
+        The threshold, in ``[0, 1]``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown rule or shapes that differ.
+
+    Examples
+    --------
+    The cuts at 0.8 and at 0.35 tie on MCC (and on Youden's J); 0.5 lies in the gap
+    ``(0.4, 0.8]`` of the first. F1 is best calling 0.35 and above positive:
+
+    >>> y, s = [0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]
+    >>> [choose_threshold(y, s, rule=r) for r in ("mcc", "f1", "youden")]
+    [0.5, 0.3, 0.5]
+    >>> choose_threshold([0, 0, 0, 1], [0.01, 0.02, 0.03, 0.04], rule="mcc")
+    0.04
+    >>> choose_threshold([1, 1], [0.2, 0.9], rule="mcc")
+    0.5
+    """
+    if rule not in THRESHOLD_RULES:
+        raise ValueError(f"unknown threshold rule {rule!r}; known: {', '.join(THRESHOLD_RULES)}")
+    y = np.asarray(truth, dtype=np.float64).reshape(-1)
+    s = np.asarray(scores, dtype=np.float64).reshape(-1)
+    if y.shape != s.shape:
+        raise ValueError(f"truth and scores differ in size: {y.size} and {s.size}")
+    keep = ~np.isnan(y)
+    y, s = y[keep] == 1, s[keep]
+    if threshold_problem(y.astype(np.float64)) is not None:
+        return 0.5
+    order = np.argsort(-s, kind="stable")
+    s_sorted, y_sorted = s[order], y[order]
+    last = np.r_[np.flatnonzero(np.diff(s_sorted) != 0), len(s_sorted) - 1]  # end of each tie
+    tp = np.cumsum(y_sorted)[last].astype(np.float64)
+    fp = np.cumsum(~y_sorted)[last].astype(np.float64)
+    n_pos, n_neg = float(y.sum()), float((~y).sum())
+    fn, tn = n_pos - tp, n_neg - fp
+    if rule == "mcc":
+        denom = np.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+        value = np.divide(tp * tn - fp * fn, denom, out=np.zeros_like(tp), where=denom > 0)
+    elif rule == "f1":
+        value = 2 * tp / (2 * tp + fp + fn)
+    else:
+        value = tp / n_pos - fp / n_neg
+    hi = s_sorted[last]
+    lo = np.r_[hi[1:], 0.0]
+    best = float(value.max())
+    candidates = [
+        _short_decimal(float(lo[i]), float(hi[i]))
+        for i in np.flatnonzero(value >= best - _TIE).tolist()
+    ]
+    return min(candidates, key=lambda t: (abs(t - 0.5), -t))
 
 
 def masked_loss(
@@ -219,6 +354,22 @@ class MaskedAUROC(Metric):
         return torch.tensor(float(np.mean(values)) if values else float("nan"))
 
 
+def _threshold_values(threshold: float | Sequence[float], n: int) -> tuple[float, ...]:
+    """``n`` thresholds from one value or a sequence of ``n``, each in ``[0, 1]``."""
+    if isinstance(threshold, bool):
+        raise ValueError(f"a decision threshold must be a number, not {threshold}")
+    if isinstance(threshold, int | float):
+        values = (float(threshold),) * n
+    else:
+        values = tuple(float(v) for v in threshold)
+        if len(values) != n:
+            raise ValueError(f"{len(values)} thresholds given for {n} outputs")
+    for v in values:
+        if not 0.0 <= v <= 1.0:
+            raise ValueError(f"a decision threshold must be in [0, 1], not {v}")
+    return values
+
+
 def _cell(values: np.ndarray) -> str:
     """One value, or per-position values comma-separated; NaN as NA."""
     flat = np.atleast_1d(values)
@@ -274,8 +425,29 @@ class Task(ABC):
 
     @property
     def threshold(self) -> float | None:
-        """Decision threshold on the score (binary, multi-label), else ``None``."""
+        """Decision threshold on the score: binary, or multi-label when every output has
+        the same one; else ``None`` (see :attr:`thresholds`)."""
         return None
+
+    @property
+    def thresholds(self) -> tuple[float, ...] | None:
+        """Decision threshold of each output (binary: one; multi-label: one per output;
+        ``score >= t`` is positive), or ``None`` for tasks without one."""
+        return None
+
+    def with_threshold(self, threshold: float | Sequence[float]) -> Task:
+        """The same task deciding at ``threshold`` (one value, or one per output); tasks
+        without a threshold are returned as they are."""
+        return self
+
+    def choose_threshold(
+        self, truth: np.ndarray, scores: np.ndarray, *, rule: ThresholdRule
+    ) -> tuple[Task, tuple[str, ...]]:
+        """The task with thresholds chosen on ``truth``/``scores`` (validation, as
+        :meth:`evaluable_truth` and :meth:`scores` give them) by ``rule``
+        (:func:`choose_threshold`, per output), and a note for each output where none
+        could be chosen (it keeps 0.5). Tasks without a threshold: ``(self, ())``."""
+        return self, ()
 
     @abstractmethod
     def to_meta(self) -> dict[str, Any]:
@@ -412,11 +584,34 @@ class Binary(Task):
     def threshold(self) -> float:
         return self.decision_threshold
 
+    @property
+    def thresholds(self) -> tuple[float, ...]:
+        return (self.decision_threshold,)
+
+    def with_threshold(self, threshold: float | Sequence[float]) -> Binary:
+        """The task deciding at ``threshold``.
+
+        Examples
+        --------
+        >>> Binary(positive="1", negative="0").with_threshold(0.3).to_meta()["threshold"]
+        0.3
+        """
+        values = _threshold_values(threshold, 1)
+        return replace(self, decision_threshold=values[0])
+
+    def choose_threshold(
+        self, truth: np.ndarray, scores: np.ndarray, *, rule: ThresholdRule
+    ) -> tuple[Binary, tuple[str, ...]]:
+        problem = threshold_problem(truth)
+        notes = () if problem is None else (f"{problem}: threshold 0.5",)
+        return self.with_threshold(choose_threshold(truth, scores, rule=rule)), notes
+
     def to_meta(self) -> dict[str, Any]:
         return {
             "task": self.name,
             "labels": {"negative": self.negative, "positive": self.positive},
             "outputs": [self.positive],
+            "threshold": self.decision_threshold,
         }
 
     def scores(self, z: np.ndarray | torch.Tensor) -> FloatArray:
@@ -469,7 +664,9 @@ class Binary(Task):
     def metrics(
         self, truth: np.ndarray, scores: np.ndarray, *, n_bootstrap: int, ci: float, seed: int
     ) -> dict[str, Any]:
-        return binary_metrics(
+        """:func:`~biodl.metrics.binary_metrics` at the decision threshold, which is
+        reported as ``threshold``."""
+        result = binary_metrics(
             truth,
             scores,
             threshold=self.decision_threshold,
@@ -477,16 +674,28 @@ class Binary(Task):
             ci=ci,
             seed=seed,
         )
+        return {"threshold": {"value": self.decision_threshold, "ci": None}, **result}
 
     def columns(self) -> list[str]:
         return ["label", "target", "score"]
 
     def prediction_columns(self) -> list[str]:
-        return ["score", "logit"]
+        """``score`` (probability of the positive class), ``logit`` and ``predicted``
+        (the positive label where ``score >= threshold``, else the negative one)."""
+        return ["score", "logit", "predicted"]
 
     def prediction_cells(self, score: np.ndarray, z: np.ndarray) -> list[str]:
+        """One row under :meth:`prediction_columns`.
+
+        Examples
+        --------
+        >>> t = Binary(positive="bound", negative="unbound", decision_threshold=0.3)
+        >>> t.prediction_cells(np.array([0.3]), np.array([-0.847298]))
+        ['0.3', '-0.847298', 'bound']
+        """
         value = float(np.asarray(score).reshape(-1)[0])
-        return [f"{value:.6g}", f"{float(np.asarray(z).reshape(-1)[0]):.6g}"]
+        called = self.positive if value >= self.decision_threshold else self.negative
+        return [f"{value:.6g}", f"{float(np.asarray(z).reshape(-1)[0]):.6g}", called]
 
     def cells(self, label: str | None, truth: np.ndarray | None, score: np.ndarray) -> list[str]:
         value = float(np.asarray(score).reshape(-1)[0])
@@ -642,25 +851,59 @@ class _Numeric(Task):
 class Multilabel(_Numeric):
     """Several independent 0/1 outputs (NaN where unknown); a binary cross-entropy each."""
 
-    decision_threshold: float = 0.5
+    decision_threshold: tuple[float, ...] = ()
 
     name: ClassVar[TaskName] = "multilabel"
     headline: ClassVar[str] = "macro_auroc"
     binary_outputs: ClassVar[bool] = True
 
     def __init__(
-        self, outputs: Sequence[str], *, per_position: bool = False, threshold: float = 0.5
+        self,
+        outputs: Sequence[str],
+        *,
+        per_position: bool = False,
+        threshold: float | Sequence[float] = 0.5,
     ) -> None:
-        object.__setattr__(self, "output_names", tuple(outputs))
+        names = tuple(outputs)
+        object.__setattr__(self, "output_names", names)
         object.__setattr__(self, "tracks", per_position)
-        object.__setattr__(self, "decision_threshold", threshold)
+        object.__setattr__(self, "decision_threshold", _threshold_values(threshold, len(names)))
 
     @property
-    def threshold(self) -> float:
+    def threshold(self) -> float | None:
+        values = set(self.decision_threshold)
+        return values.pop() if len(values) == 1 else None
+
+    @property
+    def thresholds(self) -> tuple[float, ...]:
         return self.decision_threshold
 
+    def with_threshold(self, threshold: float | Sequence[float]) -> Multilabel:
+        """The task deciding at ``threshold`` (one value for all outputs, or one each).
+
+        Examples
+        --------
+        >>> Multilabel(["a", "b"]).with_threshold([0.2, 0.7]).to_meta()["threshold"]
+        [0.2, 0.7]
+        """
+        return Multilabel(self.output_names, per_position=self.tracks, threshold=threshold)
+
+    def choose_threshold(
+        self, truth: np.ndarray, scores: np.ndarray, *, rule: ThresholdRule
+    ) -> tuple[Multilabel, tuple[str, ...]]:
+        """One threshold per output (positions pooled for per-position outputs)."""
+        y = np.asarray(truth, dtype=np.float64)
+        s = np.asarray(scores, dtype=np.float64)
+        chosen, notes = [], []
+        for t, name in enumerate(self.output_names):
+            problem = threshold_problem(y[:, t])
+            if problem is not None:
+                notes.append(f"output {name}: {problem}: threshold 0.5")
+            chosen.append(choose_threshold(y[:, t], s[:, t], rule=rule))
+        return self.with_threshold(chosen), tuple(notes)
+
     def to_meta(self) -> dict[str, Any]:
-        return self._meta()
+        return {**self._meta(), "threshold": list(self.decision_threshold)}
 
     def scores(self, z: np.ndarray | torch.Tensor) -> FloatArray:
         return _sigmoid(_numpy(z))
@@ -698,15 +941,19 @@ class Multilabel(_Numeric):
     def metrics(
         self, truth: np.ndarray, scores: np.ndarray, *, n_bootstrap: int, ci: float, seed: int
     ) -> dict[str, Any]:
-        return multilabel_metrics(
+        """:func:`~biodl.metrics.multilabel_metrics` at each output's decision
+        threshold, which is reported as ``threshold[<output>]``."""
+        result = multilabel_metrics(
             truth,
             scores,
             outputs=self.output_names,
-            threshold=self.decision_threshold,
+            threshold=list(self.decision_threshold),
             n_bootstrap=n_bootstrap,
             ci=ci,
             seed=seed,
         )
+        cuts = zip(self.output_names, self.decision_threshold, strict=True)
+        return {**{f"threshold[{o}]": {"value": t, "ci": None} for o, t in cuts}, **result}
 
 
 @dataclass(frozen=True)
@@ -789,7 +1036,7 @@ def make_task(
     negative: str = "",
     per_position: bool = False,
     loss: str = "auto",
-    threshold: float = 0.5,
+    threshold: float | Sequence[float] = 0.5,
 ) -> Task:
     """The task called ``name``.
 
@@ -806,7 +1053,8 @@ def make_task(
     loss
         Regression loss: ``mse`` (or ``auto``) or ``poisson``.
     threshold
-        Decision threshold of a binary or multi-label task.
+        Decision threshold of a binary task, or of a multi-label task (one for every
+        output, or one each).
 
     Raises
     ------
@@ -819,7 +1067,7 @@ def make_task(
     3
     """
     if name == "binary":
-        return Binary(positive=positive, negative=negative, decision_threshold=threshold)
+        return Binary(positive=positive, negative=negative).with_threshold(threshold)
     if name == "multiclass":
         return Multiclass(classes=tuple(classes))
     if name == "multilabel":
@@ -831,20 +1079,35 @@ def make_task(
     raise InputError(f"unknown task '{name}'; known tasks: {known}")
 
 
-def task_from_meta(meta: Mapping[str, Any], *, threshold: float = 0.5) -> Task:
+def task_from_meta(
+    meta: Mapping[str, Any], *, threshold: float | Sequence[float] | None = None
+) -> Task:
     """The task of a run from its ``model.json`` fields (see :meth:`Task.to_meta`).
 
-    Runs written before the task was recorded are binary.
+    Runs written before the task was recorded are binary. The decision threshold is
+    ``threshold`` when given, else the run's recorded ``threshold`` (one value, or one per
+    multi-label output), else 0.5 (runs written before thresholds were chosen).
 
     Raises
     ------
     InputError
         If the fields do not describe a task.
+
+    Examples
+    --------
+    >>> meta = {"task": "binary", "labels": {"positive": "1", "negative": "0"}}
+    >>> task_from_meta(meta).threshold, task_from_meta({**meta, "threshold": 0.3}).threshold
+    (0.5, 0.3)
     """
     labels = meta.get("labels")
     name = str(meta.get("task", "binary"))
     if not isinstance(labels, Mapping):
         raise InputError("model.json has no 'labels' block describing the outputs")
+    if threshold is None:
+        recorded = meta.get("threshold")
+        threshold = 0.5 if recorded is None else recorded
+        if not isinstance(threshold, int | float | list | tuple) or isinstance(threshold, bool):
+            raise InputError(f"model.json 'threshold' must be a number, not {threshold!r}")
     try:
         if name == "binary":
             return make_task(
@@ -863,3 +1126,5 @@ def task_from_meta(meta: Mapping[str, Any], *, threshold: float = 0.5) -> Task:
         )
     except KeyError as exc:
         raise InputError(f"model.json 'labels' of a {name} task lacks {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"model.json 'threshold': {exc}") from None

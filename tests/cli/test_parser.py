@@ -19,6 +19,7 @@ from biodl.errors import InputError, Terminated
 
 VERB_NAMES = [
     "train",
+    "tune",
     "predict",
     "evaluate",
     "cv",
@@ -49,6 +50,7 @@ def one_error_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
 def test_every_verb_is_listed_in_order_with_register_and_run() -> None:
     assert [m.__name__.rsplit(".", 1)[1] for m in VERBS] == [
         "train",
+        "tune",
         "predict",
         "evaluate",
         "cv",

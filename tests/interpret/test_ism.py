@@ -48,10 +48,11 @@ SMALL: dict[str, dict[str, Any]] = {
 }
 DNA = ["basset", "danq", "deepbind", "deepsea", "dilated_resnet"]
 # protein models mask all-zero (padding) columns, so a substitution is not local: naive only
-PROTEIN = ["deepfam", "deepgoplus_cnn", "deeploc"]
+PROTEIN = ["deepfam", "deepgoplus_cnn", "deeploc", "light_attention"]
 # packed inputs (deepmir: sequence + structure; deepcpg*: CpG neighbourhoods) are not
-# one-hot, and residue_tagger has per-position outputs: ism refuses them (tested below)
-NOT_ONE_HOT = {"deepmir", "deepcpg", "deepcpg_cpg", "residue_tagger"}
+# one-hot, and residue_tagger and residue_embedding have per-position outputs: ism refuses
+# them (tested below)
+NOT_ONE_HOT = {"deepmir", "deepcpg", "deepcpg_cpg", "residue_tagger", "residue_embedding"}
 RTOL, ATOL = 1e-4, 1e-5
 
 

@@ -26,6 +26,8 @@ SMALL: dict[str, dict[str, Any]] = {
     },
     "deepfam": {"n_filters": 6, "widths": [4, 8], "hidden": 8},
     "residue_tagger": {"conv_filters": 6, "conv_width": 5, "lstm_units": 4, "hidden": 6},
+    "light_attention": {"filters": 4, "width": 5, "hidden": 6},
+    "residue_embedding": {"hidden": 6, "width": 5},
     "deepgoplus_cnn": {"n_filters": 6, "widths": [4, 8]},
     "deepmir": {"conv2d_filters": 2, "conv1d_filters": 4, "hidden": 8},
     "deepcpg_cpg": {"replicate_units": 6, "gru_units": 4},

@@ -339,6 +339,10 @@ def _model_summary(inputs: AssessInputs) -> dict[str, Any]:
         "encoding": meta.get("encoding", "onehot"),
         "n_parameters": meta.get("n_parameters"),
         "trained": meta.get("created"),
+        # the decision threshold(s) every thresholded metric of the checks uses
+        "decision_threshold": (
+            None if inputs.task_kind.thresholds is None else list(inputs.task_kind.thresholds)
+        ),
     }
 
 

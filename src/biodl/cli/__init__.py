@@ -23,14 +23,24 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
 
-from biodl.cli import assess, cv, evaluate, explain, models, predict, score_variants, train
+from biodl.cli import (
+    assess,
+    cv,
+    evaluate,
+    explain,
+    models,
+    predict,
+    score_variants,
+    train,
+    tune,
+)
 from biodl.cli._args import OneLineParser
 from biodl.errors import BiodlError, Terminated
 
 __all__ = ["VERBS", "build_parser", "main"]
 
 #: the verb modules, in the order of ``biodl --help``
-VERBS = (train, predict, evaluate, cv, models, explain, assess, score_variants)
+VERBS = (train, tune, predict, evaluate, cv, models, explain, assess, score_variants)
 
 #: errno values of an ``OSError`` that mean "the output cannot be written here": a
 #: user's problem (exit 2), not a bug

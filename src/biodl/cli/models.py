@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
                 "citation": s.citation,
                 "alphabets": list(s.alphabets),
                 "params": s.params.model_json_schema().get("properties", {}),
+                "space": {k: v.model_dump(exclude_none=True) for k, v in s.space.items()},
             }
             for s in specs
         ]
@@ -40,5 +41,12 @@ def run(args: argparse.Namespace) -> int:
         defaults = ", ".join(f"{k}={f.default}" for k, f in s.params.model_fields.items())
         print(f"{s.name:<{width}}  {s.summary}")
         print(f"{'':<{width}}  options: {defaults}")
+        if s.space:
+            searched = "; ".join(f"{k} {v.describe()}" for k, v in s.space.items())
+            print(f"{'':<{width}}  biodl tune space: {searched}")
         print(f"{'':<{width}}  cite: {s.citation}")
+    from biodl.workflows.tuning import TRAIN_SPACE
+
+    shared = "; ".join(f"{k} {v.describe()}" for k, v in TRAIN_SPACE.items())
+    print(f"biodl tune also searches, for every model: {shared}")
     return 0

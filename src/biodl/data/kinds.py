@@ -32,6 +32,7 @@ import numpy as np
 
 from biodl.data.examples import Examples
 from biodl.encode import blosum62_encode, dinucleotide_one_hot, one_hot, structure_tensor
+from biodl.encode.unirep import UNIREP_ENCODINGS, unirep_encode, unirep_units
 from biodl.errors import InputError
 from biodl.io import ALPHABETS, AlphabetName, check_alphabet, read_sequences, validate_sequence
 
@@ -41,6 +42,7 @@ __all__ = [
     "SequenceKind",
     "input_kind",
     "structure_cache_dir",
+    "unirep_cache_dir",
 ]
 
 _PathLike = str | os.PathLike[str]
@@ -128,7 +130,10 @@ class SequenceKind(InputKind):
     encoding
         ``onehot`` (default), ``dinucleotide`` (DNA/RNA), ``structure`` (RNA/DNA, needs
         ViennaRNA), ``blosum62`` (protein) or ``cpg`` (the pre-computed
-        ``Examples.features`` of CpG sites, which pass through :meth:`encode`).
+        ``Examples.features`` of CpG sites, which pass through :meth:`encode`), or a
+        UniRep embedding of proteins (:data:`biodl.encode.unirep.UNIREP_ENCODINGS`:
+        ``unirep``, ``unirep_mean``, ``unirep256``, ``unirep256_mean``, ``unirep64``,
+        ``unirep64_mean``; needs ``biodl[unirep]``).
     unknown
         One-hot row of an unknown letter (``N``/``X``): all ``"zero"`` or ``"uniform"``.
 
@@ -214,7 +219,10 @@ class SequenceKind(InputKind):
         """The model input of each example.
 
         ``onehot``: ``(N, C, L)`` int8 (a quarter of float32's memory) unless
-        ``unknown`` is ``"uniform"`` (float32); ``dinucleotide``: the 16-channel
+        ``unknown`` is ``"uniform"`` (float32); ``unirep*``: per residue ``(N, H, L)``
+        float16 (zero at the ``X`` padding of both ends), ``unirep*_mean``: ``(N, H, 1)``
+        float32 (:func:`biodl.encode.unirep.unirep_encode`, cached under
+        :func:`unirep_cache_dir`); ``dinucleotide``: the 16-channel
         dinucleotide one-hot (DNA/RNA); ``structure``: the packed ``(N, 8 + L, L)``
         float16 sequence + ViennaRNA structure tensor (:func:`biodl.encode.structure_tensor`;
         folds are cached, see :func:`structure_cache_dir`); ``cpg``: the pre-computed
@@ -241,6 +249,11 @@ class SequenceKind(InputKind):
             return blosum62_encode(seqs, dtype=np.float16)
         if self.encoding == "structure":
             return structure_tensor(seqs, cache_dir=structure_cache_dir(), dtype=np.float16)
+        if self.encoding in UNIREP_ENCODINGS:
+            if self.alphabet != "protein":
+                raise InputError(f"data.encoding: {self.encoding} is for proteins")
+            size, pooling = UNIREP_ENCODINGS[self.encoding]
+            return unirep_encode(seqs, size=size, pooling=pooling, cache_dir=unirep_cache_dir())
         dtype = np.int8 if self.unknown == "zero" else np.float32
         return one_hot(seqs, alphabet=self.alphabet, unknown=self.unknown, dtype=dtype)
 
@@ -262,6 +275,8 @@ class SequenceKind(InputKind):
             raise InputError("CpG inputs have the channels of their pre-computed features")
         if self.encoding == "structure":
             return 8 + length
+        if self.encoding in UNIREP_ENCODINGS:
+            return unirep_units(UNIREP_ENCODINGS[self.encoding][0])
         return 16 if self.encoding == "dinucleotide" else len(ALPHABETS[self.alphabet])
 
     def describe(self, examples: Sequence[str] | Examples) -> dict[str, Any]:
@@ -321,8 +336,18 @@ class SequenceKind(InputKind):
 def structure_cache_dir() -> Path | None:
     """Folder of cached ViennaRNA folds: ``$BIODL_CACHE_DIR/structure`` or
     ``~/.cache/biodl/structure``; ``None`` (no cache) if it cannot be written."""
+    return _cache_dir("structure")
+
+
+def unirep_cache_dir() -> Path | None:
+    """Folder of cached UniRep embeddings: ``$BIODL_CACHE_DIR/unirep`` or
+    ``~/.cache/biodl/unirep``; ``None`` (no cache) if it cannot be written."""
+    return _cache_dir("unirep")
+
+
+def _cache_dir(name: str) -> Path | None:
     base = os.environ.get("BIODL_CACHE_DIR")
-    folder = (Path(base) if base else Path.home() / ".cache" / "biodl") / "structure"
+    folder = (Path(base) if base else Path.home() / ".cache" / "biodl") / name
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:

@@ -7,6 +7,8 @@ The structure functions need the optional ViennaRNA package (``pip install
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from biodl.encode.blosum import BLOSUM62, blosum62_encode
 from biodl.encode.dinucleotide import dinucleotide_one_hot, dinucleotide_reverse_complement
 from biodl.encode.kmer import kmer_counts, kmer_names
@@ -30,6 +32,8 @@ from biodl.encode.structure import (
 
 __all__ = [
     "BLOSUM62",
+    "ENCODINGS",
+    "EncodingName",
     "Fold",
     "blosum62_encode",
     "dinucleotide_one_hot",
@@ -49,3 +53,20 @@ __all__ = [
     "structure_one_hot",
     "structure_tensor",
 ]
+
+EncodingName = Literal[
+    "onehot",
+    "dinucleotide",
+    "structure",
+    "cpg",
+    "blosum62",
+    "unirep",
+    "unirep_mean",
+    "unirep256",
+    "unirep256_mean",
+    "unirep64",
+    "unirep64_mean",
+]
+"""The input encodings a configuration may name (``data.encoding``) and a run records."""
+
+ENCODINGS: tuple[EncodingName, ...] = get_args(EncodingName)

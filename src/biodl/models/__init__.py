@@ -5,7 +5,8 @@ a one-hot tensor ``(N, C, L)`` to logits ``(N, n_outputs)``. Importing this pack
 registers every architecture: ``deepbind``, ``deepsea``, ``basset``, ``danq``,
 ``dilated_resnet``, ``deepmir`` (packed sequence + RNA structure input) and
 ``deepcpg_cpg`` / ``deepcpg`` (packed CpG-neighbourhood input); for proteins ``deeploc``,
-``deepfam``, ``deepgoplus_cnn`` and the per-residue ``residue_tagger``.
+``deepfam``, ``deepgoplus_cnn`` and the per-residue ``residue_tagger``; on UniRep
+embeddings ``light_attention`` and the per-residue ``residue_embedding``.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from biodl.models.dilated_resnet import (
     dilated_resnet,
 )
 from biodl.models.layers import DenseHead, GlobalPool, SequenceModel, reverse_complement_tensor
+from biodl.models.light_attention import LightAttentionParams, ResidueEmbeddingParams
 from biodl.models.locality import (
     DescribesForward,
     Link,
@@ -100,12 +102,14 @@ __all__ = [
     "DilatedResidualBlock",
     "FlattenDenseHead",
     "GlobalPool",
+    "LightAttentionParams",
     "Link",
     "ModelIO",
     "ModelSpec",
     "NonLocal",
     "ProfileHead",
     "Residual",
+    "ResidueEmbeddingParams",
     "ResidueTaggerParams",
     "SequenceModel",
     "TwoStrands",

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from biodl.models.blocks import ConvLayer, ConvStack, FlattenDenseHead
 from biodl.models.layers import SequenceModel
-from biodl.models.registry import ModelIO, ModelSpec, register_model
+from biodl.models.registry import ModelIO, ModelSpec, register_model, space
 
 __all__ = ["BassetParams", "basset"]
 
@@ -91,6 +91,13 @@ def basset(params: BassetParams, io: ModelIO) -> SequenceModel:
     return SequenceModel(trunk, head, strands=params.strands)
 
 
+#: the search space of ``biodl tune`` (``biodl models`` prints it)
+SEARCH_SPACE = space(
+    hidden={"type": "int", "low": 64, "high": 1024, "log": True},
+    hidden_layers={"type": "int", "low": 1, "high": 3},
+    dropout={"type": "float", "low": 0.1, "high": 0.6},
+)
+
 BASSET = register_model(
     ModelSpec(
         name="basset",
@@ -98,6 +105,7 @@ BASSET = register_model(
         "2 dense layers of 1000",
         citation="Kelley et al. 2016, Genome Res 26:990, doi:10.1101/gr.200535.115",
         params=BassetParams,
+        space=SEARCH_SPACE,
         build=basset,
     )
 )

@@ -11,7 +11,7 @@ from torch import nn
 from biodl.models.blocks import ConvLayer, ConvStack, FlattenDenseHead
 from biodl.models.layers import SequenceModel
 from biodl.models.locality import Link, NonLocal
-from biodl.models.registry import ModelIO, ModelSpec, register_model
+from biodl.models.registry import ModelIO, ModelSpec, register_model, space
 
 __all__ = ["DanQParams", "DanQTrunk", "danq"]
 
@@ -166,6 +166,14 @@ def danq(params: DanQParams, io: ModelIO) -> SequenceModel:
     return SequenceModel(trunk, head, strands=params.strands)
 
 
+#: the search space of ``biodl tune`` (``biodl models`` prints it)
+SEARCH_SPACE = space(
+    n_filters={"type": "int", "low": 64, "high": 512, "log": True},
+    lstm_units={"type": "int", "low": 64, "high": 512, "log": True},
+    hidden={"type": "int", "low": 64, "high": 1024, "log": True},
+    dropout={"type": "float", "low": 0.1, "high": 0.6},
+)
+
 DANQ = register_model(
     ModelSpec(
         name="danq",
@@ -174,6 +182,7 @@ DANQ = register_model(
         citation="Quang & Xie 2016, Nucleic Acids Res 44:e107, doi:10.1093/nar/gkw226; "
         "Onimaru et al. 2020, PLoS ONE 15:e0235748, doi:10.1371/journal.pone.0235748",
         params=DanQParams,
+        space=SEARCH_SPACE,
         build=danq,
     )
 )

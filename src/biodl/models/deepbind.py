@@ -10,7 +10,7 @@ from torch import nn
 
 from biodl.models.layers import DenseHead, GlobalPool, SequenceModel, pad_positions
 from biodl.models.locality import Link
-from biodl.models.registry import ModelIO, ModelSpec, register_model
+from biodl.models.registry import ModelIO, ModelSpec, register_model, space
 
 __all__ = ["DeepBindParams", "DeepBindTrunk", "deepbind"]
 
@@ -93,12 +93,22 @@ def deepbind(params: DeepBindParams, io: ModelIO) -> SequenceModel:
     return SequenceModel(trunk, head, strands=strands)
 
 
+#: the search space of ``biodl tune`` (``biodl models`` prints it)
+SEARCH_SPACE = space(
+    n_filters={"type": "int", "low": 8, "high": 128, "log": True},
+    filter_width={"type": "int", "low": 8, "high": 32},
+    hidden={"type": "categorical", "choices": [0, 16, 32, 64]},
+    dropout={"type": "float", "low": 0.0, "high": 0.6},
+    pooling={"type": "categorical", "choices": ["max", "avg", "max_avg"]},
+)
+
 DEEPBIND = register_model(
     ModelSpec(
         name="deepbind",
         summary="one conv layer of motif detectors, max+avg pooling, dense head, both strands",
         citation="Alipanahi et al. 2015, Nat Biotechnol 33:831, doi:10.1038/nbt.3300",
         params=DeepBindParams,
+        space=SEARCH_SPACE,
         build=deepbind,
     )
 )

@@ -15,7 +15,7 @@ from biodl.data.cpg import CPG_CELLS, CPG_WINDOW, DNA_CHANNELS, DNA_LENGTH, CpgP
 from biodl.errors import ConfigError
 from biodl.models.blocks import ConvLayer, ConvStack
 from biodl.models.layers import DenseHead, SequenceModel
-from biodl.models.registry import ModelIO, ModelSpec, register_model
+from biodl.models.registry import ModelIO, ModelSpec, register_model, space
 
 __all__ = [
     "CpgModule",
@@ -373,6 +373,13 @@ def deepcpg(params: DeepCpGParams, io: ModelIO) -> SequenceModel:
     return SequenceModel(trunk, head, strands="single")
 
 
+#: the search space of ``biodl tune`` (``biodl models`` prints it)
+CPG_SEARCH_SPACE = space(
+    replicate_units={"type": "int", "low": 32, "high": 512, "log": True},
+    gru_units={"type": "int", "low": 32, "high": 512, "log": True},
+    dropout={"type": "float", "low": 0.0, "high": 0.5},
+)
+
 DEEPCPG_CPG = register_model(
     ModelSpec(
         name="deepcpg_cpg",
@@ -380,9 +387,18 @@ DEEPCPG_CPG = register_model(
         "bidirectional GRU over cells, one logit per cell",
         citation="Angermueller et al. 2017, Genome Biol 18:67, doi:10.1186/s13059-017-1189-z",
         params=DeepCpGCpgParams,
+        space=CPG_SEARCH_SPACE,
         build=deepcpg_cpg,
         alphabets=("dna",),
     )
+)
+
+#: the search space of ``biodl tune`` (``biodl models`` prints it)
+SEARCH_SPACE = space(
+    dna_hidden={"type": "int", "low": 32, "high": 512, "log": True},
+    gru_units={"type": "int", "low": 32, "high": 512, "log": True},
+    joint_hidden={"type": "int", "low": 64, "high": 1024, "log": True},
+    dropout={"type": "float", "low": 0.0, "high": 0.5},
 )
 
 DEEPCPG = register_model(
@@ -392,6 +408,7 @@ DEEPCPG = register_model(
         "layers of 512, one logit per cell",
         citation="Angermueller et al. 2017, Genome Biol 18:67, doi:10.1186/s13059-017-1189-z",
         params=DeepCpGParams,
+        space=SEARCH_SPACE,
         build=deepcpg,
         alphabets=("dna",),
     )

@@ -12,7 +12,7 @@ from torch import nn
 from biodl.models.layers import SequenceModel
 from biodl.models.locality import Link, NonLocal
 from biodl.models.masking import MultiWidthConv, masked_max, padding_mask
-from biodl.models.registry import ModelIO, ModelSpec, register_model
+from biodl.models.registry import ModelIO, ModelSpec, register_model, space
 
 __all__ = ["DeepFamParams", "DeepFamTrunk", "deepfam"]
 
@@ -129,6 +129,13 @@ def deepfam(params: DeepFamParams, io: ModelIO) -> SequenceModel:
     return SequenceModel(trunk, nn.Sequential(*layers), strands="single")
 
 
+#: the search space of ``biodl tune`` (``biodl models`` prints it)
+SEARCH_SPACE = space(
+    n_filters={"type": "int", "low": 16, "high": 256, "log": True},
+    hidden={"type": "int", "low": 32, "high": 1024, "log": True},
+    dropout={"type": "float", "low": 0.0, "high": 0.6},
+)
+
 DEEPFAM = register_model(
     ModelSpec(
         name="deepfam",
@@ -136,6 +143,7 @@ DEEPFAM = register_model(
         "pooling, dense 256 with batch norm",
         citation="Seo et al. 2018, Bioinformatics 34:i254, doi:10.1093/bioinformatics/bty275",
         params=DeepFamParams,
+        space=SEARCH_SPACE,
         build=deepfam,
         alphabets=("protein",),
     )

@@ -12,7 +12,7 @@ from torch import nn
 from biodl.models.layers import DenseHead, SequenceModel
 from biodl.models.locality import Link, NonLocal
 from biodl.models.masking import MultiWidthConv, masked_max, padding_mask
-from biodl.models.registry import ModelIO, ModelSpec, register_model
+from biodl.models.registry import ModelIO, ModelSpec, register_model, space
 
 __all__ = ["DeepGOPlusParams", "DeepGOPlusTrunk", "deepgoplus_cnn"]
 
@@ -120,6 +120,13 @@ def deepgoplus_cnn(params: DeepGOPlusParams, io: ModelIO) -> SequenceModel:
     return SequenceModel(trunk, head, strands="single")
 
 
+#: the search space of ``biodl tune`` (``biodl models`` prints it)
+SEARCH_SPACE = space(
+    n_filters={"type": "int", "low": 16, "high": 512, "log": True},
+    hidden={"type": "categorical", "choices": [0, 128, 512]},
+    dropout={"type": "float", "low": 0.0, "high": 0.5},
+)
+
 DEEPGOPLUS_CNN = register_model(
     ModelSpec(
         name="deepgoplus_cnn",
@@ -128,6 +135,7 @@ DEEPGOPLUS_CNN = register_model(
         citation="Kulmanov & Hoehndorf 2020, Bioinformatics 36:422, "
         "doi:10.1093/bioinformatics/btz595",
         params=DeepGOPlusParams,
+        space=SEARCH_SPACE,
         build=deepgoplus_cnn,
         alphabets=("protein",),
     )

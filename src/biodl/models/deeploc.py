@@ -14,7 +14,7 @@ from biodl.models.auxiliary import AuxiliaryOutput
 from biodl.models.layers import SequenceModel
 from biodl.models.locality import Link, NonLocal
 from biodl.models.masking import MultiWidthConv, masked_lstm, masked_softmax, padding_mask
-from biodl.models.registry import ModelIO, ModelSpec, register_model
+from biodl.models.registry import ModelIO, ModelSpec, register_model, space
 
 __all__ = [
     "MEMBRANE",
@@ -335,6 +335,15 @@ def deeploc(params: DeepLocParams, io: ModelIO) -> DeepLocModel:
     return DeepLocModel(trunk, head, strands="single")
 
 
+#: the search space of ``biodl tune`` (``biodl models`` prints it)
+SEARCH_SPACE = space(
+    conv_filters={"type": "int", "low": 10, "high": 80, "log": True},
+    lstm_units={"type": "int", "low": 64, "high": 512, "log": True},
+    attention_units={"type": "int", "low": 64, "high": 512, "log": True},
+    hidden={"type": "int", "low": 64, "high": 1024, "log": True},
+    dropout={"type": "float", "low": 0.1, "high": 0.6},
+)
+
 DEEPLOC = register_model(
     ModelSpec(
         name="deeploc",
@@ -343,6 +352,7 @@ DEEPLOC = register_model(
         citation="Almagro Armenteros et al. 2017, Bioinformatics 33:3387, "
         "doi:10.1093/bioinformatics/btx431",
         params=DeepLocParams,
+        space=SEARCH_SPACE,
         build=deeploc,
         alphabets=("protein",),
     )

@@ -17,7 +17,7 @@ from torch import nn
 
 from biodl.errors import ConfigError
 from biodl.models.layers import DenseHead, GlobalPool, SequenceModel
-from biodl.models.registry import ModelIO, ModelSpec, register_model
+from biodl.models.registry import ModelIO, ModelSpec, register_model, space
 
 __all__ = ["DeepMirParams", "DeepMirTrunk", "PairingPotential", "deepmir"]
 
@@ -294,6 +294,12 @@ def deepmir(params: DeepMirParams, io: ModelIO) -> SequenceModel:
     return SequenceModel(trunk, head, strands="single")
 
 
+#: the search space of ``biodl tune`` (``biodl models`` prints it)
+SEARCH_SPACE = space(
+    hidden={"type": "int", "low": 16, "high": 256, "log": True},
+    dropout={"type": "float", "low": 0.0, "high": 0.6},
+)
+
 DEEPMIR = register_model(
     ModelSpec(
         name="deepmir",
@@ -302,6 +308,7 @@ DEEPMIR = register_model(
         citation="Zheng et al. 2019, Sci Rep 9:628, doi:10.1038/s41598-018-36946-4; "
         "Do et al. 2018, bioRxiv 414656; Park et al. 2016, arXiv:1605.00017",
         params=DeepMirParams,
+        space=SEARCH_SPACE,
         build=deepmir,
         alphabets=("rna", "dna"),
     )

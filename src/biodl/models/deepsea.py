@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from biodl.models.blocks import ConvLayer, ConvStack, FlattenDenseHead
 from biodl.models.layers import SequenceModel
-from biodl.models.registry import ModelIO, ModelSpec, register_model
+from biodl.models.registry import ModelIO, ModelSpec, register_model, space
 
 __all__ = ["DeepSEAParams", "deepsea"]
 
@@ -86,6 +86,13 @@ def deepsea(params: DeepSEAParams, io: ModelIO) -> SequenceModel:
     return SequenceModel(trunk, head, strands=params.strands)
 
 
+#: the search space of ``biodl tune`` (``biodl models`` prints it)
+SEARCH_SPACE = space(
+    hidden={"type": "int", "low": 64, "high": 1024, "log": True},
+    conv_dropout={"type": "float", "low": 0.0, "high": 0.4},
+    dropout={"type": "float", "low": 0.1, "high": 0.6},
+)
+
 DEEPSEA = register_model(
     ModelSpec(
         name="deepsea",
@@ -93,6 +100,7 @@ DEEPSEA = register_model(
         "averages both strands",
         citation="Zhou & Troyanskaya 2015, Nat Methods 12:931, doi:10.1038/nmeth.3547",
         params=DeepSEAParams,
+        space=SEARCH_SPACE,
         build=deepsea,
     )
 )

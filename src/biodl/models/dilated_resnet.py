@@ -19,7 +19,7 @@ from biodl.models.blocks import (
 )
 from biodl.models.layers import DenseHead, GlobalPool, SequenceModel
 from biodl.models.locality import Link
-from biodl.models.registry import ModelIO, ModelSpec, register_model
+from biodl.models.registry import ModelIO, ModelSpec, register_model, space
 
 __all__ = ["DilatedResNetParams", "DilatedResNetTrunk", "ProfileHead", "dilated_resnet"]
 
@@ -236,6 +236,14 @@ def dilated_resnet(params: DilatedResNetParams, io: ModelIO) -> SequenceModel:
     return SequenceModel(trunk, head, strands=params.strands)
 
 
+#: the search space of ``biodl tune`` (``biodl models`` prints it)
+SEARCH_SPACE = space(
+    n_filters={"type": "int", "low": 32, "high": 256, "log": True},
+    n_blocks={"type": "int", "low": 2, "high": 10},
+    kernel_size={"type": "categorical", "choices": [3, 5]},
+    dropout={"type": "float", "low": 0.0, "high": 0.4},
+)
+
 DILATED_RESNET = register_model(
     ModelSpec(
         name="dilated_resnet",
@@ -243,6 +251,7 @@ DILATED_RESNET = register_model(
         "(dilation x2 per block), pooled or per-bin profile head",
         citation="Kelley et al. 2018, Genome Res 28:739, doi:10.1101/gr.227819.117",
         params=DilatedResNetParams,
+        space=SEARCH_SPACE,
         build=dilated_resnet,
         per_position=True,
     )

@@ -8,21 +8,24 @@ one-hot input ``(N, C, L)`` to logits ``(N, n_outputs)``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from torch import nn
 
+from biodl.config import SearchParam
 from biodl.errors import ConfigError
 
 __all__ = [
     "ModelIO",
     "ModelSpec",
+    "SearchSpace",
     "create_model",
     "get_model_spec",
     "list_models",
     "register_model",
+    "space",
     "validate_params",
 ]
 
@@ -68,9 +71,29 @@ class ModelIO:
         return dict(self.layout).get(key, default)
 
 
+#: a hyper-parameter search space: option name -> range or choices (``biodl tune``)
+SearchSpace = Mapping[str, SearchParam]
+
+
+def space(**params: dict[str, Any]) -> dict[str, SearchParam]:
+    """A search space from keyword arguments, e.g.
+    ``space(dropout={"type": "float", "low": 0.1, "high": 0.6})``.
+
+    Examples
+    --------
+    >>> space(hidden={"type": "int", "low": 8, "high": 64, "log": True})["hidden"].describe()
+    'int 8..64 (log)'
+    """
+    return {name: SearchParam.model_validate(p) for name, p in params.items()}
+
+
 @dataclass(frozen=True)
 class ModelSpec:
-    """A registered architecture."""
+    """A registered architecture.
+
+    ``space`` is the hyper-parameter search space ``biodl tune`` samples by default:
+    option names of ``params`` mapped to a range or choices (:func:`space`).
+    """
 
     name: str
     summary: str
@@ -79,6 +102,7 @@ class ModelSpec:
     build: Callable[[Any, ModelIO], nn.Module]
     alphabets: tuple[str, ...] = ("dna", "rna")
     per_position: bool = False
+    space: SearchSpace = field(default_factory=dict)
 
 
 _REGISTRY: dict[str, ModelSpec] = {}
@@ -88,6 +112,10 @@ def register_model(spec: ModelSpec, *, replace: bool = False) -> ModelSpec:
     """Add an architecture to the zoo (``replace=True`` to overwrite a name)."""
     if spec.name in _REGISTRY and not replace:
         msg = f"a model named '{spec.name}' is already registered"
+        raise ValueError(msg)
+    unknown = sorted(set(spec.space) - set(spec.params.model_fields))
+    if unknown:
+        msg = f"model '{spec.name}' declares a search space over unknown options: {unknown}"
         raise ValueError(msg)
     _REGISTRY[spec.name] = spec
     return spec

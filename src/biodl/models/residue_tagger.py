@@ -9,7 +9,7 @@ from torch import nn
 from biodl.errors import ConfigError
 from biodl.models.layers import SequenceModel
 from biodl.models.masking import MultiWidthConv, masked_lstm, padding_mask
-from biodl.models.registry import ModelIO, ModelSpec, register_model
+from biodl.models.registry import ModelIO, ModelSpec, register_model, space
 
 __all__ = ["ResidueTaggerParams", "ResidueTaggerTrunk", "residue_tagger"]
 
@@ -133,6 +133,15 @@ def residue_tagger(params: ResidueTaggerParams, io: ModelIO) -> SequenceModel:
     return SequenceModel(trunk, nn.Sequential(*layers), strands="single")
 
 
+#: the search space of ``biodl tune`` (``biodl models`` prints it)
+SEARCH_SPACE = space(
+    conv_filters={"type": "int", "low": 16, "high": 256, "log": True},
+    conv_layers={"type": "int", "low": 1, "high": 4},
+    lstm_units={"type": "int", "low": 16, "high": 256, "log": True},
+    hidden={"type": "int", "low": 16, "high": 256, "log": True},
+    dropout={"type": "float", "low": 0.0, "high": 0.5},
+)
+
 RESIDUE_TAGGER = register_model(
     ModelSpec(
         name="residue_tagger",
@@ -141,6 +150,7 @@ RESIDUE_TAGGER = register_model(
         citation="Tubiana et al. 2022, Nat Methods 19:730, doi:10.1038/s41592-022-01490-7 "
         "(task and labels; this model is sequence-only, not ScanNet)",
         params=ResidueTaggerParams,
+        space=SEARCH_SPACE,
         build=residue_tagger,
         alphabets=("protein",),
         per_position=True,

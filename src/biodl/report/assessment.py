@@ -479,6 +479,8 @@ def render_html(assessment: Assessment) -> str:
         "alphabet / input": f"{model.get('alphabet')}, {model.get('input_length')} positions, "
         f"{model.get('encoding')}",
         "parameters": model.get("n_parameters"),
+        "decision threshold": ", ".join(f"{t:.6g}" for t in model.get("decision_threshold") or [])
+        or "none",
         "trained": model.get("trained"),
         "assessed": assessment.created,
         "examples": ", ".join(f"{k} {v}" for k, v in (assessment.overview.get("n") or {}).items()),

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["plot_binary_curves", "plot_confusion", "plot_pr", "plot_roc"]
+__all__ = ["plot_binary_curves", "plot_confusion", "plot_pr", "plot_roc", "plot_trials"]
 
 #: Default resolution of saved figures, dots per inch.
 DEFAULT_DPI = 120
@@ -376,5 +376,42 @@ def plot_confusion(
     ax.set_xlabel("Predicted class")
     ax.set_ylabel("True class")
     ax.set_title(title)
+    fig.tight_layout()
+    return _save_png(fig, path, dpi)
+
+
+def plot_trials(
+    numbers: Sequence[int],
+    values: Sequence[float | None],
+    path: str | os.PathLike[str],
+    *,
+    metric: str,
+    maximize: bool,
+    dpi: int = 150,
+) -> Path:
+    """A hyper-parameter search (``biodl tune``): each trial's value and the best so far.
+
+    ``values[i]`` is trial ``numbers[i]``'s validation value, ``None`` for a trial that
+    did not complete (pruned, failed); those are left out of the points and the line.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.0, 4.0))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    done = [(n, v) for n, v in zip(numbers, values, strict=True) if v is not None]
+    if done:
+        xs = [n for n, _ in done]
+        ys = [v for _, v in done]
+        pick = max if maximize else min
+        best = [pick(ys[: i + 1]) for i in range(len(ys))]
+        ax.scatter(xs, ys, s=18, color="#4c72b0", label="trial")
+        ax.step(xs, best, where="post", color="#c44e52", label="best so far")
+        ax.legend(loc="best", frameon=False)
+    ax.set_xlabel("trial")
+    ax.set_ylabel(f"validation {metric}")
+    ax.grid(True, color="0.9", linewidth=0.6)
+    ax.set_axisbelow(True)
     fig.tight_layout()
     return _save_png(fig, path, dpi)

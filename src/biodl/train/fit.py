@@ -12,11 +12,11 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import lightning as L
 import numpy as np
@@ -36,7 +36,7 @@ from biodl.train.checkpoint import (
     arrays_sha256,
     load_training_state,
 )
-from biodl.train.module import ArrayDataModule, SequenceTask
+from biodl.train.module import ArrayDataModule, Schedule, SequenceTask
 
 __all__ = ["FitResult", "fit", "is_rank_zero", "resolve_precision"]
 
@@ -222,6 +222,7 @@ def fit(
     auxiliary: tuple[np.ndarray, np.ndarray | None] | None = None,
     resume: bool = False,
     fingerprint: Mapping[str, Any] | None = None,
+    callbacks: Sequence[Callback] = (),
 ) -> FitResult:
     """Train ``model`` on one-hot arrays with the options of ``config``.
 
@@ -274,6 +275,9 @@ def fit(
         whole configuration's hash and the data files' checksums,
         :func:`biodl.train.checkpoint.run_fingerprint`): stored in the training state
         and compared on resume.
+    callbacks
+        More Lightning callbacks, run after biodl's own (e.g. the pruning callback of
+        ``biodl tune``, which reads the per-epoch validation metrics).
 
     Raises
     ------
@@ -291,10 +295,12 @@ def fit(
     if auxiliary is not None:
         train_arrays, valid_arrays = _with_auxiliary(train, valid, auxiliary)
     monitor = config.monitor if valid is not None else None
-    mode = "max" if config.monitor == "valid_auroc" else "min"
-    plateau = None
-    if monitor is not None and config.lr_schedule == "plateau":
-        plateau = (monitor, mode, config.lr_patience)
+    mode: Literal["min", "max"] = "max" if config.monitor == "valid_auroc" else "min"
+    schedule: Schedule | None = None
+    if config.lr_schedule in ("cosine", "onecycle"):
+        schedule = Schedule(config.lr_schedule, warmup_epochs=config.warmup_epochs)
+    elif monitor is not None and config.lr_schedule == "plateau":
+        schedule = Schedule("plateau", monitor, mode, config.lr_patience)
     module = SequenceTask(
         model,
         Binary(positive="1", negative="0") if task is None else task,
@@ -302,7 +308,7 @@ def fit(
         weight_decay=config.weight_decay,
         pos_weight=pos_weight,
         class_weight=class_weight,
-        plateau=plateau,
+        schedule=schedule,
         augment_rc=config.augment.reverse_complement,
         augment_shift=config.augment.shift,
         frozen_trunk=frozen_trunk,
@@ -317,11 +323,11 @@ def fit(
         balanced=config.sampler == "balanced",
     )
     best = BestWeights(monitor, mode, None if out_dir is None else out_dir / "checkpoints")
-    callbacks: list[Callback] = [best]
+    hooks: list[Callback] = [best]
     early: EarlyStopping | None = None
     if monitor is not None:
         early = EarlyStopping(monitor=monitor, mode=mode, patience=config.patience)
-        callbacks.append(early)
+        hooks.append(early)
     identity = _fingerprint(config, model, train_arrays, valid_arrays, fingerprint)
     state: TrainingState | None = None
     if resume and out_dir is not None:
@@ -333,16 +339,15 @@ def fit(
         fingerprint=identity,
         resume=state,
     )
-    callbacks.append(resumable)
+    hooks.append(resumable)
     show_bar = config.progress_bar and sys.stderr.isatty()
     if show_bar:
-        callbacks.append(
-            TQDMProgressBar(refresh_rate=max(1, len(train[0]) // config.batch_size // 20))
-        )
+        hooks.append(TQDMProgressBar(refresh_rate=max(1, len(train[0]) // config.batch_size // 20)))
+    hooks.extend(callbacks)
     precision = resolve_precision(config)
     with _quiet_lightning():
         trainer, wall = _run_trainer(
-            config, module, datamodule, callbacks, precision, out_dir, show_bar=show_bar
+            config, module, datamodule, hooks, precision, out_dir, show_bar=show_bar
         )
     best.write(trainer)  # already written unless the loop never ran
     wall += resumable.wall_before

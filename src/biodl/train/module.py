@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import lightning as L
 import numpy as np
@@ -16,7 +17,7 @@ from biodl.models import auxiliary_outputs, forward_with_auxiliary
 from biodl.tasks import Task, masked_loss
 from biodl.train.augment import augment_batch
 
-__all__ = ["ArrayDataModule", "BalancedSampler", "SequenceTask"]
+__all__ = ["ArrayDataModule", "BalancedSampler", "Schedule", "SequenceTask", "cosine_factor"]
 
 
 class SequenceTask(L.LightningModule):
@@ -45,10 +46,10 @@ class SequenceTask(L.LightningModule):
     frozen_trunk
         Keep ``model.trunk`` in eval mode while training (its parameters are frozen by
         the caller), so batch-norm statistics and dropout of the trunk stay fixed.
-    plateau
-        ``(monitor, mode, patience)``: halve the learning rate when the monitored
-        validation metric has not improved for ``patience`` epochs; ``None`` for a
-        constant learning rate.
+    schedule
+        The learning-rate schedule (:class:`Schedule`): halve it on a plateau of the
+        monitored validation metric, or a per-step cosine or one-cycle schedule with a
+        linear warm-up; ``None`` for a constant learning rate.
     auxiliary
         Also train the model's auxiliary heads (:mod:`biodl.models.auxiliary`, e.g.
         DeepLoc's membrane head). Batches are then ``(x, y, a)`` with ``a`` float
@@ -67,7 +68,7 @@ class SequenceTask(L.LightningModule):
         weight_decay: float = 0.0,
         pos_weight: float | Sequence[float] | None = None,
         class_weight: list[float] | None = None,
-        plateau: tuple[str, str, int] | None = None,
+        schedule: Schedule | None = None,
         augment_rc: bool = False,
         augment_shift: int = 0,
         frozen_trunk: bool = False,
@@ -82,7 +83,7 @@ class SequenceTask(L.LightningModule):
         self.frozen_trunk = frozen_trunk
         self._train_loss_sum = torch.zeros(())
         self._train_seen = 0
-        self.plateau = plateau
+        self.schedule = schedule
         self.augment_rc = augment_rc
         self.augment_shift = augment_shift
         self.model = model
@@ -162,16 +163,80 @@ class SequenceTask(L.LightningModule):
         optimizer = torch.optim.AdamW(
             self.model.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
         )
-        if self.plateau is None:
+        plan = self.schedule
+        if plan is None:
             return optimizer
-        monitor, mode, patience = self.plateau
-        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
-            optimizer, mode="max" if mode == "max" else "min", factor=0.5, patience=patience
-        )
+        if plan.kind == "plateau":
+            plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
+                optimizer, mode="max" if plan.mode == "max" else "min", factor=0.5,
+                patience=plan.patience,
+            )  # fmt: skip
+            return {
+                "optimizer": optimizer,
+                "lr_scheduler": {
+                    "scheduler": plateau,
+                    "monitor": plan.monitor,
+                    "interval": "epoch",
+                },
+            }
+        trainer = self.trainer
+        total = max(1, int(trainer.estimated_stepping_batches))
+        per_epoch = total / max(1, int(trainer.max_epochs or 1))
+        warmup = min(total - 1, round(plan.warmup_epochs * per_epoch))
+        scheduler: torch.optim.lr_scheduler.LRScheduler
+        if plan.kind == "onecycle":
+            scheduler = torch.optim.lr_scheduler.OneCycleLR(
+                optimizer,
+                max_lr=self.learning_rate,
+                total_steps=total,
+                pct_start=warmup / total if warmup > 0 else 0.3,
+                cycle_momentum=False,
+            )
+        else:
+            scheduler = torch.optim.lr_scheduler.LambdaLR(
+                optimizer, lambda step: cosine_factor(step, total=total, warmup=warmup)
+            )
         return {
             "optimizer": optimizer,
-            "lr_scheduler": {"scheduler": scheduler, "monitor": monitor, "interval": "epoch"},
+            "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
         }
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A learning-rate schedule (``train.lr_schedule``).
+
+    Attributes
+    ----------
+    kind
+        ``plateau``: halve the rate when ``monitor`` (``mode`` ``min``/``max``) has not
+        improved for ``patience`` epochs; ``cosine``: linear warm-up over
+        ``warmup_epochs``, then cosine decay to 0 at the last step of ``max_epochs``
+        (:func:`cosine_factor`); ``onecycle``: :class:`torch.optim.lr_scheduler.OneCycleLR`
+        peaking at the configured rate after ``warmup_epochs`` (30 % of the steps when
+        0), momentum not cycled. The step schedules assume training runs all
+        ``max_epochs``; early stopping ends them sooner.
+    """
+
+    kind: Literal["plateau", "cosine", "onecycle"]
+    monitor: str = "valid_loss"
+    mode: Literal["min", "max"] = "min"
+    patience: int = 2
+    warmup_epochs: int = 0
+
+
+def cosine_factor(step: int, *, total: int, warmup: int) -> float:
+    """Learning-rate factor at 0-based ``step``: ``(step + 1) / warmup`` during the
+    warm-up, then ``(1 + cos(pi * s / (total - warmup))) / 2`` for the ``s``-th step after it.
+
+    Examples
+    --------
+    >>> [round(cosine_factor(s, total=6, warmup=2), 3) for s in range(6)]
+    [0.5, 1.0, 1.0, 0.854, 0.5, 0.146]
+    """
+    if step < warmup:
+        return (step + 1) / warmup
+    return 0.5 * (1.0 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
 
 
 class BalancedSampler(torch.utils.data.Sampler[int]):

@@ -1,5 +1,5 @@
-"""The jobs behind the command line: train, predict, evaluate, cross-validate, explain,
-score variants and assess.
+"""The jobs behind the command line: train, tune, predict, evaluate, cross-validate,
+explain, score variants and assess.
 
 Each function takes paths and options, does one whole job and returns a frozen result
 object (:mod:`biodl.workflows.results`: what it wrote and measured). The CLI
@@ -20,9 +20,11 @@ from biodl.workflows.results import (
     ExplainResult,
     PredictionResult,
     TrainResult,
+    TuneResult,
     VariantScoringResult,
 )
 from biodl.workflows.training import run_notes, train_on_splits, train_run
+from biodl.workflows.tuning import tune_run
 from biodl.workflows.variants import score_vcf, score_vcf_summary
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "ExplainResult",
     "PredictionResult",
     "TrainResult",
+    "TuneResult",
     "VariantScoringResult",
     "assess_run",
     "cross_validate",
@@ -46,4 +49,5 @@ __all__ = [
     "score_vcf_summary",
     "train_on_splits",
     "train_run",
+    "tune_run",
 ]

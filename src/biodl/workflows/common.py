@@ -18,6 +18,7 @@ __all__ = [
     "model_params",
     "report_images",
     "score_and_report",
+    "threshold_note",
     "write_predictions",
 ]
 
@@ -62,6 +63,29 @@ def write_predictions(
             cells += [f"{column[i]:.6g}" for column in extra]
             lines.append("\t".join([tsv_cell(seq_id), split, *cells]))
     atomic_write_text(path, "\n".join(lines) + "\n")
+
+
+def threshold_note(task: Task, how: str) -> list[str]:
+    """The report's line naming the decision threshold(s) of ``task`` and ``how`` they
+    were set; none for tasks without a threshold.
+
+    Examples
+    --------
+    >>> threshold_note(Binary(positive="1", negative="0", decision_threshold=0.3), "fixed")[0]
+    'Decision threshold 0.3 (fixed): accuracy, MCC, F1, ...'
+    """
+    values = task.thresholds
+    if values is None:
+        return []
+    shown = ", ".join(
+        f"{o} {v:.6g}" if len(values) > 1 else f"{v:.6g}"
+        for o, v in zip(task.outputs, values, strict=True)
+    )
+    text = (
+        f"Decision threshold {shown} ({how}): accuracy, MCC, F1, sensitivity, specificity "
+        "and precision use it (score >= threshold is positive); AUROC and AUPRC need none."
+    )
+    return [text]
 
 
 def report_images(

@@ -14,7 +14,7 @@ from biodl.io.atomic import check_output_dir, staged_dir
 from biodl.metrics import format_metric
 from biodl.runs import load_run
 from biodl.tasks import task_from_meta
-from biodl.workflows.common import score_and_report
+from biodl.workflows.common import score_and_report, threshold_note
 from biodl.workflows.results import EvaluationResult
 from biodl.workflows.training import _source_files
 
@@ -58,6 +58,12 @@ def evaluate_run(
     predictions, ROC/PR curves and an HTML page are written to ``out`` (default
     ``MODEL_DIR/evaluation``).
 
+    Binary and multi-label runs are judged at the decision threshold the run recorded
+    (``model.json`` ``threshold``; 0.5 for runs that recorded none), unless the
+    configuration fixes a number (``train.threshold: 0.3``, or its older spelling
+    ``evaluate.threshold``): a rule such as ``mcc`` is not re-applied, the run's choice
+    stands.
+
     Returns
     -------
     EvaluationResult
@@ -88,7 +94,8 @@ def evaluate_run(
             path=config_path,
         )
     data = build_splits(config, input_length=run.input_length)
-    task = task_from_meta(run.meta, threshold=config.evaluate.threshold)
+    fixed = config.train.threshold if isinstance(config.train.threshold, float) else None
+    task = task_from_meta(run.meta, threshold=fixed)
     given = data.as_task(loss=task.to_meta().get("loss", "auto"), threshold=task.threshold or 0.5)
     if given.name != task.name or given.outputs != task.outputs:
         raise InputError(
@@ -116,6 +123,9 @@ def evaluate_run(
                 "configuration": os.fspath(Path(config_path).resolve()),
                 "data": "; ".join(f"{n}: {len(e)}" for n, e in chosen),
             },
+            notes=threshold_note(
+                task, "set by the configuration" if fixed is not None else "recorded by the run"
+            ),
         )
     return EvaluationResult(out=out_path, metrics=metrics)
 
@@ -126,7 +136,7 @@ def metrics_table(metrics: Mapping[str, Any]) -> str:
     first_split = metrics[splits[0]] if splits else {}
     if "fmax" in first_split:
         names = ["macro_auroc", "macro_auprc", "micro_auroc", "micro_auprc", "fmax"]
-        names += [k for k in first_split if k.startswith(("auroc[", "auprc["))]
+        names += [k for k in first_split if k.startswith(("auroc[", "auprc[", "threshold["))]
     elif "mean_pearson" in first_split:
         names = ["mean_pearson", "mean_spearman", "mean_r2"]
         names += [k for k in first_split if k.startswith(("pearson[", "spearman[", "mse["))]
@@ -137,6 +147,8 @@ def metrics_table(metrics: Mapping[str, Any]) -> str:
     else:
         names = ["auroc", "auprc", "accuracy", "mcc", "f1", "sensitivity", "specificity"]
         names.append("precision")
+        if "threshold" in first_split:  # the decision threshold the others use
+            names.insert(2, "threshold")
     # the metrics of auxiliary heads (e.g. DeepLoc's membrane head) last
     names += [k for k in auxiliary_metric_names(metrics) if k not in names]
     width = max(13, *(len(n) + 2 for n in names))

@@ -67,9 +67,12 @@ def predict_file(
         FASTA or FASTQ (plain or gzip), or a TSV/CSV table when ``sequence_column`` is set.
     out
         TSV written atomically with columns ``id``, ``score`` (probability of the positive
-        class) and ``logit`` for a binary model; ``id``, ``predicted`` and ``prob_<class>``
+        class), ``logit`` and ``predicted`` (the positive label where ``score`` reaches the
+        run's decision threshold, ``model.json`` ``threshold``, else the negative label)
+        for a binary model; ``id``, ``predicted`` and ``prob_<class>``
         for each class for a multi-class model; ``id`` and ``pred_<output>`` for each
-        output of a multi-label (probability) or regression (value) model, per-position
+        output of a multi-label (probability; the run records one decision threshold per
+        output in ``model.json``) or regression (value) model, per-position
         outputs as comma-separated values (one per position or bin)
         (:meth:`biodl.tasks.Task.prediction_columns`). A model with auxiliary heads
         (:mod:`biodl.models.auxiliary`; a ``deeploc`` model with ``membrane_head: true``)

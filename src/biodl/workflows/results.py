@@ -38,6 +38,7 @@ __all__ = [
     "ExplainResult",
     "PredictionResult",
     "TrainResult",
+    "TuneResult",
     "VariantScoringResult",
 ]
 
@@ -78,6 +79,34 @@ class TrainResult(_Written):
     metrics: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TuneResult(_Written):
+    """What :func:`biodl.workflows.tune_run` wrote and found.
+
+    Attributes
+    ----------
+    out
+        The search folder: ``study.db`` (unless ``--storage`` named another database),
+        ``trials.tsv``, ``trials.png``, ``best_config.yaml`` and the run ``best/``.
+    metric, direction
+        The validation metric the search optimised and ``maximize``/``minimize``.
+    best
+        The best model retrained as a normal run (``out/best``).
+    tuning
+        The ``tuning`` block of ``best/model.json``: study name, storage, trial
+        counts, the best trial's number, value and options, and the space searched.
+    trials
+        One row per trial of the study: ``number``, ``state``, ``value``, ``params``,
+        ``duration_s``.
+    """
+
+    metric: str = ""
+    direction: str = "maximize"
+    best: TrainResult | None = None
+    tuning: Mapping[str, Any] = field(default_factory=dict)
+    trials: Sequence[Mapping[str, Any]] = ()
 
 
 @dataclass(frozen=True)

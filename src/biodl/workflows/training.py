@@ -38,7 +38,13 @@ from biodl.io.atomic import (
     staged_dir,
     write_json,
 )
-from biodl.models import ModelIO, auxiliary_outputs, auxiliary_targets, create_model
+from biodl.models import (
+    ModelIO,
+    auxiliary_outputs,
+    auxiliary_targets,
+    create_model,
+    predict_with_auxiliary,
+)
 from biodl.runs import (
     RUN_FORMAT,
     RUN_FORMAT_VERSION,
@@ -49,7 +55,13 @@ from biodl.runs import (
 from biodl.tasks import Multiclass, Task
 from biodl.train import fit, initialise_from_run, is_rank_zero
 from biodl.train.checkpoint import check_resumable, discard_training_state, run_fingerprint
-from biodl.workflows.common import config_kind, load_checked, model_params, score_and_report
+from biodl.workflows.common import (
+    config_kind,
+    load_checked,
+    model_params,
+    score_and_report,
+    threshold_note,
+)
 from biodl.workflows.results import TrainResult
 
 __all__ = ["dropped_line", "homology_line", "run_notes", "train_on_splits", "train_run"]
@@ -342,7 +354,10 @@ def train_on_splits(
     """
     out_path = out
     rank_zero = is_rank_zero()
-    task = splits.as_task(loss=config.train.loss, threshold=config.evaluate.threshold)
+    fixed = config.train.threshold
+    task = splits.as_task(
+        loss=config.train.loss, threshold=fixed if isinstance(fixed, float) else 0.5
+    )
     kind = config_kind(config)
     X_train = kind.encode(splits.train)
     y_train = splits.targets(splits.train)
@@ -436,6 +451,7 @@ def _write_run_files(
     task: Task,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Write the run files into ``partial``; returns ``(metrics, meta)``."""
+    task, threshold_meta, threshold_notes = _decision_threshold(model, config, splits, task)
     heads = auxiliary_outputs(model)
     arch_params = model_params(config).model_dump(mode="json")
     n_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
@@ -462,6 +478,7 @@ def _write_run_files(
         "per_position": splits.per_position,
         "loss": None,
         **task.to_meta(),
+        **threshold_meta,
         "n_parameters": n_params,
         "seed": config.train.seed,
         "threads": torch.get_num_threads(),
@@ -510,6 +527,7 @@ def _write_run_files(
             f"(ratio {ratio:.2f}; a common rule asks for 10)."
         ),
         "Metrics are point estimates with percentile-bootstrap 95 % confidence intervals.",
+        *threshold_notes,
     ]
     for head, info in zip(heads, meta.get("auxiliary", []), strict=True):
         counts = info["n_train"]
@@ -534,6 +552,39 @@ def _write_run_files(
     meta["model_card"] = _model_card(meta, metrics)
     write_json(partial / "model.json", meta)
     return metrics, meta
+
+
+def _decision_threshold(
+    model: torch.nn.Module, config: Config, splits: DataSplits, task: Task
+) -> tuple[Task, dict[str, Any], list[str]]:
+    """The task at the run's decision threshold (``train.threshold``: a number, or a rule
+    applied to the validation scores), its ``model.json`` fields (``threshold_rule``,
+    ``threshold_chosen_on``) and the report's notes."""
+    if task.thresholds is None:
+        return task, {}, []
+    rule = config.train.threshold
+    notes: list[str] = []
+    chosen_on = None
+    if isinstance(rule, float):
+        task = task.with_threshold(rule)
+        how = "fixed by train.threshold"
+    elif splits.valid is None or len(splits.valid) == 0:
+        task = task.with_threshold(0.5)
+        how = f"no validation split to choose it on by {rule}"
+    else:
+        logits, _ = predict_with_auxiliary(model, config_kind(config).encode(splits.valid))
+        scores = task.scores(logits)
+        truth = task.evaluable_truth(task.truth(splits.valid), scores)
+        task, problems = task.choose_threshold(truth, scores, rule=rule)
+        chosen_on = "valid"
+        how = f"best validation {rule}"
+        notes += [f"Decision threshold: {p}." for p in problems]
+    notes = threshold_note(task, how) + notes
+    meta = {
+        "threshold_rule": "fixed" if isinstance(rule, float) else rule,
+        "threshold_chosen_on": chosen_on,
+    }
+    return task, meta, notes
 
 
 def _report_summary(meta: Mapping[str, Any]) -> dict[str, str]:
