@@ -38,12 +38,16 @@ from typing import Any
 
 import yaml
 
+from biodl.encode import ENCODINGS
 from biodl.workflows import cross_validate, train_run
 
 MULTILOC = [
     "cytoplasmic", "plasma_membrane", "extracellular", "nuclear", "mitochondrial",
     "chloroplast", "ER", "peroxisomal", "Golgi", "lysosomal", "vacuolar",
 ]  # fmt: skip
+
+
+UNIREP = [e for e in ENCODINGS if e.startswith("unirep")]
 
 
 def base(args: argparse.Namespace, model: dict[str, Any]) -> dict[str, Any]:
@@ -153,7 +157,7 @@ def main() -> int:
     parser.add_argument("--model", default="deeploc")
     parser.add_argument("--params", default="{}", help="model options as JSON")
     parser.add_argument("--length", type=int, default=1000)
-    parser.add_argument("--encoding", choices=["onehot", "blosum62"], default="onehot")
+    parser.add_argument("--encoding", choices=["onehot", "blosum62", *UNIREP], default="onehot")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--levels", nargs="*", default=["class", "family", "subfamily"])

@@ -239,7 +239,11 @@ def label_issues(
     model = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
     cv = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=inputs.seed)
     probs = cross_val_predict(model, X, labels, cv=cv, method="predict_proba")
-    ranked = cl_filter.find_label_issues(labels, probs, return_indices_ranked_by="self_confidence")
+    # n_jobs=1: no worker processes (a forked pool can hang on locks held by the
+    # parent's threads; the ranking is cheap at max_train examples)
+    ranked = cl_filter.find_label_issues(
+        labels, probs, return_indices_ranked_by="self_confidence", n_jobs=1
+    )
     ranked = np.asarray(ranked, dtype=np.int64)
     predicted = probs.argmax(axis=1)
     examples = []

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import os
 import signal
 import sys
 import threading
@@ -78,7 +79,13 @@ def _sigterm_raises_terminated() -> Iterator[Callable[[], bool]]:
         yield received.is_set  # signals can only be handled in the main thread
         return
 
+    owner = os.getpid()
+
     def handler(signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != owner:  # a forked worker (multiprocessing): die as by default
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
         if not received.is_set():
             received.set()
             raise Terminated
