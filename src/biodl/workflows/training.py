@@ -486,6 +486,7 @@ def _write_run_files(
         "pos_weight": pos_weight,
         "init_from": init_from,
         "augment": config.train.augment.model_dump(),
+        "input_weights": config_kind(config).weights() or None,
         "training": {
             "epochs": result.epochs,
             "best_epoch": result.best_epoch,
