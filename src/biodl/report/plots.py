@@ -410,6 +410,9 @@ def plot_trials(
         ax.step(xs, best, where="post", color="#c44e52", label="best so far")
         ax.legend(loc="best", frameon=False)
     ax.set_xlabel("trial")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # trials are numbered 0, 1, ...
     ax.set_ylabel(f"validation {metric}")
     ax.grid(True, color="0.9", linewidth=0.6)
     ax.set_axisbelow(True)
