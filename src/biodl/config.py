@@ -350,6 +350,7 @@ class TrainConfig(_Strict):
     gradient_clip: float | None = Field(default=None, gt=0)
     augment: AugmentConfig = AugmentConfig()
     init_from: str | None = None
+    ensemble: int = Field(default=1, ge=1, le=32)
     freeze_trunk: bool = False
     replace_head: bool = False
     threshold: float | ThresholdRule = "mcc"
@@ -649,6 +650,8 @@ def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
         return ("train", "warmup_epochs"), (
             "train.warmup_epochs goes with lr_schedule: cosine or onecycle"
         )
+    if train.ensemble > 1 and train.init_from is not None:
+        return ("train", "ensemble"), "train.ensemble does not go with train.init_from"
     if train.warmup_epochs >= train.max_epochs:
         return ("train", "warmup_epochs"), (
             f"train.warmup_epochs ({train.warmup_epochs}) must be below max_epochs "

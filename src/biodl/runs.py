@@ -45,7 +45,8 @@ from biodl.encode import EncodingName
 from biodl.errors import ConfigError, InputError
 from biodl.io import AlphabetName
 from biodl.io.atomic import atomic_path, write_json
-from biodl.models import ModelIO, create_model
+from biodl.models import Ensemble, ModelIO, create_model
+from biodl.models.ensemble import COMBINES
 from biodl.tasks import TaskName
 
 __all__ = [
@@ -139,6 +140,7 @@ class RunMeta(_Meta):
     homology: dict[str, Any] | None = None
     tuning: dict[str, Any] | None = None  # biodl tune: the search that chose the options
     input_weights: dict[str, Any] | None = None  # pretrained encoder weights (UniRep)
+    ensemble: dict[str, Any] | None = None  # train.ensemble > 1: members, combine, seeds
     model_card: dict[str, Any] | None = None
     threshold: float | list[float] | None = None  # decision threshold(s); absent: 0.5
     threshold_rule: str | None = None  # mcc, f1, youden, or fixed
@@ -450,10 +452,22 @@ def load_run(path: str | os.PathLike[str], *, device: str | torch.device = "cpu"
         layout=tuple(info.layout.items()),
         per_position=info.per_position,
     )
+    ensemble = info.ensemble or {}
     try:
-        model = create_model(info.architecture.name, info.architecture.params, io=io)
-    except ConfigError as exc:
-        raise InputError(exc.message, path=p / "model.json") from None
+        members = int(ensemble.get("members", 1))
+        combine = str(ensemble.get("combine", ""))
+        model: nn.Module = create_model(info.architecture.name, info.architecture.params, io=io)
+        if members > 1:
+            if combine not in COMBINES:
+                raise ConfigError(f"'ensemble.combine' must be one of {', '.join(COMBINES)}")
+            copies = [model] + [
+                create_model(info.architecture.name, info.architecture.params, io=io)
+                for _ in range(members - 1)
+            ]
+            model = Ensemble(copies, combine=combine)
+    except (ConfigError, TypeError, ValueError) as exc:
+        message = exc.message if isinstance(exc, ConfigError) else str(exc)
+        raise InputError(message, path=p / "model.json") from None
     weights = p / "model.safetensors"
     state = _read_weights(weights, device)
     try:

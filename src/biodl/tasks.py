@@ -62,6 +62,7 @@ __all__ = [
     "TASK_NAMES",
     "THRESHOLD_RULES",
     "Binary",
+    "Combine",
     "Labelled",
     "MaskedAUROC",
     "Multiclass",
@@ -86,6 +87,9 @@ TaskName = Literal["binary", "multiclass", "multilabel", "regression"]
 TASK_NAMES: tuple[TaskName, ...] = get_args(TaskName)
 
 RegressionLoss = Literal["mse", "poisson"]
+
+Combine = Literal["probability", "softmax", "rate", "mean"]
+"""How an ensemble averages raw outputs (:attr:`Task.ensemble_combine`)."""
 
 ThresholdRule = Literal["mcc", "f1", "youden"]
 """How a decision threshold is chosen on validation data (:func:`choose_threshold`)."""
@@ -449,6 +453,13 @@ class Task(ABC):
         could be chosen (it keeps 0.5). Tasks without a threshold: ``(self, ())``."""
         return self, ()
 
+    @property
+    def ensemble_combine(self) -> Combine:
+        """How an ensemble averages this task's raw outputs (:mod:`biodl.models.ensemble`):
+        on the probability scale (``probability``, ``softmax``), the rate (``rate``) or
+        the values (``mean``)."""
+        return "probability"
+
     @abstractmethod
     def to_meta(self) -> dict[str, Any]:
         """``model.json`` fields describing the task (read back by :func:`task_from_meta`)."""
@@ -725,6 +736,10 @@ class Multiclass(Task):
     def outputs(self) -> tuple[str, ...]:
         return self.classes
 
+    @property
+    def ensemble_combine(self) -> Combine:
+        return "softmax"
+
     def to_meta(self) -> dict[str, Any]:
         return {
             "task": self.name,
@@ -977,6 +992,10 @@ class Regression(_Numeric):
         object.__setattr__(self, "output_names", tuple(outputs))
         object.__setattr__(self, "tracks", per_position)
         object.__setattr__(self, "loss_name", loss)
+
+    @property
+    def ensemble_combine(self) -> Combine:
+        return "rate" if self.loss_name == "poisson" else "mean"
 
     def to_meta(self) -> dict[str, Any]:
         return {**self._meta(), "loss": self.loss_name}

@@ -45,6 +45,7 @@ from biodl.models.dilated_resnet import (
     ProfileHead,
     dilated_resnet,
 )
+from biodl.models.ensemble import Ensemble
 from biodl.models.layers import DenseHead, GlobalPool, SequenceModel, reverse_complement_tensor
 from biodl.models.light_attention import LightAttentionParams, ResidueEmbeddingParams
 from biodl.models.locality import (
@@ -100,6 +101,7 @@ __all__ = [
     "DilatedResNetParams",
     "DilatedResNetTrunk",
     "DilatedResidualBlock",
+    "Ensemble",
     "FlattenDenseHead",
     "GlobalPool",
     "LightAttentionParams",

@@ -8,7 +8,7 @@ import gzip
 import io
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from biodl.config import (
     HomologyConfig,
     ResidueSource,
     TableSource,
+    config_line,
     config_to_dict,
 )
 from biodl.data import DataSplits, build_splits
@@ -39,6 +40,7 @@ from biodl.io.atomic import (
     write_json,
 )
 from biodl.models import (
+    Ensemble,
     ModelIO,
     auxiliary_outputs,
     auxiliary_targets,
@@ -400,6 +402,13 @@ def train_on_splits(
                 freeze_trunk=config.train.freeze_trunk,
             )
         auxiliary = _auxiliary_targets(model, splits, config_path)
+        if config.train.ensemble > 1 and auxiliary is not None:
+            raise ConfigError(
+                "train.ensemble does not support models with auxiliary heads yet "
+                "(e.g. deeploc's membrane_head)",
+                path=config_path,
+                line=config_line(config_path, ("train", "ensemble")) if config_path else None,
+            )
         result = fit(
             model,
             (X_train, y_train),
@@ -417,6 +426,21 @@ def train_on_splits(
         if not result.is_rank_zero or partial is None:
             return TrainResult(out=out_path)
         model.load_state_dict(result.state_dict)
+        members = config.train.ensemble
+        summaries: list[dict[str, Any]] = []
+        if members > 1:
+            model, summaries = _train_members(
+                model,
+                result,
+                config,
+                create=lambda: create_model(config.model.name, model_params(config), io=io_spec),
+                train=(X_train, y_train),
+                valid=valid,
+                out=partial,
+                task=task,
+                pos_weight=pos_weight,
+                class_weight=per_class,
+            )
         metrics, meta = _write_run_files(
             partial,
             model,
@@ -428,6 +452,16 @@ def train_on_splits(
             provenance,
             task=task,
         )
+        if members > 1:
+            meta["ensemble"] = {
+                "members": members,
+                "combine": task.ensemble_combine,
+                "seeds": [config.train.seed + k for k in range(members)],
+                "training": summaries,
+            }
+            write_json(partial / "model.json", meta)
+            for k in range(1, members):
+                discard_training_state(partial / "members" / str(k) / "checkpoints")
         # a finished run needs no resumable state (about 3x the model's size)
         discard_training_state(partial / "checkpoints")
     return TrainResult(
@@ -436,6 +470,54 @@ def train_on_splits(
         notes=tuple(notes_of(meta)),
         meta=meta,
     )
+
+
+def _train_members(
+    first: torch.nn.Module,
+    first_result: Any,
+    config: Config,
+    *,
+    create: Callable[[], torch.nn.Module],
+    train: tuple[np.ndarray, np.ndarray],
+    valid: tuple[np.ndarray, np.ndarray] | None,
+    out: Path,
+    task: Task,
+    pos_weight: float | list[float] | None,
+    class_weight: list[float] | None,
+) -> tuple[Ensemble, list[dict[str, Any]]]:
+    """Train members 1..K-1 of ``train.ensemble: K`` (member 0 is ``first``) with seeds
+    ``seed + k`` and return them as one :class:`~biodl.models.Ensemble`, with a summary of
+    each member's training. Their logs go to ``OUT/members/<k>/``."""
+    trained, summaries = [first], [_member_summary(config.train.seed, first_result)]
+    for k in range(1, config.train.ensemble):
+        seed = config.train.seed + k
+        L.seed_everything(seed, workers=True, verbose=False)
+        member = create()
+        result = fit(
+            member,
+            train,
+            valid,
+            config=config.train.model_copy(update={"seed": seed}),
+            out_dir=out / "members" / str(k),
+            pos_weight=pos_weight,
+            task=task,
+            class_weight=class_weight,
+        )
+        member.load_state_dict(result.state_dict)
+        trained.append(member)
+        summaries.append(_member_summary(seed, result))
+    ensemble = Ensemble(trained, combine=task.ensemble_combine)
+    ensemble.eval()
+    return ensemble, summaries
+
+
+def _member_summary(seed: int, result: Any) -> dict[str, Any]:
+    return {
+        "seed": seed,
+        "epochs": result.epochs,
+        "best_epoch": result.best_epoch,
+        "wall_s": round(result.wall_s, 3),
+    }
 
 
 def _write_run_files(
