@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import gzip
 import json
 import os
 import subprocess
@@ -245,3 +246,43 @@ def test_two_processes_share_one_study(motif_tables: Path, tmp_path: Path) -> No
     for i in range(2):
         assert (tmp_path / f"w{i}" / "best" / "model.json").is_file()
         assert not (tmp_path / f"w{i}" / "study.db").exists()
+
+
+def test_nested_cv_tunes_each_fold_without_its_test_fold(
+    motif_tables: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``biodl cv --tune-trials``: each fold's search sees only that fold's training and
+    early-stopping examples; the options chosen are recorded per fold."""
+    import biodl.workflows.crossval as crossval
+
+    seen: list[set[str]] = []
+    real = crossval.tune_on_splits
+
+    def recording(config: Any, splits: Any, space: Any, **kw: Any) -> Any:
+        assert splits.test is None
+        seen.append(set(splits.train.ids) | set(splits.valid.ids))
+        return real(config, splits, space, **kw)
+
+    monkeypatch.setattr(crossval, "tune_on_splits", recording)
+    config = tmp_path / "cv.yaml"
+    raw = tune_config()
+    raw["data"]["train"]["table"] = str(motif_tables / raw["data"]["train"]["table"])
+    raw["data"].pop("test")
+    config.write_text(yaml.safe_dump(raw))
+    out = tmp_path / "cv"
+    argv = ["cv", str(config), "--folds", "2", "--out", str(out), "--tune-trials", "2"]
+    assert main(argv) == 0
+    cv = json.loads((out / "cv.json").read_text())
+    folds = cv["tuning"]["folds"]
+    assert cv["tuning"]["trials_per_fold"] == 2
+    assert len(folds) == 2 == len(seen)
+    for (name, entry), ids in zip(folds.items(), seen, strict=True):
+        assert entry["n_trials"] == 2
+        assert {"n_filters", "hidden", "learning_rate"} <= set(entry["best_params"])
+        with gzip.open(out / f"fold_{name}" / "splits.tsv.gz", "rt") as fh:
+            rows = [line.split("\t") for line in fh.read().splitlines()[1:]]
+        test_ids = {r[0] for r in rows if r[1] == "test"}
+        assert test_ids
+        assert not test_ids & ids  # the fold's test examples chose nothing
+        fold_config = yaml.safe_load((out / f"fold_{name}" / "config.yaml").read_text())
+        assert fold_config["model"]["n_filters"] == entry["best_params"]["n_filters"]

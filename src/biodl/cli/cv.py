@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from biodl.cli._args import Subparsers, fraction, int_at_least
+from biodl.cli._args import Subparsers, fraction, int_at_least, positive_int
 
 __all__ = ["register", "run"]
 
@@ -28,6 +28,13 @@ def register(subparsers: Subparsers) -> None:
         help="proteins: keep homologues at this identity (e.g. 0.3) in one fold "
         "(as data.homology.identity)",
     )
+    p.add_argument(
+        "--tune-trials",
+        type=positive_int,
+        metavar="N",
+        help="nested CV: in each fold, search N trials on its training/validation examples "
+        "(never its test fold) before training it (see biodl tune)",
+    )
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
     p.set_defaults(run=run)
 
@@ -42,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         folds=args.folds,
         dedupe=not args.keep_duplicates,
         homology=args.homology,
+        tune_trials=args.tune_trials,
         force=args.force,
     )
     print(cv_table(result.cv))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,6 +23,7 @@ from biodl.workflows.training import (
     homology_line,
     train_on_splits,
 )
+from biodl.workflows.tuning import search_space, tune_on_splits
 
 __all__ = ["cross_validate", "cv_table"]
 
@@ -60,6 +62,7 @@ def cross_validate(
     folds: int = 5,
     dedupe: bool = True,
     homology: float | None = None,
+    tune_trials: int | None = None,
     force: bool = False,
 ) -> CrossValidationResult:
     """K-fold cross-validation of the configured model over its training source.
@@ -72,6 +75,13 @@ def cross_validate(
     ``homology`` (an identity in ``(0, 1]``, e.g. 0.3) makes the folds homology-aware as
     ``data.homology: {identity: ...}`` in the configuration does (proteins); the fold
     run directories record it in their ``config.yaml``.
+
+    ``tune_trials`` (nested cross-validation): in each fold, first search the
+    hyper-parameters (:func:`biodl.workflows.tuning.tune_on_splits`, the model's search
+    space and ``tune:`` block) for that many trials on the fold's training and
+    early-stopping examples only, then train the fold with the best options; the fold's
+    test examples never choose the options they judge. ``cv.json`` records each fold's
+    options and validation value under ``tuning``.
 
     Returns
     -------
@@ -94,10 +104,21 @@ def cross_validate(
         per_fold: list[dict[str, Any]] = []
         dropped: tuple[tuple[str, int], ...] = ()
         identities: dict[str, dict[str, Any]] = {}
+        tuning: dict[str, Any] = {}
+        space = search_space(config, config_path) if tune_trials else {}
         for name, splits in zip(names, fold_splits, strict=True):
             dropped = splits.dropped
+            fold_config = config
+            if tune_trials:
+                fold_config, tuning[name] = tune_on_splits(
+                    config,
+                    dataclasses.replace(splits, test=None),
+                    space,
+                    trials=tune_trials,
+                    seed=config.train.seed,
+                )
             run = train_on_splits(
-                config, splits, partial / f"fold_{name}", force=True, config_path=config_path
+                fold_config, splits, partial / f"fold_{name}", force=True, config_path=config_path
             )
             test = run.metrics["test"]
             per_fold.append({"fold": name, **{k: v["value"] for k, v in test.items()}})
@@ -127,6 +148,7 @@ def cross_validate(
                 "kept": len(dedup.examples),
             },
             "dropped_classes": dict(dropped),
+            "tuning": {"trials_per_fold": tune_trials, "folds": tuning} if tune_trials else None,
             "homology": _homology_over_folds(identities),
             "per_fold": per_fold,
             "summary": summary,

@@ -55,7 +55,13 @@ from biodl.workflows.training import _source_files, train_on_splits
 if TYPE_CHECKING:
     import optuna
 
-__all__ = ["TRAIN_SPACE", "sample_params", "search_space", "tune_run"]
+__all__ = [
+    "TRAIN_SPACE",
+    "sample_params",
+    "search_space",
+    "tune_on_splits",
+    "tune_run",
+]
 
 #: the training options every search covers (a ``tune.space`` entry may replace them)
 TRAIN_SPACE: dict[str, SearchParam] = {
@@ -295,6 +301,54 @@ def _write_trials(path: Path, rows: list[dict[str, Any]]) -> None:
             duration = "" if r["duration_s"] is None else f"{r['duration_s']:.3f}"
             params = json.dumps(r["params"], sort_keys=True)
             fh.write(f"{r['number']}\t{r['state']}\t{value}\t{params}\t{duration}\n")
+
+
+def tune_on_splits(
+    config: Config,
+    splits: DataSplits,
+    space: Mapping[str, SearchParam],
+    *,
+    trials: int,
+    seed: int,
+) -> tuple[Config, dict[str, Any]]:
+    """Search ``space`` on ``splits``' training and validation examples (an in-memory
+    study, no pruning); return ``config`` with the best options and a summary.
+
+    For nested cross-validation: ``splits`` must hold no test split, so the outer
+    fold's test examples never choose the options that are then judged on them.
+
+    Raises
+    ------
+    ValueError
+        If ``splits`` has a test split.
+    ConfigError
+        If no validation split, or no trial completed.
+    """
+    import optuna
+
+    if splits.test is not None:
+        raise ValueError("tune_on_splits must not see a test split")
+    search = _Search(config, splits, space)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        direction=search.direction,
+        sampler=optuna.samplers.TPESampler(seed=seed),
+        pruner=optuna.pruners.NopPruner(),
+    )
+    study.optimize(search, n_trials=trials, gc_after_trial=True)
+    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    if not complete:
+        raise ConfigError("no tuning trial completed")
+    best = study.best_trial
+    summary = {
+        "metric": search.metric,
+        "direction": search.direction,
+        "split": "valid",
+        "n_trials": len(study.trials),
+        "best_value": best.value,
+        "best_params": dict(best.params),
+    }
+    return _with_options(config, best.params), summary
 
 
 def tune_run(
