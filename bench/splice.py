@@ -62,6 +62,9 @@ def main() -> int:
     parser.add_argument("--folds", type=int, default=10)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--tune-trials", type=int, default=None, help="nested CV: search N trials per fold"
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -71,7 +74,9 @@ def main() -> int:
             yaml.safe_dump(config_for(args.data.resolve(), model, args.seed, args.epochs))
         )
         start = time.perf_counter()
-        result = cross_validate(cfg, args.out / model, folds=args.folds, force=True).cv
+        result = cross_validate(
+            cfg, args.out / model, folds=args.folds, tune_trials=args.tune_trials, force=True
+        ).cv
         rows.append({"model": model, "cv": result, "wall_s": round(time.perf_counter() - start, 1)})
         print(json.dumps({"model": model, "wall_s": rows[-1]["wall_s"]}), flush=True)
     (args.out / "results.json").write_text(json.dumps(rows, indent=2))
