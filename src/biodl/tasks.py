@@ -828,6 +828,11 @@ class _Numeric(Task):
     output_names: tuple[str, ...]
     tracks: bool = False
 
+    def _set_outputs(self, outputs: Sequence[str], per_position: bool) -> None:
+        """Set the fields of a frozen instance (for the subclasses' constructors)."""
+        object.__setattr__(self, "output_names", tuple(outputs))
+        object.__setattr__(self, "tracks", per_position)
+
     @property
     def outputs(self) -> tuple[str, ...]:
         return self.output_names
@@ -879,10 +884,9 @@ class Multilabel(_Numeric):
         per_position: bool = False,
         threshold: float | Sequence[float] = 0.5,
     ) -> None:
-        names = tuple(outputs)
-        object.__setattr__(self, "output_names", names)
-        object.__setattr__(self, "tracks", per_position)
-        object.__setattr__(self, "decision_threshold", _threshold_values(threshold, len(names)))
+        self._set_outputs(outputs, per_position)
+        values = _threshold_values(threshold, len(self.output_names))
+        object.__setattr__(self, "decision_threshold", values)
 
     @property
     def threshold(self) -> float | None:
@@ -989,8 +993,7 @@ class Regression(_Numeric):
         per_position: bool = False,
         loss: RegressionLoss = "mse",
     ) -> None:
-        object.__setattr__(self, "output_names", tuple(outputs))
-        object.__setattr__(self, "tracks", per_position)
+        self._set_outputs(outputs, per_position)
         object.__setattr__(self, "loss_name", loss)
 
     @property

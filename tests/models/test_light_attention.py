@@ -62,8 +62,9 @@ def test_padding_gets_zero_attention_and_does_not_change_outputs() -> None:
 
 
 def test_light_attention_learns_a_planted_residue() -> None:
-    # class 1: one residue anywhere carries +3 on channel 0 (else noise in [-1, 1]);
-    # attention must find it in a variable-length, padded protein
+    # class 1: one residue anywhere carries +6 on channel 0 (else noise in [-1, 1]);
+    # attention must find it in a variable-length, padded protein. Test accuracy 1.0 for
+    # seeds 0-3 at 1 and 2 threads (with +3 it was 0.969-1.0: too close to 0.9)
     gen = torch.Generator().manual_seed(0)
     n, c, length = 256, 6, 20
     x = torch.rand(n, c, length, generator=gen) * 2 - 1
@@ -72,7 +73,7 @@ def test_light_attention_learns_a_planted_residue() -> None:
     for i in range(n):
         x[i, :, lengths[i] :] = 0
         if y[i]:
-            x[i, 0, torch.randint(0, int(lengths[i]), (1,), generator=gen)] = 3.0
+            x[i, 0, torch.randint(0, int(lengths[i]), (1,), generator=gen)] = 6.0
     torch.manual_seed(0)
     model = create_model("light_attention", {"filters": 8}, io=_io(n_outputs=1, n_channels=c))
     opt = torch.optim.Adam(model.parameters(), lr=0.01)

@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
@@ -207,19 +208,7 @@ class SequenceKind(InputKind):
         ]
         if checked == examples.sequences:
             return examples
-        return Examples(
-            sequences=checked,
-            labels=examples.labels,
-            ids=examples.ids,
-            origins=examples.origins,
-            chroms=examples.chroms,
-            groups=examples.groups,
-            folds=examples.folds,
-            notes=dict(examples.notes),
-            values=examples.values,
-            features=examples.features,
-            unfitted=examples.unfitted,
-        )
+        return dataclasses.replace(examples, sequences=checked)
 
     def encode(self, examples: Sequence[str] | Examples) -> np.ndarray:
         """The model input of each example.

@@ -295,10 +295,16 @@ def train_run(
     )
 
 
-def _run_fingerprint(config: Config) -> dict[str, Any]:
+def _data_checksums(config: Config) -> list[dict[str, Any]]:
+    """Path, size and SHA-256 of each data file the configuration names (read once per
+    training: the resume fingerprint and model.json share them)."""
+    return [file_checksum(f) for f in _source_files(config)]
+
+
+def _run_fingerprint(config: Config, files: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The configuration's and the data files' hashes a resumed run must match."""
-    files = [file_checksum(f) for f in _source_files(config)]
-    return run_fingerprint(config_to_dict(config), files)
+    checksums = _data_checksums(config) if files is None else files
+    return run_fingerprint(config_to_dict(config), checksums)
 
 
 def _auxiliary_targets(
@@ -402,6 +408,7 @@ def train_on_splits(
                 freeze_trunk=config.train.freeze_trunk,
             )
         auxiliary = _auxiliary_targets(model, splits, config_path)
+        data_files = _data_checksums(config)
         if config.train.ensemble > 1 and auxiliary is not None:
             raise ConfigError(
                 "train.ensemble does not support models with auxiliary heads yet "
@@ -421,7 +428,7 @@ def train_on_splits(
             class_weight=per_class,
             auxiliary=auxiliary,
             resume=resume,
-            fingerprint=_run_fingerprint(config),
+            fingerprint=_run_fingerprint(config, data_files),
         )
         if not result.is_rank_zero or partial is None:
             return TrainResult(out=out_path)
@@ -441,6 +448,14 @@ def train_on_splits(
                 pos_weight=pos_weight,
                 class_weight=per_class,
             )
+        ensemble = None
+        if members > 1:
+            ensemble = {
+                "members": members,
+                "combine": task.ensemble_combine,
+                "seeds": [config.train.seed + k for k in range(members)],
+                "training": summaries,
+            }
         metrics, meta = _write_run_files(
             partial,
             model,
@@ -451,15 +466,10 @@ def train_on_splits(
             pos_weight,
             provenance,
             task=task,
+            data_files=data_files,
+            ensemble=ensemble,
         )
         if members > 1:
-            meta["ensemble"] = {
-                "members": members,
-                "combine": task.ensemble_combine,
-                "seeds": [config.train.seed + k for k in range(members)],
-                "training": summaries,
-            }
-            write_json(partial / "model.json", meta)
             for k in range(1, members):
                 discard_training_state(partial / "members" / str(k) / "checkpoints")
         # a finished run needs no resumable state (about 3x the model's size)
@@ -531,8 +541,12 @@ def _write_run_files(
     init_from: dict[str, Any] | None = None,
     *,
     task: Task,
+    data_files: list[dict[str, Any]],
+    ensemble: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Write the run files into ``partial``; returns ``(metrics, meta)``."""
+    """Write the run files into ``partial``; returns ``(metrics, meta)``. ``data_files``:
+    the data's checksums (:func:`_data_checksums`); ``ensemble``: model.json's
+    ``ensemble`` block of a ``train.ensemble`` run."""
     task, threshold_meta, threshold_notes = _decision_threshold(model, config, splits, task)
     heads = auxiliary_outputs(model)
     arch_params = model_params(config).model_dump(mode="json")
@@ -580,7 +594,7 @@ def _write_run_files(
             "precision": result.precision,
         },
         "data": {
-            "files": [file_checksum(f) for f in _source_files(config)],
+            "files": data_files,
             "splits": summary,
             "dropped_classes": dict(splits.dropped),
         },
@@ -599,6 +613,8 @@ def _write_run_files(
             }
             for head in heads
         ]
+    if ensemble is not None:
+        meta["ensemble"] = ensemble
     homology = config.data.homology
     if homology is not None:
         meta["homology"] = {**homology.model_dump(), **_held_out_identity(splits, homology)}
