@@ -12,8 +12,14 @@ structure + base-pair probabilities); ``sequence`` = ``deepmir`` with ``inputs:
 sequence`` on plain one-hot (no ViennaRNA information; its 2-D branch sees only the
 sequence's pairing potential).
 
-Reports SE, SP, F-score, PPV, g-mean (threshold 0.5), AUROC and AUPR with bootstrap 95 %
-CIs, next to the authors' logs (SOURCE.md).
+Reports SE, SP, F-score, PPV, g-mean (at the run's decision threshold, chosen on the
+validation split by ``train.threshold``, default ``mcc``; ``--threshold 0.5`` for the old
+fixed cut), AUROC and AUPR with bootstrap 95 % CIs, next to the authors' logs (SOURCE.md).
+
+``--tune-trials N`` replaces each training by a ``biodl tune`` search of N trials (TPE +
+median pruner on the validation split; ``--tune-epochs E`` caps each trial's epochs,
+``--tune-timeout S`` stops starting trials after S seconds) whose best configuration is
+then trained with ``--epochs``; ``--ensemble K`` trains that final model as K seeds.
 
 Usage::
 
@@ -26,13 +32,16 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from biodl.workflows import train_run
+from tuned import tuned_config
 
 PUBLISHED = {  # SOURCE.md: (SE, SP, F, PPV, g-mean, AUROC, AUPR)
     "human": {
@@ -66,7 +75,9 @@ def sources(data: Path, name: str) -> tuple[dict[str, str], dict[str, str]]:
     )
 
 
-def config_for(data: Path, name: str, variant: str, epochs: int, seed: int) -> dict[str, Any]:
+def config_for(
+    data: Path, name: str, variant: str, epochs: int, seed: int, threshold: str | float = "mcc"
+) -> dict[str, Any]:
     train, test = sources(data, name)
     model: dict[str, Any] = {"name": "deepmir"}
     if variant == "sequence":
@@ -90,6 +101,7 @@ def config_for(data: Path, name: str, variant: str, epochs: int, seed: int) -> d
             "class_weight": "balanced",
             "patience": 6,
             "progress_bar": False,
+            "threshold": threshold,
         },
     }
 
@@ -126,43 +138,74 @@ def main() -> int:
     parser.add_argument("--variants", nargs="*", default=["structure", "sequence"])
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--threshold", default="mcc", help="train.threshold rule or number")
+    parser.add_argument("--tune-trials", type=int, default=None)
+    parser.add_argument("--tune-epochs", type=int, default=None)
+    parser.add_argument("--tune-timeout", type=float, default=None)
+    parser.add_argument("--ensemble", type=int, default=1)
+    parser.add_argument("--label", default="", help="suffix of the result rows and run folders")
     args = parser.parse_args()
+    threshold: str | float = (
+        args.threshold if args.threshold in ("mcc", "f1", "youden") else float(args.threshold)
+    )
     args.out.mkdir(parents=True, exist_ok=True)
     results_path = args.out / "results.json"
     results: dict[str, Any] = json.loads(results_path.read_text()) if results_path.is_file() else {}
     for name in args.sets:
         for variant in args.variants:
-            cfg = args.out / f"{name}_{variant}.yaml"
-            config = config_for(args.data.resolve(), name, variant, args.epochs, args.seed)
-            cfg.write_text(yaml.safe_dump(config))
+            key = f"{variant}{args.label}"
+            cfg = args.out / f"{name}_{key}.yaml"
+            config = config_for(
+                args.data.resolve(), name, variant, args.epochs, args.seed, threshold
+            )
             start = time.perf_counter()
-            run = train_run(cfg, args.out / f"{name}_{variant}", force=True)
+            tuning: dict[str, Any] | None = None
+            if args.tune_trials:
+                config, tuning = tuned_config(
+                    config,
+                    args.out / f"{name}_{key}_tune",
+                    trials=args.tune_trials,
+                    timeout=args.tune_timeout,
+                    trial_epochs=args.tune_epochs,
+                )
+            if args.ensemble > 1:
+                config["train"]["ensemble"] = args.ensemble
+            cfg.write_text(yaml.safe_dump(config))
+            run = train_run(cfg, args.out / f"{name}_{key}", force=True)
             wall = time.perf_counter() - start
             test = json.loads((run / "metrics.json").read_text())["test"]
             meta = json.loads((run / "model.json").read_text())
-            results.setdefault(name, {})[variant] = {
+            results.setdefault(name, {})[key] = {
                 "metrics": row(test),
                 "n_parameters": meta["n_parameters"],
                 "epochs": meta["training"]["epochs"],
                 "best_epoch": meta["training"]["best_epoch"],
                 "n_train": meta["data"]["splits"]["train"]["n"],
                 "wall_s": round(wall, 1),
+                "threshold": meta["threshold"],
+                "trials": None if tuning is None else tuning["n_trials"],
+                "best_params": None if tuning is None else tuning["best_params"],
             }
             results_path.write_text(json.dumps(results, indent=2))
-            print(json.dumps({"set": name, "variant": variant, "auroc": test["auroc"]["value"]}))
+            print(json.dumps({"set": name, "variant": key, "auroc": test["auroc"]["value"]}))
     keys = ["SE", "SP", "F", "PPV", "g-mean", "AUROC", "AUPR"]
-    print("| set | model | " + " | ".join(keys) + " | params | epochs (best) | wall s |")
-    print("|---|---|" + "---|" * (len(keys) + 3))
+    print(
+        "| set | model | "
+        + " | ".join(keys)
+        + " | threshold | params | epochs (best) | trials | wall s |"
+    )
+    print("|---|---|" + "---|" * (len(keys) + 5))
     for name, per_variant in results.items():
         for variant, r in per_variant.items():
             cells = " | ".join(fmt(r["metrics"][k]) for k in keys)
             print(
-                f"| {name} | biodl deepmir ({variant}) | {cells} | {r['n_parameters']:,} | "
-                f"{r['epochs']} ({r['best_epoch']}) | {r['wall_s']} |"
+                f"| {name} | biodl deepmir ({variant}) | {cells} | {r.get('threshold', 0.5):.3f} "
+                f"| {r['n_parameters']:,} | {r['epochs']} ({r['best_epoch']}) "
+                f"| {r.get('trials') or ''} | {r['wall_s']} |"
             )
         for who, values in PUBLISHED.get(name, {}).items():
             cells = " | ".join(fmt(v) for v in values)
-            print(f"| {name} | {who} (published) | {cells} | | | |")
+            print(f"| {name} | {who} (published) | {cells} | | | | | |")
     return 0
 
 

@@ -136,7 +136,7 @@ def test_search_never_reads_the_test_split(
         splits = build(config)
         real["test"] = splits.test
         assert splits.test is not None
-        return dataclasses.replace(splits, test=Guard())
+        return dataclasses.replace(splits, test=Guard())  # type: ignore[arg-type]
 
     def unguarded_retrain(config: Any, splits: Any, out: Path, **kw: Any) -> Any:
         assert isinstance(splits.test, Guard)  # the search is over; give back the test split

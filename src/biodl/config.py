@@ -323,6 +323,23 @@ class TrainConfig(_Strict):
     without both classes in it, the threshold is 0.5 and the run's notes say why.
     ``evaluate.threshold`` is the older spelling of a number here (giving both is an
     error).
+
+    ``weight_average`` keeps an average of the weights during training
+    (:mod:`biodl.train.averaging`): ``none`` (the default), ``ema`` (an exponential
+    moving average, updated after every optimiser step: ``a = ema_decay * a + (1 -
+    ema_decay) * w``, starting from the weights after the first step) or ``swa``
+    (stochastic weight averaging: the equal average of the weights at the end of every
+    epoch from epoch ``swa_start``, 0-based). Batch-norm running statistics are averaged
+    with the weights. Validation, early stopping, the best epoch, the decision threshold
+    and the saved ``model.safetensors`` all use the averaged weights; training goes on
+    from the raw ones. Before the average has anything in it (SWA before ``swa_start``)
+    validation sees the raw weights, and early stopping may end training before
+    ``swa_start``. ``ema_decay`` (``ema`` only; default 0.999, in ``(0, 1)``): the average
+    remembers about ``1 / (1 - ema_decay)`` optimiser steps, so a run of few steps per
+    epoch wants a smaller decay (e.g. 0.99). ``swa_start`` (``swa`` only; below
+    ``max_epochs``): the first averaged epoch; by default ``max(warmup_epochs, 1)``
+    (capped at ``max_epochs - 1``), leaving out the first epoch's weights, far from any
+    minimum, and the warm-up's.
     """
 
     max_epochs: int = Field(default=30, ge=1)
@@ -354,6 +371,10 @@ class TrainConfig(_Strict):
     freeze_trunk: bool = False
     replace_head: bool = False
     threshold: float | ThresholdRule = "mcc"
+    # after max_epochs and warmup_epochs, before their validators: they read those
+    weight_average: Literal["none", "ema", "swa"] = "none"
+    ema_decay: float | None = Field(default=None, gt=0.0, lt=1.0)
+    swa_start: int | None = Field(default=None, ge=0)
 
     @field_validator("threshold", mode="before")
     @classmethod
@@ -363,6 +384,38 @@ class TrainConfig(_Strict):
             return float(value) if number else value
         rules = ", ".join(THRESHOLD_RULES)
         raise ValueError(f"must be a number in (0, 1) or one of {rules}")
+
+    @field_validator("ema_decay")
+    @classmethod
+    def _ema_only(cls, value: float | None, info: Any) -> float | None:
+        if value is not None and info.data.get("weight_average") != "ema":
+            raise ValueError("goes with weight_average: ema only")
+        return value
+
+    @field_validator("swa_start")
+    @classmethod
+    def _swa_only(cls, value: int | None, info: Any) -> int | None:
+        if value is None:
+            return value
+        if info.data.get("weight_average") != "swa":
+            raise ValueError("goes with weight_average: swa only")
+        max_epochs = info.data.get("max_epochs")
+        if isinstance(max_epochs, int) and value >= max_epochs:
+            raise ValueError(f"must be below max_epochs ({max_epochs}), or no epoch is averaged")
+        return value
+
+    @property
+    def ema_decay_value(self) -> float:
+        """``ema_decay``, or its default 0.999."""
+        return 0.999 if self.ema_decay is None else self.ema_decay
+
+    @property
+    def swa_start_epoch(self) -> int:
+        """``swa_start``, or its default ``max(warmup_epochs, 1)`` (at most
+        ``max_epochs - 1``)."""
+        if self.swa_start is not None:
+            return self.swa_start
+        return min(max(self.warmup_epochs, 1), self.max_epochs - 1)
 
 
 class EvaluateConfig(_Strict):
@@ -439,7 +492,9 @@ class TuneConfig(_Strict):
     (keys: the model's options or ``learning_rate``, ``weight_decay``, ``batch_size``);
     ``pruner: median`` stops a trial whose per-epoch validation metric falls below the
     median of earlier trials at the same epoch; ``seed`` seeds the TPE sampler (default
-    ``train.seed``).
+    ``train.seed``). ``ensemble: K`` (1 to 32, default 1; ``--ensemble`` overrides it)
+    makes the final model ``OUT/best`` an ensemble of the ``K`` best complete trials,
+    each retrained with its own options and averaged like ``train.ensemble``.
     """
 
     trials: int = Field(default=20, ge=1)
@@ -448,6 +503,7 @@ class TuneConfig(_Strict):
     space: dict[str, SearchParam] = Field(default_factory=dict)
     pruner: Literal["median", "none"] = "median"
     seed: int | None = None
+    ensemble: int = Field(default=1, ge=1, le=32)
 
 
 TASKS = TASK_NAMES

@@ -140,7 +140,9 @@ class RunMeta(_Meta):
     homology: dict[str, Any] | None = None
     tuning: dict[str, Any] | None = None  # biodl tune: the search that chose the options
     input_weights: dict[str, Any] | None = None  # pretrained encoder weights (UniRep)
-    ensemble: dict[str, Any] | None = None  # train.ensemble > 1: members, combine, seeds
+    # train.ensemble > 1 or tune.ensemble > 1: members, combine, seeds, training, and
+    # (members of different options: tune.ensemble) architectures, one {name, params} each
+    ensemble: dict[str, Any] | None = None
     model_card: dict[str, Any] | None = None
     threshold: float | list[float] | None = None  # decision threshold(s); absent: 0.5
     threshold_rule: str | None = None  # mcc, f1, youden, or fixed
@@ -430,6 +432,34 @@ def _read_weights(path: Path, device: str | torch.device) -> dict[str, torch.Ten
         raise InputError(f"cannot read the weights: {exc.strerror}", path=path) from None
 
 
+def _member_architectures(
+    ensemble: Mapping[str, Any], members: int
+) -> list[ArchitectureMeta] | None:
+    """The ``ensemble.architectures`` of ``model.json``: one ``{name, params}`` per member
+    (members of different options, ``tune.ensemble``); ``None`` when absent (every member
+    has the run's ``architecture``, ``train.ensemble``).
+
+    Raises
+    ------
+    ConfigError
+        If it is not a list of ``members`` objects with a ``name`` and ``params``.
+    """
+    listed = ensemble.get("architectures")
+    if listed is None:
+        return None
+    if not isinstance(listed, list) or len(listed) != members:
+        raise ConfigError(f"'ensemble.architectures' must list {members} members' architectures")
+    out = []
+    for k, entry in enumerate(listed):
+        try:
+            out.append(ArchitectureMeta.model_validate(entry))
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            error = {**error, "loc": ("ensemble", "architectures", k, *error["loc"])}
+            raise ConfigError(_describe(error)) from None
+    return out
+
+
 def load_run(path: str | os.PathLike[str], *, device: str | torch.device = "cpu") -> Run:
     """Load a trained model from a run directory (JSON + safetensors, no pickle).
 
@@ -456,15 +486,15 @@ def load_run(path: str | os.PathLike[str], *, device: str | torch.device = "cpu"
     try:
         members = int(ensemble.get("members", 1))
         combine = str(ensemble.get("combine", ""))
-        model: nn.Module = create_model(info.architecture.name, info.architecture.params, io=io)
         if members > 1:
             if combine not in COMBINES:
                 raise ConfigError(f"'ensemble.combine' must be one of {', '.join(COMBINES)}")
-            copies = [model] + [
-                create_model(info.architecture.name, info.architecture.params, io=io)
-                for _ in range(members - 1)
-            ]
-            model = Ensemble(copies, combine=combine)
+            shapes = _member_architectures(ensemble, members) or [info.architecture] * members
+            model: nn.Module = Ensemble(
+                [create_model(a.name, a.params, io=io) for a in shapes], combine=combine
+            )
+        else:
+            model = create_model(info.architecture.name, info.architecture.params, io=io)
     except (ConfigError, TypeError, ValueError) as exc:
         message = exc.message if isinstance(exc, ConfigError) else str(exc)
         raise InputError(message, path=p / "model.json") from None

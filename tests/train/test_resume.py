@@ -125,6 +125,58 @@ def test_resume_after_interrupt_is_bit_identical(
     assert (tmp_path / "cut" / "logs" / "metrics.csv").read_text() == full_log
 
 
+@pytest.mark.parametrize(
+    "options",
+    [{"weight_average": "ema", "ema_decay": 0.9}, {"weight_average": "swa"}],
+    ids=["ema", "swa"],
+)
+def test_resume_with_weight_averaging_is_bit_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, options: dict[str, Any]
+) -> None:
+    """The averaged weights (SWA from epoch 1: epochs 1 and 2 averaged before the cut)
+    are saved with the state and restored: the resumed run validates, stops and saves
+    exactly as the uninterrupted one."""
+    config = _config(**options)
+    full = _train(tmp_path / "full", config)
+    with monkeypatch.context() as m:
+        _interrupt_in_epoch(m, 3)
+        with pytest.raises(KeyboardInterrupt):
+            _train(tmp_path / "cut", config)
+    folder = tmp_path / "cut" / "checkpoints"
+    state = json.loads((folder / STATE_JSON).read_text())
+    assert state["epoch"] == 3
+    assert state["averaging"]["kind"] == options["weight_average"]
+    assert state["averaging"]["n_averaged"] == (3 * 8 if options["weight_average"] == "ema" else 2)
+    tensors = load_file(folder / state["tensors"])
+    raw = {k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")}
+    average = {k[len("average.") :]: v for k, v in tensors.items() if k.startswith("average.")}
+    assert raw.keys() == average.keys()
+    # the state keeps the raw weights to train on; last.safetensors the validated average
+    _same_weights(average, load_file(folder / "last.safetensors"))
+    assert any(not torch.equal(raw[k], average[k]) for k in raw)
+    resumed = _train(tmp_path / "cut", config, resume=True)
+    assert full.epochs > state["epoch"]
+    _same_weights(full.state_dict, resumed.state_dict)
+    assert (resumed.epochs, resumed.best_epoch, resumed.history) == (
+        full.epochs,
+        full.best_epoch,
+        full.history,
+    )
+    for name in ("best.safetensors", "last.safetensors", STATE_JSON):
+        a, b = (tmp_path / run / "checkpoints" / name for run in ("full", "cut"))
+        if name == STATE_JSON:
+            left, right = (json.loads(p.read_text()) for p in (a, b))
+            for key in ("averaging", "best_weights", "epoch", "global_step"):
+                assert left[key] == right[key], key
+            # tensor by tensor (the files' metadata may be written in another order)
+            _same_weights(
+                load_file(a.parent / left["tensors"]), load_file(b.parent / right["tensors"])
+            )
+        else:
+            _same_weights(load_file(a), load_file(b))
+            assert _epoch_of(a) == _epoch_of(b)
+
+
 def test_sigterm_during_fit_raises_terminated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -6,9 +6,20 @@ import argparse
 import json
 from pathlib import Path
 
-from biodl.cli._args import Subparsers, positive_int
+from biodl.cli._args import Subparsers, int_at_least, positive_int
 
 __all__ = ["register", "run"]
+
+_MEMBERS = int_at_least(1)
+
+
+def _members(text: str) -> int:
+    """``--ensemble``: an integer from 1 to 32 (``tune.ensemble``'s range)."""
+    value = _MEMBERS(text)
+    if value > 32:
+        msg = f"{value}: must be at most 32"
+        raise argparse.ArgumentTypeError(msg)
+    return value
 
 
 def register(subparsers: Subparsers) -> None:
@@ -35,6 +46,13 @@ def register(subparsers: Subparsers) -> None:
     )
     p.add_argument("--metric", help="validation metric to optimise (default: the task's headline)")
     p.add_argument("--study-name", help="study name in --storage (default: a configuration hash)")
+    p.add_argument(
+        "--ensemble",
+        type=_members,
+        metavar="K",
+        help="make OUT/best an ensemble of the K best trials, each retrained with its own "
+        "options (tune.ensemble; default 1)",
+    )
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
     p.set_defaults(run=run)
 
@@ -52,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         metric=args.metric,
         study_name=args.study_name,
         force=args.force,
+        ensemble=args.ensemble,
     )
     t = result.tuning
     print(
@@ -63,6 +82,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"{'trial':>5}  {result.metric:>10}  options")
     for r in done[:5]:
         print(f"{r['number']:>5}  {r['value']:>10.4f}  {json.dumps(r['params'], sort_keys=True)}")
+    members = t.get("ensemble")
+    if members is not None:
+        listed = ", ".join(str(n) for n in members["trials"])
+        print(f"ensemble of {members['members']} trial(s): {listed}")
+        if "note" in members:
+            print(members["note"])
     if result.best is not None:
         print(metrics_table(result.best.metrics))
         print(f"best run: {result.best.out}")

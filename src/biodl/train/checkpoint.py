@@ -12,12 +12,15 @@ After every epoch :func:`biodl.train.fit` writes the complete state of training 
     ``param_groups`` and the non-tensor entries of its per-parameter state),
     ``lr_schedulers`` (their ``state_dict``), ``precision`` (the precision plugin's
     state, e.g. a gradient scaler's), ``early_stopping`` (wait count, best score),
-    ``best_weights`` (best score, best epoch, history), ``rng`` (numpy and Python
+    ``best_weights`` (best score, best epoch, history), ``averaging`` (with
+    ``train.weight_average``: kind, number of updates, last step and epoch averaged;
+    ``null`` otherwise), ``rng`` (numpy and Python
     generators; the tensors are below), ``wall_s`` (training time so far) and
     ``num_threads``.
 ``state-epoch{N}.safetensors``
     The tensors: ``model.<name>`` (weights and buffers), ``optimizer.<i>.<param>.<key>``
-    (e.g. AdamW's ``exp_avg``, ``exp_avg_sq``, ``step``), ``rng.torch`` (the CPU
+    (e.g. AdamW's ``exp_avg``, ``exp_avg_sq``, ``step``), ``average.<name>`` (the
+    averaged weights and buffers of ``train.weight_average``), ``rng.torch`` (the CPU
     generator state, ``uint8``), ``rng.cuda.<device>`` (when CUDA was used) and
     ``rng.numpy`` (the Mersenne-Twister keys).
 
@@ -65,6 +68,7 @@ __all__ = [
     "STATE_FORMAT",
     "STATE_FORMAT_VERSION",
     "STATE_JSON",
+    "AveragingTracker",
     "BestTracker",
     "ResumableTraining",
     "TrainingState",
@@ -507,6 +511,24 @@ class BestTracker(Protocol):
     ) -> None: ...
 
 
+class AveragingTracker(Protocol):
+    """What :class:`ResumableTraining` needs of
+    :class:`biodl.train.averaging.WeightAveraging`."""
+
+    def training_weights(self, model: torch.nn.Module) -> dict[str, torch.Tensor]: ...
+
+    def evaluated_weights(self, raw: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]: ...
+
+    def state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]: ...
+
+    def restore(
+        self,
+        meta: Mapping[str, Any],
+        tensors: Mapping[str, torch.Tensor],
+        model: torch.nn.Module,
+    ) -> None: ...
+
+
 def _model_of(pl_module: L.LightningModule) -> torch.nn.Module:
     model = pl_module.model
     if not isinstance(model, torch.nn.Module):  # pragma: no cover - SequenceTask has one
@@ -557,6 +579,11 @@ class ResumableTraining(Callback):
         Stored in the state and compared on resume.
     resume
         The state to continue from, or ``None``.
+    averaging
+        The weight-averaging callback (``train.weight_average``), if any: the state
+        holds the raw training weights as ``model.<name>`` and the average as
+        ``average.<name>``; the last weights handed to ``best`` on resume are the
+        averaged ones, as validation saw them.
     """
 
     def __init__(
@@ -567,9 +594,11 @@ class ResumableTraining(Callback):
         early_stopping: EarlyStopping | None,
         fingerprint: Mapping[str, Any],
         resume: TrainingState | None = None,
+        averaging: AveragingTracker | None = None,
     ) -> None:
         self.folder = folder
         self.best = best
+        self.averaging = averaging
         self.early_stopping = early_stopping
         self.fingerprint = dict(fingerprint)
         self.resume = resume
@@ -603,7 +632,15 @@ class ResumableTraining(Callback):
                 for part in ("total", "current"):
                     counters = loop["epoch_progress"][part]
                     counters["ready"] = counters["started"]
-            tensors = {f"model.{k}": v for k, v in _model_of(pl_module).state_dict().items()}
+            model = _model_of(pl_module)
+            raw = model.state_dict()
+            averaging: dict[str, Any] | None = None
+            averaged: dict[str, torch.Tensor] = {}
+            if self.averaging is not None:
+                raw = self.averaging.training_weights(model)
+                averaging, averaged = self.averaging.state()
+            tensors = {f"model.{k}": v for k, v in raw.items()}
+            tensors.update(averaged)
             optimizers = []
             for i, optimizer in enumerate(trainer.optimizers):
                 meta, flat = optimizer_state(optimizer, f"optimizer.{i}.")
@@ -629,6 +666,7 @@ class ResumableTraining(Callback):
                     "precision": trainer.precision_plugin.state_dict(),
                     "early_stopping": early,
                     "best_weights": self.best.state(),
+                    "averaging": averaging,
                     "rng": rng_meta,
                     "wall_s": self.wall_s,
                     "num_threads": torch.get_num_threads(),
@@ -656,7 +694,12 @@ class ResumableTraining(Callback):
         meta = state.meta
         json_path = state.folder / STATE_JSON
         try:
-            _model_of(pl_module).load_state_dict(state.prefixed("model."))
+            model = _model_of(pl_module)
+            model.load_state_dict(state.prefixed("model."))
+            if self.averaging is not None:
+                if meta.get("averaging") is None:
+                    raise ValueError("no weight-averaging state")
+                self.averaging.restore(meta["averaging"], state.prefixed("average."), model)
             if len(meta["optimizers"]) != len(trainer.optimizers):
                 raise ValueError("another number of optimisers")
             for i, optimizer in enumerate(trainer.optimizers):
@@ -683,6 +726,8 @@ class ResumableTraining(Callback):
             ) from None
         trainer.should_stop = bool(meta["should_stop"])
         last = {k: v.clone() for k, v in state.prefixed("model.").items()}
+        if self.averaging is not None:  # what validation saw at the end of the last epoch
+            last = self.averaging.evaluated_weights(last)
         self.best.restore(meta["best_weights"], best=self._best_weights(meta, last), last=last)
         self._rng_pending = True
         if self._log_rows and isinstance(trainer.logger, CSVLogger):

@@ -30,6 +30,7 @@ from biodl.config import TrainConfig
 from biodl.errors import Terminated
 from biodl.runs import save_weights
 from biodl.tasks import Binary, Task
+from biodl.train.averaging import weight_averaging
 from biodl.train.checkpoint import (
     ResumableTraining,
     TrainingState,
@@ -55,7 +56,9 @@ class FitResult:
     Attributes
     ----------
     state_dict
-        Best weights (lowest validation loss, or the monitored metric), on the CPU.
+        Best weights (lowest validation loss, or the monitored metric), on the CPU;
+        with ``train.weight_average`` the averaged weights validation saw
+        (:mod:`biodl.train.averaging`).
     best_epoch
         0-based epoch of those weights (the last epoch when there is no validation).
     epochs
@@ -236,7 +239,9 @@ def fit(
         targets (:meth:`biodl.tasks.Task.training_targets`). Without ``valid`` there is
         no early stopping and the last epoch wins.
     config
-        Epochs, batch size, optimiser, patience, and the hardware: ``accelerator``,
+        Epochs, batch size, optimiser, patience, weight averaging (``weight_average``:
+        validation and the returned weights use the average, :mod:`biodl.train.averaging`),
+        and the hardware: ``accelerator``,
         ``devices``, ``num_nodes``, ``strategy`` go to :class:`lightning.Trainer` as they
         are (``strategy: ddp`` with ``devices: N`` trains data-parallel).
     out_dir
@@ -323,7 +328,9 @@ def fit(
         balanced=config.sampler == "balanced",
     )
     best = BestWeights(monitor, mode, None if out_dir is None else out_dir / "checkpoints")
-    hooks: list[Callback] = [best]
+    # first: the averaged weights are in the model when the others read it at epoch end
+    averaging = weight_averaging(config)
+    hooks: list[Callback] = [best] if averaging is None else [averaging, best]
     early: EarlyStopping | None = None
     if monitor is not None:
         early = EarlyStopping(monitor=monitor, mode=mode, patience=config.patience)
@@ -338,6 +345,7 @@ def fit(
         early_stopping=early,
         fingerprint=identity,
         resume=state,
+        averaging=averaging,
     )
     hooks.append(resumable)
     show_bar = config.progress_bar and sys.stderr.isatty()

@@ -8,7 +8,7 @@ import gzip
 import io
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -346,6 +346,7 @@ def train_on_splits(
     config_path: str | os.PathLike[str] | None = None,
     inputs: Sequence[str | os.PathLike[str]] = (),
     resume: bool = False,
+    members: Sequence[Config] = (),
 ) -> TrainResult:
     """Train on splits already built and write the run directory ``out`` (rank 0 only).
 
@@ -359,7 +360,15 @@ def train_on_splits(
     ``header_label: deeploc``: ``M`` 1, ``S`` 0, any other group unknown);
     ``config_path`` names the configuration in the error raised when the training split
     has no known target.
+
+    ``members``: further ensemble members, each a configuration with its own model and
+    training options (``biodl tune``'s ``tune.ensemble``: the next-best trials), trained
+    after ``config``'s model on the same splits and saved with it as one
+    :class:`~biodl.models.Ensemble`; ``model.json``'s ``ensemble`` block then lists each
+    member's ``architectures`` entry. Not with ``train.ensemble`` > 1 nor ``resume``.
     """
+    if members and (config.train.ensemble > 1 or resume):
+        raise ConfigError("ensemble members are not trained with train.ensemble or --resume")
     out_path = out
     rank_zero = is_rank_zero()
     fixed = config.train.threshold
@@ -409,12 +418,16 @@ def train_on_splits(
             )
         auxiliary = _auxiliary_targets(model, splits, config_path)
         data_files = _data_checksums(config)
-        if config.train.ensemble > 1 and auxiliary is not None:
+        if (config.train.ensemble > 1 or members) and auxiliary is not None:
+            key = "train.ensemble" if config.train.ensemble > 1 else "an ensemble"
+            line = None
+            if config_path and config.train.ensemble > 1:
+                line = config_line(config_path, ("train", "ensemble"))
             raise ConfigError(
-                "train.ensemble does not support models with auxiliary heads yet "
+                f"{key} does not support models with auxiliary heads yet "
                 "(e.g. deeploc's membrane_head)",
                 path=config_path,
-                line=config_line(config_path, ("train", "ensemble")) if config_path else None,
+                line=line,
             )
         result = fit(
             model,
@@ -433,14 +446,21 @@ def train_on_splits(
         if not result.is_rank_zero or partial is None:
             return TrainResult(out=out_path)
         model.load_state_dict(result.state_dict)
-        members = config.train.ensemble
-        summaries: list[dict[str, Any]] = []
-        if members > 1:
+        heterogeneous = bool(members)
+        others = list(members) or [
+            config.model_copy(
+                update={"train": config.train.model_copy(update={"seed": config.train.seed + k})}
+            )
+            for k in range(1, config.train.ensemble)
+        ]
+        ensemble = None
+        if others:
             model, summaries = _train_members(
                 model,
                 result,
                 config,
-                create=lambda: create_model(config.model.name, model_params(config), io=io_spec),
+                others,
+                io_spec=io_spec,
                 train=(X_train, y_train),
                 valid=valid,
                 out=partial,
@@ -448,14 +468,18 @@ def train_on_splits(
                 pos_weight=pos_weight,
                 class_weight=per_class,
             )
-        ensemble = None
-        if members > 1:
+            everyone = [config, *others]
             ensemble = {
-                "members": members,
+                "members": len(everyone),
                 "combine": task.ensemble_combine,
-                "seeds": [config.train.seed + k for k in range(members)],
+                "seeds": [c.train.seed for c in everyone],
                 "training": summaries,
             }
+            if heterogeneous:
+                ensemble["architectures"] = [
+                    {"name": c.model.name, "params": model_params(c).model_dump(mode="json")}
+                    for c in everyone
+                ]
         metrics, meta = _write_run_files(
             partial,
             model,
@@ -469,9 +493,8 @@ def train_on_splits(
             data_files=data_files,
             ensemble=ensemble,
         )
-        if members > 1:
-            for k in range(1, members):
-                discard_training_state(partial / "members" / str(k) / "checkpoints")
+        for k in range(1, len(others) + 1):
+            discard_training_state(partial / "members" / str(k) / "checkpoints")
         # a finished run needs no resumable state (about 3x the model's size)
         discard_training_state(partial / "checkpoints")
     return TrainResult(
@@ -486,8 +509,9 @@ def _train_members(
     first: torch.nn.Module,
     first_result: Any,
     config: Config,
+    others: Sequence[Config],
     *,
-    create: Callable[[], torch.nn.Module],
+    io_spec: ModelIO,
     train: tuple[np.ndarray, np.ndarray],
     valid: tuple[np.ndarray, np.ndarray] | None,
     out: Path,
@@ -495,19 +519,21 @@ def _train_members(
     pos_weight: float | list[float] | None,
     class_weight: list[float] | None,
 ) -> tuple[Ensemble, list[dict[str, Any]]]:
-    """Train members 1..K-1 of ``train.ensemble: K`` (member 0 is ``first``) with seeds
-    ``seed + k`` and return them as one :class:`~biodl.models.Ensemble`, with a summary of
-    each member's training. Their logs go to ``OUT/members/<k>/``."""
+    """Train ensemble members 1..K-1 (member 0 is ``first``, trained with ``config``), one
+    per configuration of ``others`` (its model options and its training options and seed:
+    ``train.ensemble: K`` gives ``config`` with seeds ``seed + k``, ``tune.ensemble`` the
+    next-best trials' options), and return all as one :class:`~biodl.models.Ensemble`, with
+    a summary of each member's training. Their logs go to ``OUT/members/<k>/``."""
     trained, summaries = [first], [_member_summary(config.train.seed, first_result)]
-    for k in range(1, config.train.ensemble):
-        seed = config.train.seed + k
+    for k, member_config in enumerate(others, start=1):
+        seed = member_config.train.seed
         L.seed_everything(seed, workers=True, verbose=False)
-        member = create()
+        member = create_model(member_config.model.name, model_params(member_config), io=io_spec)
         result = fit(
             member,
             train,
             valid,
-            config=config.train.model_copy(update={"seed": seed}),
+            config=member_config.train,
             out_dir=out / "members" / str(k),
             pos_weight=pos_weight,
             task=task,
@@ -592,6 +618,7 @@ def _write_run_files(
             "train_seq_per_s": round(result.train_seq_per_s, 1),
             "world_size": result.world_size,
             "precision": result.precision,
+            "weight_average": config.train.weight_average,
         },
         "data": {
             "files": data_files,

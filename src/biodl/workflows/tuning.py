@@ -14,6 +14,14 @@ Optuna RDB URL (``sqlite:///shared/disk/study.db``, ``postgresql://...``,
 trials of one study at the same time. Trials write no files; when the search ends the
 best options are retrained on the same splits (with the test split) as the normal run
 directory ``OUT/best``.
+
+With ``tune.ensemble: K`` (or ``--ensemble K``) ``OUT/best`` is an ensemble of the ``K``
+best complete trials (fewer when fewer completed): each is retrained with its own options
+(model options may differ between members) like the single best, and the members are
+saved as one :class:`~biodl.models.Ensemble` (``Task.ensemble_combine``) whose decision
+threshold is chosen on the ensemble's validation scores. ``model.json``'s ``ensemble``
+block lists each member's ``architectures`` entry and ``trials`` (number, value,
+options); ``best_config.yaml`` stays the single best trial's configuration.
 """
 
 from __future__ import annotations
@@ -188,6 +196,7 @@ def _study_name(config: Config) -> str:
     tune = dict(raw.get("tune", {}))
     tune.pop("trials", None)
     tune.pop("timeout_s", None)
+    tune.pop("ensemble", None)  # chooses what is retrained, not what is searched
     raw["tune"] = tune
     text = json.dumps(raw, sort_keys=True)
     return "biodl-" + hashlib.sha256(text.encode()).hexdigest()[:12]
@@ -351,6 +360,39 @@ def tune_on_splits(
     return _with_options(config, best.params), summary
 
 
+def _top_trials(study: optuna.Study, k: int) -> list[optuna.trial.FrozenTrial]:
+    """The ``k`` best complete trials of ``study`` (fewer if fewer completed), best first
+    (the study's best trial first; ties kept in trial order)."""
+    import optuna
+
+    complete = [
+        t
+        for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+        if t.value is not None
+    ]
+    sign = -1.0 if study.direction == optuna.study.StudyDirection.MAXIMIZE else 1.0
+    ranked = sorted(complete, key=lambda t: (sign * float(t.value or 0.0), t.number))
+    best = study.best_trial
+    ranked = [best, *(t for t in ranked if t.number != best.number)]
+    return ranked[:k]
+
+
+def _ensemble_summary(chosen: list[optuna.trial.FrozenTrial], requested: int) -> dict[str, Any]:
+    """The ``tuning`` block's ``ensemble``: the members' trial numbers and values."""
+    summary: dict[str, Any] = {
+        "requested": requested,
+        "members": len(chosen),
+        "trials": [t.number for t in chosen],
+        "values": [t.value for t in chosen],
+    }
+    if len(chosen) < requested:
+        summary["note"] = (
+            f"{requested} members requested, {len(chosen)} trial(s) completed: the "
+            f"ensemble has {len(chosen)} member(s)"
+        )
+    return summary
+
+
 def tune_run(
     config_path: str | os.PathLike[str],
     out: str | os.PathLike[str],
@@ -361,6 +403,7 @@ def tune_run(
     metric: str | None = None,
     study_name: str | None = None,
     force: bool = False,
+    ensemble: int | None = None,
 ) -> TuneResult:
     """Search the hyper-parameters a configuration's model and training declare.
 
@@ -387,6 +430,11 @@ def tune_run(
         configuration without its trial budget).
     force
         Replace ``out`` if it exists.
+    ensemble
+        Members of the final model (default ``tune.ensemble``, 1): the ``K`` best
+        complete trials, each retrained with its own options, saved as one ensemble run
+        ``OUT/best`` (fewer members when fewer trials completed; the ``tuning`` block's
+        ``ensemble`` says so).
 
     Returns
     -------
@@ -406,8 +454,20 @@ def tune_run(
     if metric is not None:
         tune = (config.tune or TuneConfig()).model_copy(update={"metric": metric})
         config = config.model_copy(update={"tune": tune})
+    if ensemble is not None:
+        if not 1 <= ensemble <= 32:
+            raise ConfigError(f"--ensemble {ensemble}: must be between 1 and 32")
+        tune = (config.tune or TuneConfig()).model_copy(update={"ensemble": ensemble})
+        config = config.model_copy(update={"tune": tune})
     space = search_space(config, config_path)
     tune_cfg = config.tune
+    n_members = tune_cfg.ensemble if tune_cfg is not None else 1
+    if n_members > 1 and config.train.ensemble > 1:
+        raise ConfigError(
+            "tune.ensemble does not go with train.ensemble; use one of them",
+            path=config_path,
+            line=config_line(config_path, ("train", "ensemble")),
+        )
     n_trials = trials or (tune_cfg.trials if tune_cfg is not None else 20)
     timeout = timeout or (tune_cfg.timeout_s if tune_cfg is not None else None)
     seed = tune_cfg.seed if tune_cfg is not None and tune_cfg.seed is not None else None
@@ -450,6 +510,7 @@ def tune_run(
         if not complete:
             raise ConfigError(f"no trial of study '{name}' completed; see {shown_url}")
         best_trial = study.best_trial
+        chosen = _top_trials(study, n_members)
         _write_trials(partial / "trials.tsv", rows)
         plot_trials(
             [r["number"] for r in rows],
@@ -477,6 +538,8 @@ def tune_run(
             "best_params": dict(best_trial.params),
             "space": {k: v.model_dump(exclude_none=True) for k, v in space.items()},
         }
+        if n_members > 1:
+            tuning["ensemble"] = _ensemble_summary(chosen, n_members)
         if storage is None:
             rdb.engine.dispose()  # the file moves with the folder
         best = train_on_splits(
@@ -484,8 +547,16 @@ def tune_run(
             splits,
             partial / "best",
             config_path=partial / "best_config.yaml",
+            members=[_with_options(config, t.params) for t in chosen[1:]],
         )
         meta = {**best.meta, "tuning": tuning}
+        if len(chosen) > 1:
+            meta["ensemble"] = {
+                **meta["ensemble"],
+                "trials": [
+                    {"number": t.number, "value": t.value, "params": dict(t.params)} for t in chosen
+                ],
+            }
         write_json(partial / "best" / "model.json", meta)
     best = dataclasses.replace(best, out=out_path / "best", meta=meta)
     return TuneResult(
