@@ -111,6 +111,9 @@ def main() -> int:
                 continue
             a = r["auroc"]
             trials = f", {r['trials']} trials" if r.get("trials") else ""
+            if a["value"] is None:  # a one-class test split
+                cells.append(f"undefined ({r['wall_s']} s{trials})")
+                continue
             cells.append(
                 f"{a['value']:.3f} [{a['ci'][0]:.3f}, {a['ci'][1]:.3f}] ({r['wall_s']} s{trials})"
             )
