@@ -17,6 +17,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "biodl"
 LAYERS: dict[str, int] = {
     "errors": 0,
     "metrics": 0,
+    "progress": 0,  # bars and progress lines: every layer may report progress
     "io": 1,
     "encode": 2,
     "tasks": 3,

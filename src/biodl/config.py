@@ -61,6 +61,7 @@ from biodl.tasks import (
 )
 
 __all__ = [
+    "MEMORY_TABLE",
     "AugmentConfig",
     "BedSource",
     "ChromosomeSplit",
@@ -80,6 +81,7 @@ __all__ = [
     "TableSource",
     "TrainConfig",
     "TuneConfig",
+    "config_from",
     "config_line",
     "config_to_dict",
     "load_config",
@@ -127,6 +129,25 @@ class TableSource(_Strict):
     columns: list[str] | None = Field(default=None, min_length=1)
     negatives: NegativesConfig | None = None
     label_map: dict[str, str] | None = None
+    _memory: Any = PrivateAttr(default=None)
+
+    @property
+    def memory(self) -> Any:
+        """The in-memory table read instead of the file ``table`` names
+        (:class:`biodl.data.sources.MemoryTable`, set by :meth:`with_memory`), else ``None``."""
+        return self._memory
+
+    def with_memory(self, table: Any) -> TableSource:
+        """A copy whose rows come from ``table`` (a :class:`biodl.data.sources.MemoryTable`),
+        with ``table:`` set to :data:`MEMORY_TABLE`; the column options are kept."""
+        copy = self.model_copy(update={"table": MEMORY_TABLE})
+        copy._memory = table
+        return copy
+
+
+MEMORY_TABLE = "<in memory>"
+"""The ``table:`` of a source whose rows were given in memory (``train_run(..., data=...)``);
+``config.yaml`` of such a run records it in place of a file name."""
 
 
 class FastaSource(_Strict):
@@ -891,6 +912,55 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     return _validate(raw, root, base_dir=p.parent, path=os.fspath(p))
 
 
+def config_from(
+    config: str | os.PathLike[str] | Mapping[str, Any] | Config,
+    *,
+    memory_splits: tuple[str, ...] = (),
+) -> Config:
+    """A validated configuration from a YAML file, a mapping or a :class:`Config`.
+
+    A mapping has the YAML's schema and is validated as strictly, with the same
+    messages (without line numbers); its relative paths resolve against the current
+    folder. ``memory_splits`` names the ``data`` splits (``train``, ``valid``, ``test``)
+    whose rows are given in memory: their entry may then leave out ``table:`` (and
+    ``data.train`` may be missing), and gets :data:`MEMORY_TABLE`.
+
+    Examples
+    --------
+    >>> cfg = config_from({"task": "binary", "model": {"name": "deepbind"},
+    ...                    "data": {"train": {"sequence": "seq", "label": "y"}}},
+    ...                   memory_splits=("train",))
+    >>> cfg.data.train.table, cfg.data.train.sequence
+    ('<in memory>', 'seq')
+    >>> config_from({"task": "binary", "model": {"name": "deepbind"}, "trian": {},
+    ...              "data": {"train": {"table": "t.tsv"}}})
+    Traceback (most recent call last):
+    ...
+    biodl.errors.ConfigError: unknown key 'trian'
+    """
+    if isinstance(config, Config):
+        return config
+    if isinstance(config, str | os.PathLike):
+        return load_config(config)
+    if not isinstance(config, Mapping):
+        raise ConfigError(
+            "the configuration must be a YAML file, a mapping or a biodl.config.Config, "
+            f"not {type(config).__name__}"
+        )
+    raw = dict(config)
+    data = raw.get("data")
+    if memory_splits and (data is None or isinstance(data, Mapping)):
+        data = dict(data or {})
+        for split in memory_splits:
+            entry = data.get(split)
+            if entry is None and split == "train":
+                entry = {}
+            if isinstance(entry, Mapping) and _source_kind(entry) is None:
+                data[split] = {"table": MEMORY_TABLE, **entry}
+        raw["data"] = data
+    return parse_config(raw, base_dir=Path.cwd())
+
+
 def config_line(path: str | os.PathLike[str], key: tuple[str | int, ...]) -> int | None:
     """1-based line of ``key`` (e.g. ``("data", "train", "table")``) in a YAML file.
 
@@ -935,7 +1005,7 @@ def _absolutise(src: dict[str, Any], base: Path) -> None:
         return os.fspath(p if p.is_absolute() else (base / p).resolve())
 
     for key in ("table", "genome", "labels"):
-        if isinstance(src.get(key), str):
+        if isinstance(src.get(key), str) and src[key] != MEMORY_TABLE:
             src[key] = fix(src[key])
     for key in ("fasta", "bed", "cpg", "residues"):
         if isinstance(src.get(key), str):

@@ -27,6 +27,7 @@ VERB_NAMES = [
     "explain",
     "assess",
     "score-variants",
+    "export",
 ]
 
 
@@ -58,6 +59,7 @@ def test_every_verb_is_listed_in_order_with_register_and_run() -> None:
         "explain",
         "assess",
         "score_variants",
+        "export",
     ]
     parsers = _subcommands(build_parser())
     assert list(parsers) == VERB_NAMES

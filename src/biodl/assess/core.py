@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 
 from biodl.assess.types import AssessInputs, Flag, Item, worst_flag
+from biodl.progress import note, step
 from biodl.tasks import Binary, Multiclass, Multilabel
 
 __all__ = [
@@ -261,6 +262,19 @@ def _run_check(key: str, check: Check, inputs: AssessInputs) -> Item:
     return item
 
 
+def _announced(key: str, check: Check, inputs: AssessInputs, position: str) -> Item:
+    """:func:`_run_check`, announced: heartbeat lines while it runs (stderr not a
+    terminal), then one line with its flag and time (``assess 3/11: leakage green, 4.2 s``)."""
+    start = time.perf_counter()
+    running = step(f"assess {position}: {key}")
+    try:
+        item = _run_check(key, check, inputs)
+    finally:
+        running.close(report=False)
+    note(f"assess {position}: {key} {item.flag}, {time.perf_counter() - start:.1f} s")
+    return item
+
+
 def _histogram(values: Mapping[str, np.ndarray], *, bins: int | np.ndarray) -> dict[str, Any]:
     """Shared-bin histograms of several splits: ``{"edges", "counts": {split: [...]}}``."""
     present = [v for v in values.values() if v.size]
@@ -400,7 +414,7 @@ def assess(
     no_sequences = any(len(v) for v in inputs.splits.values()) and not any(
         s for v in inputs.splits.values() for s in v.sequences
     )
-    for key in ITEM_ORDER[:-1]:
+    for number, key in enumerate(ITEM_ORDER[:-1], start=1):
         check = registry.get(key)
         start = time.perf_counter()
         if no_sequences and key in SEQUENCE_CHECKS:
@@ -416,11 +430,12 @@ def assess(
                 _not_assessed(key, "This check is not available in this installation of biodl.")
             )
         else:
-            items.append(_run_check(key, check, inputs))
+            items.append(_announced(key, check, inputs, f"{number}/{len(ITEM_ORDER)}"))
         times[key] = time.perf_counter() - start
     start = time.perf_counter()
     prov_check = registry.get("provenance", functools.partial(provenance, items=tuple(items)))
-    items.append(_run_check("provenance", prov_check, inputs))
+    position = f"{len(ITEM_ORDER)}/{len(ITEM_ORDER)}"
+    items.append(_announced("provenance", prov_check, inputs, position))
     times["provenance"] = time.perf_counter() - start
     return Assessment(
         items=tuple(items),

@@ -29,19 +29,20 @@ from biodl.cli import (
     cv,
     evaluate,
     explain,
+    export,
     models,
     predict,
     score_variants,
     train,
     tune,
 )
-from biodl.cli._args import OneLineParser
+from biodl.cli._args import OneLineParser, add_common_options, common_options_applied
 from biodl.errors import BiodlError, Terminated
 
 __all__ = ["VERBS", "build_parser", "main"]
 
 #: the verb modules, in the order of ``biodl --help``
-VERBS = (train, tune, predict, evaluate, cv, models, explain, assess, score_variants)
+VERBS = (train, tune, predict, evaluate, cv, models, explain, assess, score_variants, export)
 
 #: errno values of an ``OSError`` that mean "the output cannot be written here": a
 #: user's problem (exit 2), not a bug
@@ -60,9 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Deep learning for bioinformatics: train, evaluate and apply sequence models.",
     )
     parser.add_argument("--version", action="version", version=f"biodl {__version__}")
+    add_common_options(parser, verb=False)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for verb in VERBS:
         verb.register(subparsers)
+    for verb_parser in subparsers.choices.values():  # --quiet, --threads on every verb
+        add_common_options(verb_parser)
     return parser
 
 
@@ -122,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, a bad option (one line, status 2)
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     run: Callable[[argparse.Namespace], int] = args.run
-    with _sigterm_raises_terminated() as got_sigterm:
+    with _sigterm_raises_terminated() as got_sigterm, common_options_applied(args):
         try:
             return run(args)
         except BiodlError as exc:

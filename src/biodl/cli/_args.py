@@ -25,13 +25,18 @@ argparse.ArgumentTypeError: gpu: not a device; use cpu, cuda, cuda:N or mps
 from __future__ import annotations
 
 import argparse
+import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import NoReturn, TypeAlias
 
 __all__ = [
+    "THREAD_VARIABLES",
     "OneLineParser",
     "Subparsers",
+    "add_common_options",
+    "common_options_applied",
     "device",
     "fraction",
     "int_at_least",
@@ -152,3 +157,79 @@ def device(text: str) -> str:
 #: the object ``ArgumentParser.add_subparsers`` returns, which each verb's ``register``
 #: adds its parser to
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+# ---------------------------------------------------------------------------------------
+# Options of every verb
+
+#: environment variables that cap the threads of BLAS/OpenMP libraries and of the
+#: programs biodl runs (MMseqs2 reads ``OMP_NUM_THREADS``)
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+
+def add_common_options(parser: argparse.ArgumentParser, *, verb: bool = True) -> None:
+    """Add ``--quiet`` and ``--threads N`` to ``parser``.
+
+    On a verb's parser (``verb=True``) they default to "not given", so that
+    ``biodl --quiet train ...`` and ``biodl train ... --quiet`` both work (argparse would
+    otherwise let the verb's default overwrite the value given before the verb).
+
+    Examples
+    --------
+    >>> p = OneLineParser(prog="biodl")
+    >>> add_common_options(p, verb=False)
+    >>> p.parse_args(["--quiet", "--threads", "2"])
+    Namespace(quiet=True, threads=2)
+    """
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        default=argparse.SUPPRESS if verb else False,
+        help="no progress bars or progress lines on stderr (errors and warnings still)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=positive_int,
+        default=argparse.SUPPRESS if verb else None,
+        metavar="N",
+        help="CPU threads for torch, BLAS/OpenMP and MMseqs2 (default: all cores)",
+    )
+
+
+@contextmanager
+def common_options_applied(args: argparse.Namespace) -> Iterator[None]:
+    """Apply ``--quiet`` and ``--threads`` for the duration of one command.
+
+    ``--quiet`` silences :mod:`biodl.progress` (a context variable, reset afterwards).
+    ``--threads N`` sets :data:`THREAD_VARIABLES` (read by libraries loaded later and by
+    child processes) and ``torch.set_num_threads(N)``; both are restored afterwards, so
+    that calling :func:`biodl.cli.main` in a process changes nothing in it.
+    """
+    from biodl.progress import settings
+
+    threads: int | None = getattr(args, "threads", None)
+    with settings(quiet=bool(getattr(args, "quiet", False))):
+        if threads is None:
+            yield
+            return
+        saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+        os.environ.update({name: str(threads) for name in THREAD_VARIABLES})
+        import torch
+
+        before = torch.get_num_threads()
+        torch.set_num_threads(threads)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import hashlib
+import math
 import os
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -35,14 +39,18 @@ from biodl.io import (
     read_table,
     validate_sequence,
 )
+from biodl.io.table import SequenceTable, _read_rows
 from biodl.tasks import Multilabel, task_class
 
 __all__ = [
+    "MemoryTable",
     "default_positive",
     "load_source",
+    "memory_table",
     "output_names",
     "parse_region_id",
     "parse_value",
+    "read_memory_table",
 ]
 
 _REGION = re.compile(r"^(?P<chrom>[^:\s]+):(?P<start>\d+)-(?P<end>\d+)")
@@ -58,6 +66,201 @@ def parse_region_id(text: str) -> str | None:
     """
     match = _REGION.match(text)
     return None if match is None else match.group("chrom")
+
+
+@dataclasses.dataclass(frozen=True)
+class MemoryTable:
+    """A table of examples given in memory (a DataFrame, a mapping of columns, or
+    sequences with labels), read as a ``table:`` source is read from a file.
+
+    Attributes
+    ----------
+    split
+        ``train``, ``valid`` or ``test``: named in error messages and provenance.
+    header
+        Column names.
+    rows
+        The cells of each row as text, as a table file would hold them (a missing value,
+        ``None`` or NaN, is an empty cell).
+    """
+
+    split: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+    @property
+    def name(self) -> str:
+        """How errors name the table (``in-memory train data``)."""
+        return f"in-memory {self.split} data"
+
+    def checksum(self) -> dict[str, Any]:
+        """Provenance in place of a file's checksum: ``path`` (``<in memory: SPLIT>``),
+        ``rows``, ``bytes`` and ``sha256`` of the table written as TSV text (header and
+        cells: the sequences, labels and every other column).
+
+        Examples
+        --------
+        >>> t = memory_table({"seq": ["ACGT"], "y": [1]}, split="train")
+        >>> c = t.checksum(); c["path"], c["rows"], c["sha256"][:12]
+        ('<in memory: train>', 1, '3b6ed12ad212')
+        """
+        digest = hashlib.sha256()
+        size = 0
+        for cells in (self.header, *self.rows):
+            line = ("\t".join(cells) + "\n").encode("utf-8")
+            digest.update(line)
+            size += len(line)
+        return {
+            "path": f"<in memory: {self.split}>",
+            "source": "memory",
+            "rows": len(self.rows),
+            "bytes": size,
+            "sha256": digest.hexdigest(),
+        }
+
+
+def _text(value: Any) -> str:
+    """One cell as a table file would hold it: ``None``/NaN/NA empty, ``True`` ``1``,
+    a float's shortest round-trip text."""
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "1" if value else "0"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        return "" if math.isnan(number) else repr(number)
+    return str(value)
+
+
+def _column_values(values: Any) -> list[Any]:
+    tolist = getattr(values, "tolist", None)
+    return list(tolist() if callable(tolist) else values)
+
+
+def memory_table(
+    data: Any,
+    *,
+    split: str = "train",
+    sequence: str = "sequence",
+    label: str | list[str] | None = None,
+) -> MemoryTable:
+    """Examples given in memory, as the rows of a table.
+
+    Parameters
+    ----------
+    data
+        A pandas DataFrame (anything with ``columns`` whose items are columns; pandas is
+        not imported), a mapping of column name to values, or a pair ``(sequences,
+        labels)``: a list of sequences and an array of labels, ``(N,)``, or ``(N, T)``
+        with ``label`` naming the ``T`` outputs.
+    split
+        Which split the rows are (for messages and provenance).
+    sequence, label
+        The column names a pair ``(sequences, labels)`` gets (the configuration's
+        ``sequence:`` and ``label:``; ``label`` defaults to ``label``).
+
+    Raises
+    ------
+    InputError
+        Columns of different lengths, a pair whose parts differ in length, labels with
+        more outputs than names, or data of another type.
+
+    Examples
+    --------
+    >>> t = memory_table((["acgt", "GGCC"], [1, 0]), sequence="seq", label="y")
+    >>> t.header, t.rows
+    (('seq', 'y'), (('acgt', '1'), ('GGCC', '0')))
+    >>> memory_table({"seq": ["ACGT"], "y": [0.5, float("nan")]}).rows
+    Traceback (most recent call last):
+    ...
+    biodl.errors.InputError: in-memory train data: column 'y' has 2 values, column 'seq' has 1
+    """
+    name = f"in-memory {split} data"
+    columns: dict[str, list[Any]]
+    if isinstance(data, tuple) and len(data) == 2:
+        seqs, labels = data
+        seqs = _column_values(seqs)
+        values = np.asarray(labels, dtype=object)
+        if values.ndim == 0 or len(values) != len(seqs):
+            n = 1 if values.ndim == 0 else len(values)
+            raise InputError(f"{len(seqs)} sequences but {n} labels", path=name)
+        names = [label] if isinstance(label, str) else list(label or ["label"])
+        if values.ndim == 1:
+            if len(names) != 1:
+                raise InputError(
+                    f"one label per sequence for {len(names)} label columns {names}", path=name
+                )
+            columns = {sequence: seqs, names[0]: values.tolist()}
+        else:
+            flat = values.reshape(len(seqs), -1)
+            if flat.shape[1] != len(names):
+                raise InputError(
+                    f"labels have {flat.shape[1]} outputs; name them in the configuration's "
+                    f"'label:' list (it has {len(names)}: {names})",
+                    path=name,
+                )
+            columns = {sequence: seqs, **{n: flat[:, t].tolist() for t, n in enumerate(names)}}
+    elif hasattr(data, "columns") and not isinstance(data, Mapping):
+        columns = {str(c): _column_values(data[c]) for c in data.columns}
+    elif isinstance(data, Mapping):
+        columns = {str(c): _column_values(v) for c, v in data.items()}
+    else:
+        raise InputError(
+            "in-memory data must be a DataFrame, a mapping of columns or a pair "
+            f"(sequences, labels), not {type(data).__name__}",
+            path=name,
+        )
+    if not columns:
+        raise InputError("no columns", path=name)
+    lengths = {c: len(v) for c, v in columns.items()}
+    first = next(iter(lengths))
+    for c, n in lengths.items():
+        if n != lengths[first]:
+            raise InputError(
+                f"column {c!r} has {n} values, column {first!r} has {lengths[first]}", path=name
+            )
+    header = tuple(columns)
+    rows = tuple(zip(*([_text(v) for v in columns[c]] for c in header), strict=True))
+    return MemoryTable(split=split, header=header, rows=rows)
+
+
+def read_memory_table(
+    table: MemoryTable,
+    *,
+    sequence: str,
+    label: str | None = None,
+    id: str | None = None,
+    group: str | None = None,
+    alphabet: Any = "dna",
+    extra_columns: Sequence[str] = (),
+) -> SequenceTable:
+    """:func:`biodl.io.read_table` of an in-memory table: the same columns, checks and
+    messages, with rows numbered from 1 in place of file lines."""
+    roles = {"sequence": sequence, "label": label, "id": id, "group": group}
+    wanted = {role: name for role, name in roles.items() if name is not None}
+    wanted.update({f"extra:{name}": name for name in extra_columns})
+    header = list(table.header)
+    for role, column in wanted.items():
+        if column not in header:
+            raise InputError(
+                f"{role.split(':')[0]} column {column!r} not found; columns are: "
+                f"{', '.join(header)}",
+                path=table.name,
+            )
+    if not table.rows:
+        raise InputError("no rows", path=table.name)
+    index = {role: header.index(column) for role, column in wanted.items()}
+    rows = ((i, list(cells)) for i, cells in enumerate(table.rows, start=1))
+    try:
+        read = _read_rows(rows, header, index, "\t", table.name, alphabet)
+    except InputError as exc:
+        raise InputError(exc.message, path=f"{table.name}, row {exc.line}") from None
+    if id is None:
+        ids = [f"{table.split}:{n}" for n in range(1, len(read) + 1)]
+        read = dataclasses.replace(read, ids=ids)
+    return read
 
 
 def load_source(
@@ -234,7 +437,8 @@ def output_names(config: Config) -> tuple[str, ...]:
 
 
 def _load_table(source: TableSource, config: Config) -> Examples:
-    path = config.resolve(source.table)
+    memory: MemoryTable | None = source.memory
+    path = Path(memory.name) if memory is not None else config.resolve(source.table)
     numeric = not task_class(config.task).classification
     label_columns = (
         list(source.label)
@@ -250,17 +454,28 @@ def _load_table(source: TableSource, config: Config) -> Examples:
     extra = tuple(c for c in (source.chrom, source.fold) if c is not None)
     extra += tuple(c for c in label_columns if c not in extra)
     lenient = config.data.ambiguous == "unknown"
-    table = read_table(
-        path,
-        sequence=source.sequence,
-        label=None if numeric else source.label,  # type: ignore[arg-type]
-        id=source.id,
-        group=source.group,
-        sep=source.sep,
-        alphabet=None if lenient else config.data.alphabet,
-        extra_columns=extra,
-        column_names=source.columns,
-    )
+    if memory is not None:
+        table = read_memory_table(
+            memory,
+            sequence=source.sequence,
+            label=None if numeric else source.label,  # type: ignore[arg-type]
+            id=source.id,
+            group=source.group,
+            alphabet=None if lenient else config.data.alphabet,
+            extra_columns=extra,
+        )
+    else:
+        table = read_table(
+            path,
+            sequence=source.sequence,
+            label=None if numeric else source.label,  # type: ignore[arg-type]
+            id=source.id,
+            group=source.group,
+            sep=source.sep,
+            alphabet=None if lenient else config.data.alphabet,
+            extra_columns=extra,
+            column_names=source.columns,
+        )
     n = len(table.sequences)
     values = None
     if numeric:

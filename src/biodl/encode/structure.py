@@ -67,6 +67,7 @@ from biodl.encode.onehot import one_hot
 from biodl.errors import InputError
 from biodl.io.alphabet import find_illegal
 from biodl.io.atomic import atomic_open
+from biodl.progress import progress
 
 __all__ = [
     "Fold",
@@ -358,15 +359,17 @@ def _compute(
         if folder is not None:  # cached as results arrive: an interrupted run keeps its work
             _to_cache(seq, temperature, result, folder, version)
 
+    desc = f"ViennaRNA folding ({'partition function' if want_bpp else 'MFE'})"
     if workers > 1 and seconds >= _PARALLEL_MIN_SECONDS:
         context = multiprocessing.get_context("spawn")
         chunk = max(1, len(tasks) // (8 * workers))
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
             computed = pool.map(_fold_one, tasks, chunksize=chunk)  # in input order
-            for task, result in zip(tasks, computed, strict=True):
+            pairs = zip(tasks, computed, strict=True)
+            for task, result in progress(pairs, total=len(tasks), desc=desc, unit="seq"):
                 keep(task[0], result)
     else:
-        for task in tasks:
+        for task in progress(tasks, desc=desc, unit="seq"):
             keep(task[0], _fold_one(task))
     return results
 

@@ -60,6 +60,7 @@ import numpy.typing as npt
 
 from biodl.errors import InputError
 from biodl.io.atomic import atomic_open
+from biodl.progress import progress
 
 if TYPE_CHECKING:
     import torch
@@ -373,7 +374,9 @@ def unirep_embed(
     todo.sort(key=len)
     where = _resolve_device(device)
     size_of_batch = _BATCH["cuda" if where.startswith("cuda") else "cpu"]
-    for start in range(0, len(todo), size_of_batch):
+    batches = range(0, len(todo), size_of_batch)
+    # shortest first: the time left is underestimated early on
+    for start in progress(batches, desc=f"UniRep embedding of {len(todo)} proteins", unit="batch"):
         batch = todo[start : start + size_of_batch]
         tokens = [unirep_tokens(s) for s in batch]
         width = max(len(t) for t in tokens)

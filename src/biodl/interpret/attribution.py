@@ -46,6 +46,7 @@ from biodl.errors import InputError
 from biodl.interpret._deeplift import DeepLiftStats, deeplift_multipliers, select_output
 from biodl.models.predict import default_device
 from biodl.models.validate import check_array, check_choice, check_positive_int, check_target
+from biodl.progress import progress
 
 __all__ = [
     "METHODS",
@@ -330,7 +331,8 @@ def _gradients(
     """``(N, C, L)`` gradients of the explained output and ``(N,)`` outputs."""
     grads, outs = [], []
     dtype = _param_dtype(model)
-    for start in range(0, X.shape[0], batch_size):
+    batches = range(0, X.shape[0], batch_size)
+    for start in progress(batches, desc="gradients", unit="batch"):
         x = torch.as_tensor(X[start : start + batch_size]).to(device, dtype).requires_grad_(True)
         with torch.enable_grad():
             y = select_output(model(x), target)
@@ -466,7 +468,8 @@ def integrated_gradients(
     values, outs, refs = [], [], []
     with _model_on(model, dev, tdtype):
         _check_target(model, torch.as_tensor(arr[:1]).to(dev, tdtype), target)
-        for start in range(0, arr.shape[0], per_batch):
+        batches = range(0, arr.shape[0], per_batch)
+        for start in progress(batches, desc="integrated gradients", unit="batch"):
             x = torch.as_tensor(arr[start : start + per_batch]).to(dev, tdtype)
             b = torch.as_tensor(base[start : start + per_batch]).to(dev, tdtype)
             path = (b[None] + alphas[:, None, None, None] * (x - b)[None]).reshape(-1, *x.shape[1:])
@@ -565,7 +568,8 @@ def deeplift(
     ref_index = np.tile(np.arange(k), n)
     with _model_on(model, dev, tdtype):
         _check_target(model, torch.as_tensor(arr[:1]).to(dev, tdtype), target)
-        for start in range(0, n * k, batch_size):
+        batches = range(0, n * k, batch_size)
+        for start in progress(batches, desc=f"DeepLIFT ({k} references each)", unit="batch"):
             rows = pair_index[start : start + batch_size]
             x = torch.as_tensor(arr[rows]).to(dev, tdtype)
             r = torch.as_tensor(refs[rows, ref_index[start : start + batch_size]]).to(dev, tdtype)
@@ -717,7 +721,7 @@ def _perturbation(
         if arr.ndim == 3:
             _check_target(model, torch.as_tensor(arr[:1]).to(dev, torch.float32), target)
         explainer = (Lime if kind == "lime" else KernelShap)(forward)
-        for i in range(arr.shape[0]):
+        for i in progress(range(arr.shape[0]), desc=kind, unit="seq"):
             torch.manual_seed(seed + i)
             x = torch.as_tensor(arr[i : i + 1], dtype=torch.float32, device=dev)
             b = torch.as_tensor(base[i : i + 1], dtype=torch.float32, device=dev)

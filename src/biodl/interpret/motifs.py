@@ -39,6 +39,7 @@ from biodl.errors import InputError
 from biodl.io.atomic import atomic_write_text
 from biodl.models.predict import _eval_on, default_device
 from biodl.models.validate import check_positive_int
+from biodl.progress import step
 
 __all__ = [
     "Motif",
@@ -750,16 +751,17 @@ def modisco(
     x = np.asarray(X, dtype=np.float32)
     if x.shape[1] != 4:
         raise InputError(f"TF-MoDISco works on DNA (4 channels), not {x.shape[1]}")
-    pos, neg = TFMoDISco(
-        one_hot=x.transpose(0, 2, 1).copy(),
-        hypothetical_contribs=attr.transpose(0, 2, 1).copy(),
-        sliding_window_size=window,
-        flank_size=flank,
-        max_seqlets_per_metacluster=max_seqlets,
-        final_min_cluster_size=min_cluster_size,
-        n_leiden_runs=n_leiden_runs,
-        verbose=verbose,
-    )
+    with step(f"TF-MoDISco on {x.shape[0]} sequences"):
+        pos, neg = TFMoDISco(
+            one_hot=x.transpose(0, 2, 1).copy(),
+            hypothetical_contribs=attr.transpose(0, 2, 1).copy(),
+            sliding_window_size=window,
+            flank_size=flank,
+            max_seqlets_per_metacluster=max_seqlets,
+            final_min_cluster_size=min_cluster_size,
+            n_leiden_runs=n_leiden_runs,
+            verbose=verbose,
+        )
     motifs: list[Motif] = []
     for sign, patterns in (("pos", pos), ("neg", neg)):
         for i, pattern in enumerate(patterns or []):

@@ -28,6 +28,7 @@ from torch import nn
 
 from biodl.config import TrainConfig
 from biodl.errors import Terminated
+from biodl.progress import is_quiet
 from biodl.runs import save_weights
 from biodl.tasks import Binary, Task
 from biodl.train.averaging import weight_averaging
@@ -37,6 +38,7 @@ from biodl.train.checkpoint import (
     arrays_sha256,
     load_training_state,
 )
+from biodl.train.epochs import EpochLines
 from biodl.train.module import ArrayDataModule, Schedule, SequenceTask
 
 __all__ = ["FitResult", "fit", "is_rank_zero", "resolve_precision"]
@@ -348,7 +350,11 @@ def fit(
         averaging=averaging,
     )
     hooks.append(resumable)
-    show_bar = config.progress_bar and sys.stderr.isatty()
+    show_bar = config.progress_bar and sys.stderr.isatty() and not is_quiet()
+    # one line per epoch (stderr and the 'biodl' log), batch lines off a terminal
+    hooks.append(
+        EpochLines(lambda: best.best_epoch if monitor is not None else None, batches=not show_bar)
+    )
     if show_bar:
         hooks.append(TQDMProgressBar(refresh_rate=max(1, len(train[0]) // config.batch_size // 20)))
     hooks.extend(callbacks)

@@ -4,7 +4,10 @@
   multi-allelic records, ``vt``-style normalisation;
 * :mod:`biodl.variants.windows`: where the variant sits in the model input
   (first REF base at 0-based index ``L // 2``) and how indels fit;
-* :mod:`biodl.variants.scoring`: :func:`score_variants`, streamed;
+* :mod:`biodl.variants.reference`: the genome, a path or an open ``pyfaidx.Fasta`` /
+  ``pysam.FastaFile``;
+* :mod:`biodl.variants.scoring`: :func:`score_variants`, streamed (alleles, or a
+  DataFrame of chrom, pos, ref, alt[, id]);
 * :mod:`biodl.variants.writers`: VCF with ``BIODL_*`` INFO fields, TSV.
 """
 
@@ -19,8 +22,10 @@ from biodl.variants.records import (
     normalize,
     read_variants,
     sniff_variant_format,
+    variants_from_table,
     vcf_header,
 )
+from biodl.variants.reference import FastaReference, open_reference
 from biodl.variants.scoring import (
     VariantScore,
     ism_positions,
@@ -34,11 +39,12 @@ from biodl.variants.windows import (
     ref_window,
     variant_windows,
 )
-from biodl.variants.writers import TsvWriter, VcfWriter, output_names, tsv_header
+from biodl.variants.writers import TsvWriter, VcfWriter, output_names, tsv_cells, tsv_header
 
 __all__ = [
     "SKIP_REASONS",
     "BlockCache",
+    "FastaReference",
     "SequenceSource",
     "TsvWriter",
     "Variant",
@@ -50,13 +56,16 @@ __all__ = [
     "ism_positions",
     "iter_records",
     "normalize",
+    "open_reference",
     "output_names",
     "outputs_from_logits",
     "read_variants",
     "ref_window",
     "score_variants",
     "sniff_variant_format",
+    "tsv_cells",
     "tsv_header",
     "variant_windows",
+    "variants_from_table",
     "vcf_header",
 ]

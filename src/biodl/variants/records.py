@@ -36,7 +36,7 @@ import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from biodl.errors import InputError
 from biodl.io import read_lines
@@ -51,6 +51,7 @@ __all__ = [
     "normalize",
     "read_variants",
     "sniff_variant_format",
+    "variants_from_table",
     "vcf_header",
 ]
 
@@ -392,17 +393,78 @@ def _iter_tsv(path: Path) -> Iterator[tuple[str | None, list[Variant]]]:
                 path=path,
                 line=lineno,
             )
-        chrom, pos_text, ref, alt = (f.strip() for f in fields[:4])
-        vid = fields[4].strip() if len(fields) > 4 and fields[4].strip() else "."
-        if not pos_text.isdigit() or int(pos_text) < 1:
-            raise InputError(
-                f"position {pos_text!r} is not a 1-based position", path=path, line=lineno
-            )
-        if not ref or ref == ".":
-            raise InputError("empty REF allele", path=path, line=lineno)
-        alts = [] if alt in ("", ".") else alt.split(",")
-        yield None, _split(chrom, int(pos_text), vid, ref, alts, n)
+        yield None, _tsv_record(fields, n, path=path, line=lineno)
         n += 1
+
+
+def _tsv_record(
+    fields: list[str], n: int, *, path: str | os.PathLike[str], line: int
+) -> list[Variant]:
+    """The alleles of one variant-table row ``chrom, pos, ref, alt[, id]`` (record ``n``)."""
+    chrom, pos_text, ref, alt = (f.strip() for f in fields[:4])
+    vid = fields[4].strip() if len(fields) > 4 and fields[4].strip() else "."
+    if not pos_text.isdigit() or int(pos_text) < 1:
+        raise InputError(f"position {pos_text!r} is not a 1-based position", path=path, line=line)
+    if not ref or ref == ".":
+        raise InputError("empty REF allele", path=path, line=line)
+    alts = [] if alt in ("", ".") else alt.split(",")
+    return _split(chrom, int(pos_text), vid, ref, alts, n)
+
+
+_VARIANT_COLUMNS = ("chrom", "pos", "ref", "alt")
+
+
+def variants_from_table(data: Any) -> Iterator[tuple[str | None, list[Variant]]]:
+    """The records of a variant table in memory, as :func:`iter_records` reads a TSV.
+
+    ``data``: a pandas DataFrame (or a mapping of columns) with the columns ``chrom``,
+    ``pos`` (1-based), ``ref``, ``alt`` (comma-separated ALT alleles allowed) and
+    optionally ``id`` (names matched without regard to case).
+
+    Raises
+    ------
+    InputError
+        A column missing (named), a bad position or an empty REF (naming the row).
+
+    Examples
+    --------
+    >>> [v for _, vs in variants_from_table({"chrom": ["c"], "pos": [3], "ref": ["a"],
+    ...                                      "alt": ["G,T"]}) for v in vs][1]
+    Variant(chrom='c', pos=3, ref='A', alt='T', id='.', record=0, allele=2)
+    >>> next(variants_from_table({"chrom": ["c"], "position": [3], "ref": ["A"], "alt": ["G"]}))
+    Traceback (most recent call last):
+    ...
+    biodl.errors.InputError: variant table: column 'pos' not found; columns are: chrom, ...
+    """
+    if hasattr(data, "columns") and not isinstance(data, Mapping):
+        columns = {str(c): list(data[c].tolist()) for c in data.columns}
+    elif isinstance(data, Mapping):
+        columns = {str(c): list(v) for c, v in data.items()}
+    else:
+        raise InputError(
+            "variants must be a VCF/BCF/TSV file, a DataFrame or a mapping of columns, "
+            f"not {type(data).__name__}"
+        )
+    by_lower = {c.lower(): c for c in columns}
+    wanted = list(_VARIANT_COLUMNS) + (["id"] if "id" in by_lower else [])
+    for name in wanted:
+        if name not in by_lower:
+            raise InputError(
+                f"column {name!r} not found; columns are: {', '.join(columns)} (needed: "
+                "chrom, pos, ref, alt and optionally id)",
+                path="variant table",
+            )
+    values = [columns[by_lower[name]] for name in wanted]
+    for n, row in enumerate(zip(*values, strict=True)):
+        fields = [
+            ""
+            if v is None or v != v
+            else str(int(v))
+            if isinstance(v, float) and v.is_integer()
+            else str(v)
+            for v in row
+        ]
+        yield None, _tsv_record(fields, n, path="variant table", line=n + 1)
 
 
 def iter_records(

@@ -37,11 +37,11 @@ from __future__ import annotations
 import os
 import warnings
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -51,7 +51,14 @@ from biodl.encode import one_hot
 from biodl.errors import InputError
 from biodl.models import Link, TwoStrands, predict
 from biodl.tasks import Task, TaskName, make_task
-from biodl.variants.records import SequenceSource, Variant, check_alleles, normalize
+from biodl.variants.records import (
+    SequenceSource,
+    Variant,
+    check_alleles,
+    normalize,
+    variants_from_table,
+)
+from biodl.variants.reference import FastaReference
 from biodl.variants.windows import BlockCache, anchor_index, variant_windows
 
 __all__ = [
@@ -359,8 +366,8 @@ def _chunks(variants: Iterable[Variant], size: int) -> Iterator[list[Variant]]:
 
 def score_variants(
     model: nn.Module,
-    genome: SequenceSource,
-    variants: Iterable[Variant],
+    genome: SequenceSource | Any,
+    variants: Iterable[Variant] | Any,
     *,
     length: int,
     task: Task | TaskName = "binary",
@@ -385,10 +392,13 @@ def score_variants(
         Maps one-hot DNA ``(B, 4, length)`` (channels A, C, G, T) to raw outputs
         ``(B, T)`` (logits for probability tasks).
     genome
-        Reference (:class:`biodl.io.Genome` or anything with ``chrom_sizes`` and
-        ``fetch``); read through a :class:`~biodl.variants.windows.BlockCache`.
+        Reference (:class:`biodl.io.Genome`, an open ``pyfaidx.Fasta`` or
+        ``pysam.FastaFile``, or anything with ``chrom_sizes`` and ``fetch``); read
+        through a :class:`~biodl.variants.windows.BlockCache`.
     variants
-        Alleles (:func:`biodl.variants.records.read_variants`), 1-based positions.
+        Alleles (:func:`biodl.variants.records.read_variants`), 1-based positions, or a
+        pandas DataFrame with the columns chrom, pos, ref, alt[, id]
+        (:func:`biodl.variants.records.variants_from_table`).
     length
         Model input length ``L``; windows follow :mod:`biodl.variants.windows`.
     task
@@ -435,6 +445,10 @@ def score_variants(
     if batch_size < 1 or chunk_size < 1 or workers < 0:
         msg = "batch_size and chunk_size must be at least 1 and workers at least 0"
         raise InputError(msg)
+    if hasattr(variants, "columns") or isinstance(variants, Mapping):  # a DataFrame
+        variants = (v for _, alleles in variants_from_table(variants) for v in alleles)
+    if not (hasattr(genome, "chrom_sizes") and callable(getattr(genome, "fetch", None))):
+        genome = FastaReference(genome)  # an open pyfaidx.Fasta or pysam.FastaFile
     scorer = _Scorer(
         model,
         genome,

@@ -31,7 +31,7 @@ from biodl.io.atomic import atomic_path, check_output_path, output_error
 from biodl.variants.records import SKIP_REASONS, SequenceSource
 from biodl.variants.scoring import VariantScore
 
-__all__ = ["TsvWriter", "VcfWriter", "output_names", "tsv_header"]
+__all__ = ["TsvWriter", "VcfWriter", "output_names", "tsv_cells", "tsv_header"]
 
 
 def output_names(outputs: Sequence[str]) -> list[str]:
@@ -65,6 +65,28 @@ def tsv_header(outputs: Sequence[str], *, probabilities: bool, ism: bool = False
         if ism:
             cols.append(f"ism_{o}")
     return cols
+
+
+def tsv_cells(
+    score: VariantScore, n_outputs: int, *, probabilities: bool, ism: bool = False
+) -> list[str]:
+    """One allele's row under :func:`tsv_header` (``NA`` where it was not scored)."""
+    v, norm = score.variant, score.normalized
+    cells = [v.chrom, str(v.pos), v.id, v.ref, v.alt]
+    cells += [str(norm.pos), norm.ref, norm.alt] if norm is not None else ["", "", ""]
+    cells += [score.status, score.reason]
+    per = 4 if probabilities else 3
+    for t in range(n_outputs):
+        if score.ref is None or score.alt is None or score.diff is None:
+            cells += ["NA"] * (per + int(ism))
+            continue
+        cells += [_fmt(score.ref[t]), _fmt(score.alt[t]), _fmt(score.diff[t])]
+        if probabilities:
+            cells.append("NA" if score.lor is None else _fmt(score.lor[t]))
+        if ism:
+            maps = score.ism
+            cells.append("NA" if maps is None else ",".join(f"{x:.4g}" for x in maps[t].ravel()))
+    return cells
 
 
 class _Atomic:
@@ -140,21 +162,7 @@ class TsvWriter:
 
     def write(self, score: VariantScore) -> None:
         """Write one allele's row."""
-        v, norm = score.variant, score.normalized
-        cells = [v.chrom, str(v.pos), v.id, v.ref, v.alt]
-        cells += [str(norm.pos), norm.ref, norm.alt] if norm is not None else ["", "", ""]
-        cells += [score.status, score.reason]
-        per = 4 if self.probabilities else 3
-        for t in range(self.n_outputs):
-            if score.ref is None or score.alt is None or score.diff is None:
-                cells += ["NA"] * (per + int(self.ism))
-                continue
-            cells += [_fmt(score.ref[t]), _fmt(score.alt[t]), _fmt(score.diff[t])]
-            if self.probabilities:
-                cells.append("NA" if score.lor is None else _fmt(score.lor[t]))
-            if self.ism:
-                ism = score.ism
-                cells.append("NA" if ism is None else ",".join(f"{x:.4g}" for x in ism[t].ravel()))
+        cells = tsv_cells(score, self.n_outputs, probabilities=self.probabilities, ism=self.ism)
         try:
             self._handle.write("\t".join(cells) + "\n")
         except OSError as exc:

@@ -4,6 +4,17 @@ explain, score variants and assess.
 Each function takes paths and options, does one whole job and returns a frozen result
 object (:mod:`biodl.workflows.results`: what it wrote and measured). The CLI
 (:mod:`biodl.cli`) only parses arguments, calls these and prints their results.
+
+In a notebook the same jobs run on objects in memory, through the same code:
+:func:`train_run` takes a configuration mapping (or :class:`~biodl.config.Config`) and
+``data=``/``valid=``/``test=`` DataFrames (or ``(sequences, labels)``);
+:func:`predict_frame` and :func:`score_variants_frame` return pandas DataFrames (the
+columns ``predict_file`` and ``score_vcf --tsv`` write), the latter from a DataFrame of
+variants and a FASTA path or an open ``pyfaidx.Fasta``/``pysam.FastaFile``. To explain
+sequences in memory: ``run = load_run(path)`` then
+``attribute(run.model, run.input_kind.encode(seqs), method="deepshap")``
+(:func:`biodl.runs.load_run`, :func:`biodl.interpret.attribute`; the sequences fitted
+to ``run.input_length`` with :meth:`~biodl.runs.Run.fit_input`).
 """
 
 from __future__ import annotations
@@ -12,7 +23,8 @@ from biodl.workflows.assessment import assess_run, flags_table
 from biodl.workflows.crossval import cross_validate, cv_table
 from biodl.workflows.evaluation import evaluate_run, metrics_table
 from biodl.workflows.explain import explain_file
-from biodl.workflows.prediction import predict_file
+from biodl.workflows.export import ExportResult, export_run
+from biodl.workflows.prediction import predict_file, predict_frame
 from biodl.workflows.results import (
     AssessmentResult,
     CrossValidationResult,
@@ -25,13 +37,14 @@ from biodl.workflows.results import (
 )
 from biodl.workflows.training import run_notes, train_on_splits, train_run
 from biodl.workflows.tuning import tune_run
-from biodl.workflows.variants import score_vcf, score_vcf_summary
+from biodl.workflows.variants import score_variants_frame, score_vcf, score_vcf_summary
 
 __all__ = [
     "AssessmentResult",
     "CrossValidationResult",
     "EvaluationResult",
     "ExplainResult",
+    "ExportResult",
     "PredictionResult",
     "TrainResult",
     "TuneResult",
@@ -41,10 +54,13 @@ __all__ = [
     "cv_table",
     "evaluate_run",
     "explain_file",
+    "export_run",
     "flags_table",
     "metrics_table",
     "predict_file",
+    "predict_frame",
     "run_notes",
+    "score_variants_frame",
     "score_vcf",
     "score_vcf_summary",
     "train_on_splits",

@@ -69,12 +69,14 @@ def assess_run(
         ``force``).
     """
     from biodl.assess import assess, load_inputs
+    from biodl.progress import step
     from biodl.report import write_assessment
 
     out_path = Path(out)
     # fail before the slow part, and never into a folder that holds an input
     check_output_dir(out_path, force=force, inputs=_inputs(model_dir, config, data, group))
-    inputs = load_inputs(model_dir, config=config, data=data, group=group, seed=seed)
+    with step("assess: reading the run and its data"):
+        inputs = load_inputs(model_dir, config=config, data=data, group=group, seed=seed)
     group_key = None
     if group is not None:
         group_key = "group" if Path(group).is_file() else group
@@ -84,10 +86,12 @@ def assess_run(
         from biodl.workflows.learning_curve import learning_curve as compute_curve
 
         start = time.perf_counter()
-        curve = compute_curve(config if config is not None else Path(model_dir) / "config.yaml")
+        with step("assess: learning curve (retraining on 25/50/100 %)"):
+            curve = compute_curve(config if config is not None else Path(model_dir) / "config.yaml")
         timings["learning_curve"] = time.perf_counter() - start
     assessment = assess(inputs, group=group_key, learning_curve=curve, timings=timings)
-    written = write_assessment(assessment, out_path, force=force)
+    with step("assess: writing the report"):
+        written = write_assessment(assessment, out_path, force=force)
     if save_temperature:
         _save_temperature(Path(model_dir), assessment.item("calibration").values, out_path)
     return AssessmentResult(

@@ -20,6 +20,7 @@ from biodl.interpret.checks import (
 )
 from biodl.io.atomic import check_output_dir, staged_dir, write_json
 from biodl.models import predict
+from biodl.progress import progress, step
 from biodl.runs import Run, load_run
 from biodl.workflows.prediction import _iter_inputs, _run_files
 from biodl.workflows.results import ExplainResult
@@ -118,15 +119,16 @@ def _run_checks(
             result.outputs[:_CHECK_SEQUENCES],
         )
         if randomisation:
-            rnd = randomisation_check(
-                run.model,
-                subset,
-                method=method,
-                target=result.target,
-                trained=first,
-                strict=strict,
-                **options,
-            )
+            with step("model-randomisation check"):
+                rnd = randomisation_check(
+                    run.model,
+                    subset,
+                    method=method,
+                    target=result.target,
+                    trained=first,
+                    strict=strict,
+                    **options,
+                )
             rnd["n_sequences"] = int(subset.shape[0])
             rnd.pop("per_sequence", None)
             checks["randomisation"] = rnd
@@ -141,7 +143,10 @@ def _run_checks(
                 device=options["device"],
                 seed=int(options.get("seed", 0)),
             )
-            maps[other] = attribute(run.model, subset, method=other, target=result.target, **extra)
+            with step(f"{other} attributions to compare"):
+                maps[other] = attribute(
+                    run.model, subset, method=other, target=result.target, **extra
+                )
         if len(maps) > 1:
             checks["agreement"] = agreement(maps)
     caught = [str(w.message) for w in seen if issubclass(w.category, AttributionWarning)]
@@ -170,7 +175,7 @@ def _logos(
     letters = {"dna": "ACGT", "rna": "ACGU"}.get(alphabet) if rows == 4 else None
     order = np.argsort(-result.outputs, kind="stable")[:top]
     made = []
-    for rank, i in enumerate(order, start=1):
+    for rank, i in enumerate(progress(order, desc="logos", unit="logo"), start=1):
         values = result.values[i, :rows]
         observed = (X[i, :rows] != 0).astype(values.dtype)
         if result.method == "ism":  # mean loss when the observed letter is substituted
@@ -233,8 +238,9 @@ def _motifs(
         write_motif_table([], out / "motifs.tsv")
         return [], status
     write_meme(found, out / "motifs.meme")
-    database = jaspar_motifs(collection=collection, tax_group=cast(Any, tax_group))
-    matches = match_motifs(found, database, top=1)
+    with step(f"matching {len(found)} motifs to JASPAR (TOMTOM)"):
+        database = jaspar_motifs(collection=collection, tax_group=cast(Any, tax_group))
+        matches = match_motifs(found, database, top=1)
     write_motif_table(matches, out / "motifs.tsv")
     rows = [
         {
@@ -350,7 +356,8 @@ def explain_file(
     options = _method_options(
         method, n_references=n_references, batch_size=batch_size, device=device, seed=seed
     )
-    result = attribute(run.model, X, method=method, target=index, **options)
+    with step(f"{method} attributions of {len(ids)} sequences"):
+        result = attribute(run.model, X, method=method, target=index, **options)
     checks = _run_checks(
         run,
         X,

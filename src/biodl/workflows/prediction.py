@@ -1,20 +1,24 @@
-"""``biodl predict``: score a sequence file with a trained model, streamed."""
+"""``biodl predict``: score a sequence file with a trained model, streamed; and
+:func:`predict_frame`, the same scores of sequences in memory as a pandas DataFrame."""
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+from biodl.data.sources import memory_table, read_memory_table
 from biodl.errors import InputError
 from biodl.io import AlphabetName, read_sequences, read_table, tsv_cell
 from biodl.io.atomic import atomic_open, check_output_path
 from biodl.models import auxiliary_outputs, predict_with_auxiliary
-from biodl.runs import TEMPERATURE_FILE, load_run
+from biodl.runs import TEMPERATURE_FILE, Run, load_run
 from biodl.tasks import task_from_meta
 from biodl.workflows.results import PredictionResult
 
-__all__ = ["predict_file"]
+__all__ = ["predict_file", "predict_frame"]
 
 
 def _iter_inputs(
@@ -94,47 +98,182 @@ def predict_file(
     # checked before any work: never over an input (the sequences, the run's files)
     out_path = check_output_path(out, inputs=_run_files(model_dir, input_path), what="--out")
     run = load_run(model_dir)
-    if run.meta.get("encoding") == "cpg":
-        raise InputError(
-            "this model scores CpG sites from methylation profiles, not sequences: "
-            "use 'biodl evaluate' with a configuration that lists the profiles",
-            path=Path(model_dir) / "model.json",
-        )
     path = Path(input_path)
     records = _iter_inputs(
         path, sequence_column=sequence_column, id_column=id_column, alphabet=run.alphabet
     )
+    n = 0
+    with atomic_open(out_path) as handle:
+        for row in _prediction_rows(
+            run,
+            records,
+            path=path,
+            pad_short=pad_short,
+            batch_size=batch_size,
+            device=device,
+            chunk_size=chunk_size,
+        ):
+            handle.write("\t".join(row) + "\n")
+            n += 1
+        n -= 1  # the header
+        if n == 0:  # nothing is committed: the temporary file is removed
+            raise InputError("no sequences to score", path=path)
+    return PredictionResult(out=out_path, n_sequences=n)
+
+
+def _prediction_rows(
+    run: Run,
+    records: Iterator[tuple[str, str, int]],
+    *,
+    path: str | os.PathLike[str] | None,
+    pad_short: bool,
+    batch_size: int,
+    device: str | None,
+    chunk_size: int,
+) -> Iterator[list[str]]:
+    """The header and then one row of cells per record (``(id, sequence, line)``): what
+    :func:`predict_file` writes and :func:`predict_frame` returns."""
+    if run.meta.get("encoding") == "cpg":
+        raise InputError(
+            "this model scores CpG sites from methylation profiles, not sequences: "
+            "use 'biodl evaluate' with a configuration that lists the profiles",
+            path=Path(run.path) / "model.json",
+        )
     task = task_from_meta(run.meta)
     # a calibration temperature saved by `biodl assess --save-temperature` rescales the
     # logits of probability models (regression outputs are values, not logits)
     temperature = run.temperature if task.probabilistic else 1.0
     heads = [h.name for h in auxiliary_outputs(run.model)]
     kind = run.input_kind
-    n = 0
-    with atomic_open(out_path) as handle:
-        handle.write("\t".join(["id", *task.prediction_columns(), *heads]) + "\n")
-        for chunk in _batched(records, chunk_size):
-            fitted = [
-                run.fit_input(seq, record=i, path=path, line=line, pad_short=pad_short)
-                for i, seq, line in chunk
-            ]
-            X = kind.encode(fitted)
-            logits, extra = predict_with_auxiliary(
-                run.model, X, batch_size=batch_size, device=device
-            )
-            if temperature != 1.0:
-                logits = logits / temperature
-            scores = task.scores(logits)
-            raw = logits.float().numpy()
-            # auxiliary heads' probabilities (not temperature-scaled)
-            for i, (seq_id, _, _) in enumerate(chunk):
-                cells = task.prediction_cells(scores[i], raw[i])
-                cells += [f"{extra[h][i]:.6g}" for h in heads]
-                handle.write("\t".join([tsv_cell(seq_id), *cells]) + "\n")
-            n += len(chunk)
-        if n == 0:  # nothing is committed: the temporary file is removed
-            raise InputError("no sequences to score", path=path)
-    return PredictionResult(out=out_path, n_sequences=n)
+    yield ["id", *task.prediction_columns(), *heads]
+    for chunk in _batched(records, chunk_size):
+        fitted = [
+            run.fit_input(seq, record=i, path=path, line=line, pad_short=pad_short)
+            for i, seq, line in chunk
+        ]
+        X = kind.encode(fitted)
+        logits, extra = predict_with_auxiliary(run.model, X, batch_size=batch_size, device=device)
+        if temperature != 1.0:
+            logits = logits / temperature
+        scores = task.scores(logits)
+        raw = logits.float().numpy()
+        # auxiliary heads' probabilities (not temperature-scaled)
+        for i, (seq_id, _, _) in enumerate(chunk):
+            cells = task.prediction_cells(scores[i], raw[i])
+            cells += [f"{extra[h][i]:.6g}" for h in heads]
+            yield [tsv_cell(seq_id), *cells]
+
+
+def predict_frame(
+    run: str | os.PathLike[str] | Run,
+    data: Any,
+    *,
+    sequence_column: str | None = None,
+    id_column: str | None = None,
+    pad_short: bool = False,
+    batch_size: int = 512,
+    device: str | None = None,
+) -> Any:
+    """Score sequences in memory (or a file) with a trained model; a pandas DataFrame.
+
+    The rows and columns are :func:`predict_file`'s, computed by the same code: ``id``
+    and the task's columns (binary: ``score``, ``logit`` and ``predicted``, the label at
+    the run's decision threshold; multi-class: ``predicted`` and ``prob_<class>``;
+    multi-label and regression: ``pred_<output>``), numbers as ``float64`` with the
+    6 significant digits the TSV has.
+
+    Parameters
+    ----------
+    run
+        A run directory (:func:`~biodl.workflows.train_run`'s ``out``) or a loaded
+        :class:`~biodl.runs.Run` (:func:`biodl.runs.load_run`).
+    data
+        A pandas DataFrame or a mapping of columns (sequences in ``sequence_column``,
+        default ``sequence``; ids in ``id_column``, default the ``id`` column if there
+        is one, else ``input:1``, ``input:2``...), a list of sequences, or the path of a
+        FASTA/FASTQ file (a table with ``sequence_column``).
+    pad_short, batch_size, device
+        As :func:`predict_file`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per sequence, in input order.
+
+    Raises
+    ------
+    InputError
+        A named column missing, an illegal character, a sequence shorter than the model
+        input (without ``pad_short``), no sequences.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from biodl.testing import planted_motif_dataset
+    >>> from biodl.workflows import train_run
+    >>> seqs, labels = planted_motif_dataset(30, 30, length=30, seed=0)
+    >>> config = {"task": "binary", "data": {"valid": {"fraction": 0.2}},
+    ...           "model": {"name": "deepbind", "n_filters": 4, "filter_width": 8, "hidden": 4},
+    ...           "train": {"max_epochs": 1, "progress_bar": False}}
+    >>> run = train_run(config, tempfile.mkdtemp() + "/run", data=(seqs, labels))
+    >>> table = predict_frame(run.out, ["ACGT" * 10, "GGCC" * 10])
+    >>> list(table.columns), list(table["id"])
+    (['id', 'score', 'logit', 'predicted'], ['input:1', 'input:2'])
+    """
+    pd = _pandas()
+    loaded = run if isinstance(run, Run) else load_run(run)
+    path: str | os.PathLike[str] | None
+    if isinstance(data, str | os.PathLike):
+        path = data
+        records = _iter_inputs(
+            Path(data),
+            sequence_column=sequence_column,
+            id_column=id_column,
+            alphabet=loaded.alphabet,
+        )
+    else:
+        if isinstance(data, list | tuple) and all(isinstance(x, str) for x in data):
+            data = {sequence_column or "sequence": list(data)}
+        table = memory_table(data, split="input")
+        ids = id_column
+        if ids is None and "id" in table.header:
+            ids = "id"
+        read = read_memory_table(
+            table, sequence=sequence_column or "sequence", id=ids, alphabet=loaded.alphabet
+        )
+        path = table.name
+        records = zip(read.ids, read.sequences, read.lines, strict=True)
+    rows = _prediction_rows(
+        loaded,
+        iter(records),
+        path=path,
+        pad_short=pad_short,
+        batch_size=batch_size,
+        device=device,
+        chunk_size=20000,
+    )
+    header = next(rows)
+    body = list(rows)
+    if not body:
+        raise InputError("no sequences to score", path=path)
+    frame = pd.DataFrame(body, columns=header)
+    for column in header[1:]:
+        if column == "predicted":  # a label, kept as text
+            continue
+        converted = pd.to_numeric(frame[column], errors="coerce")
+        if not converted.isna().any():
+            frame[column] = converted.astype("float64")
+    return frame
+
+
+def _pandas() -> Any:
+    """pandas, imported when a DataFrame is asked for (it is no dependency of the CLI)."""
+    try:
+        return importlib.import_module("pandas")
+    except ImportError:  # pragma: no cover - pandas comes with the test and notebook extras
+        raise InputError(
+            "DataFrames need pandas: pip install 'biodl[notebook]' (or pip install pandas)"
+        ) from None
 
 
 def _run_files(model_dir: str | os.PathLike[str], *others: str | os.PathLike[str]) -> list[Path]:

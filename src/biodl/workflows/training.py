@@ -25,12 +25,14 @@ from biodl.config import (
     HomologyConfig,
     ResidueSource,
     TableSource,
+    config_from,
     config_line,
     config_to_dict,
 )
 from biodl.data import DataSplits, build_splits
 from biodl.data.homology import max_cross_identity
-from biodl.errors import ConfigError
+from biodl.data.sources import MemoryTable, memory_table
+from biodl.errors import ConfigError, InputError
 from biodl.io.atomic import (
     atomic_open,
     atomic_write_text,
@@ -47,6 +49,7 @@ from biodl.models import (
     create_model,
     predict_with_auxiliary,
 )
+from biodl.progress import log_file, step
 from biodl.runs import (
     RUN_FORMAT,
     RUN_FORMAT_VERSION,
@@ -66,12 +69,124 @@ from biodl.workflows.common import (
 )
 from biodl.workflows.results import TrainResult
 
-__all__ = ["dropped_line", "homology_line", "run_notes", "train_on_splits", "train_run"]
+__all__ = [
+    "ConfigLike",
+    "TableLike",
+    "checked_config",
+    "dropped_line",
+    "homology_line",
+    "run_notes",
+    "train_on_splits",
+    "train_run",
+]
+
+ConfigLike = str | os.PathLike[str] | Mapping[str, Any] | Config
+"""A configuration: a YAML file, a mapping with the YAML's schema, or a :class:`Config`."""
+
+TableLike = Any
+"""Examples in memory: a pandas DataFrame, a mapping of column name to values, or a pair
+``(sequences, labels)`` (see :func:`biodl.data.sources.memory_table`)."""
+
+_SPLITS = ("train", "valid", "test")
+
+
+def checked_config(config: ConfigLike, *, memory_splits: tuple[str, ...] = ()) -> Config:
+    """A configuration loaded from any of its forms (:func:`biodl.config.config_from`)
+    with its model options checked against the architecture, once (a file's errors name
+    the line, as :func:`~biodl.workflows.common.load_checked`'s)."""
+    if isinstance(config, str | os.PathLike):
+        return load_checked(config)
+    loaded = config_from(config, memory_splits=memory_splits)
+    if loaded.model.checked is not None:
+        return loaded
+    return loaded.model_copy(update={"model": loaded.model.with_checked(model_params(loaded))})
+
+
+def _with_memory(
+    config: Config,
+    data: TableLike,
+    valid: TableLike | None,
+    test: TableLike | None,
+) -> Config:
+    """``config`` reading its ``train`` (and ``valid``/``test``) rows from memory.
+
+    The training rows are read with the configuration's ``data.train`` options
+    (``sequence``, ``label``, ``id``, ``group``, ``chrom``, ``fold``, ``negatives``,
+    ``label_map``). A ``split`` column in ``data`` (values ``train``, ``valid``,
+    ``test``) divides its rows; the held-out parts are read with the training options,
+    as a held-out fraction is. ``valid`` and ``test`` tables are read with their own
+    ``data.valid``/``data.test`` options when the configuration gives them, else with
+    the training options without ``negatives``.
+    """
+    train = config.data.train
+    if not isinstance(train, TableSource):
+        raise ConfigError(
+            "in-memory data need data.train to be table options (sequence:, label:, id:), "
+            f"not a {type(train).__name__}"
+        )
+    if isinstance(data, tuple) and train.label is None:
+        train = train.model_copy(update={"label": "label"})
+    seq, label = train.sequence, train.label
+    tables = {"train": memory_table(data, split="train", sequence=seq, label=label)}
+    from_train: set[str] = set()
+    if "split" in tables["train"].header and "split" not in (train.fold, train.group):
+        tables = _by_split_column(tables["train"])
+        from_train = set(tables) - {"train"}
+    for name, frame in (("valid", valid), ("test", test)):
+        if frame is None:
+            continue
+        if name in from_train:
+            raise ConfigError(
+                f"{name} data are given twice: by the 'split' column and as the {name} table"
+            )
+        tables[name] = memory_table(frame, split=name, sequence=seq, label=label)
+    updates: dict[str, Any] = {}
+    for name, table in tables.items():
+        spec = getattr(config.data, name)
+        if name == "train" or name in from_train:
+            if name != "train" and spec is not None:
+                raise ConfigError(
+                    f"{name} data are given twice: by the 'split' column and by data.{name}"
+                )
+            options = train
+        elif isinstance(spec, TableSource):
+            options = spec
+        elif spec is not None:
+            raise ConfigError(
+                f"{name} data are given twice: as a table in memory and by data.{name}"
+            )
+        else:
+            options = train.model_copy(update={"negatives": None})
+        updates[name] = options.with_memory(table)
+    return config.model_copy(update={"data": config.data.model_copy(update=updates)})
+
+
+def _by_split_column(table: MemoryTable) -> dict[str, MemoryTable]:
+    """The parts of ``table`` by its ``split`` column: ``train``, ``valid``, ``test``."""
+    col = table.header.index("split")
+    parts: dict[str, list[tuple[str, ...]]] = {name: [] for name in _SPLITS}
+    for i, row in enumerate(table.rows, start=1):
+        value = row[col].strip().lower()
+        if value not in parts:
+            raise InputError(
+                f"column 'split': {row[col]!r} is not one of train, valid, test",
+                path=f"{table.name}, row {i}",
+            )
+        parts[value].append(row)
+    if not parts["train"]:
+        raise InputError("column 'split' names no 'train' row", path=table.name)
+    return {
+        name: MemoryTable(split=name, header=table.header, rows=tuple(rows))
+        for name, rows in parts.items()
+        if rows
+    }
 
 
 def _source_files(config: Config) -> list[Path]:
     files: list[Path] = []
     for spec in (config.data.train, config.data.valid, config.data.test):
+        if isinstance(spec, TableSource) and spec.memory is not None:
+            continue  # rows given in memory: see _data_checksums
         if isinstance(spec, TableSource):
             files.append(config.resolve(spec.table))
         elif isinstance(spec, FastaSource):
@@ -234,9 +349,11 @@ def _held_out_identity(splits: DataSplits, homology: HomologyConfig) -> dict[str
             for name, seqs in held
         }
 
+    with step("largest identity of held-out to training proteins"):
+        at_coverage, any_coverage = best(homology.coverage), best(0.0)
     return {
-        "max_train_identity": best(homology.coverage),
-        "max_train_identity_any_coverage": best(0.0),
+        "max_train_identity": at_coverage,
+        "max_train_identity_any_coverage": any_coverage,
         "note": "largest identity (identical residues / length of the shorter protein) of a "
         "held-out protein to a training protein, on the sequences as read; first with the "
         "clustering coverage, then at any coverage; pairs the search examines (a value below "
@@ -245,21 +362,43 @@ def _held_out_identity(splits: DataSplits, homology: HomologyConfig) -> dict[str
 
 
 def train_run(
-    config_path: str | os.PathLike[str],
+    config: ConfigLike,
     out: str | os.PathLike[str],
     *,
+    data: TableLike | None = None,
+    valid: TableLike | None = None,
+    test: TableLike | None = None,
     force: bool = False,
     resume: bool = False,
 ) -> TrainResult:
     """Train the model a configuration describes and write a complete run directory.
 
+    ``biodl train CONFIG --out OUT`` calls ``train_run(CONFIG, OUT)``. In a notebook the
+    configuration may be a mapping (or a :class:`~biodl.config.Config`) and the examples
+    a DataFrame: ``train_run(config_dict, "run", data=df)`` trains exactly as the YAML
+    route on the same rows (same splits, weights and metrics for the same seed).
+
     Parameters
     ----------
-    config_path
-        YAML configuration (see :mod:`biodl.config`).
+    config
+        A YAML file (relative paths in it resolve against its folder), a mapping with
+        the same schema, validated as strictly with the same messages (relative paths
+        resolve against the current folder), or a :class:`~biodl.config.Config`.
     out
         Run directory to create. It is written as ``OUT.partial`` and renamed when
         complete, so a failed run leaves no half-written ``OUT``.
+    data
+        Training examples in memory, read in place of ``data.train``'s file with its
+        column options (``sequence:``, ``label:``, ``id:``, ``group:``, ``chrom:``,
+        ``negatives:``...; ``table:`` may be left out): a pandas DataFrame or a mapping
+        of columns, or a pair ``(sequences, labels)`` (then named by ``sequence:`` and
+        ``label:``, by default ``sequence`` and ``label``). A ``split`` column with
+        ``train``/``valid``/``test`` divides the rows; else ``data.valid``/``data.test``
+        split them as usual (``{fraction: F}``, ``{chromosomes: [...]}``, a file).
+    valid, test
+        Held-out examples in memory, in the same forms, read with the configuration's
+        ``data.valid``/``data.test`` table options if it gives them, else with the
+        training options without ``negatives``.
     force
         Replace ``out`` if it exists (refused when it holds the configuration or a data
         file: checked before anything is read or written).
@@ -273,20 +412,54 @@ def train_run(
         ``out``, the run directory (path-like): ``model.safetensors``, ``model.json``,
         ``config.yaml``, ``metrics.json``, ``predictions.tsv``, ``splits.tsv.gz``,
         ``roc.png``, ``pr.png``, ``report.html``, ``checkpoints/``, ``logs/metrics.csv``;
-        the ``metrics``, the ``notes`` on the splits and ``meta`` (``model.json``).
+        the ``metrics``, the ``notes`` on the splits and ``meta`` (``model.json``). For
+        data given in memory, ``model.json``'s ``data.files`` records each table's
+        rows and SHA-256 (``path`` ``<in memory: train>``) in place of a file checksum,
+        and ``config.yaml`` has ``table: <in memory>``.
+
+    Raises
+    ------
+    ConfigError
+        The configuration does not validate (or in-memory data with a non-table
+        ``data.train``, or held-out data given twice).
+    InputError
+        Bad data: a named column missing (``in-memory train data: label column 'y' not
+        found; columns are: seq, id``), an illegal character, a bad label...
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> from biodl.testing import planted_motif_dataset
+    >>> seqs, labels = planted_motif_dataset(40, 40, length=30, seed=0)
+    >>> frame = pd.DataFrame({"seq": seqs, "bound": labels})
+    >>> config = {"task": "binary", "data": {"train": {"sequence": "seq", "label": "bound"},
+    ...           "valid": {"fraction": 0.25}},
+    ...           "model": {"name": "deepbind", "n_filters": 4, "filter_width": 8, "hidden": 4},
+    ...           "train": {"max_epochs": 1, "seed": 0, "progress_bar": False},
+    ...           "evaluate": {"n_bootstrap": 0}}
+    >>> run = train_run(config, tempfile.mkdtemp() + "/run", data=frame)
+    >>> sorted(run.metrics), run.meta["data"]["files"][0]["path"]
+    (['valid'], '<in memory: train>')
     """
-    config = load_checked(config_path)
+    given = {"train": data, "valid": valid, "test": test}
+    memory = tuple(name for name, frame in given.items() if frame is not None)
+    if memory and "train" not in memory:
+        raise ConfigError("valid/test data in memory need the training data in memory (data=)")
+    loaded = checked_config(config, memory_splits=memory)
+    if data is not None:
+        loaded = _with_memory(loaded, data, valid, test)
     out_path = Path(out)
-    inputs = [Path(config_path), *_source_files(config)]
-    if config.train.init_from is not None:
-        inputs.append(config.resolve(config.train.init_from))
+    config_path = config if isinstance(config, str | os.PathLike) else None
+    inputs = [*([Path(config_path)] if config_path is not None else []), *_source_files(loaded)]
+    if loaded.train.init_from is not None:
+        inputs.append(loaded.resolve(loaded.train.init_from))
     if is_rank_zero():  # fail before reading the data; other ranks write nothing
         check_output_dir(out_path, force=force, inputs=inputs)
         if resume:  # before the data are read, and before OUT.partial could be touched
-            check_resumable(partial_dir(out_path), fingerprint=_run_fingerprint(config))
+            check_resumable(partial_dir(out_path), fingerprint=_run_fingerprint(loaded))
     return train_on_splits(
-        config,
-        build_splits(config),
+        loaded,
+        build_splits(loaded),
         out_path,
         force=force,
         config_path=config_path,
@@ -297,8 +470,14 @@ def train_run(
 
 def _data_checksums(config: Config) -> list[dict[str, Any]]:
     """Path, size and SHA-256 of each data file the configuration names (read once per
-    training: the resume fingerprint and model.json share them)."""
-    return [file_checksum(f) for f in _source_files(config)]
+    training: the resume fingerprint and model.json share them); a table given in
+    memory gives its rows and SHA-256 (:meth:`~biodl.data.sources.MemoryTable.checksum`)."""
+    memory = [
+        spec.memory.checksum()
+        for spec in (config.data.train, config.data.valid, config.data.test)
+        if isinstance(spec, TableSource) and spec.memory is not None
+    ]
+    return [file_checksum(f) for f in _source_files(config)] + memory
 
 
 def _run_fingerprint(config: Config, files: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -403,7 +582,7 @@ def train_on_splits(
         if rank_zero
         else contextlib.nullcontext()
     )
-    with staged as partial:
+    with staged as partial, log_file(None if partial is None else partial / "logs" / "train.log"):
         L.seed_everything(config.train.seed, workers=True, verbose=False)
         model = create_model(config.model.name, model_params(config), io=io_spec)
         provenance = None

@@ -15,17 +15,29 @@ from pathlib import Path
 from typing import Any
 
 from biodl.errors import InputError
-from biodl.io import Genome
 from biodl.io.atomic import OutputError, check_output_path
-from biodl.runs import file_checksum, load_run
+from biodl.runs import Run, file_checksum, load_run
 from biodl.tasks import Task, task_from_meta
-from biodl.variants.records import Variant, iter_records, sniff_variant_format, vcf_header
+from biodl.variants.records import (
+    Variant,
+    iter_records,
+    sniff_variant_format,
+    variants_from_table,
+    vcf_header,
+)
+from biodl.variants.reference import open_reference
 from biodl.variants.scoring import RefMismatch, Strands, VariantScore, score_variants
-from biodl.variants.writers import TsvWriter, VcfWriter
-from biodl.workflows.prediction import _run_files
+from biodl.variants.writers import TsvWriter, VcfWriter, tsv_cells, tsv_header
+from biodl.workflows.prediction import _pandas, _run_files
 from biodl.workflows.results import VariantScoringResult
 
-__all__ = ["VariantScoringSummary", "default_strands", "score_vcf", "score_vcf_summary"]
+__all__ = [
+    "VariantScoringSummary",
+    "default_strands",
+    "score_variants_frame",
+    "score_vcf",
+    "score_vcf_summary",
+]
 
 
 @dataclass
@@ -93,14 +105,16 @@ def _check_model(meta: dict[str, Any], path: Path) -> tuple[Task, list[str], boo
 
 def _check_outputs(
     model_dir: str | os.PathLike[str],
-    genome: str | os.PathLike[str],
+    genome: str | os.PathLike[str] | Any,
     vcf: str | os.PathLike[str],
     out: str | os.PathLike[str],
     tsv: str | os.PathLike[str] | None,
 ) -> tuple[Path, Path | None]:
     """``--out`` and ``--tsv`` checked before any work: writable, not a folder, not an
     input (the VCF, the genome and its indexes, the run's files), not the same file."""
-    inputs = [vcf, genome, f"{genome}.fai", f"{genome}.gzi", *_run_files(model_dir)]
+    inputs: list[Any] = [vcf, *_run_files(model_dir)]
+    if isinstance(genome, str | os.PathLike):
+        inputs += [genome, f"{genome}.fai", f"{genome}.gzi"]
     inputs += [f"{vcf}.tbi", f"{vcf}.csi"]
     out_path = check_output_path(out, inputs=inputs, what="--out")
     if tsv is None:
@@ -113,7 +127,7 @@ def _check_outputs(
 
 def score_vcf(
     model_dir: str | os.PathLike[str],
-    genome: str | os.PathLike[str],
+    genome: str | os.PathLike[str] | Any,
     vcf: str | os.PathLike[str],
     out: str | os.PathLike[str],
     *,
@@ -158,7 +172,7 @@ def score_vcf(
 
 def score_vcf_summary(
     model_dir: str | os.PathLike[str],
-    genome: str | os.PathLike[str],
+    genome: str | os.PathLike[str] | Any,
     vcf: str | os.PathLike[str],
     out: str | os.PathLike[str],
     *,
@@ -180,7 +194,9 @@ def score_vcf_summary(
     model_dir
         Run directory (one-hot DNA model with one value per output).
     genome
-        Reference FASTA (plain, or bgzip with ``.fai``/``.gzi``; indexed if needed).
+        Reference FASTA (plain, or bgzip with ``.fai``/``.gzi``; indexed if needed), or
+        one already open: a :class:`biodl.io.Genome`, ``pyfaidx.Fasta`` or
+        ``pysam.FastaFile`` (:func:`biodl.variants.open_reference`).
     vcf
         VCF/BCF (plain, bgzip; by content) or TSV (chrom, pos, ref, alt[, id]).
     out
@@ -225,7 +241,7 @@ def score_vcf_summary(
         "biodl_version": __version__,
         "biodl_command": command or "biodl.workflows.score_vcf",
         "biodl_model": f"{Path(model_dir).resolve()};sha256={checksum}",
-        "biodl_genome": str(Path(genome).resolve()),
+        "biodl_genome": _genome_name(genome),
         "biodl_scoring": (
             f"input_length={run.input_length};anchor=L//2 (0-based);strands={chosen};"
             f"task={task.name};ref_mismatch={ref_mismatch}"
@@ -243,7 +259,7 @@ def score_vcf_summary(
             summary.records += 1
             yield from item[1]
 
-    with Genome(genome, read_ahead=None) as ref:
+    with open_reference(genome) as ref:
         writer = VcfWriter(
             out_path,
             header,
@@ -310,3 +326,92 @@ def _count(summary: VariantScoringSummary, score: VariantScore) -> None:
             summary.ref_mismatch_scored += 1
     else:
         summary.skipped[score.reason] += 1
+
+
+def _genome_name(genome: Any) -> str:
+    """The genome as ``##biodl_genome`` records it: the resolved path of its FASTA."""
+    if isinstance(genome, str | os.PathLike):
+        return str(Path(genome).resolve())
+    name = getattr(genome, "path", None) or getattr(genome, "filename", None) or "genome"
+    if isinstance(name, bytes):
+        name = name.decode()
+    return str(Path(str(name)).resolve()) if name != "genome" else name
+
+
+def score_variants_frame(
+    run: str | os.PathLike[str] | Run,
+    genome: str | os.PathLike[str] | Any,
+    variants: Any,
+    *,
+    ref_mismatch: RefMismatch = "error",
+    strands: Strands | None = None,
+    batch_size: int = 256,
+    device: str | None = None,
+    ism_window: int = 0,
+) -> Any:
+    """Score every ALT allele of a variant table in memory (or a VCF/BCF/TSV file) with a
+    trained DNA model; a pandas DataFrame with :func:`score_vcf`'s ``--tsv`` columns.
+
+    Parameters
+    ----------
+    run
+        A run directory or a loaded :class:`~biodl.runs.Run`.
+    genome
+        A reference FASTA path, or an open :class:`biodl.io.Genome`, ``pyfaidx.Fasta``
+        or ``pysam.FastaFile``.
+    variants
+        A pandas DataFrame (or a mapping of columns) with ``chrom``, ``pos`` (1-based),
+        ``ref``, ``alt`` and optionally ``id``, or a VCF/BCF/TSV path.
+    ref_mismatch, strands, batch_size, device, ism_window
+        As :func:`score_vcf_summary`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per allele (:func:`biodl.variants.tsv_header`): ``chrom``, ``pos``,
+        ``id``, ``ref``, ``alt``, the normalised allele, ``status``, ``reason`` and per
+        output ``ref_<o>``, ``alt_<o>``, ``diff_<o>`` (and ``lor_<o>`` for
+        probabilities) as ``float64``, NaN where an allele was skipped.
+
+    Raises
+    ------
+    InputError
+        A column missing, a bad position, a model that cannot score variants, a REF
+        mismatch under ``ref_mismatch="error"``.
+    """
+    pd = _pandas()
+    loaded = run if isinstance(run, Run) else load_run(run)
+    task, outputs, probabilities = _check_model(loaded.meta, Path(loaded.path))
+    chosen: Strands = strands if strands is not None else default_strands(loaded.meta)
+    if isinstance(variants, str | os.PathLike):
+        records = iter_records(variants)
+        source: str | os.PathLike[str] | None = variants
+    else:
+        records = variants_from_table(variants)
+        source = None
+    alleles = (v for _, vs in records for v in vs)
+    with open_reference(genome) as ref:
+        rows = [
+            tsv_cells(score, len(outputs), probabilities=probabilities, ism=ism_window > 0)
+            for score in score_variants(
+                loaded.model,
+                ref,
+                alleles,
+                length=loaded.input_length,
+                task=task,
+                unknown=loaded.unknown,
+                strands=chosen,
+                ref_mismatch=ref_mismatch,
+                batch_size=batch_size,
+                device=device,
+                ism_window=ism_window,
+                source=source,
+            )
+        ]
+    header = tsv_header(outputs, probabilities=probabilities, ism=ism_window > 0)
+    frame = pd.DataFrame(rows, columns=header)
+    text = {"chrom", "id", "ref", "alt", "norm_ref", "norm_alt", "status", "reason"}
+    for column in header:
+        if column not in text and not column.startswith("ism_"):
+            frame[column] = pd.to_numeric(frame[column].replace({"NA": None, "": None}))
+    return frame

@@ -68,6 +68,7 @@ from biodl.data.homology.mmseqs import (
 )
 from biodl.data.homology.prefilter import _candidate_pairs
 from biodl.errors import InputError
+from biodl.progress import progress
 
 __all__ = [
     "PYTHON_MAX_SEQUENCES",
@@ -108,7 +109,8 @@ def _python_links_single(
         seqs, None, identity=identity, coverage=coverage, exhaustive=exhaustive
     )
     # strongest candidates first, so that weaker pairs inside a component are skipped
-    for k in np.lexsort((ti, qi, -score)).tolist():
+    order = np.lexsort((ti, qi, -score)).tolist()
+    for k in progress(order, desc="homology clustering: candidate pairs", unit="pair"):
         a, b = int(qi[k]), int(ti[k])
         if uf.find(a) == uf.find(b):
             continue
@@ -135,7 +137,7 @@ def _python_links_greedy(
         partners.setdefault(b, set()).add(a)
     rep_of = np.full(len(seqs), -1, dtype=np.int64)
     rep_rank: dict[int, int] = {}
-    for i in _greedy_order(seqs):
+    for i in progress(_greedy_order(seqs), desc="homology clustering (greedy)", unit="seq"):
         options = sorted((rep_rank[p], p) for p in partners.get(i, ()) if p in rep_rank)
         for _, rep in options:
             r = _align_clean(seqs[rep], seqs[i])
@@ -160,7 +162,8 @@ def _python_nearest(
     qi, ti, _ = _candidate_pairs(
         queries, targets, identity=identity, coverage=coverage, exhaustive=exhaustive
     )
-    for k in np.lexsort((ti, qi)).tolist():
+    order = np.lexsort((ti, qi)).tolist()
+    for k in progress(order, desc="homology search: candidate pairs", unit="pair"):
         q, t = int(qi[k]), int(ti[k])
         r = _align_clean(queries[q], targets[t])
         if r.coverage >= coverage and r.identity > best[q]:

@@ -49,6 +49,7 @@ import numpy.typing as npt
 
 from biodl.errors import InputError
 from biodl.io.alphabet import ALPHABETS, code_table
+from biodl.progress import progress
 
 __all__ = [
     "EMPTY",
@@ -503,7 +504,9 @@ def near_pairs(
             cache[key] = (query if which == 0 else tgt).kmers(i)
         return cache[key]
 
-    for q, t in zip(qi.tolist(), ti.tolist(), strict=True):
+    pairs = zip(qi.tolist(), ti.tolist(), strict=True)
+    desc = "near duplicates: candidate pairs"
+    for q, t in progress(pairs, total=len(qi), desc=desc, unit="pair"):
         if skip is not None and (q, t) in skip:
             continue
         j = exact_jaccard(kmers(0, q), kmers(0 if self_join else 1, t))

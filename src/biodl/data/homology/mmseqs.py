@@ -34,6 +34,7 @@ import numpy as np
 from biodl.data.homology._common import _first_appearance, _FloatArray, _IntArray, _UnionFind
 from biodl.data.homology.align import _ALIGN_ALPHABET
 from biodl.errors import InputError
+from biodl.progress import step
 
 __all__ = ["mmseqs_available"]
 
@@ -74,7 +75,8 @@ def _write_fasta(path: Path, sequences: Iterable[str], prefix: str) -> None:
 
 
 def _run(args: list[str], work: Path) -> None:
-    proc = subprocess.run(args, cwd=work, capture_output=True, text=True, check=False)
+    with step(f"MMseqs2 {args[1]}"):
+        proc = subprocess.run(args, cwd=work, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
         msg = f"{' '.join(args[:2])} failed with exit status {proc.returncode}:\n{tail}"

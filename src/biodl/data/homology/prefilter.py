@@ -39,6 +39,7 @@ import numpy.typing as npt
 
 from biodl.data.homology._common import _FloatArray, _IntArray
 from biodl.io.alphabet import code_table
+from biodl.progress import progress
 
 __all__ = ["prefilter_rho"]
 
@@ -179,7 +180,8 @@ def _candidate_pairs(
     t_out: list[_IntArray] = []
     s_out: list[_FloatArray] = []
     order = index.order if symmetric else np.arange(len(queries))
-    for q_rank, q in enumerate(order.tolist()):
+    queue = progress(order.tolist(), desc="homology prefilter", unit="seq")
+    for q_rank, q in enumerate(queue):
         seq = queries[q]
         lo, hi = _length_window(index.lengths, len(seq), coverage)
         if symmetric:
