@@ -104,7 +104,7 @@ def test_predict_evaluate_assess_and_score_variants_agree(trained: tuple) -> Non
         run, genome, vcf, folder / "scored.vcf.gz", tsv=folder / "scored.tsv", strands="forward"
     )
     by_chrom = {r["id"]: r for r in _read_tsv(folder / "scored.tsv")}
-    names = task.outputs
+    names = task.names  # the outputs' names for people (binary 0/1: the label column)
     for (seq_id, _), chrom in zip(sequences.items(), chroms, strict=True):
         want = predicted[seq_id]
         np.testing.assert_allclose(evaluated[seq_id], want, rtol=RTOL, atol=1e-6)

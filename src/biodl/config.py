@@ -57,6 +57,7 @@ from biodl.tasks import (
     Regression,
     TaskName,
     ThresholdRule,
+    output_name_problem,
     task_class,
 )
 
@@ -546,11 +547,17 @@ class Config(_Strict):
 
     ``per_position: true`` (multi-label or regression) makes every output a track with
     one value per position: the model needs a per-position head.
+
+    ``outputs`` (binary, multi-label, regression) names the outputs for people, one name
+    each: explain titles, ``score-variants`` INFO fields, report captions
+    (:meth:`biodl.tasks.Task.named` has the rule without it; prediction columns keep
+    their names).
     """
 
     task: TaskName
     positive: str | None = None
     classes: list[str] | None = Field(default=None, min_length=2)
+    outputs: list[str] | None = Field(default=None, min_length=1)
     per_position: bool = False
     data: DataConfig
     model: ModelConfig
@@ -786,6 +793,10 @@ def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
         return ("per_position",), (
             "per_position: true needs task multilabel (0/1 per position) or regression"
         )
+    if config.outputs is not None:
+        problem = _outputs_problem(config)
+        if problem is not None:
+            return ("outputs",), problem
     if "threshold" in train.model_fields_set and not kind.binary_outputs:
         return ("train", "threshold"), (
             f"train.threshold is for binary and multilabel tasks, not {task}"
@@ -828,6 +839,27 @@ def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
                     f"a list of label columns is for multilabel or regression, not {task}"
                 )
     return None
+
+
+def _outputs_problem(config: Config) -> str | None:
+    """Why ``outputs:`` does not fit the task and its outputs, or ``None``."""
+    kind, source = task_class(config.task), config.data.train
+    if kind.classification and not kind.binary_outputs:
+        return (
+            f"outputs: is for binary, multilabel and regression tasks; a {config.task} "
+            "task's outputs are its classes"
+        )
+    n: int | None = None  # the number of outputs, where the configuration tells it
+    if kind.classification or isinstance(source, ResidueSource):
+        n = 1
+    elif isinstance(source, TableSource) and source.label is not None:
+        n = len(source.label) if isinstance(source.label, list) else 1
+    elif isinstance(source, BedSource):
+        n = len(source.bed)
+    elif isinstance(source, CpgSource):
+        n = len(source.cpg)
+    names = config.outputs or []
+    return output_name_problem(names, len(names) if n is None else n)
 
 
 class _DuplicateKeyError(yaml.YAMLError):

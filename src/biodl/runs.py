@@ -125,6 +125,8 @@ class RunMeta(_Meta):
     loss: str | None = None
     labels: LabelsMeta
     outputs: list[str] = Field(min_length=1)
+    # the outputs' names for people (Task.names: titles, VCF fields); absent: ``outputs``
+    output_names: list[str] | None = None
     n_parameters: int | None = None
     seed: int | None = None
     threads: int | None = None
@@ -144,6 +146,8 @@ class RunMeta(_Meta):
     # (members of different options: tune.ensemble) architectures, one {name, params} each
     ensemble: dict[str, Any] | None = None
     model_card: dict[str, Any] | None = None
+    # findings on the run (biodl.report.findings.run_flags): {"level", "message"} each
+    flags: list[dict[str, str]] | None = None
     threshold: float | list[float] | None = None  # decision threshold(s); absent: 0.5
     threshold_rule: str | None = None  # mcc, f1, youden, or fixed
     threshold_chosen_on: str | None = None  # valid, or None (fixed, or nothing to choose on)

@@ -34,10 +34,11 @@ True
 
 from __future__ import annotations
 
+import copy
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal, Protocol, get_args
 
 import numpy as np
@@ -76,6 +77,7 @@ __all__ = [
     "choose_threshold",
     "make_task",
     "masked_loss",
+    "output_name_problem",
     "task_class",
     "task_from_meta",
     "threshold_problem",
@@ -174,6 +176,32 @@ def threshold_problem(truth: npt.ArrayLike) -> str | None:
         return "the validation data have negatives only"
     if n_pos == y.size:
         return "the validation data have positives only"
+    return None
+
+
+def output_name_problem(names: Sequence[object], n_outputs: int) -> str | None:
+    """Why ``names`` cannot name ``n_outputs`` outputs (the ``outputs:`` key of a
+    configuration, ``model.json``'s ``output_names``), or ``None``.
+
+    Examples
+    --------
+    >>> output_name_problem(["a", "b"], 1)
+    'outputs: 2 names given for 1 output'
+    >>> output_name_problem(["bound"], 1) is None
+    True
+    """
+    if isinstance(names, str) or len(names) != n_outputs:
+        given = 1 if isinstance(names, str) else len(names)
+        plural = "" if n_outputs == 1 else "s"
+        return (
+            f"outputs: {given} name{'' if given == 1 else 's'} given for {n_outputs} output{plural}"
+        )
+    texts = [str(n).strip() if isinstance(n, str) else "" for n in names]
+    if not all(texts):
+        return "outputs: every name must be non-empty text"
+    seen = {t for t in texts if texts.count(t) > 1}
+    if seen:
+        return f"outputs: the name {sorted(seen)[0]!r} is given twice"
     return None
 
 
@@ -396,7 +424,12 @@ class Task(ABC):
         Whether examples carry one class label (binary, multi-class) rather than values.
     binary_outputs
         Whether each output is a 0/1 target (binary, multi-label).
+    given_names
+        The outputs' names for people (see :attr:`names`), or ``()`` to use
+        :attr:`outputs`; set by :meth:`named`.
     """
+
+    given_names: tuple[str, ...] = field(default=(), kw_only=True)
 
     name: ClassVar[TaskName]
     headline: ClassVar[str]
@@ -416,6 +449,60 @@ class Task(ABC):
     def n_outputs(self) -> int:
         """Number of model outputs (logits or values) the task needs."""
         return len(self.outputs)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The outputs' names for people: explain titles, variant INFO fields, report
+        captions. :attr:`outputs` stays the outputs' identity (label columns, classes,
+        metric keys, prediction columns). Runs without recorded names (``model.json``
+        written before ``output_names``) use :attr:`outputs`, so nothing of theirs is
+        renamed.
+
+        Examples
+        --------
+        >>> Binary(positive="1", negative="0").named(column="Bound").names
+        ('Bound',)
+        >>> Binary(positive="1", negative="0").names
+        ('1',)
+        """
+        return self.given_names or self.outputs
+
+    def named(self, names: Sequence[str] | None = None, *, column: object = None) -> Task:
+        """The task with the outputs' names for people (:attr:`names`).
+
+        The rule: the configuration's ``outputs:`` list (``names``, one per output) when
+        given; else, for a binary task, the positive label when it has a letter in it
+        (``positive: bound``), else the label column's name (``label: Bound`` with 0/1
+        labels), else the positive label as before. Other tasks keep their outputs'
+        names (classes, label columns).
+
+        Raises
+        ------
+        InputError
+            When ``names`` does not give one distinct, non-empty name per output.
+
+        Examples
+        --------
+        >>> t = Binary(positive="1", negative="0")
+        >>> t.named(["bound"]).names, t.named().names
+        (('bound',), ('1',))
+        >>> Binary(positive="Bound", negative="Unbound").named(column="label").names
+        ('Bound',)
+        """
+        if names is not None:
+            problem = output_name_problem(names, self.n_outputs)
+            if problem is not None:
+                raise InputError(problem)
+            chosen = tuple(str(n) for n in names)
+        else:
+            chosen = self._default_names(column)
+        new = copy.copy(self)
+        object.__setattr__(new, "given_names", () if chosen == self.outputs else chosen)
+        return new
+
+    def _default_names(self, column: object) -> tuple[str, ...]:
+        """:attr:`names` when the configuration gives no ``outputs:`` (see :meth:`named`)."""
+        return self.outputs
 
     @property
     def per_position(self) -> bool:
@@ -463,6 +550,10 @@ class Task(ABC):
     @abstractmethod
     def to_meta(self) -> dict[str, Any]:
         """``model.json`` fields describing the task (read back by :func:`task_from_meta`)."""
+
+    def _names_meta(self) -> dict[str, Any]:
+        """``model.json``'s ``output_names`` (only when they differ from the outputs)."""
+        return {"output_names": list(self.given_names)} if self.given_names else {}
 
     # -- outputs -> scores ------------------------------------------------------------
 
@@ -617,12 +708,18 @@ class Binary(Task):
         notes = () if problem is None else (f"{problem}: threshold 0.5",)
         return self.with_threshold(choose_threshold(truth, scores, rule=rule)), notes
 
+    def _default_names(self, column: object) -> tuple[str, ...]:
+        if not any(ch.isalpha() for ch in self.positive) and isinstance(column, str) and column:
+            return (column,)
+        return (self.positive,)
+
     def to_meta(self) -> dict[str, Any]:
         return {
             "task": self.name,
             "labels": {"negative": self.negative, "positive": self.positive},
             "outputs": [self.positive],
             "threshold": self.decision_threshold,
+            **self._names_meta(),
         }
 
     def scores(self, z: np.ndarray | torch.Tensor) -> FloatArray:
@@ -745,6 +842,7 @@ class Multiclass(Task):
             "task": self.name,
             "labels": {"classes": list(self.classes)},
             "outputs": list(self.classes),
+            **self._names_meta(),
         }
 
     def scores(self, z: np.ndarray | torch.Tensor) -> FloatArray:
@@ -828,10 +926,13 @@ class _Numeric(Task):
     output_names: tuple[str, ...]
     tracks: bool = False
 
-    def _set_outputs(self, outputs: Sequence[str], per_position: bool) -> None:
+    def _set_outputs(
+        self, outputs: Sequence[str], per_position: bool, given_names: Sequence[str] = ()
+    ) -> None:
         """Set the fields of a frozen instance (for the subclasses' constructors)."""
         object.__setattr__(self, "output_names", tuple(outputs))
         object.__setattr__(self, "tracks", per_position)
+        object.__setattr__(self, "given_names", tuple(given_names))
 
     @property
     def outputs(self) -> tuple[str, ...]:
@@ -847,6 +948,7 @@ class _Numeric(Task):
             "labels": {"outputs": list(self.output_names)},
             "outputs": list(self.output_names),
             "per_position": self.tracks,
+            **self._names_meta(),
         }
 
     def truth(self, examples: Labelled) -> np.ndarray:
@@ -883,8 +985,9 @@ class Multilabel(_Numeric):
         *,
         per_position: bool = False,
         threshold: float | Sequence[float] = 0.5,
+        given_names: Sequence[str] = (),
     ) -> None:
-        self._set_outputs(outputs, per_position)
+        self._set_outputs(outputs, per_position, given_names)
         values = _threshold_values(threshold, len(self.output_names))
         object.__setattr__(self, "decision_threshold", values)
 
@@ -905,7 +1008,12 @@ class Multilabel(_Numeric):
         >>> Multilabel(["a", "b"]).with_threshold([0.2, 0.7]).to_meta()["threshold"]
         [0.2, 0.7]
         """
-        return Multilabel(self.output_names, per_position=self.tracks, threshold=threshold)
+        return Multilabel(
+            self.output_names,
+            per_position=self.tracks,
+            threshold=threshold,
+            given_names=self.given_names,
+        )
 
     def choose_threshold(
         self, truth: np.ndarray, scores: np.ndarray, *, rule: ThresholdRule
@@ -992,8 +1100,9 @@ class Regression(_Numeric):
         *,
         per_position: bool = False,
         loss: RegressionLoss = "mse",
+        given_names: Sequence[str] = (),
     ) -> None:
-        self._set_outputs(outputs, per_position)
+        self._set_outputs(outputs, per_position, given_names)
         object.__setattr__(self, "loss_name", loss)
 
     @property
@@ -1108,7 +1217,9 @@ def task_from_meta(
 
     Runs written before the task was recorded are binary. The decision threshold is
     ``threshold`` when given, else the run's recorded ``threshold`` (one value, or one per
-    multi-label output), else 0.5 (runs written before thresholds were chosen).
+    multi-label output), else 0.5 (runs written before thresholds were chosen). The
+    outputs' names for people (:attr:`Task.names`) are the recorded ``output_names``,
+    else the outputs (runs written before names were recorded keep their old names).
 
     Raises
     ------
@@ -1120,6 +1231,8 @@ def task_from_meta(
     >>> meta = {"task": "binary", "labels": {"positive": "1", "negative": "0"}}
     >>> task_from_meta(meta).threshold, task_from_meta({**meta, "threshold": 0.3}).threshold
     (0.5, 0.3)
+    >>> task_from_meta(meta).names, task_from_meta({**meta, "output_names": ["bound"]}).names
+    (('1',), ('bound',))
     """
     labels = meta.get("labels")
     name = str(meta.get("task", "binary"))
@@ -1132,21 +1245,29 @@ def task_from_meta(
             raise InputError(f"model.json 'threshold' must be a number, not {threshold!r}")
     try:
         if name == "binary":
-            return make_task(
+            task = make_task(
                 name,
                 positive=str(labels["positive"]),
                 negative=str(labels["negative"]),
                 threshold=threshold,
             )
-        key = "classes" if name == "multiclass" else "outputs"
-        return make_task(
-            name,
-            classes=[str(c) for c in labels[key]],
-            per_position=bool(meta.get("per_position", False)),
-            loss=str(meta.get("loss", "auto")),
-            threshold=threshold,
-        )
+        else:
+            key = "classes" if name == "multiclass" else "outputs"
+            task = make_task(
+                name,
+                classes=[str(c) for c in labels[key]],
+                per_position=bool(meta.get("per_position", False)),
+                loss=str(meta.get("loss", "auto")),
+                threshold=threshold,
+            )
     except KeyError as exc:
         raise InputError(f"model.json 'labels' of a {name} task lacks {exc}") from None
     except (TypeError, ValueError) as exc:
         raise InputError(f"model.json 'threshold': {exc}") from None
+    names = meta.get("output_names")
+    if names is None:  # runs written before output names: their outputs, as before
+        return task
+    problem = output_name_problem(names, task.n_outputs) if isinstance(names, list) else None
+    if not isinstance(names, list) or problem is not None:
+        raise InputError(f"model.json 'output_names': {problem or 'must be a list of names'}")
+    return task.named([str(n) for n in names])

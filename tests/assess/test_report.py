@@ -59,6 +59,7 @@ def _rich_assessment() -> tuple[str, str]:
                 "exact": {
                     "flag": "red",
                     "count": 2,
+                    "test_count": 2,
                     "examples": [
                         {"test_id": "t1", "train_id": "s1", "similarity": 1.0},
                         {"test_id": "t2", "train_id": "s2", "similarity": 1.0},
@@ -157,3 +158,52 @@ def test_model_card_has_the_sections_and_flags() -> None:
     ):
         assert heading in card
     assert "| Leakage between splits | red | 2 exact copies &lt;script&gt; |" in card
+
+
+def _section_html(page: str, key: str) -> str:
+    start = page.index(f'<section id="{key}" class="check">')
+    return page[start : page.index("</section>", start)]
+
+
+def test_the_summary_comes_first_then_one_section_per_check() -> None:
+    page, _ = _rich_assessment()
+    summary = page.index('<section id="summary">')
+    lights = page.index('<table class="lights">')
+    first_check = page.index('class="check"')
+    assert summary < lights < first_check
+    positions = [page.index(f'<section id="{key}" class="check">') for key in ITEM_ORDER]
+    assert positions == sorted(positions)
+
+
+def test_each_check_has_its_raw_values_collapsed() -> None:
+    page, _ = _rich_assessment()
+    for key in ITEM_ORDER:
+        section = _section_html(page, key)
+        assert section.count('<details class="raw">') == 1, key
+        assert "<details open" not in section, key
+        # the verdict, its finding and what the check asks come before the raw values
+        raw = section.index('<details class="raw">')
+        assert section.index('class="flag"') < section.index('class="summary"') < raw
+        assert section.index('class="meaning"') < raw
+
+
+def test_key_numbers_have_units_and_meaning() -> None:
+    page, _ = _rich_assessment()
+    leakage = _section_html(page, "leakage")
+    table = leakage.split('<table class="key">')[1].split("</table>")[0]
+    row = table.split("exact copies between train/valid and test")[1].split("</tr>")[0]
+    assert '<td class="value">2</td>' in row
+    assert '<td class="unit">rows</td>' in row
+    assert "test examples identical to a training or validation example" in row
+    # the key table comes before the raw values; the leak examples stay in the raw part
+    raw = leakage.index('<details class="raw">')
+    assert leakage.index('<table class="key">') < raw < leakage.index("t1")
+
+
+def test_tables_scroll_and_images_shrink_instead_of_overflowing() -> None:
+    page, _ = _rich_assessment()
+    assert page.count("<table") == page.count('<div class="scroll"><table')
+    css = page.split("<style>")[1].split("</style>")[0]
+    assert ".scroll { overflow-x: auto;" in css
+    assert "img { max-width: 100%;" in css
+    assert "overflow-wrap: anywhere" in css

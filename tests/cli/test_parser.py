@@ -28,6 +28,7 @@ VERB_NAMES = [
     "assess",
     "score-variants",
     "export",
+    "pretrained",
 ]
 
 
@@ -60,6 +61,7 @@ def test_every_verb_is_listed_in_order_with_register_and_run() -> None:
         "assess",
         "score_variants",
         "export",
+        "pretrained",
     ]
     parsers = _subcommands(build_parser())
     assert list(parsers) == VERB_NAMES

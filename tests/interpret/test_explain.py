@@ -60,6 +60,8 @@ def test_explain_writes_every_output(run_dir: Path, fasta: Path, tmp_path: Path)
     assert {"randomisation", "agreement", "warnings"} <= set(checks)
     assert len(list((out / "logos").glob("*.png"))) == 2
     page = (out / "explain.html").read_text()
+    assert "deepshap attributions: Bound" in page  # 0/1 labels: named by the label column
+    assert result.target == "Bound"
     assert "data:image/png;base64," in page
     assert "http" not in page.split("<main>")[1]
     assert not (tmp_path / "ex.partial").exists()

@@ -293,6 +293,41 @@ def _dome(
     ]
 
 
+def _config_paths(value: Any) -> set[str]:
+    """Every string in a block of config.yaml (the file names of one split's source)."""
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, Mapping):
+        return set().union(*(_config_paths(v) for v in value.values()))
+    if isinstance(value, list | tuple):
+        return set().union(*(_config_paths(v) for v in value))
+    return set()
+
+
+def _files_by_role(
+    recorded: Mapping[str, Any],
+    files: Sequence[Mapping[str, Any]],
+    config: Mapping[str, Any],
+) -> tuple[list[str], list[str]]:
+    """File names of the training (and validation) data and of the test data.
+
+    From model.json's ``model_card`` (``training_data``, ``evaluation_data``) when it
+    records both; for older runs, a file named in config.yaml's ``data.test`` block is
+    test data and every other file training data."""
+
+    def names(entries: Any) -> list[str]:
+        return [Path(str(f.get("path"))).name for f in entries if isinstance(f, Mapping)]
+
+    if isinstance(recorded.get("evaluation_data"), list):
+        return names(recorded.get("training_data") or []), names(recorded["evaluation_data"])
+    data = config.get("data") if isinstance(config, Mapping) else None
+    test = _config_paths(data.get("test")) if isinstance(data, Mapping) else set()
+    test_names = {Path(t).name for t in test}
+    evaluation = [f for f in files if Path(str(f.get("path"))).name in test_names]
+    training = [f for f in files if f not in evaluation]
+    return names(training), names(evaluation)
+
+
 def _model_card(
     inputs: AssessInputs,
     items: Mapping[str, Item],
@@ -300,6 +335,7 @@ def _model_card(
     files: Sequence[Mapping[str, Any]],
     counts: Mapping[str, int],
     metrics: Mapping[str, Any],
+    config: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
     meta = inputs.meta
     recorded = meta.get("model_card") or {}
@@ -314,6 +350,11 @@ def _model_card(
     sources: list[str] = []
     if test is not None and "source" in test.groups:
         sources = sorted({str(s) for s in test.groups["source"].tolist()})
+    training_files, evaluation_files = _files_by_role(recorded, files, config or {})
+    evaluation_files_text = (
+        "; data files: " + ", ".join(evaluation_files) if evaluation_files else ""
+    )
+    held_out = recorded.get("evaluation_split")
     return {
         "model_details": (
             f"{arch.get('name', '?')} ({meta.get('n_parameters', '?')} trainable parameters), "
@@ -332,16 +373,18 @@ def _model_card(
         ),
         "metrics": _fmt_metrics(metrics) + _clean_metrics_text(items),
         "evaluation_data": (
-            f"{counts.get('test', 0)} test examples from " + (", ".join(sources) or "?") + "."
+            f"{counts.get('test', 0)} test examples"
+            + (f" from {', '.join(sources)}" if sources else "")
+            + evaluation_files_text
+            + (f" ({held_out})" if held_out else "")
+            + "."
             if counts.get("test")
             else NOT_PROVIDED
         ),
         "training_data": (
             f"{counts.get('train', 0)} training examples (and {counts.get('valid', 0)} for "
-            "validation); data files of the run: "
-            + ", ".join(Path(str(f.get("path"))).name for f in files)
-            + "."
-            if files
+            "validation); data files: " + ", ".join(training_files) + "."
+            if training_files
             else NOT_PROVIDED
         ),
         "quantitative_analyses": " ".join(
@@ -449,6 +492,8 @@ def provenance(inputs: AssessInputs, *, items: Sequence[Item] = ()) -> Item:
         "dome": _dome(
             inputs, by_key, config=config, files=files, counts=counts, metrics=test_metrics
         ),
-        "model_card": _model_card(inputs, by_key, files=files, counts=counts, metrics=test_metrics),
+        "model_card": _model_card(
+            inputs, by_key, files=files, counts=counts, metrics=test_metrics, config=config
+        ),
     }
     return Item(key="provenance", flag=flag, rule=RULE, summary=summary, values=values)

@@ -32,6 +32,7 @@ from biodl.cli import (
     export,
     models,
     predict,
+    pretrained,
     score_variants,
     train,
     tune,
@@ -42,7 +43,19 @@ from biodl.errors import BiodlError, Terminated
 __all__ = ["VERBS", "build_parser", "main"]
 
 #: the verb modules, in the order of ``biodl --help``
-VERBS = (train, tune, predict, evaluate, cv, models, explain, assess, score_variants, export)
+VERBS = (
+    train,
+    tune,
+    predict,
+    evaluate,
+    cv,
+    models,
+    explain,
+    assess,
+    score_variants,
+    export,
+    pretrained,
+)
 
 #: errno values of an ``OSError`` that mean "the output cannot be written here": a
 #: user's problem (exit 2), not a bug

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ def register(subparsers: Subparsers) -> None:
         description=(
             "Score each ALT allele: model output on the ALT window minus the REF window "
             "(variant's first REF base at 0-based window index L//2). Writes the VCF with "
-            "BIODL_* INFO fields and, with --tsv, one row per allele."
+            "BIODL_* INFO fields (PREFIX_* with --prefix) and, with --tsv, one row per allele."
         ),
     )
     p.add_argument("--model", type=Path, required=True, help="run directory (DNA, one-hot)")
@@ -65,6 +66,13 @@ def register(subparsers: Subparsers) -> None:
         help="in-silico mutagenesis map of W positions around the site (written to --tsv)",
     )
     p.add_argument(
+        "--prefix",
+        type=_prefix,
+        default="BIODL",
+        help="prefix of the INFO fields (default BIODL: BIODL_DIFF_<output>, ...); give each "
+        "model its own to score one VCF with several (a field already there is an error)",
+    )
+    p.add_argument(
         "--drop-skipped",
         action="store_true",
         help="leave out records none of whose alleles was scored",
@@ -96,9 +104,20 @@ def run(args: argparse.Namespace) -> int:
             ism_window=args.ism_window,
             drop_skipped=args.drop_skipped,
             command=_command(args),
+            prefix=args.prefix,
         )
     print(result.text())
     return 0
+
+
+def _prefix(text: str) -> str:
+    """``--prefix``: text that can start a VCF INFO key (as
+    :func:`biodl.variants.check_prefix` checks it, without importing it)."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
+        raise argparse.ArgumentTypeError(
+            f"{text}: cannot start a VCF INFO key; use a letter or _, then letters, digits and _"
+        )
+    return text
 
 
 def _show(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
@@ -109,7 +128,7 @@ def _show(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -
 def _command(args: argparse.Namespace) -> str:
     """The command line as parsed (for ``##biodl_command``)."""
     words = ["biodl", "score-variants"]
-    for name in ("model", "genome", "vcf", "out", "tsv", "ref_mismatch", "strands"):
+    for name in ("model", "genome", "vcf", "out", "tsv", "ref_mismatch", "strands", "prefix"):
         value = getattr(args, name)
         if value is not None:
             words += [f"--{name.replace('_', '-')}", str(value)]

@@ -46,7 +46,8 @@ def resume_hint(config: Path, out: Path) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Train, print the metrics and notes, and assess when asked; returns the exit status."""
+    """Train, print the metrics, notes and the run's flags (one line each), and assess
+    when asked; returns the exit status."""
     from biodl.workflows import metrics_table, train_run
 
     try:
@@ -59,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
     print(metrics_table(result.metrics))
     for line in result.notes:
         print(line)
+    for flag in result.meta.get("flags") or []:  # biodl.report.findings.run_flags
+        print(f"{flag['level']}: {flag['message']}")
     print(f"run directory: {result.out}")
     if args.assess:
         from biodl.cli.assess import print_assessment

@@ -1,4 +1,5 @@
-"""Run reports: ROC and precision-recall figures and a self-contained HTML page.
+"""Run reports: learning curves, ROC and precision-recall figures, confusion matrices,
+the run's findings (:func:`run_flags`) and a self-contained HTML page.
 
 Examples
 --------
@@ -21,16 +22,26 @@ Examples
 from __future__ import annotations
 
 from biodl.report.assessment import write_assessment
+from biodl.report.findings import Finding, run_flags
 from biodl.report.html import CLASS_METRIC_LABELS, METRIC_LABELS, write_run_report
-from biodl.report.plots import plot_binary_curves, plot_confusion, plot_pr, plot_roc
+from biodl.report.plots import (
+    plot_binary_curves,
+    plot_confusion,
+    plot_learning_curves,
+    plot_pr,
+    plot_roc,
+)
 
 __all__ = [
     "CLASS_METRIC_LABELS",
     "METRIC_LABELS",
+    "Finding",
     "plot_binary_curves",
     "plot_confusion",
+    "plot_learning_curves",
     "plot_pr",
     "plot_roc",
+    "run_flags",
     "write_assessment",
     "write_run_report",
 ]

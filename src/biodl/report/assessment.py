@@ -1,17 +1,22 @@
 """The assessment as a self-contained HTML page and a Markdown model card.
 
 :func:`render_html` returns one page with no network access: inline CSS, figures as
-base64 PNG ``data:`` URIs, no JavaScript, every text escaped. It opens with a
-traffic-light table of all items, then one section per item with its rule, its summary
-sentence, a table of its values and its figures (class balance, length and GC
-histograms, reliability diagram, subgroup forest plot, learning curve); leak examples
-are shown as tables. :func:`render_model_card` writes the model card (Mitchell et al.
-2019) and the DOME checklist (Walsh et al. 2021) from the provenance item.
+base64 PNG ``data:`` URIs, no JavaScript, every text escaped. It leads with the finding,
+the traffic-light table of all items; then one section per item: its verdict, its
+summary sentence, what the check asks and its rule, its figures (class balance, length
+and GC histograms, reliability diagram, subgroup forest plot, learning curve), a small
+table of the numbers that matter with their units and meaning (and per-split, per-group,
+per-sub-check or per-file tables where the item has them), and every raw value, as in
+``assessment.json``, in a collapsed ``<details>``. Tables sit in containers that scroll
+sideways and long values wrap, so the page never overflows its width.
+:func:`render_model_card` writes the model card (Mitchell et al. 2019) and the DOME
+checklist (Walsh et al. 2021) from the provenance item.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import json
@@ -67,27 +72,48 @@ main { max-width: 1000px; margin: 0 auto; padding: 1.5rem; }
 h1 { font-size: 1.6rem; margin: 0 0 0.4rem; }
 h2 { font-size: 1.2rem; margin: 2rem 0 0.6rem; border-bottom: 1px solid #ddd; }
 h3 { font-size: 1rem; margin: 1rem 0 0.4rem; }
+.scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: 0.4rem 0; }
+caption { caption-side: top; text-align: left; font-size: 0.85rem; color: #555; }
 th, td { padding: 0.25rem 0.7rem; border-bottom: 1px solid #eee; text-align: left;
          vertical-align: top; font-size: 0.92rem; }
+td { overflow-wrap: anywhere; }
 th { background: #f6f6f6; }
+thead th { white-space: nowrap; }
 td.num { font-family: ui-monospace, Menlo, Consolas, monospace; }
+table.key td.value { font-family: ui-monospace, Menlo, Consolas, monospace;
+                     text-align: right; white-space: nowrap; }
+table.key td.long { white-space: normal; text-align: left; min-width: 12em; }
+table.key td.unit { color: #555; white-space: nowrap; }
+table.key td.meaning { color: #444; font-size: 0.86rem; }
+table.lights td:nth-child(-n+2) { white-space: nowrap; }
 .flag { display: inline-block; min-width: 6.5em; white-space: nowrap;
         padding: 0.1rem 0.5rem; border-radius: 0.8rem; color: #fff; font-weight: 600;
         text-align: center; font-size: 0.85rem; }
-.rule { color: #555; font-style: italic; margin: 0.2rem 0; }
-.summary { margin: 0.4rem 0 0.6rem; }
+.meaning { margin: 0.2rem 0; color: #333; }
+.rule { color: #666; font-style: italic; margin: 0.2rem 0; font-size: 0.86rem; }
+.summary { margin: 0.4rem 0 0.6rem; font-weight: 500; }
 .figures { display: flex; flex-wrap: wrap; gap: 1rem; }
-figure { margin: 0; flex: 1 1 400px; max-width: 620px; }
-figure img { width: 100%; height: auto; border: 1px solid #eee; }
+figure { margin: 0; flex: 1 1 290px; max-width: 480px; min-width: 0; }
+img { max-width: 100%; height: auto; }
+figure img { width: 100%; border: 1px solid #eee; }
 figcaption { font-size: 0.9rem; color: #555; text-align: center; }
-details { margin: 0.4rem 0; }
+details { margin: 0.5rem 0; }
+details > summary { cursor: pointer; color: #444; font-size: 0.92rem; }
+details.raw { border-left: 3px solid #eee; padding-left: 0.6rem; }
+details.raw table th { font-weight: normal; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 footer { margin-top: 2rem; font-size: 0.8rem; color: #888; }
 """.strip()
 
 
 def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
+
+
+def _scroll(table: str) -> str:
+    """``table`` inside a container that scrolls sideways instead of widening the page."""
+    return f'<div class="scroll">{table}</div>'
 
 
 def _badge(flag: str) -> str:
@@ -131,7 +157,7 @@ def _records_table(rows: Sequence[Mapping[str, Any]], *, caption: str = "") -> s
     )
     more = f" (first {_MAX_ROWS} of {len(rows)})" if len(rows) > _MAX_ROWS else ""
     cap = f"<caption>{_e(caption + more)}</caption>" if caption or more else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table>"
+    return _scroll(f"<table>{cap}<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table>")
 
 
 def _is_metric(value: Any) -> bool:
@@ -182,8 +208,567 @@ def _values_html(values: Mapping[str, Any], *, prefix: str = "") -> str:
         rows = "\n".join(
             f'<tr><th scope="row">{_e(k)}</th><td class="num">{_e(v)}</td></tr>' for k, v in scalars
         )
-        table = f"<table>\n{rows}\n</table>"
+        table = _scroll(f"<table>\n{rows}\n</table>")
     return table + "\n".join(blocks)
+
+
+# --- the numbers that matter, per check ----------------------------------------------
+
+#: What each check asks, in one sentence (shown under its verdict).
+_MEANING: Mapping[str, str] = {
+    "data_quantity": "Are there enough distinct training examples for the number of weights "
+    "the model fits?",
+    "leakage": "Do test examples (or their reverse complements, near-copies, homologues or "
+    "overlapping intervals) also occur in training? Leaks inflate every test metric.",
+    "representation": "Do the splits look alike (size, class balance, length, composition), "
+    "so that the test set measures what training learned?",
+    "noise": "Do labels contradict each other, or look wrong to an independent k-mer model?",
+    "baseline": "Does the model beat a simple k-mer logistic regression on the same test set?",
+    "calibration": "Do predicted probabilities match observed frequencies (is a score of 0.8 "
+    "right 80 % of the time)?",
+    "subgroups": "Does performance differ between groups of test examples (GC bins, "
+    "chromosomes, sources, --group)?",
+    "applicability": "Do new sequences resemble the training data closely enough for their "
+    "predictions to be trusted?",
+    "compute": "What does it cost to run the model: size, memory and throughput?",
+    "provenance": "Are the data, configuration, seed and software behind the model recorded "
+    "and unchanged?",
+}
+
+#: ``(dotted path, measure, unit, meaning, scale)`` of the few numbers shown per check;
+#: ``{dotted.path}`` in the texts is filled from the item's values. ``scale``: ``pct``
+#: (fraction shown in %), ``mib`` (bytes in MiB), ``mflop`` (FLOP in millions),
+#: ``short`` (a long hash cut to 12 characters), ``ci`` (a value with the ``ci`` beside it).
+_KEY_NUMBERS: Mapping[str, Sequence[tuple[str, str, str, str, str]]] = {
+    "data_quantity": (
+        ("n_train", "training examples", "rows", "examples the model was trained on", ""),
+        (
+            "n_train_unique",
+            "distinct training sequences",
+            "sequences",
+            "training rows left after merging identical sequences",
+            "",
+        ),
+        (
+            "n_duplicates",
+            "repeated training rows",
+            "rows",
+            "rows whose sequence already occurs in training",
+            "",
+        ),
+        ("n_parameters", "trainable parameters", "weights", "numbers the optimiser fits", ""),
+        (
+            "ratio",
+            "examples per parameter",
+            "ratio",
+            "distinct training sequences / trainable parameters; green needs at least 10",
+            "",
+        ),
+    ),
+    "leakage": (
+        ("n_test", "test examples", "rows", "examples the test metrics are computed on", ""),
+        (
+            "exact.test_count",
+            "exact copies between train/valid and test",
+            "rows",
+            "test examples identical to a training or validation example",
+            "",
+        ),
+        (
+            "reverse_complement.test_count",
+            "reverse-complement copies in test",
+            "rows",
+            "test examples whose reverse complement is a training or validation example",
+            "",
+        ),
+        (
+            "near_duplicate.test_count",
+            "near-duplicates in test",
+            "rows",
+            (
+                "test examples with a near-identical training or validation example "
+                "(k-mer similarity at least {near_threshold})"
+            ),
+            "",
+        ),
+        (
+            "homology.count",
+            "homologous pairs",
+            "pairs",
+            "train/test pairs above the sequence-identity threshold",
+            "",
+        ),
+        (
+            "intervals.count",
+            "overlapping genomic intervals",
+            "pairs",
+            "train/test intervals that overlap",
+            "",
+        ),
+        (
+            "redundancy.count",
+            "copies within the data",
+            "rows",
+            "rows that copy another row in any split ({redundancy.distinct} distinct)",
+            "",
+        ),
+        (
+            "clean_metrics.n_clean",
+            "leak-free test examples",
+            "rows",
+            "test examples with no counterpart in train/valid",
+            "",
+        ),
+    ),
+    "representation": (
+        (
+            "shift.auroc",
+            "train-vs-test adversarial AUROC",
+            "AUROC [95 % CI]",
+            (
+                "how well {shift.features} tells train from test: 0.5 means "
+                "indistinguishable; amber above 0.6, red above 0.75"
+            ),
+            "ci",
+        ),
+        (
+            "minority_fraction",
+            "smallest training class",
+            "% of training",
+            "share of the rarest class; amber below 5 %",
+            "pct",
+        ),
+    ),
+    "noise": (
+        (
+            "conflicting_labels.count",
+            "identical sequences with conflicting labels",
+            "sequences",
+            "the same sequence given different labels",
+            "",
+        ),
+        (
+            "conflicting_labels.rows",
+            "rows carrying them",
+            "rows",
+            "rows of those sequences, in all splits",
+            "",
+        ),
+        (
+            "conflicting_labels.near.count",
+            "near-identical pairs with different labels",
+            "pairs",
+            "k-mer similarity at least {conflicting_labels.near.threshold}",
+            "",
+        ),
+        (
+            "label_issues.count",
+            "labels flagged by confident learning",
+            "rows",
+            "training labels that an out-of-fold {label_issues.model} confidently disputes",
+            "",
+        ),
+        (
+            "label_issues.fraction",
+            "flagged share",
+            "% of training",
+            "flagged labels / {label_issues.n} training labels",
+            "pct",
+        ),
+        (
+            "label_issues.model_accuracy",
+            "accuracy of the flagging model",
+            "%",
+            "out of fold; flags count towards amber only when it is at least 90 %",
+            "pct",
+        ),
+    ),
+    "baseline": (
+        ("model", "model", "{metric} [95 % CI]", "the trained model on test", ""),
+        (
+            "baseline",
+            "k-mer baseline",
+            "{metric} [95 % CI]",
+            "{estimator} on {features}",
+            "",
+        ),
+        (
+            "difference",
+            "model − baseline",
+            "{metric} [95 % CI]",
+            "paired bootstrap ({n_boot} resamples); the interval must lie above 0",
+            "",
+        ),
+        ("n_test", "test examples", "rows", "examples both are scored on", ""),
+    ),
+    "calibration": (
+        ("n", "examples", "rows", "{split} examples the calibration is measured on", ""),
+        (
+            "ece",
+            "expected calibration error (ECE)",
+            "probability",
+            (
+                "mean gap between predicted probability and observed frequency over "
+                "{n_bins} bins; amber above 0.05, red above 0.1"
+            ),
+            "",
+        ),
+        (
+            "brier",
+            "Brier score",
+            "probability²",
+            "mean squared error of the probabilities: 0 is perfect, 0.25 a constant 0.5",
+            "",
+        ),
+        (
+            "temperature",
+            "fitted temperature",
+            "factor",
+            "logits divided by it calibrate best on {temperature_fitted_on}",
+            "",
+        ),
+        (
+            "after.ece",
+            "ECE after temperature scaling",
+            "probability",
+            "what --save-temperature would give",
+            "",
+        ),
+    ),
+    "subgroups": (
+        ("metric", "metric", "", "scored per group on {split}, with a bootstrap 95 % CI", ""),
+    ),
+    "applicability": (
+        ("n", "new sequences", "sequences", "sequences given with --data", ""),
+        (
+            "n_in_domain",
+            "inside the training domain",
+            "sequences",
+            "both k-mer similarity and embedding distance within the thresholds below",
+            "",
+        ),
+        (
+            "fraction_in_domain",
+            "share inside the domain",
+            "%",
+            "amber below 90 %, red below 50 %",
+            "pct",
+        ),
+        (
+            "kmer_threshold",
+            "k-mer similarity threshold",
+            "cosine",
+            "the {quantile} quantile of held-out data's similarity to training",
+            "",
+        ),
+        (
+            "embedding_threshold",
+            "embedding distance threshold",
+            "distance",
+            "the {quantile} quantile of held-out data's distance to training",
+            "",
+        ),
+    ),
+    "compute": (
+        (
+            "n_parameters_trainable",
+            "trainable parameters",
+            "weights",
+            "{n_parameters_total} in all",
+            "",
+        ),
+        (
+            "flops_per_sequence",
+            "compute per sequence",
+            "MFLOP",
+            "one forward pass over an input of shape {input_shape}",
+            "mflop",
+        ),
+        ("weight_bytes", "weights", "MiB", "the parameters in memory", "mib"),
+        (
+            "inference_peak_bytes",
+            "memory to score a batch",
+            "MiB",
+            "peak for a batch of {batch_size} ({memory_method})",
+            "mib",
+        ),
+        (
+            "training_step_peak_bytes",
+            "memory for a training step",
+            "MiB",
+            "peak for one batch of {batch_size} with gradients",
+            "mib",
+        ),
+        (
+            "sequences_per_s",
+            "throughput",
+            "sequences/s",
+            "measured on {device} with {threads} thread(s)",
+            "",
+        ),
+        (
+            "tiled_hours",
+            "time to tile a genome",
+            "hours",
+            "{workload_bp} bp in windows of {window} bp",
+            "",
+        ),
+        (
+            "sliding_hours",
+            "time to slide base by base",
+            "hours",
+            "one window per position of {workload_bp} bp",
+            "",
+        ),
+    ),
+    "provenance": (
+        ("seed", "training seed", "", "the assessment used seed {assessment_seed}", ""),
+        ("splits.counts", "split sizes", "rows", "the split list is recorded with a SHA-256", ""),
+        ("created", "trained", "date", "by {user} on {host}", ""),
+        ("command", "command", "", "the command line that trained the model", ""),
+        ("config_sha256", "configuration", "SHA-256", "of the training configuration", "short"),
+        ("model_sha256", "weights", "SHA-256", "of model.safetensors", "short"),
+        ("biodl_version", "biodl", "version", "that trained the model", ""),
+    ),
+}
+
+_Row = tuple[str, str, str, str]
+"""``(measure, value, unit, meaning)`` of one row of a check's key-number table."""
+
+_FIELD = re.compile(r"\{([\w.]+)\}")
+
+
+def _get(values: Any, path: str) -> Any:
+    """``values[a][b]`` for ``path`` ``"a.b"``; None where a key is missing."""
+    for part in path.split("."):
+        if not isinstance(values, Mapping) or part not in values:
+            return None
+        values = values[part]
+    return values
+
+
+def _fill(text: str, values: Mapping[str, Any]) -> str:
+    """``text`` with each ``{dotted.path}`` replaced by that value (``?`` when missing)."""
+
+    def one(match: re.Match[str]) -> str:
+        value = _get(values, match.group(1))
+        return "?" if value is None else _scaled(value, "")
+
+    return _FIELD.sub(one, text)
+
+
+def _scaled(value: Any, scale: str) -> str:
+    """The text of one key number."""
+    if _is_metric(value):
+        return _metric_text(value)
+    if isinstance(value, Mapping) and all(
+        not isinstance(v, Mapping | list) for v in value.values()
+    ):
+        return ", ".join(f"{k} {_fmt(v)}" for k, v in value.items())
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+        if not math.isfinite(number):
+            return "n/a"
+        if scale == "pct":
+            return f"{100 * number:.1f}"
+        if scale == "mib":
+            return f"{number / 2**20:.3g}"
+        if scale == "mflop":
+            return f"{number / 1e6:.3g}"
+        if isinstance(value, float) and abs(number) >= 1000:
+            return f"{number:,.0f}"
+    if scale == "short" and isinstance(value, str) and len(value) > 12:
+        return value[:12] + "…"
+    return _fmt(value)
+
+
+def _key_rows(item: Item) -> list[_Row]:
+    """The few numbers of ``item`` that matter, with units and meaning; sub-checks that
+    were not assessed say why."""
+    values = item.values
+    rows: list[_Row] = []
+    for path, measure, unit, meaning, scale in _KEY_NUMBERS.get(item.key, ()):
+        head = _get(values, path.split(".")[0])
+        if "." in path and isinstance(head, Mapping) and head.get("flag") == "not_assessed":
+            reason = str(head.get("reason") or "")
+            rows.append((_fill(measure, values), "not assessed", "", reason))
+            continue
+        value = _get(values, path)
+        if value is None:
+            continue
+        text = _scaled(value, scale)
+        if scale == "ci":
+            ci = _get(values, path.rsplit(".", 1)[0] + ".ci" if "." in path else "ci")
+            text = _metric_text({"value": value, "ci": ci})
+        rows.append((_fill(measure, values), text, _fill(unit, values), _fill(meaning, values)))
+    if item.key == "leakage":
+        rows += _leak_metric_rows(values)
+    return rows
+
+
+def _leak_metric_rows(values: Mapping[str, Any]) -> list[_Row]:
+    """The first test metric on all test examples and on the leak-free ones."""
+    every, clean = _get(values, "clean_metrics.all"), _get(values, "clean_metrics.clean")
+    if not isinstance(every, Mapping) or not isinstance(clean, Mapping):
+        return []
+    names = [k for k in every if k not in ("threshold", "n", "n_positive") and k in clean]
+    if not names:
+        return []
+    name = names[0]
+    return [
+        (f"test {name}, all examples", _scaled(every[name], ""), f"{name} [95 % CI]", ""),
+        (
+            f"test {name}, leak-free examples",
+            _scaled(clean[name], ""),
+            f"{name} [95 % CI]",
+            "a large drop means the leaks inflate the test metric",
+        ),
+    ]
+
+
+def _key_table(rows: Sequence[_Row]) -> str:
+    body = "\n".join(
+        f'<tr><th scope="row">{_e(m)}</th>'
+        f'<td class="{"value long" if len(v) > 28 else "value"}">{_e(v)}</td>'
+        f'<td class="unit">{_e(u)}</td><td class="meaning">{_e(t)}</td></tr>'
+        for m, v, u, t in rows
+    )
+    return _scroll(
+        '<table class="key"><thead><tr><th>measure</th><th>value</th><th>unit</th>'
+        f"<th>what it means</th></tr></thead>\n<tbody>\n{body}\n</tbody></table>"
+    )
+
+
+def _humanise(key: str) -> str:
+    return key.replace("_", " ")
+
+
+def _subcheck_table(values: Mapping[str, Any]) -> str:
+    """One row per sub-check that has its own flag (leakage, noise)."""
+    rows = []
+    for key, value in values.items():
+        if not (isinstance(value, Mapping) and "flag" in value):
+            continue
+        note = value.get("summary") or value.get("reason") or ""
+        count = value.get("count")
+        rows.append(
+            f'<tr><th scope="row">{_e(_humanise(str(key)))}</th>'
+            f"<td>{_badge(str(value['flag']))}</td>"
+            f'<td class="num">{_e(_fmt(count))}</td><td>{_e(note)}</td></tr>'
+        )
+    if not rows:
+        return ""
+    return "<h3>Sub-checks</h3>" + _scroll(
+        "<table><thead><tr><th>sub-check</th><th>verdict</th><th>count</th><th>note</th>"
+        "</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody></table>"
+    )
+
+
+def _split_table(values: Mapping[str, Any]) -> str:
+    """Representation per split: examples, positive share, median length, mean GC."""
+    counts = values.get("n")
+    if not isinstance(counts, Mapping) or not counts:
+        return ""
+    columns: list[tuple[str, Any]] = [("examples (rows)", lambda s: _fmt(counts.get(s)))]
+    labels = values.get("labels")
+    if isinstance(labels, Mapping):
+        outputs = [o for per in labels.values() if isinstance(per, Mapping) for o in per]
+        first = outputs[0] if outputs else None
+        if (
+            first is not None
+            and _get(labels, f"{next(iter(labels))}.{first}.fraction_positive") is not None
+        ):
+            columns.append(
+                (
+                    f"positive share of {first} (%)",
+                    lambda s: _scaled(_get(labels, f"{s}.{first}.fraction_positive"), "pct"),
+                )
+            )
+    if isinstance(_get(values, "length.stats"), Mapping):
+        columns.append(
+            (
+                "median length (letters)",
+                lambda s: _scaled(_get(values, f"length.stats.{s}.median"), ""),
+            )
+        )
+    if isinstance(_get(values, "composition.gc"), Mapping):
+        columns.append(
+            ("mean GC (%)", lambda s: _scaled(_get(values, f"composition.gc.{s}.mean"), "pct"))
+        )
+    head = "<th>split</th>" + "".join(f"<th>{_e(name)}</th>" for name, _ in columns)
+    body = "\n".join(
+        f'<tr><th scope="row">{_e(split)}</th>'
+        + "".join(f'<td class="num">{_e(get(split))}</td>' for _, get in columns)
+        + "</tr>"
+        for split in counts
+    )
+    return "<h3>Per split</h3>" + _scroll(
+        f"<table><thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table>"
+    )
+
+
+def _groups_table(values: Mapping[str, Any]) -> str:
+    """Subgroups: one row per group with its size and metric (first rows only)."""
+    groupings = values.get("groupings")
+    if not isinstance(groupings, Mapping):
+        return ""
+    metric = str(values.get("metric") or "metric")
+    rows = []
+    for name, entry in groupings.items():
+        records = entry.get("groups") if isinstance(entry, Mapping) else None
+        if records is None or not _is_records(records):
+            continue
+        for r in records:
+            value = r.get("value")
+            text = "—" if value is None else _metric_text({"value": value, "ci": r.get("ci")})
+            rows.append(
+                f"<tr><td>{_e(name)}</td><td>{_e(r.get('group', '?'))}</td>"
+                f'<td class="num">{_e(_fmt(r.get("n")))}</td>'
+                f'<td class="num">{_e(_fmt(r.get("n_positive")))}</td>'
+                f'<td class="num">{_e(text)}</td><td>{_e(r.get("note") or "")}</td></tr>'
+            )
+    if not rows:
+        return ""
+    more = f" (first {_MAX_ROWS} of {len(rows)})" if len(rows) > _MAX_ROWS else ""
+    return f"<h3>Groups{_e(more)}</h3>" + _scroll(
+        "<table><thead><tr><th>grouping</th><th>group</th><th>examples</th>"
+        f"<th>positives</th><th>{_e(metric)} [95 % CI]</th><th>note</th></tr></thead>\n"
+        "<tbody>\n" + "\n".join(rows[:_MAX_ROWS]) + "\n</tbody></table>"
+    )
+
+
+def _files_table(values: Mapping[str, Any]) -> str:
+    """Provenance: each recorded data file with its status, size and checksum."""
+    files = values.get("data_files")
+    if files is None or not _is_records(files):
+        return ""
+    rows = "\n".join(
+        f"<tr><td>{_e(f.get('path', '?'))}</td><td>{_e(f.get('status', ''))}</td>"
+        f'<td class="num">{_e(_scaled(f.get("bytes"), "mib"))}</td>'
+        f'<td class="num">{_e(_scaled(f.get("sha256"), "short"))}</td></tr>'
+        for f in files
+    )
+    return "<h3>Data files</h3>" + _scroll(
+        "<table><thead><tr><th>file</th><th>status</th><th>size (MiB)</th>"
+        f"<th>SHA-256</th></tr></thead>\n<tbody>\n{rows}\n</tbody></table>"
+    )
+
+
+def _readable_tables(item: Item) -> str:
+    """The key numbers of ``item`` and its per-item tables, each in a scroll container."""
+    parts = []
+    rows = _key_rows(item)
+    if rows:
+        parts.append(_key_table(rows))
+    if item.key in ("leakage", "noise"):
+        parts.append(_subcheck_table(item.values))
+    elif item.key == "representation":
+        parts.append(_split_table(item.values))
+    elif item.key == "subgroups":
+        parts.append(_groups_table(item.values))
+    elif item.key == "provenance":
+        parts.append(_files_table(item.values))
+    return "\n".join(p for p in parts if p)
 
 
 # --- figures -------------------------------------------------------------------------
@@ -417,13 +1002,17 @@ def _figures_for(item: Item, overview: Mapping[str, Any]) -> list[tuple[str, str
 
 
 def _section(item: Item, overview: Mapping[str, Any]) -> str:
+    """One check: verdict and finding, what it asks, its figures, a small table of the
+    numbers that matter, then every raw value in a collapsed ``<details>``."""
     title = _TITLES.get(item.key, item.key)
     parts = [
-        f'<section id="{_e(item.key)}">',
+        f'<section id="{_e(item.key)}" class="check">',
         f"<h2>{_e(title)} {_badge(item.flag)}</h2>",
         f'<p class="summary">{_e(item.summary)}</p>',
-        f'<p class="rule">Rule: {_e(item.rule)}</p>',
     ]
+    if item.key in _MEANING:
+        parts.append(f'<p class="meaning">{_e(_MEANING[item.key])}</p>')
+    parts.append(f'<p class="rule">Rule: {_e(item.rule)}</p>')
     try:
         figures = _figures_for(item, overview)
     except (ValueError, TypeError, KeyError, IndexError):  # a malformed value: no figure
@@ -435,21 +1024,31 @@ def _section(item: Item, overview: Mapping[str, Any]) -> str:
             for cap, uri in figures
         ]
         parts.append("</div>")
+    with contextlib.suppress(ValueError, TypeError, KeyError, IndexError, AttributeError):
+        parts.append(_readable_tables(item))  # a malformed value: no readable tables
     values = dict(item.values)
     if item.key == "provenance":
         dome = values.pop("dome", None)
         card = values.pop("model_card", None)
         if _is_records(dome):
-            parts.append("<h3>DOME checklist (Walsh et al. 2021)</h3>")
-            parts.append(_records_table(dome))
+            parts.append(
+                "<details><summary>DOME checklist (Walsh et al. 2021)</summary>\n"
+                f"{_records_table(dome)}\n</details>"
+            )
         if isinstance(card, Mapping):
             rows = "\n".join(
                 f'<tr><th scope="row">{_e(k.replace("_", " "))}</th><td>{_e(v)}</td></tr>'
                 for k, v in card.items()
             )
-            parts.append(f"<h3>Model card (Mitchell et al. 2019)</h3><table>\n{rows}\n</table>")
-    if values:
-        parts.append(f"<details open><summary>Values</summary>\n{_values_html(values)}\n</details>")
+            parts.append(
+                "<details><summary>Model card (Mitchell et al. 2019)</summary>\n"
+                f"{_scroll(f'<table>{rows}</table>')}\n</details>"
+            )
+    raw = _values_html(values) if values else "<p>No values.</p>"
+    parts.append(
+        f'<details class="raw"><summary>All values of this check ({len(values)} keys, '
+        f"as in assessment.json)</summary>\n{raw}\n</details>"
+    )
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -492,10 +1091,14 @@ def render_html(assessment: Assessment) -> str:
     body = (
         f"<h1>{_e(title)}</h1>\n"
         f"<p>Overall: {_badge(assessment.overall)}</p>\n"
-        f"<table>\n{about_rows}\n</table>\n"
-        "<h2>Summary</h2>\n"
-        f'<table class="lights"><thead><tr><th>item</th><th>flag</th><th>finding</th></tr>'
-        f"</thead>\n<tbody>\n{rows}\n</tbody></table>\n"
+        '<section id="summary">\n<h2>Summary</h2>\n'
+        + _scroll(
+            '<table class="lights"><thead><tr><th>item</th><th>flag</th><th>finding</th>'
+            f"</tr></thead>\n<tbody>\n{rows}\n</tbody></table>"
+        )
+        + "\n<details><summary>Model and data</summary>\n"
+        + _scroll(f"<table>\n{about_rows}\n</table>")
+        + "\n</details>\n</section>\n"
         f"{sections}"
     )
     return (

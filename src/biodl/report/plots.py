@@ -20,11 +20,12 @@ Examples
 
 from __future__ import annotations
 
+import csv
 import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -36,7 +37,15 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["plot_binary_curves", "plot_confusion", "plot_pr", "plot_roc", "plot_trials"]
+__all__ = [
+    "plot_binary_curves",
+    "plot_confusion",
+    "plot_learning_curves",
+    "plot_pr",
+    "plot_roc",
+    "plot_trials",
+    "read_epoch_log",
+]
 
 #: Default resolution of saved figures, dots per inch.
 DEFAULT_DPI = 120
@@ -303,8 +312,9 @@ def plot_confusion(
         Figure title.
     normalise
         Colour each cell by its fraction of the row (the recall of the class on the
-        diagonal) and print the fraction under the count; a row without examples is left
-        blank. False colours by the counts and prints the counts only.
+        diagonal) and, up to 6 classes, print the fraction under the count; a row
+        without examples is left blank. False colours by the counts. Cells always show
+        the counts; the font shrinks with the number of classes (readable for 12).
     dpi
         Resolution in dots per inch.
 
@@ -347,14 +357,17 @@ def plot_confusion(
     )
     shown = fractions if normalise else counts
     vmax = 1.0 if normalise else max(float(counts.max()), 1.0)
-    side = max(_FIGSIZE[0], 1.9 + 0.75 * k)
-    fontsize = 10.0 if k <= 6 else 8.0
+    # readable up to a dozen classes: cells of about 0.55 in, the fraction printed only
+    # while there is room for a second line, the font shrinking with the class count
+    side = max(_FIGSIZE[0], 2.4 + 0.55 * k)
+    fontsize = 10.0 if k <= 6 else max(7.0, 12.0 - 0.3 * k)
+    two_lines = normalise and k <= 6
     fig = Figure(figsize=(side + 1.0, side))
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     image = ax.imshow(shown, cmap="Blues", vmin=0.0, vmax=vmax, interpolation="nearest")
     colorbar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-    colorbar.set_label("Fraction of the true class" if normalise else "Examples")
+    colorbar.set_label("Fraction of the true class (colour)" if normalise else "Examples")
     for i in range(k):
         for j in range(k):
             fraction = None if math.isnan(fractions[i, j]) else float(fractions[i, j])
@@ -362,7 +375,7 @@ def plot_confusion(
             ax.text(
                 j,
                 i,
-                _cell_text(counts[i, j], fraction if normalise else None),
+                _cell_text(counts[i, j], fraction if two_lines else None),
                 ha="center",
                 va="center",
                 fontsize=fontsize,
@@ -371,9 +384,16 @@ def plot_confusion(
     ticks = np.arange(k)
     ax.set_xticks(ticks)
     ax.set_yticks(ticks)
-    ax.set_xticklabels(names, rotation=45 if k > 4 else 0, ha="right" if k > 4 else "center")
-    ax.set_yticklabels(names)
-    ax.set_xlabel("Predicted class")
+    tick_size = 10.0 if k <= 6 else max(8.0, 11.0 - 0.2 * k)
+    ax.set_xticklabels(
+        names,
+        rotation=45 if k > 4 else 0,
+        ha="right" if k > 4 else "center",
+        rotation_mode="anchor",
+        fontsize=tick_size,
+    )
+    ax.set_yticklabels(names, fontsize=tick_size)
+    ax.set_xlabel("Predicted class (cells: examples)" if not two_lines else "Predicted class")
     ax.set_ylabel("True class")
     ax.set_title(title)
     fig.tight_layout()
@@ -416,5 +436,161 @@ def plot_trials(
     ax.set_ylabel(f"validation {metric}")
     ax.grid(True, color="0.9", linewidth=0.6)
     ax.set_axisbelow(True)
+    fig.tight_layout()
+    return _save_png(fig, path, dpi)
+
+
+#: Columns of ``logs/metrics.csv`` that are not per-epoch values.
+_LOG_INDEX = ("epoch", "step")
+
+
+def read_epoch_log(path: str | os.PathLike[str]) -> dict[str, list[float | None]]:
+    """Per-epoch values of a run's ``logs/metrics.csv`` (Lightning's CSV logger).
+
+    Lightning writes the training and the validation values of an epoch on separate
+    rows; they are merged by ``epoch`` (the last value of each column wins). A missing
+    or unreadable file gives ``{}``.
+
+    Returns
+    -------
+    dict
+        ``{column: [value of epoch 0, 1, ...]}`` (``train_loss``, ``valid_loss``,
+        ``valid_auroc``, ...), None where an epoch has no value.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "metrics.csv")
+    >>> _ = open(path, "w").write(
+    ...     "epoch,step,train_loss,valid_loss\\n0,9,,0.7\\n0,9,0.8,\\n1,19,,0.6\\n1,19,0.5,\\n")
+    >>> read_epoch_log(path)
+    {'train_loss': [0.8, 0.5], 'valid_loss': [0.7, 0.6]}
+    """
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return {}
+    by_epoch: dict[int, dict[str, float]] = {}
+    columns: dict[str, None] = {}
+    for row in rows:
+        try:
+            epoch = int(float(row.get("epoch") or "nan"))
+        except ValueError:
+            continue
+        for key, text in row.items():
+            if key is None or key in _LOG_INDEX or text in (None, ""):
+                continue
+            try:
+                value = float(text)
+            except ValueError:
+                continue
+            if math.isfinite(value):
+                columns.setdefault(key, None)
+                by_epoch.setdefault(epoch, {})[key] = value
+    if not by_epoch:
+        return {}
+    last = max(by_epoch)
+    return {key: [by_epoch.get(e, {}).get(key) for e in range(last + 1)] for key in sorted(columns)}
+
+
+def _epoch_line(ax: Axes, values: Sequence[float | None], **style: Any) -> None:
+    xs = [i + 1 for i, v in enumerate(values) if v is not None]
+    ys = [float(v) for v in values if v is not None]
+    if xs:
+        ax.plot(xs, ys, marker="o" if len(xs) <= 30 else None, markersize=3, **style)
+
+
+def plot_learning_curves(
+    curves: Mapping[str, Sequence[float | None]],
+    path: str | os.PathLike[str],
+    *,
+    best_epoch: int | None = None,
+    metric_label: str = "Validation AUROC",
+    dpi: int = DEFAULT_DPI,
+) -> Path:
+    """Learning curves: the losses (left) and the validation metric (right) per epoch.
+
+    Parameters
+    ----------
+    curves
+        ``{column: values per epoch}`` as from :func:`read_epoch_log`: ``train_loss``
+        and ``valid_loss`` go to the left panel, ``valid_auroc`` to the right one (left
+        out when absent); None where an epoch has no value. Epochs are numbered from 1.
+    path
+        Output PNG file; its folder is created if missing.
+    best_epoch
+        0-based epoch of the saved weights, marked by a dashed vertical line.
+    metric_label
+        Axis label of the validation metric.
+    dpi
+        Resolution in dots per inch.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        ``curves`` has no loss and no validation metric.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> out = os.path.join(tempfile.mkdtemp(), "learning_curves.png")
+    >>> plot_learning_curves(
+    ...     {"train_loss": [0.7, 0.5, 0.4], "valid_loss": [0.69, 0.6, 0.62],
+    ...      "valid_auroc": [0.6, 0.7, 0.69]}, out, best_epoch=1).name
+    'learning_curves.png'
+    """
+    losses = {
+        name: list(curves[name])
+        for name in ("train_loss", "valid_loss")
+        if name in curves and any(v is not None for v in curves[name])
+    }
+    metric = list(curves.get("valid_auroc", []))
+    has_metric = any(v is not None for v in metric)
+    if not losses and not has_metric:
+        raise ValueError(
+            "plot_learning_curves needs train_loss, valid_loss or valid_auroc; got "
+            f"{sorted(curves)}"
+        )
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    panels = int(bool(losses)) + int(has_metric)
+    fig = Figure(figsize=(4.6 * panels, 3.6))
+    FigureCanvasAgg(fig)
+    axes = [fig.add_subplot(1, panels, i + 1) for i in range(panels)]
+    labels = {"train_loss": "training", "valid_loss": "validation"}
+    colours = {"train_loss": "C0", "valid_loss": "C1"}
+    if losses:
+        ax = axes[0]
+        for name, values in losses.items():
+            _epoch_line(ax, values, color=colours[name], linewidth=1.6, label=labels[name])
+        ax.set_ylabel("Loss (lower is better)")
+        ax.set_title("Loss per epoch")
+    if has_metric:
+        ax = axes[-1]
+        _epoch_line(ax, metric, color="C2", linewidth=1.6, label="validation")
+        ax.set_ylabel(f"{metric_label} (higher is better)")
+        ax.set_title(metric_label)
+    for ax in axes:
+        if best_epoch is not None and best_epoch >= 0:
+            ax.axvline(
+                best_epoch + 1,
+                color="0.35",
+                linestyle="--",
+                linewidth=1.0,
+                label=f"best epoch ({best_epoch + 1})",
+            )
+        ax.set_xlabel("Epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(True, color="0.9", linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.legend(loc="best", fontsize="small", frameon=False)
     fig.tight_layout()
     return _save_png(fig, path, dpi)

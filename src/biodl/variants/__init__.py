@@ -8,7 +8,7 @@
   ``pysam.FastaFile``;
 * :mod:`biodl.variants.scoring`: :func:`score_variants`, streamed (alleles, or a
   DataFrame of chrom, pos, ref, alt[, id]);
-* :mod:`biodl.variants.writers`: VCF with ``BIODL_*`` INFO fields, TSV.
+* :mod:`biodl.variants.writers`: VCF with ``BIODL_*`` (or ``--prefix``) INFO fields, TSV.
 """
 
 from __future__ import annotations
@@ -39,9 +39,18 @@ from biodl.variants.windows import (
     ref_window,
     variant_windows,
 )
-from biodl.variants.writers import TsvWriter, VcfWriter, output_names, tsv_cells, tsv_header
+from biodl.variants.writers import (
+    DEFAULT_PREFIX,
+    TsvWriter,
+    VcfWriter,
+    check_prefix,
+    output_names,
+    tsv_cells,
+    tsv_header,
+)
 
 __all__ = [
+    "DEFAULT_PREFIX",
     "SKIP_REASONS",
     "BlockCache",
     "FastaReference",
@@ -53,6 +62,7 @@ __all__ = [
     "alt_window",
     "anchor_index",
     "check_alleles",
+    "check_prefix",
     "ism_positions",
     "iter_records",
     "normalize",

@@ -1,9 +1,13 @@
 """Writing variant scores: the input VCF with ``BIODL_*`` INFO fields, and a TSV.
 
 INFO fields, one value per ALT allele (``Number=A``; ``.`` where an allele was
-skipped), for each model output ``<o>`` (sanitised: letters, digits and ``_``):
+skipped), for each model output ``<o>`` (its name for people,
+:attr:`biodl.tasks.Task.names`, sanitised: letters, digits and ``_``):
 ``BIODL_REF_<o>``, ``BIODL_ALT_<o>``, ``BIODL_DIFF_<o>`` and, for probability outputs,
 ``BIODL_LOR_<o>``; ``BIODL_SKIP`` holds each allele's skip reason (``.`` if scored).
+``BIODL`` is the default prefix: another (``--prefix``, :func:`check_prefix`) lets a
+second model's fields sit beside the first one's in the same VCF. Each field's
+description names the model and the output.
 
 Both writers write to a hidden temporary file beside the output and rename it when
 ``close`` is called after the last record; ``abort`` (after an error) removes it.
@@ -31,7 +35,51 @@ from biodl.io.atomic import atomic_path, check_output_path, output_error
 from biodl.variants.records import SKIP_REASONS, SequenceSource
 from biodl.variants.scoring import VariantScore
 
-__all__ = ["TsvWriter", "VcfWriter", "output_names", "tsv_cells", "tsv_header"]
+__all__ = [
+    "DEFAULT_PREFIX",
+    "TsvWriter",
+    "VcfWriter",
+    "check_prefix",
+    "output_names",
+    "tsv_cells",
+    "tsv_header",
+]
+
+DEFAULT_PREFIX = "BIODL"
+"""The INFO field prefix when none is given (``BIODL_DIFF_<o>``, ``BIODL_SKIP``)."""
+
+_PREFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def check_prefix(prefix: str) -> str:
+    """``prefix`` when it can start VCF INFO keys: a letter or ``_``, then letters,
+    digits and ``_``.
+
+    Raises
+    ------
+    InputError
+        For any other text.
+
+    Examples
+    --------
+    >>> check_prefix("CTCF_v2")
+    'CTCF_v2'
+    >>> check_prefix("2nd")
+    Traceback (most recent call last):
+    ...
+    biodl.errors.InputError: --prefix '2nd' cannot start a VCF INFO key: ...
+    """
+    if not _PREFIX.fullmatch(prefix):
+        raise InputError(
+            f"--prefix {prefix!r} cannot start a VCF INFO key: use a letter or _, then "
+            "letters, digits and _"
+        )
+    return prefix
+
+
+def _description(text: str) -> str:
+    """Text safe inside a VCF header's quoted ``Description``."""
+    return text.replace("\\", "/").replace('"', "'")
 
 
 def output_names(outputs: Sequence[str]) -> list[str]:
@@ -214,9 +262,9 @@ _ID = re.compile(r"^##(INFO|contig)=<ID=([^,>]+)")
 
 
 class VcfWriter:
-    """Streamed VCF: the input records, unchanged, with ``BIODL_*`` INFO fields added.
+    """Streamed VCF: the input records, unchanged, with ``<prefix>_*`` INFO fields added.
 
-    Records are copied as text: only the INFO column gets ``;BIODL_...`` appended (or
+    Records are copied as text: only the INFO column gets ``;<prefix>_...`` appended (or
     replaced when it was ``.``), so nothing else of the input changes. A name ending in
     ``.gz`` or ``.bgz`` is written bgzip-compressed and then indexed with tabix (when
     the records are sorted); any other name is plain text.
@@ -238,11 +286,16 @@ class VcfWriter:
         Extra ``##key=value`` provenance lines.
     drop_skipped
         Leave out records none of whose alleles was scored.
+    prefix
+        The INFO keys' prefix (:data:`DEFAULT_PREFIX`; see :func:`check_prefix`).
+    model
+        The model as the fields' descriptions name it (``deepbind run /path/to/run``).
 
     Raises
     ------
     InputError
-        The input already has ``BIODL_*`` INFO fields of the same names.
+        A bad ``prefix``, or the input already has INFO fields of the same names (it
+        was scored with this prefix before): one line naming the first such field.
     """
 
     def __init__(
@@ -255,8 +308,13 @@ class VcfWriter:
         genome: SequenceSource,
         meta: Mapping[str, str] | None = None,
         drop_skipped: bool = False,
+        prefix: str = DEFAULT_PREFIX,
+        model: str | None = None,
     ) -> None:
         out = Path(path)
+        self.prefix = check_prefix(prefix)
+        self.model = model
+        self.outputs = [str(o) for o in outputs]
         self.names = output_names(outputs)
         self.probabilities = probabilities
         self.drop_skipped = drop_skipped
@@ -273,7 +331,11 @@ class VcfWriter:
         extra += [f"##{key}={value}" for key, value in (meta or {}).items()]
         for key, number, kind, text in self._fields():
             if ("INFO", key) in declared:
-                raise InputError(f"the input VCF already has an INFO field {key}; was it scored?")
+                raise InputError(
+                    f"the input VCF already has an INFO field {key} (scored before with "
+                    f"prefix {self.prefix}?): give another --prefix"
+                )
+            text = _description(text)
             extra.append(f'##INFO=<ID={key},Number={number},Type={kind},Description="{text}">')
         text = "\n".join([*lines[:-1], *extra, lines[-1]]) + "\n"
         self._bgzip = _is_bgzip(out)
@@ -294,20 +356,22 @@ class VcfWriter:
 
     def _fields(self) -> list[tuple[str, str, str, str]]:
         fields = []
-        scale = "probability" if self.probabilities else "output"
-        for o in self.names:
+        p = self.prefix
+        scale = "probability" if self.probabilities else "value"
+        by = "biodl" if self.model is None else f"biodl {self.model}"
+        for o, name in zip(self.names, self.outputs, strict=True):
+            what = f"{scale} of output {name}"
             fields += [
-                (f"BIODL_REF_{o}", "A", "Float", f"biodl: model {scale} {o} on the REF window"),
-                (f"BIODL_ALT_{o}", "A", "Float", f"biodl: model {scale} {o} on the ALT window"),
-                (f"BIODL_DIFF_{o}", "A", "Float", f"biodl: ALT minus REF {scale} {o}"),
+                (f"{p}_REF_{o}", "A", "Float", f"{by}: {what} on the REF window"),
+                (f"{p}_ALT_{o}", "A", "Float", f"{by}: {what} on the ALT window"),
+                (f"{p}_DIFF_{o}", "A", "Float", f"{by}: ALT minus REF {what}"),
             ]
             if self.probabilities:
-                text = f"biodl: log odds ratio logit(ALT) - logit(REF) of {o}"
-                fields.append((f"BIODL_LOR_{o}", "A", "Float", text))
+                text = f"{by}: log odds ratio logit(ALT) - logit(REF) of output {name}"
+                fields.append((f"{p}_LOR_{o}", "A", "Float", text))
         reasons = ", ".join(SKIP_REASONS)
-        fields.append(
-            ("BIODL_SKIP", "A", "String", f"biodl: why an allele was not scored ({reasons})")
-        )
+        text = f"{by}: why an allele was not scored ({reasons})"
+        fields.append((f"{p}_SKIP", "A", "String", text))
         return fields
 
     def _emit(self, line: str) -> None:
@@ -343,16 +407,17 @@ class VcfWriter:
 
     def _info(self, scores: Sequence[VariantScore]) -> list[str]:
         added = []
+        p = self.prefix
         if any(s.status == "scored" for s in scores):
             for t, o in enumerate(self.names):
-                added.append(f"BIODL_REF_{o}=" + _cells([s.ref for s in scores], t))
-                added.append(f"BIODL_ALT_{o}=" + _cells([s.alt for s in scores], t))
-                added.append(f"BIODL_DIFF_{o}=" + _cells([s.diff for s in scores], t))
+                added.append(f"{p}_REF_{o}=" + _cells([s.ref for s in scores], t))
+                added.append(f"{p}_ALT_{o}=" + _cells([s.alt for s in scores], t))
+                added.append(f"{p}_DIFF_{o}=" + _cells([s.diff for s in scores], t))
                 if self.probabilities:
-                    added.append(f"BIODL_LOR_{o}=" + _cells([s.lor for s in scores], t))
+                    added.append(f"{p}_LOR_{o}=" + _cells([s.lor for s in scores], t))
         if any(s.status == "skipped" for s in scores):
             reasons = ",".join(s.reason if s.status == "skipped" else "." for s in scores)
-            added.append(f"BIODL_SKIP={reasons}")
+            added.append(f"{p}_SKIP={reasons}")
         return added
 
     def close(self) -> Path:

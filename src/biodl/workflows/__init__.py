@@ -25,6 +25,7 @@ from biodl.workflows.evaluation import evaluate_run, metrics_table
 from biodl.workflows.explain import explain_file
 from biodl.workflows.export import ExportResult, export_run
 from biodl.workflows.prediction import predict_file, predict_frame
+from biodl.workflows.pretrained import get_pretrained, list_pretrained
 from biodl.workflows.results import (
     AssessmentResult,
     CrossValidationResult,
@@ -56,6 +57,8 @@ __all__ = [
     "explain_file",
     "export_run",
     "flags_table",
+    "get_pretrained",
+    "list_pretrained",
     "metrics_table",
     "predict_file",
     "predict_frame",

@@ -14,6 +14,7 @@ from typing import Any
 
 __all__ = [
     "config_kind",
+    "learning_curve_image",
     "load_checked",
     "model_params",
     "report_images",
@@ -33,6 +34,8 @@ from biodl.io import tsv_cell
 from biodl.io.atomic import atomic_write_text, write_json
 from biodl.models import auxiliary_outputs, predict_with_auxiliary, validate_params
 from biodl.report import plot_binary_curves, plot_confusion, write_run_report
+from biodl.report.findings import run_flags
+from biodl.report.plots import plot_learning_curves, read_epoch_log
 from biodl.tasks import Binary, Multiclass, Multilabel, Task
 
 
@@ -79,7 +82,7 @@ def threshold_note(task: Task, how: str) -> list[str]:
         return []
     shown = ", ".join(
         f"{o} {v:.6g}" if len(values) > 1 else f"{v:.6g}"
-        for o, v in zip(task.outputs, values, strict=True)
+        for o, v in zip(task.names, values, strict=True)
     )
     text = (
         f"Decision threshold {shown} ({how}): accuracy, MCC, F1, sensitivity, specificity "
@@ -110,7 +113,7 @@ def report_images(
         last = list(y_true)[-1]  # test if there is one
         truth, score = y_true[last], y_score[last]
         curves_true, curves_score = {}, {}
-        for t, out_name in enumerate(task.outputs[:8]):
+        for t, out_name in enumerate(task.names[:8]):
             keep = ~np.isnan(truth[:, t])
             if len(set(truth[keep, t].tolist())) == 2:
                 curves_true[out_name] = truth[keep, t].astype(np.int64)
@@ -123,7 +126,11 @@ def report_images(
             }
     elif isinstance(task, Binary) and any(len(set(t.tolist())) == 2 for t in y_true.values()):
         curves = plot_binary_curves(dict(y_true), dict(y_score), out)
-        images = {"ROC curve": curves["roc"], "Precision-recall curve": curves["pr"]}
+        name = task.names[0]  # the output's name for people (Task.names)
+        images = {
+            f"ROC curve ({name})": curves["roc"],
+            f"Precision-recall curve ({name})": curves["pr"],
+        }
     return images
 
 
@@ -137,8 +144,13 @@ def score_and_report(
     title: str,
     summary: Mapping[str, str],
     notes: Sequence[str] = (),
+    meta: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Predict every split, write metrics.json, predictions.tsv, plots and report.html.
+
+    ``meta``: the ``model.json`` of a run being trained in ``out``; the report then leads
+    with its findings (:func:`biodl.report.findings.run_flags`) and shows its learning
+    curves (``learning_curves.png``, from ``out/logs/metrics.csv``).
 
     Scores and metrics come from ``task`` (:mod:`biodl.tasks`). For a model with
     auxiliary heads (:mod:`biodl.models.auxiliary`, e.g. DeepLoc's membrane head) each
@@ -176,15 +188,42 @@ def score_and_report(
         rows.append((name, ex, scores))
     write_json(out / "metrics.json", metrics)
     write_predictions(out / "predictions.tsv", rows, task, aux=aux_scores if heads else None)
+    images = {} if meta is None else learning_curve_image(out, meta)
     write_run_report(
         out / "report.html",
         title=title,
         summary=summary,
         metrics=metrics,
-        images=report_images(out, task, metrics, y_true, y_score),
+        images={**images, **report_images(out, task, metrics, y_true, y_score)},
         notes=notes,
+        findings=None if meta is None else run_flags(meta, metrics),
+        headline=task.headline,
     )
     return metrics
+
+
+def learning_curve_image(out: Path, meta: Mapping[str, Any]) -> dict[str, Path]:
+    """``{caption: out/learning_curves.png}`` from ``out/logs/metrics.csv`` (else the
+    monitored history of ``meta``), the best epoch marked; ``{}`` with nothing to draw."""
+    training = meta.get("training") or {}
+    curves = read_epoch_log(out / "logs" / "metrics.csv")
+    monitor, history = training.get("monitor"), training.get("history")
+    if not curves and monitor and history:
+        curves = {str(monitor): list(history)}
+    if not any(k in curves for k in ("train_loss", "valid_loss", "valid_auroc")):
+        return {}
+    label = {
+        "multiclass": "Validation macro AUROC",
+        "multilabel": "Validation mean AUROC",
+    }.get(str(meta.get("task")), "Validation AUROC")
+    best = training.get("best_epoch")
+    path = plot_learning_curves(
+        curves,
+        out / "learning_curves.png",
+        best_epoch=best if isinstance(best, int) else None,
+        metric_label=label,
+    )
+    return {"Learning curves (dashed: the epoch whose weights were kept)": path}
 
 
 _MODEL_KEY = re.compile(r"'model\.(\w+)")

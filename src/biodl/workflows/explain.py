@@ -22,6 +22,7 @@ from biodl.io.atomic import check_output_dir, staged_dir, write_json
 from biodl.models import predict
 from biodl.progress import progress, step
 from biodl.runs import Run, load_run
+from biodl.tasks import task_from_meta
 from biodl.workflows.prediction import _iter_inputs, _run_files
 from biodl.workflows.results import ExplainResult
 
@@ -55,6 +56,12 @@ def resolve_target(target: str | int | None, names: Sequence[str]) -> int:
             f"target index {index} is out of range: the model has {len(names)} outputs"
         )
     return index
+
+
+def _output_names(run: Run) -> list[str]:
+    """The outputs' names for people (:attr:`biodl.tasks.Task.names`: ``model.json``'s
+    ``output_names``, else its ``outputs`` as before), for titles and ``--target``."""
+    return list(task_from_meta(run.meta).names)
 
 
 def _read(
@@ -342,7 +349,10 @@ def explain_file(
             "this model scores CpG sites from methylation profiles, not sequences",
             path=Path(model_dir) / "model.json",
         )
-    names = [str(n) for n in run.meta.get("outputs", [])] or ["0"]
+    names = _output_names(run)
+    outputs = [str(n) for n in run.meta.get("outputs", [])]
+    if isinstance(target, str) and target not in names and target in outputs:
+        target = outputs.index(target)  # the output's own name (label, column) also works
     index = resolve_target(target, names)
     path = Path(input_path)
     ids, _, X = _read(

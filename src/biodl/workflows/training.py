@@ -50,6 +50,7 @@ from biodl.models import (
     predict_with_auxiliary,
 )
 from biodl.progress import log_file, step
+from biodl.report.findings import run_flags
 from biodl.runs import (
     RUN_FORMAT,
     RUN_FORMAT_VERSION,
@@ -185,25 +186,32 @@ def _by_split_column(table: MemoryTable) -> dict[str, MemoryTable]:
 def _source_files(config: Config) -> list[Path]:
     files: list[Path] = []
     for spec in (config.data.train, config.data.valid, config.data.test):
-        if isinstance(spec, TableSource) and spec.memory is not None:
-            continue  # rows given in memory: see _data_checksums
-        if isinstance(spec, TableSource):
-            files.append(config.resolve(spec.table))
-        elif isinstance(spec, FastaSource):
-            fasta = spec.fasta.values() if isinstance(spec.fasta, dict) else [spec.fasta]
-            files += [config.resolve(f) for f in fasta]
-            if spec.labels is not None:
-                files.append(config.resolve(spec.labels))
-        elif isinstance(spec, BedSource):
-            files += [config.resolve(f) for f in spec.bed.values()]
+        files += _spec_files(config, spec)
+    return files
+
+
+def _spec_files(config: Config, spec: Any) -> list[Path]:
+    """The data files one split's source names (none for rows given in memory)."""
+    files: list[Path] = []
+    if isinstance(spec, TableSource) and spec.memory is not None:
+        return files  # rows given in memory: see _data_checksums
+    if isinstance(spec, TableSource):
+        files.append(config.resolve(spec.table))
+    elif isinstance(spec, FastaSource):
+        fasta = spec.fasta.values() if isinstance(spec.fasta, dict) else [spec.fasta]
+        files += [config.resolve(f) for f in fasta]
+        if spec.labels is not None:
+            files.append(config.resolve(spec.labels))
+    elif isinstance(spec, BedSource):
+        files += [config.resolve(f) for f in spec.bed.values()]
+        files.append(config.resolve(spec.genome))
+    elif isinstance(spec, ResidueSource):
+        names = spec.residues.values() if isinstance(spec.residues, dict) else [spec.residues]
+        files += [config.resolve(f) for f in names]
+    elif isinstance(spec, CpgSource):
+        files += [config.resolve(f) for f in spec.cpg.values()]
+        if spec.genome is not None:
             files.append(config.resolve(spec.genome))
-        elif isinstance(spec, ResidueSource):
-            names = spec.residues.values() if isinstance(spec.residues, dict) else [spec.residues]
-            files += [config.resolve(f) for f in names]
-        elif isinstance(spec, CpgSource):
-            files += [config.resolve(f) for f in spec.cpg.values()]
-            if spec.genome is not None:
-                files.append(config.resolve(spec.genome))
     return files
 
 
@@ -553,7 +561,7 @@ def train_on_splits(
     fixed = config.train.threshold
     task = splits.as_task(
         loss=config.train.loss, threshold=fixed if isinstance(fixed, float) else 0.5
-    )
+    ).named(config.outputs, column=getattr(config.data.train, "label", None))  # Task.names
     kind = config_kind(config)
     X_train = kind.encode(splits.train)
     y_train = splits.targets(splits.train)
@@ -853,8 +861,10 @@ def _write_run_files(
         title=f"biodl run: {config.model.name}",
         summary=_report_summary(meta),
         notes=notes,
+        meta=meta,
     )
-    meta["model_card"] = _model_card(meta, metrics)
+    meta["flags"] = [{"level": f.level, "message": f.message} for f in run_flags(meta, metrics)]
+    meta["model_card"] = _model_card(meta, metrics, _files_by_role(config, data_files))
     write_json(partial / "model.json", meta)
     return metrics, meta
 
@@ -906,7 +916,9 @@ def _report_summary(meta: Mapping[str, Any]) -> dict[str, str]:
             for k, v in data.items()
         )
     else:
-        task = f"{meta['task']}, positive class '{labels['positive']}'"
+        names = meta.get("output_names") or []
+        shown = f" ({names[0]})" if names and names[0] != labels["positive"] else ""
+        task = f"{meta['task']}, positive class '{labels['positive']}'{shown}"
         sizes = "; ".join(f"{k}: {v['n']} ({v['n_positive']} positive)" for k, v in data.items())
     return {
         "model": f"{meta['architecture']['name']} ({meta['n_parameters']} parameters)",
@@ -914,7 +926,8 @@ def _report_summary(meta: Mapping[str, Any]) -> dict[str, str]:
         "input": f"{meta['alphabet']}, {meta['input_length']} positions, {meta['encoding']}",
         "data": sizes,
         "training": (
-            f"{meta['training']['epochs']} epochs, best epoch {meta['training']['best_epoch']}, "
+            f"{meta['training']['epochs']} epochs, best epoch {meta['training']['best_epoch'] + 1} "
+            "(counted from 1), "
             f"{meta['training']['wall_s']} s, {meta['training']['world_size']} process(es), "
             f"precision {meta['training']['precision']}"
         ),
@@ -923,7 +936,45 @@ def _report_summary(meta: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def _model_card(meta: Mapping[str, Any], metrics: Mapping[str, Any]) -> dict[str, Any]:
+def _files_by_role(config: Config, files: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The data files (``files``: :func:`_data_checksums`) of the training and validation
+    splits (``training``) and of the test split (``evaluation``); a test split held out
+    of the training files lists those files under both, and ``evaluation_split`` says so."""
+    paths: dict[str, set[str]] = {"training": set(), "evaluation": set()}
+    for role, spec in (
+        ("training", config.data.train),
+        ("training", config.data.valid),
+        ("evaluation", config.data.test),
+    ):
+        if spec is not None:
+            paths[role].update(os.fspath(p.resolve()) for p in _spec_files(config, spec))
+    for split, role in (("train", "training"), ("valid", "training"), ("test", "evaluation")):
+        paths[role].add(f"<in memory: {split}>")  # MemoryTable.checksum's path
+    held_out = config.data.test is None
+    training = [dict(f) for f in files if str(f.get("path")) in paths["training"]]
+    evaluation = [
+        dict(f)
+        for f in files
+        if str(f.get("path")) in (paths["training"] if held_out else paths["evaluation"])
+    ]
+    return {
+        "training_data": training,
+        "evaluation_data": evaluation,
+        "evaluation_split": (
+            "test examples held out of the training files (splits.tsv.gz lists them)"
+            if held_out
+            else "separate test files"
+        ),
+    }
+
+
+def _model_card(
+    meta: Mapping[str, Any], metrics: Mapping[str, Any], data: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """model.json's ``model_card``: ``training_data`` (training and validation files) and
+    ``evaluation_data`` (test files) from ``data`` (:func:`_files_by_role`; None: every
+    file under training data), ``caveats`` ending with the run's ``flags``."""
+    data = data or {"training_data": meta["data"]["files"]}
     return {
         "model_details": (
             f"{meta['architecture']['name']} trained by biodl {meta['versions']['biodl']}"
@@ -940,7 +991,7 @@ def _model_card(meta: Mapping[str, Any], metrics: Mapping[str, Any]) -> dict[str
                 )
             )
         ),
-        "training_data": meta["data"]["files"],
+        **data,
         "split_sizes": meta["data"]["splits"],
         "metrics": {
             split: {
@@ -970,5 +1021,6 @@ def _model_card(meta: Mapping[str, Any], metrics: Mapping[str, Any]) -> dict[str
         "caveats": [
             "Inputs longer than the model input are cropped around their centre.",
             "Generated negatives (shuffles) measure motif content, not genomic background.",
+            *(f"[{f['level']}] {f['message']}" for f in meta.get("flags") or []),
         ],
     }

@@ -2,7 +2,9 @@
 
 Streams records from the input, scores each ALT allele with
 :func:`biodl.variants.score_variants` and writes the input VCF with ``BIODL_*`` INFO
-fields (:class:`biodl.variants.VcfWriter`) and, optionally, a TSV of every allele.
+fields (:class:`biodl.variants.VcfWriter`; another prefix with ``prefix``, so several
+models can score one VCF) and, optionally, a TSV of every allele. Outputs are named by
+:attr:`biodl.tasks.Task.names` (runs written before names were recorded: their outputs).
 """
 
 from __future__ import annotations
@@ -27,7 +29,14 @@ from biodl.variants.records import (
 )
 from biodl.variants.reference import open_reference
 from biodl.variants.scoring import RefMismatch, Strands, VariantScore, score_variants
-from biodl.variants.writers import TsvWriter, VcfWriter, tsv_cells, tsv_header
+from biodl.variants.writers import (
+    DEFAULT_PREFIX,
+    TsvWriter,
+    VcfWriter,
+    check_prefix,
+    tsv_cells,
+    tsv_header,
+)
 from biodl.workflows.prediction import _pandas, _run_files
 from biodl.workflows.results import VariantScoringResult
 
@@ -100,7 +109,7 @@ def _check_model(meta: dict[str, Any], path: Path) -> tuple[Task, list[str], boo
     if meta.get("per_position"):
         raise InputError("variant scoring does not support per-position models yet", path=where)
     task = task_from_meta(meta)
-    return task, list(task.outputs), task.probabilistic
+    return task, list(task.names), task.probabilistic
 
 
 def _check_outputs(
@@ -141,6 +150,7 @@ def score_vcf(
     ism_window: int = 0,
     drop_skipped: bool = False,
     command: str | None = None,
+    prefix: str = DEFAULT_PREFIX,
 ) -> VariantScoringResult:
     """Score every ALT allele of a VCF/BCF (or TSV) with a trained DNA model.
 
@@ -167,6 +177,7 @@ def score_vcf(
         ism_window=ism_window,
         drop_skipped=drop_skipped,
         command=command,
+        prefix=prefix,
     ).result()
 
 
@@ -186,6 +197,7 @@ def score_vcf_summary(
     ism_window: int = 0,
     drop_skipped: bool = False,
     command: str | None = None,
+    prefix: str = DEFAULT_PREFIX,
 ) -> VariantScoringSummary:
     """Score every ALT allele of a VCF/BCF (or TSV) with a trained DNA model, streamed.
 
@@ -216,6 +228,10 @@ def score_vcf_summary(
         Leave out of the VCF the records none of whose alleles was scored.
     command
         Command line written to ``##biodl_command``.
+    prefix
+        Prefix of the INFO fields (``BIODL``: ``BIODL_DIFF_<output>``, ...): another
+        one lets a second model score the output of a first into the same VCF. An
+        input that already has a field of the same name is refused before any work.
 
     Returns
     -------
@@ -232,6 +248,7 @@ def score_vcf_summary(
 
     if ism_window and tsv is None:
         raise InputError("--ism-window writes the ISM maps to the TSV: give --tsv too")
+    check_prefix(prefix)
     out_path, tsv_path = _check_outputs(model_dir, genome, vcf, out, tsv)
     run = load_run(model_dir)
     task, outputs, probabilities = _check_model(run.meta, Path(model_dir))
@@ -244,9 +261,11 @@ def score_vcf_summary(
         "biodl_genome": _genome_name(genome),
         "biodl_scoring": (
             f"input_length={run.input_length};anchor=L//2 (0-based);strands={chosen};"
-            f"task={task.name};ref_mismatch={ref_mismatch}"
+            f"task={task.name};ref_mismatch={ref_mismatch};info_prefix={prefix}"
         ),
     }
+    architecture = run.meta.get("architecture") or {}
+    model = f"{architecture.get('name', 'model')} run {Path(model_dir).resolve()}"
     summary = VariantScoringSummary(vcf=out_path, tsv=tsv_path, strands=chosen)
     fmt = sniff_variant_format(vcf)
     header = vcf_header(vcf) if fmt != "tsv" else None
@@ -268,6 +287,8 @@ def score_vcf_summary(
             genome=ref,
             meta=meta,
             drop_skipped=drop_skipped,
+            prefix=prefix,
+            model=model,
         )
         table = (
             TsvWriter(tsv_path, outputs, probabilities=probabilities, ism=ism_window > 0)
