@@ -275,6 +275,18 @@ def test_the_study_name_ignores_the_ensemble_size(write_config: Any) -> None:
     assert tuning._study_name(one) == tuning._study_name(three)
 
 
+def test_the_study_name_ignores_options_left_at_their_defaults(write_config: Any) -> None:
+    """A training option added later with a default must not rename earlier studies."""
+    plain = tune_config()
+    spelled = tune_config()
+    spelled["train"]["weight_average"] = "none"
+    spelled["train"]["gradient_clip"] = None
+    changed = tune_config()
+    changed["train"]["weight_average"] = "ema"
+    names = [tuning._study_name(load_config(write_config(c))) for c in (plain, spelled, changed)]
+    assert names[0] == names[1] != names[2]
+
+
 def test_bad_member_architectures_are_one_line_naming_model_json(
     ensembled: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -73,8 +73,10 @@ __all__ = [
     "FastaSource",
     "FractionSplit",
     "HomologyConfig",
+    "MatrixSource",
     "ModelConfig",
     "NegativesConfig",
+    "PreprocessStep",
     "ResidueSource",
     "SearchParam",
     "Source",
@@ -210,6 +212,128 @@ class ResidueSource(_Strict):
     output: str = "site"
 
 
+class MatrixSource(_Strict):
+    """An expression matrix (:mod:`biodl.io.matrix`): samples x features values.
+
+    ``format``: ``csv``, ``tsv``, ``gct`` (Broad) or ``h5ad`` (AnnData, ``biodl[anndata]``);
+    by default from the file name. ``orientation`` (tables): ``samples_by_features`` (one
+    line per sample; ``sample_id`` names the id column, else samples are numbered 1, 2...
+    in file order) or ``features_by_samples`` (one line per feature, ``feature_id`` its
+    column, default the first; sample ids in the header). ``skip_columns`` are ignored
+    (every column of each name), ``skip_rows`` lines after the header too.
+
+    Labels: ``label`` names a column of the ``labels`` table (id column ``label_id``,
+    default the first), else of the matrix's own text columns (samples by features) or of
+    ``obs`` (h5ad). ``split`` names a column (same places) with ``train``/``valid``/``test``
+    per sample, dividing a training source. A matrix sample without a label is an error;
+    so is a labelled sample missing from the matrix, unless ``unmatched_labels: ignore``
+    (one label table for several files, as Golub's ``actual.csv``).
+    """
+
+    matrix: str
+    format: Literal["csv", "tsv", "gct", "h5ad"] | None = None
+    orientation: Literal["samples_by_features", "features_by_samples"] = "samples_by_features"
+    sep: str | None = None
+    sample_id: str | None = None
+    feature_id: str | None = None
+    skip_columns: list[str] = Field(default_factory=list)
+    skip_rows: int = Field(default=0, ge=0)
+    labels: str | None = None
+    label_id: str | None = None
+    label: str | None = None
+    split: str | None = None
+    unmatched_labels: Literal["error", "ignore"] = "error"
+    label_map: dict[str, str] | None = None
+
+
+class _NoOptions(_Strict):
+    pass
+
+
+class Log2Options(_Strict):
+    """``log2(x + offset)``."""
+
+    offset: float = Field(default=1.0, ge=0.0)
+
+
+class ThresholdOptions(_Strict):
+    """Clip values to ``[floor, ceiling]`` (either may be left out)."""
+
+    floor: float | None = None
+    ceiling: float | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ThresholdOptions:
+        if self.floor is None and self.ceiling is None:
+            raise ValueError("give 'floor', 'ceiling' or both")
+        if self.floor is not None and self.ceiling is not None and self.floor >= self.ceiling:
+            raise ValueError(f"'floor' ({self.floor}) must be below 'ceiling' ({self.ceiling})")
+        return self
+
+
+class VarianceOptions(_Strict):
+    """Keep the ``top`` features of largest training variance, or those of variance at
+    least ``min``."""
+
+    top: int | None = Field(default=None, ge=1)
+    min: float | None = Field(default=None, ge=0.0)
+
+    @model_validator(mode="after")
+    def _one(self) -> VarianceOptions:
+        if (self.top is None) == (self.min is None):
+            raise ValueError("give one of 'top' or 'min'")
+        return self
+
+
+class SelectOptions(_Strict):
+    """Keep the ``k`` features that best separate the training classes."""
+
+    method: Literal["f_test", "t_test"] = "f_test"
+    k: int = Field(ge=1)
+
+
+class PreprocessStep(_Strict):
+    """One step of ``data.preprocess`` (expression matrices), written as a name
+    (``log1p``, ``standardize``) or a one-key mapping (``log2: {offset: 1}``,
+    ``threshold: {floor: 20, ceiling: 16000}``, ``variance: {top: 1000}``,
+    ``select: {method: f_test, k: 100}``). Fitted on the training split only
+    (:mod:`biodl.encode.matrix`)."""
+
+    log1p: _NoOptions | None = None
+    log2: Log2Options | None = None
+    threshold: ThresholdOptions | None = None
+    variance: VarianceOptions | None = None
+    standardize: _NoOptions | None = None
+    select: SelectOptions | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {value: {}}
+        if isinstance(value, Mapping):
+            return {k: ({} if v is None else v) for k, v in value.items()}
+        return value
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> PreprocessStep:
+        given = [k for k in type(self).model_fields if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "each preprocessing step is one of log1p, log2, threshold, variance, "
+                f"standardize, select (got {', '.join(given) or 'none'})"
+            )
+        return self
+
+    def as_spec(self) -> dict[str, Any]:
+        """``{name: options}`` (:func:`biodl.encode.matrix.normalise_steps`'s input)."""
+        for name in type(self).model_fields:
+            options = getattr(self, name)
+            if options is not None:
+                return {name: options.model_dump(exclude_none=True)}
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
 class FractionSplit(_Strict):
     """Hold out a stratified random fraction of the training source."""
 
@@ -226,7 +350,16 @@ def _source_kind(value: Any) -> str | None:
     if isinstance(value, BaseModel):
         value = type(value).model_fields
     if isinstance(value, Mapping):
-        for key in ("table", "fasta", "bed", "cpg", "residues", "fraction", "chromosomes"):
+        for key in (
+            "table",
+            "fasta",
+            "bed",
+            "cpg",
+            "residues",
+            "matrix",
+            "fraction",
+            "chromosomes",
+        ):
             if key in value:
                 return key
     return None
@@ -237,7 +370,8 @@ Source = Annotated[
     | Annotated[FastaSource, Tag("fasta")]
     | Annotated[BedSource, Tag("bed")]
     | Annotated[CpgSource, Tag("cpg")]
-    | Annotated[ResidueSource, Tag("residues")],
+    | Annotated[ResidueSource, Tag("residues")]
+    | Annotated[MatrixSource, Tag("matrix")],
     Discriminator(_source_kind),
 ]
 SplitSpec = Annotated[
@@ -246,6 +380,7 @@ SplitSpec = Annotated[
     | Annotated[BedSource, Tag("bed")]
     | Annotated[CpgSource, Tag("cpg")]
     | Annotated[ResidueSource, Tag("residues")]
+    | Annotated[MatrixSource, Tag("matrix")]
     | Annotated[FractionSplit, Tag("fraction")]
     | Annotated[ChromosomeSplit, Tag("chromosomes")],
     Discriminator(_source_kind),
@@ -291,6 +426,7 @@ class DataConfig(_Strict):
     ambiguous: Literal["error", "unknown"] = "error"
     homology: HomologyConfig | None = None
     min_class_size: int | None = Field(default=None, ge=2)
+    preprocess: list[PreprocessStep] = Field(default_factory=list)
 
 
 class ModelConfig(BaseModel):
@@ -626,7 +762,7 @@ def _describe(error: Mapping[str, Any], key: str) -> str:
         return f"missing required key '{key}'"
     if kind == "union_tag_not_found" or kind == "union_tag_invalid":
         return (
-            f"'{key}' must be a mapping with one of: table, fasta, bed, cpg, residues "
+            f"'{key}' must be a mapping with one of: table, fasta, bed, cpg, residues, matrix "
             "(or, for valid/test, fraction or chromosomes)"
         )
     value = error.get("input")
@@ -742,6 +878,9 @@ def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
             f"({train.max_epochs})"
         )
     numeric = not kind.classification
+    problem = _matrix_problem(config)
+    if problem is not None:
+        return problem
     cpg = [
         s
         for s in (config.data.train, config.data.valid, config.data.test)
@@ -838,6 +977,52 @@ def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
                 return ("data", split, "label"), (
                     f"a list of label columns is for multilabel or regression, not {task}"
                 )
+    return None
+
+
+def _matrix_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
+    """Why an expression-matrix configuration does not hold together, or ``None``."""
+    sources = {
+        name: getattr(config.data, name)
+        for name in ("train", "valid", "test")
+        if isinstance(getattr(config.data, name), MatrixSource)
+    }
+    train = config.data.train
+    if not sources:
+        if config.data.preprocess:
+            return ("data", "preprocess"), "data.preprocess is for expression matrices ('matrix:')"
+        return None
+    if not isinstance(train, MatrixSource):
+        name = next(iter(sources))
+        return ("data", name), "a 'matrix:' valid/test source needs a 'matrix:' training source"
+    for name in ("valid", "test"):
+        spec = getattr(config.data, name)
+        if spec is not None and not isinstance(spec, MatrixSource | FractionSplit):
+            return ("data", name), (
+                f"data.{name} of a matrix training source must be a 'matrix:' source or a fraction"
+            )
+        if spec is not None and train.split is not None:
+            return ("data", name), (
+                f"data.{name} is given twice: by the training source's split column "
+                f"'{train.split}' and by data.{name}"
+            )
+    for name, spec in sources.items():
+        if spec.label is None:
+            return ("data", name), "a 'matrix:' source needs 'label' (a column of labels or obs)"
+        if spec.format in ("gct", "h5ad") and spec.orientation != "samples_by_features":
+            return ("data", name, "orientation"), (
+                f"orientation is fixed by the {spec.format} format (leave it out)"
+            )
+    if not task_class(config.task).classification:
+        return ("task",), (
+            f"expression matrices support binary and multiclass tasks for now, not {config.task}"
+        )
+    if config.per_position:
+        return ("per_position",), "per_position does not apply to expression matrices"
+    if config.data.homology is not None:
+        return ("data", "homology"), "homology splits are for protein sequences"
+    if config.train.augment.reverse_complement or config.train.augment.shift:
+        return ("train", "augment"), "train.augment does not apply to expression matrices"
     return None
 
 
@@ -1036,7 +1221,7 @@ def _absolutise(src: dict[str, Any], base: Path) -> None:
         p = Path(os.path.expanduser(v))
         return os.fspath(p if p.is_absolute() else (base / p).resolve())
 
-    for key in ("table", "genome", "labels"):
+    for key in ("table", "genome", "labels", "matrix"):
         if isinstance(src.get(key), str) and src[key] != MEMORY_TABLE:
             src[key] = fix(src[key])
     for key in ("fasta", "bed", "cpg", "residues"):

@@ -40,8 +40,9 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from biodl.data import SequenceKind, fit_sequence
+from biodl.data import MatrixKind, SequenceKind, fit_sequence
 from biodl.encode import EncodingName
+from biodl.encode.matrix import FittedPipeline
 from biodl.errors import ConfigError, InputError
 from biodl.io import AlphabetName
 from biodl.io.atomic import atomic_path, write_json
@@ -114,7 +115,7 @@ class RunMeta(_Meta):
     command: str | None = None
     task: TaskName = "binary"
     architecture: ArchitectureMeta
-    alphabet: AlphabetName
+    alphabet: AlphabetName | Literal["matrix"]  # matrix: expression-matrix samples
     unknown: Literal["zero", "uniform"] = "zero"
     encoding: Encoding = "onehot"
     crop: Literal["centre", "ends"] = "centre"
@@ -151,6 +152,8 @@ class RunMeta(_Meta):
     threshold: float | list[float] | None = None  # decision threshold(s); absent: 0.5
     threshold_rule: str | None = None  # mcc, f1, youden, or fixed
     threshold_chosen_on: str | None = None  # valid, or None (fixed, or nothing to choose on)
+    # expression matrices: how a new matrix is read and the fitted preprocessing's file
+    matrix: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -200,7 +203,34 @@ class Run:
         return "uniform" if self.meta.get("unknown") == "uniform" else "zero"
 
     @property
-    def input_kind(self) -> SequenceKind:
+    def is_matrix(self) -> bool:
+        """Whether the model reads samples of an expression matrix."""
+        return self.meta.get("alphabet") == "matrix"
+
+    @property
+    def preprocess(self) -> FittedPipeline:
+        """The fitted preprocessing of an expression-matrix run (``preprocess.json``).
+
+        Raises
+        ------
+        InputError
+            Not a matrix run, or the file is missing or broken.
+        """
+        block = self.meta.get("matrix") or {}
+        name = str(block.get("preprocess", "preprocess.json"))
+        path = self.path / name
+        if not self.is_matrix:
+            raise InputError("this run reads sequences, not expression matrices", path=path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(f"cannot read the fitted preprocessing: {exc}", path=path) from None
+        if not isinstance(data, dict):
+            raise InputError("the fitted preprocessing is not a JSON object", path=path)
+        return FittedPipeline.from_json(data, path=os.fspath(path))
+
+    @property
+    def input_kind(self) -> SequenceKind | MatrixKind:
         """The input kind the model reads, as it was trained (:mod:`biodl.data.kinds`).
 
         Raises
@@ -209,6 +239,17 @@ class Run:
             If the run was trained on pretrained encoder weights (UniRep) other than the
             ones installed now: its scores would silently differ.
         """
+        if self.is_matrix:
+            block = self.meta.get("matrix") or {}
+            orientation = block.get("orientation", "samples_by_features")
+            return MatrixKind(
+                format=block.get("format"),
+                orientation=(
+                    "features_by_samples"
+                    if orientation == "features_by_samples"
+                    else "samples_by_features"
+                ),
+            )
         kind = SequenceKind(alphabet=self.alphabet, encoding=self.encoding, unknown=self.unknown)
         recorded = self.meta.get("input_weights") or {}
         if recorded.get("sha256"):

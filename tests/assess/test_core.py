@@ -82,7 +82,7 @@ def test_sequence_checks_are_not_assessed_without_sequences() -> None:
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.sampled_from(FLAGS), min_size=9, max_size=9))
+@given(st.lists(st.sampled_from(FLAGS), min_size=len(ITEM_ORDER) - 1, max_size=len(ITEM_ORDER) - 1))
 def test_overall_is_the_worst_flag(flags: list[str]) -> None:
     checks = {key: _stub(flag) for key, flag in zip(ITEM_ORDER[:-1], flags, strict=True)}
     checks["provenance"] = _stub("green")

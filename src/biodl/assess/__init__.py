@@ -1,7 +1,7 @@
 """Fitness-for-use assessment of a trained model (``biodl assess``).
 
 Design. A trained model is only as good as the data it saw and the way it was tested.
-An assessment asks ten questions of one run directory, each answered by a *check*:
+An assessment asks eleven questions of one run directory, each answered by a *check*:
 a plain function ``check(inputs: AssessInputs, *, ...) -> Item``. :class:`AssessInputs`
 holds the data split by split as the model saw them (sequences as read, targets,
 groups, the model's logits, genomic intervals) and the model; an :class:`Item` is a
@@ -9,7 +9,7 @@ flag (green/amber/red, or not_assessed when the check could not run) with its st
 rule, one sentence and the values. Checks never read files and never print: the
 loader (:func:`load_inputs`) builds the inputs once, :func:`assess` runs the checks in
 a fixed order (data quantity, leakage, representation, noise, baseline, calibration,
-subgroups, applicability, compute, provenance) and :func:`biodl.report.write_assessment` renders
+subgroups, applicability, compute, privacy, provenance) and :func:`biodl.report.write_assessment` renders
 ``assessment.json``, ``report.html`` and ``model_card.md`` (:mod:`biodl.report.assessment`).
 
 Examples
@@ -19,7 +19,7 @@ Examples
 >>> inputs = AssessInputs(task="binary", alphabet="dna", outputs=("1",), splits={"train": view})
 >>> result = assess(inputs, checks={})
 >>> len(result.items), result.items[-1].key
-(10, 'provenance')
+(11, 'provenance')
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from biodl.assess.core import ITEM_ORDER, Assessment, assess
 from biodl.assess.leakage import leakage
 from biodl.assess.load import load_inputs
 from biodl.assess.noise import noise
+from biodl.assess.privacy import privacy
 from biodl.assess.provenance import provenance
 from biodl.assess.quantity import data_quantity
 from biodl.assess.representation import representation
@@ -58,6 +59,7 @@ __all__ = [
     "leakage",
     "load_inputs",
     "noise",
+    "privacy",
     "provenance",
     "representation",
     "subgroups",

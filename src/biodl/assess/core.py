@@ -20,7 +20,7 @@ One JSON object::
       "data_quantity": {ITEM}, "leakage": {ITEM}, "representation": {ITEM},
       "noise": {ITEM}, "baseline": {ITEM}, "calibration": {ITEM},
       "subgroups": {ITEM}, "applicability": {ITEM}, "compute": {ITEM},
-      "provenance": {ITEM},
+      "privacy": {ITEM}, "provenance": {ITEM},
       "overview": {...},                          # per-split counts, lengths, GC (plots)
       "timings": {"leakage": 1.2, ...}            # seconds per check
     }
@@ -29,7 +29,8 @@ where every ``{ITEM}`` is ``{"flag": "green"|"amber"|"red"|"not_assessed", "rule
 stated rule that turns the values into the flag, "summary": one plain sentence, ...values}``
 (:meth:`biodl.assess.Item.to_json`). A sub-check with its own flag (``leakage.exact``,
 ``leakage.reverse_complement``, ``leakage.near_duplicate``, ``leakage.homology``,
-``leakage.intervals``, ``noise.conflicting_labels``, ``noise.label_issues``) is a nested
+``leakage.intervals``, ``noise.conflicting_labels``, ``noise.label_issues``,
+``privacy.membership``, ``privacy.storage``) is a nested
 object with at least ``flag``, ``count`` and ``examples``. A check that could not run is
 ``not_assessed`` and its ``summary`` says why; no value is ever made up. Without sequence
 content (``data.encoding: cpg``) the sequence checks (:data:`SEQUENCE_CHECKS`) are
@@ -84,6 +85,7 @@ ITEM_ORDER: tuple[str, ...] = (
     "subgroups",
     "applicability",
     "compute",
+    "privacy",
     "provenance",
 )
 
@@ -105,6 +107,7 @@ _CHECK_SOURCES: Mapping[str, tuple[str, str]] = {
     "subgroups": ("subgroups", "subgroups"),
     "applicability": ("applicability", "applicability"),
     "compute": ("compute", "compute"),
+    "privacy": ("privacy", "privacy"),
 }
 
 
@@ -115,7 +118,7 @@ class Assessment:
     Attributes
     ----------
     items
-        The ten items, in :data:`ITEM_ORDER`.
+        The eleven items, in :data:`ITEM_ORDER`.
     model
         What was assessed (run directory, architecture, task, outputs, ...).
     created
@@ -390,7 +393,7 @@ def assess(
     Returns
     -------
     Assessment
-        Ten items in :data:`ITEM_ORDER`; ``overall`` is the worst flag.
+        Eleven items in :data:`ITEM_ORDER`; ``overall`` is the worst flag.
 
     Examples
     --------

@@ -12,6 +12,7 @@ from biodl.data.inputs import encode_inputs
 from biodl.data.kinds import (
     INPUT_KINDS,
     InputKind,
+    MatrixKind,
     SequenceKind,
     input_kind,
     structure_cache_dir,
@@ -37,6 +38,7 @@ __all__ = [
     "Deduplicated",
     "Examples",
     "InputKind",
+    "MatrixKind",
     "SequenceKind",
     "assign_folds",
     "build_splits",

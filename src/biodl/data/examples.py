@@ -60,6 +60,10 @@ class Examples:
         Pre-computed model input of each example, ``(C, L)`` float32, for inputs that are
         not a sequence alone (CpG neighbourhoods); ``None`` when the input is encoded
         from ``sequences``.
+    feature_names
+        Names of the columns of :attr:`features` when each example is a vector of named
+        features (expression matrices: ``(F,)`` raw values as read, ``(F, 1)`` once
+        preprocessed), else ``None``. Shared by all examples, not one per example.
     unfitted
         The sequences as read, before :func:`biodl.data.fit_length` cropped or padded
         them to the model input; ``None`` when ``sequences`` were not fitted. Homology
@@ -77,6 +81,7 @@ class Examples:
     values: list[np.ndarray] | None = None
     features: list[np.ndarray] | None = None
     unfitted: list[str] | None = None
+    feature_names: list[str] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.sequences)
@@ -114,6 +119,7 @@ class Examples:
             values=None if self.values is None else [self.values[i] for i in idx],
             features=None if self.features is None else [self.features[i] for i in idx],
             unfitted=None if self.unfitted is None else [self.unfitted[i] for i in idx],
+            feature_names=self.feature_names,
         )
 
     @property
@@ -150,4 +156,9 @@ class Examples:
             values=values,
             features=features,
             unfitted=unfitted,
+            feature_names=(
+                parts[0].feature_names
+                if all(p.feature_names == parts[0].feature_names for p in parts)
+                else None
+            ),
         )

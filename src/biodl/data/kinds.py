@@ -5,9 +5,10 @@ An :class:`InputKind` owns one modality of model input: how it is read from a fi
 array a model takes (:meth:`~InputKind.encode`, :meth:`~InputKind.collate`), how many
 channels that array has (:meth:`~InputKind.n_channels`, :meth:`~InputKind.input_shape`)
 and which facts describe a set of examples for ``biodl assess``
-(:meth:`~InputKind.describe`). Sequences (:class:`SequenceKind`) are the one kind
-today; expression matrices, graphs, pileups and signal tracks are meant to be further
-kinds with the same surface. :func:`input_kind` builds a kind by name.
+(:meth:`~InputKind.describe`). Sequences (:class:`SequenceKind`) and expression
+matrices (:class:`MatrixKind`) are the kinds today; graphs, pileups and signal tracks
+are meant to be further kinds with the same surface. :func:`input_kind` builds a kind
+by name.
 
 Examples
 --------
@@ -42,10 +43,12 @@ from biodl.encode.unirep import (
 )
 from biodl.errors import InputError
 from biodl.io import ALPHABETS, AlphabetName, check_alphabet, read_sequences, validate_sequence
+from biodl.io.matrix import read_matrix
 
 __all__ = [
     "INPUT_KINDS",
     "InputKind",
+    "MatrixKind",
     "SequenceKind",
     "input_kind",
     "structure_cache_dir",
@@ -344,6 +347,127 @@ class SequenceKind(InputKind):
         return out
 
 
+@dataclass(frozen=True, kw_only=True)
+class MatrixKind(InputKind):
+    """Samples of an expression matrix: one vector of named features per example.
+
+    Examples hold their values in ``Examples.features`` (raw ``(F,)`` as read, ``(F, 1)``
+    once preprocessed by :mod:`biodl.encode.matrix`) and the names in
+    ``Examples.feature_names``. The model input is ``(N, F, 1)`` float32: features as
+    channels of a length-1 input, so every model, the training loop and ``predict`` see
+    the ``(N, C, L)`` shape they know.
+
+    Parameters
+    ----------
+    format, orientation
+        How :meth:`read` reads a file (:func:`biodl.io.matrix.read_matrix`).
+
+    Examples
+    --------
+    >>> ex = Examples([""] * 2, ["", ""], ["a", "b"], [("m.tsv", 2), ("m.tsv", 3)],
+    ...               features=[np.array([1.0, 2.0]), np.array([3.0, np.nan])],
+    ...               feature_names=["g1", "g2"])
+    >>> MatrixKind().encode(ex).shape
+    (2, 2, 1)
+    >>> d = MatrixKind().describe(ex); d["n_features"], d["n_missing"], d["value_range"]
+    (2, 1, (1.0, 3.0))
+    """
+
+    name: ClassVar[str] = "matrix"
+
+    format: str | None = None
+    orientation: Literal["samples_by_features", "features_by_samples"] = "samples_by_features"
+
+    def read(self, path: _PathLike) -> Examples:
+        """The samples of a matrix file, unlabelled (label ``""``)."""
+        matrix = read_matrix(path, format=self.format, orientation=self.orientation)
+        origins = [(matrix.path, line) for line, _ in matrix.records]
+        return Examples(
+            sequences=[""] * len(matrix.samples),
+            labels=[""] * len(matrix.samples),
+            ids=list(matrix.samples),
+            origins=origins,
+            features=list(matrix.values),
+            feature_names=list(matrix.features),
+        )
+
+    def validate(self, examples: Examples) -> Examples:
+        """Every example has a vector of the same named features.
+
+        Raises
+        ------
+        InputError
+            Examples without features or names, or vectors of different lengths.
+        """
+        if examples.features is None or examples.feature_names is None:
+            raise InputError("matrix examples need their feature values and names")
+        width = len(examples.feature_names)
+        for row, i, (path, line) in zip(
+            examples.features, examples.ids, examples.origins, strict=True
+        ):
+            if row.shape[0] != width:
+                raise InputError(
+                    f"{row.shape[0]} values where the matrix has {width} features",
+                    path=path or None,
+                    line=line or None,
+                    record=i,
+                )
+        return examples
+
+    def encode(self, examples: Sequence[str] | Examples) -> np.ndarray:
+        """``(N, F, 1)`` float32 of the examples' feature vectors."""
+        if not isinstance(examples, Examples) or examples.features is None:
+            raise InputError("matrix inputs are feature vectors, not sequences")
+        if not examples.features:
+            width = len(examples.feature_names or [])
+            return np.zeros((0, width, 1), dtype=np.float32)
+        X = np.stack(examples.features).astype(np.float32, copy=False)
+        return X[:, :, None] if X.ndim == 2 else X
+
+    def n_channels(self, length: int = 0) -> int:
+        """Matrix inputs have one channel per feature, known from the data only."""
+        raise InputError("matrix inputs have one channel per (selected) feature")
+
+    def weights(self) -> dict[str, Any]:
+        """No pretrained encoder weights: ``{}``."""
+        return {}
+
+    def describe(self, examples: Sequence[str] | Examples) -> dict[str, Any]:
+        """Samples, features, missing values and value range.
+
+        Returns
+        -------
+        dict
+            ``n``: samples; ``n_distinct``: distinct value vectors; ``n_features``;
+            ``n_missing``: NaN values; ``value_range``: ``(min, max)`` of the values
+            (``None`` without any); ``mean``: ``(N,)`` float64 mean of each sample's
+            values; ``missing_fraction``: ``(N,)`` float64 share of NaN per sample.
+        """
+        if not isinstance(examples, Examples) or examples.features is None:
+            raise InputError("matrix inputs are feature vectors, not sequences")
+        n = len(examples.features)
+        width = len(examples.feature_names or [])
+        X = (
+            np.stack([np.asarray(r, dtype=np.float64).reshape(-1) for r in examples.features])
+            if n
+            else np.zeros((0, width))
+        )
+        finite = X[~np.isnan(X)]
+        with np.errstate(invalid="ignore"):
+            mean = np.nanmean(X, axis=1) if n and X.shape[1] else np.full(n, np.nan)
+        return {
+            "n": n,
+            "n_distinct": len({r.tobytes() for r in X}),
+            "n_features": int(X.shape[1]),
+            "n_missing": int(np.isnan(X).sum()),
+            "value_range": (float(finite.min()), float(finite.max())) if finite.size else None,
+            "mean": np.asarray(mean, dtype=np.float64),
+            "missing_fraction": (
+                np.isnan(X).mean(axis=1) if X.shape[1] else np.zeros(n, dtype=np.float64)
+            ),
+        }
+
+
 def structure_cache_dir() -> Path | None:
     """Folder of cached ViennaRNA folds: ``$BIODL_CACHE_DIR/structure`` or
     ``~/.cache/biodl/structure``; ``None`` (no cache) if it cannot be written."""
@@ -367,7 +491,7 @@ def _cache_dir(name: str) -> Path | None:
 
 
 INPUT_KINDS: Mapping[str, Callable[..., InputKind]] = MappingProxyType(
-    {SequenceKind.name: SequenceKind}
+    {SequenceKind.name: SequenceKind, MatrixKind.name: MatrixKind}
 )
 """The known input kinds by name; each value builds the kind from keyword options."""
 
@@ -384,10 +508,10 @@ def input_kind(name: str, **options: Any) -> InputKind:
     --------
     >>> input_kind("sequence", alphabet="protein", encoding="blosum62").n_channels()
     20
-    >>> input_kind("matrix")
+    >>> input_kind("graph")
     Traceback (most recent call last):
     ...
-    biodl.errors.InputError: unknown input kind 'matrix' (known kinds: sequence)
+    biodl.errors.InputError: unknown input kind 'graph' (known kinds: matrix, sequence)
     """
     factory = INPUT_KINDS.get(name)
     if factory is None:

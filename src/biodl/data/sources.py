@@ -19,7 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from biodl.config import BedSource, Config, CpgSource, FastaSource, ResidueSource, TableSource
+from biodl.config import (
+    BedSource,
+    Config,
+    CpgSource,
+    FastaSource,
+    MatrixSource,
+    ResidueSource,
+    TableSource,
+)
 from biodl.data.cpg import cpg_sites_and_targets, pack_cpg_inputs
 from biodl.data.examples import Examples, normalise_label
 from biodl.encode import one_hot
@@ -39,12 +47,14 @@ from biodl.io import (
     read_table,
     validate_sequence,
 )
+from biodl.io.matrix import ExpressionMatrix, read_matrix, read_sample_table
 from biodl.io.table import SequenceTable, _read_rows
 from biodl.tasks import Multilabel, task_class
 
 __all__ = [
     "MemoryTable",
     "default_positive",
+    "load_matrix_source",
     "load_source",
     "memory_table",
     "output_names",
@@ -264,7 +274,8 @@ def read_memory_table(
 
 
 def load_source(
-    source: TableSource | FastaSource | BedSource | CpgSource | ResidueSource, config: Config
+    source: TableSource | FastaSource | BedSource | CpgSource | ResidueSource | MatrixSource,
+    config: Config,
 ) -> Examples:
     """Read one data source of ``config`` (paths resolve against the config's folder).
 
@@ -290,6 +301,8 @@ def load_source(
         return load_cpg(source, config)
     if isinstance(source, ResidueSource):
         return _load_residues(source, config)
+    if isinstance(source, MatrixSource):
+        return load_matrix_source(source, config)[0]
     return _load_bed(source, config)
 
 
@@ -805,3 +818,117 @@ def _load_residues(source: ResidueSource, config: Config) -> Examples:
             )
         )
     return Examples.concat(parts)
+
+
+_SPLIT_VALUES = ("train", "valid", "test")
+
+
+def read_source_matrix(source: MatrixSource, config: Config) -> ExpressionMatrix:
+    """The matrix file of a ``matrix:`` source, read with its options; the label and
+    split columns are kept as text (not features) when they are columns of the matrix."""
+    return read_matrix(
+        config.resolve(source.matrix),
+        format=source.format,
+        orientation=source.orientation,
+        sep=source.sep,
+        sample_id=source.sample_id,
+        feature_id=source.feature_id,
+        skip_columns=source.skip_columns,
+        skip_rows=source.skip_rows,
+        annotations=[c for c in (source.label, source.split) if c is not None],
+    )
+
+
+def load_matrix_source(source: MatrixSource, config: Config) -> tuple[Examples, list[str] | None]:
+    """The samples of a ``matrix:`` source with their labels, and the value of its
+    ``split`` column for each (``train``/``valid``/``test``; ``None`` without one).
+
+    Each example's ``features`` are its raw values ``(F,)`` (float32, NaN where missing),
+    ``feature_names`` the matrix's features; ``sequences`` are empty.
+
+    Raises
+    ------
+    InputError
+        A sample without a label, a labelled sample missing from the matrix (unless
+        ``unmatched_labels: ignore``), a label or split column that is nowhere, a split
+        value other than train/valid/test.
+    """
+    matrix = read_source_matrix(source, config)
+    table: dict[str, dict[str, str]] = {}
+    table_path: Path | None = None
+    columns: list[str] = []
+    lines: dict[str, int] = {}
+    if source.labels is not None:
+        table_path = config.resolve(source.labels)
+        columns, table, lines = read_sample_table(table_path, id_column=source.label_id)
+
+    def column(name: str, what: str) -> list[tuple[str, str, int | None]]:
+        """``(value, path, line)`` of column ``name`` for every sample of the matrix."""
+        if table_path is not None and name in columns:
+            out = []
+            for i, sample in enumerate(matrix.samples):
+                if sample not in table:
+                    path, line, record = matrix.where(i)
+                    raise InputError(
+                        f"sample {sample!r} has no row in the sample table {table_path}",
+                        path=path,
+                        line=line,
+                        record=record,
+                    )
+                out.append((table[sample][name], os.fspath(table_path), lines[sample]))
+            return out
+        if name in matrix.annotations:
+            return [
+                (value, matrix.path, matrix.where(i)[1])
+                for i, value in enumerate(matrix.annotations[name])
+            ]
+        places = f"the sample table {table_path} or " if table_path is not None else ""
+        raise InputError(
+            f"{what} column {name!r} is not a column of {places}the matrix", path=matrix.path
+        )
+
+    labels = []
+    assert source.label is not None  # checked with the configuration
+    for i, (value, path, line) in enumerate(column(source.label, "label")):
+        if not value.strip() or value.strip().lower() in _MISSING:
+            raise InputError(
+                f"sample {matrix.samples[i]!r} has no label in column {source.label!r}",
+                path=path,
+                line=line,
+            )
+        labels.append(normalise_label(value))
+    if table_path is not None and source.unmatched_labels == "error":
+        present = set(matrix.samples)
+        for sample, row in table.items():
+            if sample not in present and row.get(source.label, "").strip():
+                raise InputError(
+                    f"labelled sample {sample!r} is not in the matrix {matrix.path} (set "
+                    "unmatched_labels: ignore when one table labels several files)",
+                    path=table_path,
+                    line=lines[sample],
+                )
+    split = None
+    if source.split is not None:
+        split = []
+        for value, path, line in column(source.split, "split"):
+            v = value.strip().lower()
+            if v not in _SPLIT_VALUES:
+                raise InputError(
+                    f"column {source.split!r}: {value!r} is not one of train, valid, test",
+                    path=path,
+                    line=line,
+                )
+            split.append(v)
+    origins = []
+    for i in range(len(matrix.samples)):
+        path, line, _ = matrix.where(i)
+        origins.append((path, line or 0))
+    examples = Examples(
+        sequences=[""] * len(matrix.samples),
+        labels=labels,
+        ids=list(matrix.samples),
+        origins=origins,
+        features=list(matrix.values),
+        feature_names=list(matrix.features),
+    )
+    return _mapped(examples, source.label_map), split

@@ -22,13 +22,23 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from biodl.config import ChromosomeSplit, Config, CpgSource, FractionSplit, NegativesConfig
+from typing import Any
+
+from biodl.config import (
+    ChromosomeSplit,
+    Config,
+    CpgSource,
+    FractionSplit,
+    MatrixSource,
+    NegativesConfig,
+)
 from biodl.data.cpg import CpgPacking
 from biodl.data.examples import Examples, normalise_label
 from biodl.data.homology import cluster_sequences, homology_split
 from biodl.data.negatives import make_negative_sequences
-from biodl.data.sources import default_positive, load_source, output_names
+from biodl.data.sources import default_positive, load_matrix_source, load_source, output_names
 from biodl.encode import pad_or_crop
+from biodl.encode.matrix import FittedPipeline, fit_pipeline
 from biodl.errors import InputError
 from biodl.tasks import Multiclass, Task, make_task, task_class
 
@@ -43,6 +53,7 @@ __all__ = [
     "finish_splits",
     "fit_length",
     "fit_sequence",
+    "matrix_values",
     "resolve_classes",
     "resolve_multiclass",
     "stratified_split",
@@ -65,6 +76,9 @@ class DataSplits:
     layout: tuple[tuple[str, int], ...] = ()
     dropped: tuple[tuple[str, int], ...] = ()
     """Classes dropped by ``data.min_class_size``, with their training-source counts."""
+    preprocess: dict[str, Any] | None = None
+    """Expression matrices: the fitted preprocessing state
+    (:meth:`biodl.encode.matrix.FittedPipeline.to_json`), fitted on ``train`` alone."""
 
     @property
     def numeric(self) -> bool:
@@ -429,7 +443,12 @@ def _fit_track(values: np.ndarray, length: int, *, crop: str = "centre") -> np.n
     return out
 
 
-def build_splits(config: Config, *, input_length: int | None = None) -> DataSplits:
+def build_splits(
+    config: Config,
+    *,
+    input_length: int | None = None,
+    preprocess: dict[str, Any] | None = None,
+) -> DataSplits:
     """Read, split, label-check, add negatives and fit lengths for a configuration.
 
     Parameters
@@ -439,16 +458,29 @@ def build_splits(config: Config, *, input_length: int | None = None) -> DataSpli
     input_length
         Force the model input length (used when evaluating a trained model); else
         ``config.data.length``, else the most common training sequence length.
+    preprocess
+        Expression matrices: a fitted preprocessing state (a trained run's) applied to
+        every split instead of fitting one on the training split.
     """
     seed = config.train.seed
     train_src = config.data.train
-    train = load_source(train_src, config)
+    by_column: dict[str, Examples] = {}
+    if isinstance(train_src, MatrixSource):
+        train, column = load_matrix_source(train_src, config)
+        if column is not None:
+            for name in ("valid", "test"):
+                rows = [i for i, v in enumerate(column) if v == name]
+                if rows:
+                    by_column[name] = train.subset(rows)
+            train = train.subset([i for i, v in enumerate(column) if v == "train"])
+    else:
+        train = load_source(train_src, config)
     if len(train) == 0:
         raise InputError(
             "the training source has no examples",
             path=train.origins[0][0] if train.origins else None,
         )
-    held: dict[str, Examples | None] = {"valid": None, "test": None}
+    held: dict[str, Examples | None] = {"valid": None, "test": None, **by_column}
     specs = [("valid", config.data.valid), ("test", config.data.test)]
     classified = task_class(config.task).classification
     dropped: tuple[tuple[str, int], ...] = ()
@@ -512,7 +544,9 @@ def build_splits(config: Config, *, input_length: int | None = None) -> DataSpli
             negatives[name] = train_neg
         else:
             negatives[name] = getattr(spec, "negatives", None)
-    splits = finish_splits(config, {"train": train, **held}, negatives, input_length=input_length)
+    splits = finish_splits(
+        config, {"train": train, **held}, negatives, input_length=input_length, preprocess=preprocess
+    )
     return replace(splits, dropped=dropped) if dropped else splits
 
 
@@ -522,8 +556,11 @@ def finish_splits(
     negatives: dict[str, NegativesConfig | None],
     *,
     input_length: int | None = None,
+    preprocess: dict[str, Any] | None = None,
 ) -> DataSplits:
-    """Check labels, generate negatives per split and fit lengths (steps 3-5 above)."""
+    """Check labels, generate negatives per split and fit lengths (steps 3-5 above);
+    expression matrices get their preprocessing fitted on ``train`` alone (or the given
+    ``preprocess`` state) and applied to every split."""
     seed = config.train.seed
     train = sets["train"]
     if train is None:  # pragma: no cover - callers always give a training set
@@ -539,7 +576,7 @@ def finish_splits(
         classes = resolve_multiclass(
             parts, classes=None if config.classes is None else tuple(config.classes)
         )
-        return _fit_all(config, dict(sets), input_length, classes=classes)
+        return _fit_all(config, dict(sets), input_length, classes=classes, preprocess=preprocess)
     positive, negative = resolve_classes(
         parts,
         positive=default_positive(config),
@@ -552,7 +589,14 @@ def finish_splits(
             sets[name] = _make_negatives(
                 ex, spec_neg, positive=positive, negative=negative, seed=seed * 7919 + offset
             )
-    return _fit_all(config, sets, input_length, classes=(negative, positive), positive=positive)
+    return _fit_all(
+        config,
+        sets,
+        input_length,
+        classes=(negative, positive),
+        positive=positive,
+        preprocess=preprocess,
+    )
 
 
 def _fit_all(
@@ -562,13 +606,19 @@ def _fit_all(
     *,
     classes: tuple[str, ...],
     positive: str | None = None,
+    preprocess: dict[str, Any] | None = None,
 ) -> DataSplits:
     train = sets["train"]
     if train is None:  # pragma: no cover - callers always give a training set
         raise InputError("no training data")
     layout: tuple[tuple[str, int], ...] = ()
     source = config.data.train
-    if isinstance(source, CpgSource):  # packed inputs of a fixed shape: nothing to fit
+    state: dict[str, Any] | None = None
+    if isinstance(source, MatrixSource):
+        fitted, state = _preprocess_matrices(config, sets, preprocess)
+        length = 1
+        layout = (("matrix_features", len(state["features_out"])),)
+    elif isinstance(source, CpgSource):  # packed inputs of a fixed shape: nothing to fit
         packing = CpgPacking(len(source.cpg), source.window, source.dna_length)
         layout, length = packing.layout, packing.length
         fitted = dict(sets)
@@ -601,7 +651,48 @@ def _fit_all(
         task=config.task,
         per_position=config.per_position,
         layout=layout,
+        preprocess=state,
     )
+
+
+def matrix_values(examples: Examples) -> np.ndarray:
+    """The raw ``(N, F)`` values of matrix examples (their ``features``)."""
+    if examples.features is None or examples.feature_names is None:
+        raise InputError("these examples are not rows of an expression matrix")
+    if not examples.features:
+        return np.zeros((0, len(examples.feature_names)), dtype=np.float32)
+    return np.stack(examples.features)
+
+
+def _preprocess_matrices(
+    config: Config, sets: dict[str, Examples | None], given: dict[str, Any] | None
+) -> tuple[dict[str, Examples | None], dict[str, Any]]:
+    """Every split's matrix preprocessed by a pipeline fitted on the training split alone
+    (or by the ``given`` fitted state): features become ``(F', 1)`` float32."""
+    train = sets["train"]
+    assert train is not None and train.feature_names is not None
+    if given is not None:
+        pipeline = FittedPipeline.from_json(given)
+    else:
+        steps = [step.as_spec() for step in config.data.preprocess]
+        pipeline = fit_pipeline(
+            matrix_values(train),
+            train.feature_names,
+            steps,
+            labels=list(train.labels),  # the training split's labels, nothing else
+        )
+    out: dict[str, Examples | None] = {}
+    for name, ex in sets.items():
+        if ex is None:
+            out[name] = None
+            continue
+        where = ex.origins[0][0] if ex.origins else None
+        assert ex.feature_names is not None
+        X = pipeline.transform(matrix_values(ex), ex.feature_names, path=where)
+        out[name] = replace(
+            ex, features=list(X[:, :, None]), feature_names=list(pipeline.features_out)
+        )
+    return out, pipeline.to_json()
 
 
 def _typical_length(examples: Examples) -> int:

@@ -6,7 +6,8 @@ registers every architecture: ``deepbind``, ``deepsea``, ``basset``, ``danq``,
 ``dilated_resnet``, ``deepmir`` (packed sequence + RNA structure input) and
 ``deepcpg_cpg`` / ``deepcpg`` (packed CpG-neighbourhood input); for proteins ``deeploc``,
 ``deepfam``, ``deepgoplus_cnn`` and the per-residue ``residue_tagger``; on UniRep
-embeddings ``light_attention`` and the per-residue ``residue_embedding``.
+embeddings ``light_attention`` and the per-residue ``residue_embedding``; for expression
+matrices ``mlp``.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ from biodl.models.registry import (
     register_model,
     validate_params,
 )
+from biodl.models.mlp import MLPParams
 from biodl.models.residue_tagger import ResidueTaggerParams
 from biodl.models.validate import (
     check_array,
@@ -78,6 +80,7 @@ from biodl.models.validate import (
 
 __all__ = [
     "MEMBRANE",
+    "MLPParams",
     "AuxiliaryModel",
     "AuxiliaryOutput",
     "BassetParams",

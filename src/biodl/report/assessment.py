@@ -58,6 +58,7 @@ _TITLES: Mapping[str, str] = {
     "subgroups": "Subgroup performance",
     "applicability": "Applicability domain",
     "compute": "Compute",
+    "privacy": "Privacy",
     "provenance": "Provenance",
 }
 
@@ -231,6 +232,10 @@ _MEANING: Mapping[str, str] = {
     "applicability": "Do new sequences resemble the training data closely enough for their "
     "predictions to be trusted?",
     "compute": "What does it cost to run the model: size, memory and throughput?",
+    "privacy": "Can someone holding the model tell which examples it was trained on "
+    "(membership inference), and what does the run directory store? A simple attack's "
+    "average AUROC understates the risk to single examples (Carlini et al. 2022): green "
+    "means no leak visible to this attack, not private.",
     "provenance": "Are the data, configuration, seed and software behind the model recorded "
     "and unchanged?",
 }
@@ -521,6 +526,48 @@ _KEY_NUMBERS: Mapping[str, Sequence[tuple[str, str, str, str, str]]] = {
             "",
         ),
     ),
+    "privacy": (
+        (
+            "membership.n_members",
+            "examples compared",
+            "per side",
+            "training examples (random, seed-fixed) against as many {membership.non_member_split} "
+            "examples never trained on; {membership.n_copies_dropped} held-out copies of "
+            "training sequences left out",
+            "",
+        ),
+        (
+            "membership.attacks.loss.auroc",
+            "loss-attack AUROC",
+            "AUROC [95 % CI]",
+            "lower per-example training loss means member (Yeom et al. 2018); 0.5 is chance",
+            "",
+        ),
+        (
+            "membership.attacks.confidence.auroc",
+            "confidence-attack AUROC",
+            "AUROC [95 % CI]",
+            "higher top-class probability means member, no label needed (Salem et al. 2019)",
+            "",
+        ),
+        (
+            "membership.advantage",
+            "membership advantage",
+            "TPR − FPR",
+            "best threshold of the {membership.headline_attack} attack; amber from AUROC "
+            "{membership.thresholds.amber} (or a CI above 0.5), red from "
+            "{membership.thresholds.red}",
+            "",
+        ),
+        (
+            "storage.count",
+            "files in the run directory",
+            "files",
+            "{storage.n_searched} training sequences searched for verbatim; files with "
+            "per-example ids/scores: {storage.examples}",
+            "",
+        ),
+    ),
     "provenance": (
         ("seed", "training seed", "", "the assessment used seed {assessment_seed}", ""),
         ("splits.counts", "split sizes", "rows", "the split list is recorded with a SHA-256", ""),
@@ -754,6 +801,26 @@ def _files_table(values: Mapping[str, Any]) -> str:
     )
 
 
+def _stored_files_table(values: Mapping[str, Any]) -> str:
+    """Privacy: each file of the run directory, its class and what it holds."""
+    files = _get(values, "storage.files")
+    if files is None or not _is_records(files):
+        return ""
+    rows = "\n".join(
+        f"<tr><td>{_e(f.get('path', '?'))}</td><td>{_e(f.get('class', ''))}</td>"
+        f'<td class="num">{_e(_scaled(f.get("bytes"), "mib"))}</td>'
+        f"<td>{_e('yes' if f.get('per_example') else 'no')}</td>"
+        f'<td class="num">{_e(_fmt(f.get("sequences_found")))}</td>'
+        f"<td>{_e(f.get('holds', ''))}</td></tr>"
+        for f in files[: 2 * _MAX_ROWS]
+    )
+    return "<h3>What the run directory stores</h3>" + _scroll(
+        "<table><thead><tr><th>file</th><th>class</th><th>size (MiB)</th>"
+        "<th>per-example</th><th>training sequences found</th><th>holds</th></tr></thead>\n"
+        f"<tbody>\n{rows}\n</tbody></table>"
+    )
+
+
 def _readable_tables(item: Item) -> str:
     """The key numbers of ``item`` and its per-item tables, each in a scroll container."""
     parts = []
@@ -762,6 +829,8 @@ def _readable_tables(item: Item) -> str:
         parts.append(_key_table(rows))
     if item.key in ("leakage", "noise"):
         parts.append(_subcheck_table(item.values))
+    elif item.key == "privacy":
+        parts += [_subcheck_table(item.values), _stored_files_table(item.values)]
     elif item.key == "representation":
         parts.append(_split_table(item.values))
     elif item.key == "subgroups":

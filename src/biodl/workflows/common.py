@@ -27,8 +27,8 @@ import numpy as np
 import torch
 from pydantic import BaseModel
 
-from biodl.config import Config, config_line, load_config
-from biodl.data import Examples, SequenceKind
+from biodl.config import Config, MatrixSource, config_line, load_config
+from biodl.data import Examples, MatrixKind, SequenceKind
 from biodl.errors import ConfigError
 from biodl.io import tsv_cell
 from biodl.io.atomic import atomic_write_text, write_json
@@ -39,9 +39,11 @@ from biodl.report.plots import plot_learning_curves, read_epoch_log
 from biodl.tasks import Binary, Multiclass, Multilabel, Task
 
 
-def config_kind(config: Config) -> SequenceKind:
+def config_kind(config: Config) -> SequenceKind | MatrixKind:
     """The input kind (reading, encoding, channels) a configuration's data have."""
     data = config.data
+    if isinstance(data.train, MatrixSource):
+        return MatrixKind(format=data.train.format, orientation=data.train.orientation)
     return SequenceKind(alphabet=data.alphabet, encoding=data.encoding, unknown=data.unknown)
 
 

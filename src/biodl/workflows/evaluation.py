@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from biodl.config import load_config
+from biodl.config import MatrixSource, load_config
 from biodl.data import build_splits
 from biodl.errors import InputError
 from biodl.io.atomic import check_output_dir, staged_dir
@@ -76,7 +76,15 @@ def evaluate_run(
     inputs = [Path(model_dir), Path(config_path), *_source_files(config)]
     check_output_dir(out_path, force=True, inputs=inputs)
     run = load_run(model_dir)
-    if config.data.alphabet != run.alphabet:
+    matrix = isinstance(config.data.train, MatrixSource)
+    if matrix != run.is_matrix:
+        reads = "expression matrices" if run.is_matrix else "sequences"
+        gives = "an expression matrix" if matrix else "sequences"
+        raise InputError(f"the model reads {reads} but the configuration gives {gives}", path=config_path)
+    if matrix:
+        # the run's fitted preprocessing, never refitted on the configuration's training data
+        data = build_splits(config, preprocess=run.preprocess.to_json())
+    elif config.data.alphabet != run.alphabet:
         raise InputError(
             f"the model reads {run.alphabet} but the configuration gives {config.data.alphabet}",
             path=config_path,
@@ -94,7 +102,8 @@ def evaluate_run(
             path=config_path,
         )
     run.input_kind  # noqa: B018 - checks the run's pretrained encoder weights are the ones here
-    data = build_splits(config, input_length=run.input_length)
+    if not matrix:
+        data = build_splits(config, input_length=run.input_length)
     fixed = config.train.threshold if isinstance(config.train.threshold, float) else None
     task = task_from_meta(run.meta, threshold=fixed)
     given = data.as_task(loss=task.to_meta().get("loss", "auto"), threshold=task.threshold or 0.5)

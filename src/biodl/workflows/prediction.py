@@ -12,6 +12,7 @@ from typing import Any
 from biodl.data.sources import memory_table, read_memory_table
 from biodl.errors import InputError
 from biodl.io import AlphabetName, read_sequences, read_table, tsv_cell
+from biodl.io.matrix import read_matrix
 from biodl.io.atomic import atomic_open, check_output_path
 from biodl.models import auxiliary_outputs, predict_with_auxiliary
 from biodl.runs import TEMPERATURE_FILE, Run, load_run
@@ -99,6 +100,10 @@ def predict_file(
     out_path = check_output_path(out, inputs=_run_files(model_dir, input_path), what="--out")
     run = load_run(model_dir)
     path = Path(input_path)
+    if run.is_matrix:
+        return _predict_matrix(
+            run, path, out_path, id_column=id_column, batch_size=batch_size, device=device
+        )
     records = _iter_inputs(
         path, sequence_column=sequence_column, id_column=id_column, alphabet=run.alphabet
     )
@@ -162,6 +167,52 @@ def _prediction_rows(
             cells = task.prediction_cells(scores[i], raw[i])
             cells += [f"{extra[h][i]:.6g}" for h in heads]
             yield [tsv_cell(seq_id), *cells]
+
+
+def _predict_matrix(
+    run: Run,
+    path: Path,
+    out_path: Path,
+    *,
+    id_column: str | None,
+    batch_size: int,
+    device: str | None,
+) -> PredictionResult:
+    """Score every sample of an expression matrix with a matrix run: the file is read as
+    the training matrix was (``model.json``'s ``matrix`` block; the format from the file
+    name unless training named one; ``id_column`` overrides the sample id column), its
+    features matched by name and preprocessed by the run's fitted pipeline
+    (``preprocess.json``), never refitted."""
+    block = run.meta.get("matrix") or {}
+    orientation = block.get("orientation", "samples_by_features")
+    matrix = read_matrix(
+        path,
+        format=block.get("format"),
+        orientation=(
+            "features_by_samples" if orientation == "features_by_samples" else "samples_by_features"
+        ),
+        sample_id=id_column if id_column is not None else block.get("sample_id"),
+        feature_id=block.get("feature_id"),
+        skip_columns=block.get("skip_columns") or (),
+        skip_rows=int(block.get("skip_rows") or 0),
+    )
+    pipeline = run.preprocess
+    X = pipeline.transform(matrix.values, matrix.features, path=matrix.path)[:, :, None]
+    task = task_from_meta(run.meta)
+    temperature = run.temperature if task.probabilistic else 1.0
+    heads = [h.name for h in auxiliary_outputs(run.model)]
+    logits, extra = predict_with_auxiliary(run.model, X, batch_size=batch_size, device=device)
+    if temperature != 1.0:
+        logits = logits / temperature
+    scores = task.scores(logits)
+    raw = logits.float().numpy()
+    with atomic_open(out_path) as handle:
+        handle.write("\t".join(["id", *task.prediction_columns(), *heads]) + "\n")
+        for i, sample in enumerate(matrix.samples):
+            cells = task.prediction_cells(scores[i], raw[i])
+            cells += [f"{extra[h][i]:.6g}" for h in heads]
+            handle.write("\t".join([tsv_cell(sample), *cells]) + "\n")
+    return PredictionResult(out=out_path, n_sequences=len(matrix.samples))
 
 
 def predict_frame(

@@ -23,6 +23,7 @@ from biodl.config import (
     CpgSource,
     FastaSource,
     HomologyConfig,
+    MatrixSource,
     ResidueSource,
     TableSource,
     config_from,
@@ -212,7 +213,41 @@ def _spec_files(config: Config, spec: Any) -> list[Path]:
         files += [config.resolve(f) for f in spec.cpg.values()]
         if spec.genome is not None:
             files.append(config.resolve(spec.genome))
+    elif isinstance(spec, MatrixSource):
+        files.append(config.resolve(spec.matrix))
+        if spec.labels is not None:
+            files.append(config.resolve(spec.labels))
     return files
+
+
+PREPROCESS_FILE = "preprocess.json"
+"""The fitted preprocessing of an expression-matrix run (:mod:`biodl.encode.matrix`)."""
+
+
+def _input_alphabet(config: Config) -> str:
+    """``matrix`` for expression matrices, else the sequences' alphabet."""
+    return "matrix" if isinstance(config.data.train, MatrixSource) else config.data.alphabet
+
+
+def _matrix_meta(config: Config, splits: DataSplits) -> dict[str, Any] | None:
+    """model.json's ``matrix`` block: how a new matrix is read and preprocessed."""
+    source = config.data.train
+    if not isinstance(source, MatrixSource) or splits.preprocess is None:
+        return None
+    state = splits.preprocess
+    return {
+        "preprocess": PREPROCESS_FILE,
+        "format": source.format,
+        "orientation": source.orientation,
+        "sample_id": source.sample_id,
+        "feature_id": source.feature_id,
+        "skip_columns": list(source.skip_columns),
+        "skip_rows": source.skip_rows,
+        "steps": [step.as_spec() for step in config.data.preprocess],
+        "n_features_in": len(state["features_in"]),
+        "n_features": len(state["features_out"]),
+        "fitted_on": f"train split ({state['n_train']} samples)",
+    }
 
 
 def _split_summary(splits: DataSplits) -> dict[str, dict[str, Any]]:
@@ -465,9 +500,11 @@ def train_run(
         check_output_dir(out_path, force=force, inputs=inputs)
         if resume:  # before the data are read, and before OUT.partial could be touched
             check_resumable(partial_dir(out_path), fingerprint=_run_fingerprint(loaded))
+    with step("reading, encoding and splitting the data"):
+        splits = build_splits(loaded)
     return train_on_splits(
         loaded,
-        build_splits(loaded),
+        splits,
         out_path,
         force=force,
         config_path=config_path,
@@ -582,7 +619,7 @@ def train_on_splits(
         input_length=splits.input_length,
         layout=splits.layout,
         n_outputs=task.n_outputs,
-        alphabet=config.data.alphabet,
+        alphabet=_input_alphabet(config),
         per_position=splits.per_position,
     )
     staged: contextlib.AbstractContextManager[Path | None] = (
@@ -777,7 +814,7 @@ def _write_run_files(
         **_who_and_how(),
         "task": task.name,
         "architecture": {"name": config.model.name, "params": arch_params},
-        "alphabet": config.data.alphabet,
+        "alphabet": _input_alphabet(config),
         "unknown": config.data.unknown,
         "encoding": config.data.encoding,
         "crop": config.data.crop,
@@ -814,6 +851,10 @@ def _write_run_files(
         },
         "versions": software_versions(),
     }
+    matrix = _matrix_meta(config, splits)
+    if matrix is not None:
+        write_json(partial / PREPROCESS_FILE, splits.preprocess)
+        meta["matrix"] = matrix
     if heads:
         meta["auxiliary"] = [
             {
@@ -980,7 +1021,12 @@ def _model_card(
             f"{meta['architecture']['name']} trained by biodl {meta['versions']['biodl']}"
         ),
         "intended_use": (
-            f"Scores {meta['alphabet'].upper()} sequences of {meta['input_length']} positions: "
+            (
+                f"Scores samples of an expression matrix ({meta['n_channels']} features): "
+                if meta["alphabet"] == "matrix"
+                else f"Scores {meta['alphabet'].upper()} sequences of {meta['input_length']} "
+                "positions: "
+            )
             + (
                 f"class '{meta['labels']['positive']}' versus '{meta['labels']['negative']}'."
                 if "positive" in meta["labels"]

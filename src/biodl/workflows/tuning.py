@@ -42,6 +42,7 @@ from lightning.pytorch.callbacks import Callback
 
 from biodl.config import (
     Config,
+    EvaluateConfig,
     SearchParam,
     TrainConfig,
     TuneConfig,
@@ -53,6 +54,7 @@ from biodl.data import DataSplits, build_splits
 from biodl.errors import ConfigError
 from biodl.io.atomic import atomic_open, atomic_write_text, check_output_dir, staged_dir, write_json
 from biodl.models import ModelIO, create_model, get_model_spec, predict, validate_params
+from biodl.progress import step
 from biodl.report.plots import plot_trials
 from biodl.tasks import Task
 from biodl.train import fit
@@ -198,6 +200,16 @@ def _study_name(config: Config) -> str:
     tune.pop("timeout_s", None)
     tune.pop("ensemble", None)  # chooses what is retrained, not what is searched
     raw["tune"] = tune
+    # options left at their defaults are left out, so that a new option (with a default)
+    # in a later biodl does not rename the studies of earlier configurations
+    for key, defaults in (
+        ("train", TrainConfig().model_dump(mode="json", exclude_none=True)),
+        ("evaluate", EvaluateConfig().model_dump(mode="json", exclude_none=True)),
+        ("tune", TuneConfig().model_dump(mode="json", exclude_none=True)),
+    ):
+        section = raw.get(key)
+        if isinstance(section, dict):
+            raw[key] = {k: v for k, v in section.items() if defaults.get(k, object()) != v}
     text = json.dumps(raw, sort_keys=True)
     return "biodl-" + hashlib.sha256(text.encode()).hexdigest()[:12]
 
@@ -476,7 +488,8 @@ def tune_run(
     out_path = Path(out)
     inputs = [Path(config_path), *_source_files(config)]
     check_output_dir(out_path, force=force, inputs=inputs)
-    splits = build_splits(config)
+    with step("reading, encoding and splitting the data"):
+        splits = build_splits(config)
     # the search never sees the test split: trials run on a copy without it
     search = _Search(config, dataclasses.replace(splits, test=None), space)
     name = study_name or _study_name(config)
