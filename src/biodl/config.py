@@ -878,9 +878,9 @@ def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
             f"({train.max_epochs})"
         )
     numeric = not kind.classification
-    problem = _matrix_problem(config)
-    if problem is not None:
-        return problem
+    matrix_problem = _matrix_problem(config)
+    if matrix_problem is not None:
+        return matrix_problem
     cpg = [
         s
         for s in (config.data.train, config.data.valid, config.data.test)

@@ -9,8 +9,9 @@ flag (green/amber/red, or not_assessed when the check could not run) with its st
 rule, one sentence and the values. Checks never read files and never print: the
 loader (:func:`load_inputs`) builds the inputs once, :func:`assess` runs the checks in
 a fixed order (data quantity, leakage, representation, noise, baseline, calibration,
-subgroups, applicability, compute, privacy, provenance) and :func:`biodl.report.write_assessment` renders
-``assessment.json``, ``report.html`` and ``model_card.md`` (:mod:`biodl.report.assessment`).
+subgroups, applicability, compute, privacy, provenance) and
+:func:`biodl.report.write_assessment` renders ``assessment.json``, ``report.html`` and
+``model_card.md`` (:mod:`biodl.report.assessment`).
 
 Examples
 --------

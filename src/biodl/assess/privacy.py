@@ -27,7 +27,8 @@ Each attack is scored by the AUROC of telling members from non-members (0.5: no 
 than a coin; 1: perfect), with a percentile-bootstrap 95 % interval (resampling the
 pooled examples, :mod:`biodl.assess._scoring`), and by the *membership advantage*
 ``max over thresholds (TPR - FPR)`` (Yeom et al. 2018: 0 for no leak, 1 for a perfect
-attack). The better attack (higher AUROC) is the headline.
+attack). The better attack (higher AUROC) is the headline; taking the better of two
+biases it slightly upwards, on the side of caution.
 
 Thresholds on the headline AUROC: **red >= 0.65**; **amber >= 0.55, or a 95 % interval
 whose lower bound is above 0.5** (a leak too small to matter on average but
@@ -141,11 +142,9 @@ def per_example_loss(task: Task, logits: np.ndarray, y: np.ndarray) -> np.ndarra
     z = np.asarray(logits, dtype=np.float64)
     target = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
     out = np.full(len(z), np.nan)
-    if isinstance(task, Binary | Multiclass):
-        seen = ~np.isnan(target[:, 0])
-    else:
-        seen = ~np.isnan(target).all(axis=1)
-    rows = np.flatnonzero(seen)
+    first_only = isinstance(task, Binary | Multiclass)
+    missing = np.isnan(target[:, 0]) if first_only else np.isnan(target).all(axis=1)
+    rows = np.flatnonzero(~missing)
     if rows.size == 0:
         return out
     targets = torch.as_tensor(task.training_targets(target[rows]))
@@ -366,16 +365,20 @@ def membership(
 _BY_NAME: Mapping[str, tuple[str, str, bool]] = {
     "model.json": (
         "metadata",
-        "architecture, task, outputs, seed, software versions; the data files' paths, "
-        "sizes and SHA-256 checksums and the split counts (no sequence, no label); "
-        "the user, host and command line that trained it",
+        (
+            "architecture, task, outputs, seed, software versions; the data files' paths, "
+            "sizes and SHA-256 checksums and the split counts (no sequence, no label); "
+            "the user, host and command line that trained it"
+        ),
         False,
     ),
     "config.yaml": ("configuration", "the training options and the data files' paths", False),
     "splits.tsv.gz": (
         "per-example",
-        "one row per example: id, split, label and source file and line (no sequence); "
-        "it says which examples were trained on",
+        (
+            "one row per example: id, split, label and source file and line (no "
+            "sequence); it says which examples were trained on"
+        ),
         True,
     ),
     "predictions.tsv": (
@@ -417,8 +420,10 @@ def classify_file(relative: str) -> tuple[str, str, bool]:
             )
         return (
             "weights",
-            "the model's parameters (numbers only; they can memorise training examples, "
-            "which the audit measures)",
+            (
+                "the model's parameters (numbers only; they can memorise training "
+                "examples, which the audit measures)"
+            ),
             False,
         )
     if top == "checkpoints":
@@ -519,9 +524,7 @@ def run_storage(
                 "the run directory carries raw training data."
             )
         else:
-            statement += (
-                f" None of {len(pool)} training sequences searched for occurs in any file."
-            )
+            statement += f" None of {len(pool)} training sequences searched for is in any file."
     else:
         statement += " No training sequence was searched for (none of 20 letters or more)."
     if not_searched:

@@ -865,7 +865,7 @@ def load_matrix_source(source: MatrixSource, config: Config) -> tuple[Examples, 
     def column(name: str, what: str) -> list[tuple[str, str, int | None]]:
         """``(value, path, line)`` of column ``name`` for every sample of the matrix."""
         if table_path is not None and name in columns:
-            out = []
+            out: list[tuple[str, str, int | None]] = []
             for i, sample in enumerate(matrix.samples):
                 if sample not in table:
                     path, line, record = matrix.where(i)

@@ -19,10 +19,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
-
-from typing import Any
 
 from biodl.config import (
     ChromosomeSplit,
@@ -545,7 +544,11 @@ def build_splits(
         else:
             negatives[name] = getattr(spec, "negatives", None)
     splits = finish_splits(
-        config, {"train": train, **held}, negatives, input_length=input_length, preprocess=preprocess
+        config,
+        {"train": train, **held},
+        negatives,
+        input_length=input_length,
+        preprocess=preprocess,
     )
     return replace(splits, dropped=dropped) if dropped else splits
 
@@ -670,7 +673,8 @@ def _preprocess_matrices(
     """Every split's matrix preprocessed by a pipeline fitted on the training split alone
     (or by the ``given`` fitted state): features become ``(F', 1)`` float32."""
     train = sets["train"]
-    assert train is not None and train.feature_names is not None
+    assert train is not None
+    assert train.feature_names is not None
     if given is not None:
         pipeline = FittedPipeline.from_json(given)
     else:

@@ -77,7 +77,7 @@ def normalise_steps(steps: Sequence[str | Mapping[str, Any]]) -> list[dict[str, 
             continue
         if len(step) != 1:
             raise InputError(f"a preprocessing step is one key, not {sorted(step)}")
-        (name, options), = step.items()
+        ((name, options),) = step.items()
         out.append({"step": name, **dict(options or {})})
     for step in out:
         if step["step"] not in STEP_NAMES:

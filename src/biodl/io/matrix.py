@@ -60,7 +60,9 @@ MATRIX_FORMATS: tuple[str, ...] = ("csv", "tsv", "gct", "h5ad")
 
 _MISSING = frozenset({"", "na", "nan", "n/a", "null"})
 
-ANNDATA_MISSING = "reading .h5ad files needs anndata: pip install 'biodl[anndata]' (or pip install anndata)"
+ANNDATA_MISSING = (
+    "reading .h5ad files needs anndata: pip install 'biodl[anndata]' (or pip install anndata)"
+)
 
 
 @dataclass(frozen=True)
@@ -206,9 +208,7 @@ def read_matrix(
             raise InputError(
                 "GCT header must start with 'Name', 'Description'", path=where, line=rows[2][0]
             )
-        return _features_by_samples(
-            where, rows[2:], feature_col=0, skip={1}, skip_rows=0
-        )
+        return _features_by_samples(where, rows[2:], feature_col=0, skip={1}, skip_rows=0)
     delimiter = sep if sep is not None else ("," if fmt == "csv" else "\t")
     rows = _rows(p, delimiter)
     if not rows:
@@ -289,9 +289,7 @@ def _samples_by_features(
         records.append((line, ""))
         for name, col in kept.items():
             notes[name].append(cells[col].strip())
-        values[r] = [
-            _number(cells[c], path=path, line=line, column=header[c]) for c in feat_cols
-        ]
+        values[r] = [_number(cells[c], path=path, line=line, column=header[c]) for c in feat_cols]
     _unique(samples, what="sample", path=path, lines=[line for line, _ in records])
     return ExpressionMatrix(path, values, samples, features, records, notes)
 
@@ -330,12 +328,12 @@ def _features_by_samples(
 
 def _read_h5ad(path: Path) -> ExpressionMatrix:
     try:
-        import anndata
+        import anndata  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         raise InputError(ANNDATA_MISSING, path=path) from None
     try:
         adata = anndata.read_h5ad(path)
-    except Exception as exc:  # noqa: BLE001 - h5py/anndata raise many kinds
+    except Exception as exc:
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
         raise InputError(f"not a readable h5ad file: {first}", path=path) from None
     X: Any = adata.X
@@ -345,9 +343,7 @@ def _read_h5ad(path: Path) -> ExpressionMatrix:
     where = os.fspath(path)
     if np.isinf(values).any():
         i, j = (int(v) for v in np.argwhere(np.isinf(values))[0])
-        raise InputError(
-            f"X[{i}, {j}] is not finite", path=where, record=str(adata.obs_names[i])
-        )
+        raise InputError(f"X[{i}, {j}] is not finite", path=where, record=str(adata.obs_names[i]))
     samples = [str(s) for s in adata.obs_names]
     features = [str(f) for f in adata.var_names]
     _unique(samples, what="sample (obs)", path=where, lines=[None] * len(samples))

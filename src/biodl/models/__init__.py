@@ -58,6 +58,7 @@ from biodl.models.locality import (
     forward_chain,
     run_chain,
 )
+from biodl.models.mlp import MLPParams
 from biodl.models.predict import default_device, predict
 from biodl.models.registry import (
     ModelIO,
@@ -68,7 +69,6 @@ from biodl.models.registry import (
     register_model,
     validate_params,
 )
-from biodl.models.mlp import MLPParams
 from biodl.models.residue_tagger import ResidueTaggerParams
 from biodl.models.validate import (
     check_array,
@@ -80,7 +80,6 @@ from biodl.models.validate import (
 
 __all__ = [
     "MEMBRANE",
-    "MLPParams",
     "AuxiliaryModel",
     "AuxiliaryOutput",
     "BassetParams",
@@ -109,6 +108,7 @@ __all__ = [
     "GlobalPool",
     "LightAttentionParams",
     "Link",
+    "MLPParams",
     "ModelIO",
     "ModelSpec",
     "NonLocal",

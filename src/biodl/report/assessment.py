@@ -531,9 +531,11 @@ _KEY_NUMBERS: Mapping[str, Sequence[tuple[str, str, str, str, str]]] = {
             "membership.n_members",
             "examples compared",
             "per side",
-            "training examples (random, seed-fixed) against as many {membership.non_member_split} "
-            "examples never trained on; {membership.n_copies_dropped} held-out copies of "
-            "training sequences left out",
+            (
+                "training examples (random, seed-fixed) against as many "
+                "{membership.non_member_split} examples never trained on; "
+                "{membership.n_copies_dropped} held-out copies of training sequences left out"
+            ),
             "",
         ),
         (
@@ -554,17 +556,21 @@ _KEY_NUMBERS: Mapping[str, Sequence[tuple[str, str, str, str, str]]] = {
             "membership.advantage",
             "membership advantage",
             "TPR − FPR",
-            "best threshold of the {membership.headline_attack} attack; amber from AUROC "
-            "{membership.thresholds.amber} (or a CI above 0.5), red from "
-            "{membership.thresholds.red}",
+            (
+                "best threshold of the {membership.headline_attack} attack; amber from AUROC "
+                "{membership.thresholds.amber} (or a CI above 0.5), red from "
+                "{membership.thresholds.red}"
+            ),
             "",
         ),
         (
             "storage.count",
             "files in the run directory",
             "files",
-            "{storage.n_searched} training sequences searched for verbatim; files with "
-            "per-example ids/scores: {storage.examples}",
+            (
+                "{storage.n_searched} training sequences searched for verbatim; files with "
+                "per-example ids/scores: {storage.examples}"
+            ),
             "",
         ),
     ),

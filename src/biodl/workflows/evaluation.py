@@ -80,7 +80,9 @@ def evaluate_run(
     if matrix != run.is_matrix:
         reads = "expression matrices" if run.is_matrix else "sequences"
         gives = "an expression matrix" if matrix else "sequences"
-        raise InputError(f"the model reads {reads} but the configuration gives {gives}", path=config_path)
+        raise InputError(
+            f"the model reads {reads} but the configuration gives {gives}", path=config_path
+        )
     if matrix:
         # the run's fitted preprocessing, never refitted on the configuration's training data
         data = build_splits(config, preprocess=run.preprocess.to_json())

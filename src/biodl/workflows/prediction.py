@@ -12,8 +12,8 @@ from typing import Any
 from biodl.data.sources import memory_table, read_memory_table
 from biodl.errors import InputError
 from biodl.io import AlphabetName, read_sequences, read_table, tsv_cell
-from biodl.io.matrix import read_matrix
 from biodl.io.atomic import atomic_open, check_output_path
+from biodl.io.matrix import read_matrix
 from biodl.models import auxiliary_outputs, predict_with_auxiliary
 from biodl.runs import TEMPERATURE_FILE, Run, load_run
 from biodl.tasks import task_from_meta

@@ -852,7 +852,7 @@ def _write_run_files(
         "versions": software_versions(),
     }
     matrix = _matrix_meta(config, splits)
-    if matrix is not None:
+    if matrix is not None and splits.preprocess is not None:
         write_json(partial / PREPROCESS_FILE, splits.preprocess)
         meta["matrix"] = matrix
     if heads:
