@@ -177,3 +177,30 @@ def test_labelled_sample_missing_from_matrix_message(tmp_path: Path) -> None:
     lpath.write_text(lpath.read_text() + "ghost\tup\ttrain\n")
     with pytest.raises(InputError, match=r"labels\.tsv:62: labelled sample 'ghost' is not in"):
         build_splits(load_checked(_config(tmp_path, mpath, lpath)))
+
+
+def test_predict_skips_the_label_column_of_a_matrix_that_has_it(tmp_path: Path) -> None:
+    """A matrix whose label (and split) are columns of its own is predicted from the same
+    file: those text columns are not features (as in training)."""
+    mpath, lpath = _matrix(tmp_path, n=40)
+    labels = {r.split("\t")[0]: r.split("\t")[1:] for r in lpath.read_text().splitlines()[1:]}
+    lines = mpath.read_text().splitlines()
+    joined = [lines[0] + "\ty\tsplit"]
+    joined += [f"{line}\t" + "\t".join(labels[line.split("\t")[0]]) for line in lines[1:]]
+    both = tmp_path / "both.tsv"
+    both.write_text("\n".join(joined) + "\n")
+    cfg = tmp_path / "inline.yaml"
+    cfg.write_text(
+        f"""task: binary
+positive: up
+data:
+  train: {{matrix: {both}, sample_id: id, label: y, split: split}}
+  preprocess: [standardize]
+model: {{name: mlp, hidden: 4}}
+train: {{max_epochs: 2, batch_size: 8, seed: 0, progress_bar: false}}
+evaluate: {{n_bootstrap: 0}}
+"""
+    )
+    train_run(cfg, tmp_path / "inline")
+    pred = predict_file(tmp_path / "inline", both, tmp_path / "p.tsv")
+    assert pred.n_sequences == 40

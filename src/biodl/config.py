@@ -74,7 +74,9 @@ __all__ = [
     "FractionSplit",
     "HomologyConfig",
     "MatrixSource",
+    "MatrixView",
     "ModelConfig",
+    "MultiViewSource",
     "NegativesConfig",
     "PreprocessStep",
     "ResidueSource",
@@ -296,8 +298,10 @@ class PreprocessStep(_Strict):
     """One step of ``data.preprocess`` (expression matrices), written as a name
     (``log1p``, ``standardize``) or a one-key mapping (``log2: {offset: 1}``,
     ``threshold: {floor: 20, ceiling: 16000}``, ``variance: {top: 1000}``,
-    ``select: {method: f_test, k: 100}``). Fitted on the training split only
-    (:mod:`biodl.encode.matrix`)."""
+    ``select: {method: f_test, k: 100}``), or a per-sample normalisation
+    (``center_samples``, ``scale_samples``, ``quantile``: each sample on its own, so
+    nothing leaks between samples; put them before ``variance``/``select``). Fitted on
+    the training split only (:mod:`biodl.encode.matrix`)."""
 
     log1p: _NoOptions | None = None
     log2: Log2Options | None = None
@@ -305,6 +309,9 @@ class PreprocessStep(_Strict):
     variance: VarianceOptions | None = None
     standardize: _NoOptions | None = None
     select: SelectOptions | None = None
+    center_samples: _NoOptions | None = None
+    scale_samples: _NoOptions | None = None
+    quantile: _NoOptions | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -320,8 +327,8 @@ class PreprocessStep(_Strict):
         given = [k for k in type(self).model_fields if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(
-                "each preprocessing step is one of log1p, log2, threshold, variance, "
-                f"standardize, select (got {', '.join(given) or 'none'})"
+                "each preprocessing step is one of "
+                f"{', '.join(type(self).model_fields)} (got {', '.join(given) or 'none'})"
             )
         return self
 
@@ -332,6 +339,54 @@ class PreprocessStep(_Strict):
             if options is not None:
                 return {name: options.model_dump(exclude_none=True)}
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+class MatrixView(_Strict):
+    """One view (omics layer) of a multi-view source: a matrix file read as a
+    ``matrix:`` source reads it (same keys), with its own ``preprocess`` steps fitted on
+    the training samples of this view alone (default: ``data.preprocess``)."""
+
+    matrix: str
+    format: Literal["csv", "tsv", "gct", "h5ad"] | None = None
+    orientation: Literal["samples_by_features", "features_by_samples"] = "samples_by_features"
+    sep: str | None = None
+    sample_id: str | None = None
+    feature_id: str | None = None
+    skip_columns: list[str] = Field(default_factory=list)
+    skip_rows: int = Field(default=0, ge=0)
+    preprocess: list[PreprocessStep] | None = None
+
+
+class MultiViewSource(_Strict):
+    """Several matrices (views: mRNA, methylation, miRNA...) joined by sample id.
+
+    ``views`` maps a view name (letters, digits, ``_``, ``-``) to a :class:`MatrixView`;
+    the order is the order of the views' features in the model input. Labels and split
+    as in a ``matrix:`` source: ``label`` (and ``split``) name a column of the ``labels``
+    table (id column ``label_id``), else a text column of one of the matrices.
+    ``missing_samples: error`` (default) stops at a sample absent from a view, naming the
+    sample and the view; ``drop`` keeps only the samples present in every view.
+    """
+
+    views: dict[str, MatrixView] = Field(min_length=1)
+    labels: str | None = None
+    label_id: str | None = None
+    label: str | None = None
+    split: str | None = None
+    missing_samples: Literal["error", "drop"] = "error"
+    unmatched_labels: Literal["error", "ignore"] = "error"
+    label_map: dict[str, str] | None = None
+
+    @model_validator(mode="after")
+    def _view_names(self) -> MultiViewSource:
+        for name in self.views:
+            if not name or not all(c.isalnum() or c in "_-" for c in name):
+                raise ValueError(f"view name {name!r}: use letters, digits, '_' and '-' only")
+        return self
+
+
+MATRIX_SOURCES = (MatrixSource, MultiViewSource)
+"""Source classes of expression-matrix data (one matrix, or several views)."""
 
 
 class FractionSplit(_Strict):
@@ -357,6 +412,7 @@ def _source_kind(value: Any) -> str | None:
             "cpg",
             "residues",
             "matrix",
+            "views",
             "fraction",
             "chromosomes",
         ):
@@ -371,7 +427,8 @@ Source = Annotated[
     | Annotated[BedSource, Tag("bed")]
     | Annotated[CpgSource, Tag("cpg")]
     | Annotated[ResidueSource, Tag("residues")]
-    | Annotated[MatrixSource, Tag("matrix")],
+    | Annotated[MatrixSource, Tag("matrix")]
+    | Annotated[MultiViewSource, Tag("views")],
     Discriminator(_source_kind),
 ]
 SplitSpec = Annotated[
@@ -381,6 +438,7 @@ SplitSpec = Annotated[
     | Annotated[CpgSource, Tag("cpg")]
     | Annotated[ResidueSource, Tag("residues")]
     | Annotated[MatrixSource, Tag("matrix")]
+    | Annotated[MultiViewSource, Tag("views")]
     | Annotated[FractionSplit, Tag("fraction")]
     | Annotated[ChromosomeSplit, Tag("chromosomes")],
     Discriminator(_source_kind),
@@ -762,8 +820,8 @@ def _describe(error: Mapping[str, Any], key: str) -> str:
         return f"missing required key '{key}'"
     if kind == "union_tag_not_found" or kind == "union_tag_invalid":
         return (
-            f"'{key}' must be a mapping with one of: table, fasta, bed, cpg, residues, matrix "
-            "(or, for valid/test, fraction or chromosomes)"
+            f"'{key}' must be a mapping with one of: table, fasta, bed, cpg, residues, matrix, "
+            "views (or, for valid/test, fraction or chromosomes)"
         )
     value = error.get("input")
     shown = repr(value) if not isinstance(value, Mapping | list) else type(value).__name__
@@ -980,14 +1038,69 @@ def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
     return None
 
 
+def _multiview_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
+    """Why a multi-view (``views:``) configuration does not hold together, or ``None``."""
+    train = config.data.train
+    specs = {name: getattr(config.data, name) for name in ("valid", "test")}
+    if not isinstance(train, MultiViewSource):
+        for name, spec in specs.items():
+            if isinstance(spec, MultiViewSource):
+                return (
+                    "data",
+                    name,
+                ), "a 'views:' valid/test source needs a 'views:' training source"
+        return None
+    for name, spec in specs.items():
+        if spec is not None and not isinstance(spec, MultiViewSource | FractionSplit):
+            return ("data", name), (
+                f"data.{name} of a multi-view training source must be a 'views:' source "
+                "or a fraction"
+            )
+        if isinstance(spec, MultiViewSource) and list(spec.views) != list(train.views):
+            return ("data", name, "views"), (
+                f"data.{name} has the views {', '.join(spec.views)}; the training source "
+                f"has {', '.join(train.views)} (same names, same order)"
+            )
+        if spec is not None and train.split is not None:
+            return ("data", name), (
+                f"data.{name} is given twice: by the training source's split column "
+                f"'{train.split}' and by data.{name}"
+            )
+    for name, spec in {"train": train, **specs}.items():
+        if isinstance(spec, MultiViewSource):
+            if spec.label is None:
+                return ("data", name), "a 'views:' source needs 'label' (a column of labels)"
+            for view, opts in spec.views.items():
+                if opts.format in ("gct", "h5ad") and opts.orientation != "samples_by_features":
+                    return ("data", name, "views", view, "orientation"), (
+                        f"orientation is fixed by the {opts.format} format (leave it out)"
+                    )
+    if not task_class(config.task).classification:
+        return ("task",), (
+            f"multi-view matrices support binary and multiclass tasks for now, not {config.task}"
+        )
+    if config.per_position:
+        return ("per_position",), "per_position does not apply to expression matrices"
+    if config.data.homology is not None:
+        return ("data", "homology"), "homology splits are for protein sequences"
+    if config.train.augment.reverse_complement or config.train.augment.shift:
+        return ("train", "augment"), "train.augment does not apply to expression matrices"
+    return None
+
+
 def _matrix_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
     """Why an expression-matrix configuration does not hold together, or ``None``."""
+    multiview = _multiview_problem(config)
+    if multiview is not None:
+        return multiview
     sources = {
         name: getattr(config.data, name)
         for name in ("train", "valid", "test")
         if isinstance(getattr(config.data, name), MatrixSource)
     }
     train = config.data.train
+    if isinstance(train, MultiViewSource):
+        return None
     if not sources:
         if config.data.preprocess:
             return ("data", "preprocess"), "data.preprocess is for expression matrices ('matrix:')"
@@ -1224,6 +1337,10 @@ def _absolutise(src: dict[str, Any], base: Path) -> None:
     for key in ("table", "genome", "labels", "matrix"):
         if isinstance(src.get(key), str) and src[key] != MEMORY_TABLE:
             src[key] = fix(src[key])
+    if isinstance(src.get("views"), dict):
+        for view in src["views"].values():
+            if isinstance(view, dict) and isinstance(view.get("matrix"), str):
+                view["matrix"] = fix(view["matrix"])
     for key in ("fasta", "bed", "cpg", "residues"):
         if isinstance(src.get(key), str):
             src[key] = fix(src[key])

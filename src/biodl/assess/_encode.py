@@ -23,28 +23,74 @@ import numpy as np
 import torch
 from torch import nn
 
-from biodl.assess.types import AssessInputs
-from biodl.data.kinds import SequenceKind
+from biodl.assess.types import AssessInputs, SplitView
+from biodl.data.examples import Examples
+from biodl.data.kinds import MatrixKind, SequenceKind
 from biodl.data.splits import fit_sequence
 from biodl.errors import InputError
 from biodl.io import AlphabetName
 from biodl.models import predict
 
-__all__ = ["encode_for_model", "input_kind_of", "last_linear", "penultimate", "split_logits"]
+__all__ = [
+    "describe_view",
+    "encode_for_model",
+    "input_kind_of",
+    "last_linear",
+    "model_input",
+    "penultimate",
+    "split_logits",
+]
 
 
-def input_kind_of(inputs: AssessInputs) -> SequenceKind:
-    """The input kind of the assessed data: its alphabet, with the model's encoding and
-    unknown-letter handling from ``inputs.meta`` (one-hot, zero rows by default).
+def input_kind_of(inputs: AssessInputs) -> SequenceKind | MatrixKind:
+    """The input kind of the assessed data: :class:`MatrixKind` for an expression-matrix
+    model, else its alphabet, with the model's encoding and unknown-letter handling from
+    ``inputs.meta`` (one-hot, zero rows by default).
 
     Examples
     --------
-    >>> from biodl.assess.types import AssessInputs
+    >>> from biodl.assess.types import AssessInputs, SplitView
     >>> kind = input_kind_of(AssessInputs("binary", "rna", ("1",), {}))
     >>> kind.name, kind.alphabet, kind.encoding
     ('sequence', 'rna', 'onehot')
     """
+    if inputs.is_matrix:
+        return MatrixKind()
     return _kind(inputs.alphabet, inputs.meta)
+
+
+def _matrix_examples(view: SplitView, names: Sequence[str]) -> Examples:
+    assert view.features is not None
+    n = len(view)
+    return Examples(
+        [""] * n,
+        [""] * n,
+        list(view.ids),
+        [("", 0)] * n,
+        features=list(np.asarray(view.features, dtype=np.float32)),
+        feature_names=list(names) or [str(j) for j in range(view.features.shape[1])],
+    )
+
+
+def describe_view(inputs: AssessInputs, view: SplitView) -> dict[str, Any]:
+    """:meth:`~biodl.data.kinds.InputKind.describe` of one split by the input kind:
+    counts, distinct inputs and, per kind, lengths/GC/composition or features/values."""
+    kind = input_kind_of(inputs)
+    if isinstance(kind, MatrixKind):
+        if view.features is None:
+            raise InputError("matrix splits need their feature values")
+        return kind.describe(_matrix_examples(view, inputs.feature_names))
+    return kind.describe(view.sequences)
+
+
+def model_input(inputs: AssessInputs, view: SplitView) -> np.ndarray:
+    """The model input of a split: ``(N, F, 1)`` for matrices, else
+    :func:`encode_for_model` of its sequences."""
+    if inputs.is_matrix:
+        if view.features is None:
+            raise InputError("matrix splits need their feature values")
+        return np.asarray(view.features, dtype=np.float32)[:, :, None]
+    return encode_for_model(inputs.meta, view.sequences)
 
 
 def _kind(alphabet: str, meta: Mapping[str, Any]) -> SequenceKind:
@@ -113,7 +159,7 @@ def split_logits(inputs: AssessInputs, split: str, *, batch_size: int = 256) -> 
         return np.asarray(view.logits, dtype=np.float64)
     if inputs.model is None or len(view) == 0:
         return None
-    X = encode_for_model(inputs.meta, view.sequences)
+    X = model_input(inputs, view)
     out = predict(inputs.model, X, batch_size=batch_size, device="cpu")
     return out.numpy().astype(np.float64)
 

@@ -59,6 +59,7 @@ from biodl.tasks import Binary, Multiclass, Multilabel
 
 __all__ = [
     "ITEM_ORDER",
+    "MATRIX_NOT_APPLICABLE",
     "MAX_JSON_ROWS",
     "SCHEMA_VERSION",
     "SEQUENCE_CHECKS",
@@ -92,6 +93,17 @@ ITEM_ORDER: tuple[str, ...] = (
 #: Checks that compare sequence content; without sequences (``data.encoding: cpg``,
 #: whose inputs are CpG neighbourhoods) they are ``not_assessed``.
 SEQUENCE_CHECKS: tuple[str, ...] = ("leakage", "noise")
+
+#: Checks that do not apply to expression-matrix models, and why (``not_assessed``).
+MATRIX_NOT_APPLICABLE: Mapping[str, str] = {
+    "noise": (
+        "Not applicable to matrices: label conflicts are counted between identical "
+        "sequences (duplicate samples are reported by the leakage item)."
+    ),
+    "baseline": (
+        "Not applicable to matrices: the baselines are k-mer and motif models of sequences."
+    ),
+}
 
 #: A check bound to its options: ``check(inputs) -> Item``.
 Check = Callable[[AssessInputs], Item]
@@ -420,7 +432,9 @@ def assess(
     for number, key in enumerate(ITEM_ORDER[:-1], start=1):
         check = registry.get(key)
         start = time.perf_counter()
-        if no_sequences and key in SEQUENCE_CHECKS:
+        if inputs.is_matrix and key in MATRIX_NOT_APPLICABLE:
+            items.append(_not_assessed(key, MATRIX_NOT_APPLICABLE[key]))
+        elif no_sequences and key in SEQUENCE_CHECKS and not inputs.is_matrix:
             items.append(
                 _not_assessed(
                     key,

@@ -384,6 +384,14 @@ def leakage(
     splits = inputs.splits
     pairs = [p for p in PAIRS if p[0] in splits and p[1] in splits]
     rule = _RULE.format(pct=100 * red_fraction)
+    if inputs.is_matrix:
+        return _matrix_leakage(
+            inputs,
+            pairs,
+            max_examples=max_examples,
+            red_fraction=red_fraction,
+            metrics_bootstrap=metrics_bootstrap,
+        )
     if not pairs:
         return Item("leakage", "not_assessed", rule, "Fewer than two splits: nothing to compare.")
     nucleic = inputs.alphabet in ("dna", "rna")
@@ -517,3 +525,112 @@ def _summary(values: Mapping[str, Any], n_test: int) -> str:
     else:
         head = "Test examples with a train/valid counterpart: " + ", ".join(parts)
     return f"{head}; {len(values['clean_test_ids'])} of {n_test} test examples are leak-free."
+
+
+_MATRIX_RULE = (
+    "red when any test sample duplicates a train/valid sample (identical values of every "
+    "feature the model reads) or the feature selection was not fitted on the training "
+    "split alone; amber when any sample leaks (including valid vs train) or at least "
+    "{pct:g} % of rows are duplicates; green otherwise"
+)
+_NOT_MATRIX = "not applicable to matrices"
+
+
+def _row_keys(view: SplitView) -> SplitView:
+    """``view`` with each sample's values as its "sequence" (bytes as hex): identical
+    rows have identical keys, so the sequence comparisons count duplicate samples."""
+    import dataclasses
+
+    X = np.ascontiguousarray(np.asarray(view.features, dtype=np.float32))
+    X = np.where(X == 0, np.float32(0), X)  # -0.0 and 0.0 are the same value
+    return dataclasses.replace(view, sequences=tuple(r.tobytes().hex() for r in X))
+
+
+def _selection(inputs: AssessInputs) -> dict[str, Any]:
+    """Where the preprocessing (feature selection, standardisation) was fitted."""
+    block = inputs.meta.get("matrix") if isinstance(inputs.meta, Mapping) else None
+    block = block if isinstance(block, Mapping) else {}
+    fitted_on = block.get("fitted_on")
+    steps = block.get("steps") or []
+    names = [next(iter(s)) if isinstance(s, Mapping) else str(s) for s in steps]
+    supervised = [n for n in names if n in ("select", "variance")]
+    train = inputs.splits.get("train")
+    n_fit = None
+    if isinstance(fitted_on, str):
+        digits = "".join(c if c.isdigit() else " " for c in fitted_on).split()
+        n_fit = int(digits[0]) if digits else None
+    inside = isinstance(fitted_on, str) and fitted_on.startswith("train")
+    matches = train is not None and n_fit is not None and n_fit == len(train)
+    flag: Flag = "green" if inside and matches else "red" if fitted_on else "amber"
+    if not names:
+        flag = "green"
+    return {
+        "flag": flag,
+        "count": 0 if flag == "green" else 1,
+        "examples": [],
+        "fitted_on": fitted_on,
+        "steps": names,
+        "selection_steps": supervised,
+        "n_train": None if train is None else len(train),
+        "note": (
+            "the preprocessing (selection and standardisation) was fitted inside the "
+            f"training split ({fitted_on}); valid and test samples never chose features"
+            if flag == "green"
+            else "the preprocessing was not recorded as fitted on this training split alone: "
+            f"fitted on {fitted_on or 'unknown'}"
+        ),
+    }
+
+
+def _matrix_leakage(
+    inputs: AssessInputs,
+    pairs: Sequence[tuple[str, str]],
+    *,
+    max_examples: int,
+    red_fraction: float,
+    metrics_bootstrap: int,
+) -> Item:
+    """Leakage between the splits of an expression-matrix model: duplicate samples
+    across splits (identical preprocessed rows), duplicates within the data, and where
+    the preprocessing was fitted."""
+    rule = _MATRIX_RULE.format(pct=100 * red_fraction)
+    splits = {n: _row_keys(v) for n, v in inputs.splits.items() if v.features is not None}
+    n_test = len(splits["test"]) if "test" in splits else 0
+    exact = _Collector()
+    for pair in pairs:
+        held, ref = splits[pair[0]], splits[pair[1]]
+        exact.add(pair, held, ref, _exact_matches(held, ref, rc=False)[0])
+    opts = {"fraction": red_fraction, "max_examples": max_examples}
+    values: dict[str, Any] = {
+        "exact": (
+            exact.result(n_test, strict=True, **opts)  # type: ignore[arg-type]
+            if pairs
+            else _not_assessed("fewer than two splits: nothing to compare")
+        ),
+        "reverse_complement": _not_assessed(_NOT_MATRIX),
+        "near_duplicate": _not_assessed(_NOT_MATRIX + " (identical samples are exact copies)"),
+        "homology": _not_assessed(_NOT_MATRIX),
+        "intervals": _not_assessed(_NOT_MATRIX),
+    }
+    redundancy = _redundancy(splits, rc=False, fraction=red_fraction, max_examples=max_examples)
+    redundancy.pop("reverse_complement_copies", None)
+    values["redundancy"] = redundancy
+    values["selection"] = _selection(inputs)
+    leaking = exact.rows.get("test", set())
+    clean = [s for i, s in enumerate(splits["test"].ids) if i not in leaking] if n_test else []
+    values["clean_test_ids"] = clean
+    values["n_test"] = n_test
+    values["clean_metrics"] = (
+        clean_metrics(inputs, clean, n_bootstrap=metrics_bootstrap) if n_test else None
+    )
+    values["pairs_checked"] = [f"{a}-{b}" for a, b in pairs]
+    values["compared"] = "samples with identical values of every feature the model reads"
+    flag = worst_flag([values[n]["flag"] for n in ("exact", "redundancy", "selection")])
+    test_dups = values["exact"].get("test_count", 0)
+    summary = (
+        f"{test_dups} of {n_test} test samples duplicate a train/valid sample; "
+        f"{redundancy['count']} duplicate rows over all splits; "
+        + values["selection"]["note"]
+        + "."
+    )
+    return Item("leakage", flag, rule, summary, values)

@@ -113,6 +113,8 @@ def _build(config: Config, run: Run) -> DataSplits:
 
     fold = _cv_fold(run.path)
     if fold is None:
+        if run.is_matrix:  # the run's fitted preprocessing, never refitted
+            return build_splits(config, preprocess=run.preprocess.to_json())
         return build_splits(config, input_length=run.input_length)
     k, dedupe, rc, wanted = fold
     _, names, splits_iter = cross_validation_splits(
@@ -129,7 +131,7 @@ def _config_files(config: Config) -> Iterator[tuple[tuple[str, ...], str]]:
     """``(key path, file as written)`` of every data file a configuration names."""
     for split in ("train", "valid", "test"):
         spec = getattr(config.data, split)
-        for key in ("table", "fasta", "labels", "bed", "genome", "cpg", "residues"):
+        for key in ("table", "fasta", "labels", "bed", "genome", "cpg", "residues", "matrix"):
             value = getattr(spec, key, None)
             if isinstance(value, str):
                 yield ("data", split, key), value
@@ -170,12 +172,23 @@ def _check_recorded_files(config: Config, run: Run, config_path: Path) -> None:
 
 
 def _check_compatible(config: Config, run: Run, config_path: Path) -> None:
+    from biodl.config import MatrixSource
+
+    matrix = isinstance(config.data.train, MatrixSource)
+    if matrix != run.is_matrix:
+        reads = "expression matrices" if run.is_matrix else "sequences"
+        gives = "an expression matrix" if matrix else "sequences"
+        raise InputError(
+            f"the model reads {reads} but the configuration gives {gives}", path=config_path
+        )
     checks = (
         (config.data.alphabet, run.alphabet, "reads"),
         (config.data.encoding, run.encoding, "was trained on the encoding"),
         (config.data.crop, run.crop, "crops inputs"),
     )
     for given, expected, what in checks:
+        if matrix:
+            break  # a matrix has no alphabet, encoding or crop
         if given != expected:
             raise InputError(
                 f"the model {what} '{expected}' but the configuration gives '{given}'",
@@ -358,6 +371,68 @@ def _logits(run: Run, config: Config, ex: Examples, *, batch_size: int) -> np.nd
     return predict(run.model, X, batch_size=batch_size).numpy().astype(np.float64)
 
 
+def _matrix_features(ex: Examples) -> np.ndarray:
+    """The preprocessed ``(N, F)`` float32 model input of matrix examples."""
+    if not ex.features:
+        return np.zeros((0, len(ex.feature_names or [])), dtype=np.float32)
+    X = np.stack([np.asarray(r, dtype=np.float32).reshape(-1) for r in ex.features])
+    return X
+
+
+def _matrix_logits(run: Run, features: np.ndarray, *, batch_size: int) -> np.ndarray:
+    from biodl.models import predict
+
+    if len(features) == 0:
+        return np.zeros((0, len(run.meta["outputs"])))
+    X = np.ascontiguousarray(features[:, :, None], dtype=np.float32)
+    return predict(run.model, X, batch_size=batch_size).numpy().astype(np.float64)
+
+
+def _read_new_matrices(
+    run: Run, paths: Sequence[str | os.PathLike[str]]
+) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], np.ndarray]:
+    """``((ids, empty sequences), (M, F) preprocessed values)`` of new matrix files, read
+    as the training matrix was and preprocessed by the run's fitted pipeline."""
+    from biodl.io.matrix import read_matrix
+
+    block = run.meta.get("matrix") or {}
+    pipeline = run.preprocess
+    ids: list[str] = []
+    parts: list[np.ndarray] = []
+    for item in paths:
+        path = Path(item)
+        if not path.is_file():
+            raise InputError("--data file not found", path=path)
+        matrix = read_matrix(
+            path,
+            format=block.get("format"),
+            orientation=(
+                "features_by_samples"
+                if block.get("orientation") == "features_by_samples"
+                else "samples_by_features"
+            ),
+            sample_id=block.get("sample_id"),
+            feature_id=block.get("feature_id"),
+            skip_columns=block.get("skip_columns") or (),
+            skip_rows=int(block.get("skip_rows") or 0),
+            annotations=_annotation_columns(run),
+        )
+        ids += [f"{path.name}:{s}" if len(paths) > 1 else s for s in matrix.samples]
+        parts.append(pipeline.transform(matrix.values, matrix.features, path=matrix.path))
+    X = np.concatenate(parts) if parts else np.zeros((0, len(pipeline.features_out)))
+    return (tuple(ids), ("",) * len(ids)), X.astype(np.float32)
+
+
+def _annotation_columns(run: Run) -> list[str]:
+    """The label and split columns of the run's configuration (text, not features)."""
+    try:
+        cfg = load_config(run.path / "config.yaml")
+    except (InputError, OSError):
+        return []
+    source = cfg.data.train
+    return [c for c in (getattr(source, "label", None), getattr(source, "split", None)) if c]
+
+
 def read_new_data(
     paths: Sequence[str | os.PathLike[str]], *, alphabet: str, sequence_column: str = "sequence"
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -453,8 +528,12 @@ def load_inputs(
     windows = _bed_windows(cfg)
     views: dict[str, SplitView] = {}
     for name, ex in items:
-        if run.encoding == "cpg":
+        features = None
+        if run.is_matrix:
             sequences: tuple[str, ...] = ("",) * len(ex)
+            features = _matrix_features(ex)
+        elif run.encoding == "cpg":
+            sequences = ("",) * len(ex)
         else:
             sequences = tuple(ex.as_read)
         groups: dict[str, np.ndarray] = {
@@ -469,7 +548,9 @@ def load_inputs(
         if windows:
             intervals = tuple(windows.get(origin, ("", 0, 0)) for origin in ex.origins)
         logits = None
-        if not data_splits.per_position:
+        if features is not None:
+            logits = _matrix_logits(run, features, batch_size=batch_size)
+        elif not data_splits.per_position:
             logits = _logits(run, cfg, ex, batch_size=batch_size)
         views[name] = SplitView(
             ids=tuple(ex.ids),
@@ -478,9 +559,16 @@ def load_inputs(
             groups=groups,
             logits=logits,
             intervals=intervals,
+            features=features,
         )
     new_data = None
-    if data:
+    new_features = None
+    feature_names: tuple[str, ...] = ()
+    if run.is_matrix:
+        feature_names = tuple(run.preprocess.features_out)
+        if data:
+            new_data, new_features = _read_new_matrices(run, data)
+    elif data:
         column = cfg.data.train.sequence if isinstance(cfg.data.train, TableSource) else "sequence"
         new_data = read_new_data(data, alphabet=run.alphabet, sequence_column=column)
     outputs = tuple(str(o) for o in run.meta["outputs"])
@@ -488,7 +576,7 @@ def load_inputs(
         outputs = tuple(data_splits.classes)
     return AssessInputs(
         task=data_splits.task,
-        alphabet=run.alphabet,
+        alphabet="matrix" if run.is_matrix else run.alphabet,
         outputs=outputs,
         splits=views,
         model=run.model,
@@ -496,4 +584,6 @@ def load_inputs(
         run_dir=run_path,
         new_data=new_data,
         seed=seed,
+        feature_names=feature_names,
+        new_features=new_features,
     )

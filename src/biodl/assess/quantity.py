@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from biodl.assess._encode import input_kind_of
+from biodl.assess._encode import describe_view
 from biodl.assess.types import AssessInputs, Flag, Item
 
 __all__ = ["data_quantity", "trainable_parameters"]
@@ -68,7 +68,7 @@ def data_quantity(
         leakage check reports them).
     """
     rule = (
-        f"red when distinct training sequences / trainable parameters < {ratio_red:g}, "
+        f"red when distinct training sequences (samples) / trainable parameters < {ratio_red:g}, "
         f"amber when < {ratio_amber:g} (a common rule: ten times more examples than "
         "parameters), green otherwise"
     )
@@ -77,7 +77,7 @@ def data_quantity(
     if train is None or trainable is None or trainable == 0:
         why = "no training split" if train is None else "the number of parameters is unknown"
         return Item("quantity", "not_assessed", rule, f"Not assessed: {why}.", {})
-    described = input_kind_of(inputs).describe(train.sequences)
+    described = describe_view(inputs, train)
     n_raw = len(train)
     n_unique = described["n_distinct"]
     ratio = n_unique / trainable
@@ -93,8 +93,16 @@ def data_quantity(
     }
     if learning_curve is not None:
         values["learning_curve"] = dict(learning_curve)
+    what = "sequences"
+    if inputs.is_matrix:  # samples of an expression matrix: also features per sample
+        what = "samples"
+        n_features = int(described["n_features"])
+        values["n_features"] = n_features
+        values["features_per_sample"] = n_features / max(n_unique, 1)
     summary = (
-        f"{n_unique:,} distinct training sequences ({n_raw:,} in all) for {trainable:,} "
+        f"{n_unique:,} distinct training {what} ({n_raw:,} in all) for {trainable:,} "
         f"trainable parameters: {ratio:.3g} examples per parameter."
     )
+    if inputs.is_matrix:
+        summary += f" The model reads {values['n_features']:,} features per sample."
     return Item("quantity", flag, rule, summary, values)

@@ -94,8 +94,8 @@ def _subsample(n: int, limit: int, rng: np.random.Generator) -> npt.NDArray[np.i
 
 
 def adversarial_auroc(
-    a: Sequence[str],
-    b: Sequence[str],
+    a: Sequence[str] | npt.NDArray[Any],
+    b: Sequence[str] | npt.NDArray[Any],
     *,
     alphabet: str,
     seed: int,
@@ -130,7 +130,7 @@ def adversarial_auroc(
     rng = np.random.default_rng(seed)
     ia = _subsample(len(a), max_per_split, rng)
     ib = _subsample(len(b), max_per_split, rng)
-    ks = _feature_ks(alphabet)
+    ks = _feature_ks(alphabet) if alphabet != "matrix" else ()
     out: dict[str, Any] = {
         "auroc": None,
         "ci": None,
@@ -138,11 +138,20 @@ def adversarial_auroc(
         "fold_sd": None,
         "n_a": len(ia),
         "n_b": len(ib),
-        "features": f"{'+'.join(map(str, ks))}-mer frequencies, logistic regression",
+        "features": (
+            "the model's preprocessed features, logistic regression"
+            if alphabet == "matrix"
+            else f"{'+'.join(map(str, ks))}-mer frequencies, logistic regression"
+        ),
     }
     if len(ia) < folds or len(ib) < folds:
         return out
-    X = kmer_features([a[i] for i in ia] + [b[i] for i in ib], alphabet, ks=ks)
+    if alphabet == "matrix":  # rows of features (N, F): the model's own input
+        X = np.concatenate(
+            [np.asarray(a, dtype=np.float64)[ia], np.asarray(b, dtype=np.float64)[ib]]
+        )
+    else:
+        X = kmer_features([str(a[i]) for i in ia] + [str(b[i]) for i in ib], alphabet, ks=ks)
     y = np.r_[np.zeros(len(ia)), np.ones(len(ib))]
     oof = np.zeros(len(y))
     fold_auc: list[float] = []
@@ -324,6 +333,19 @@ def representation(
     rule = _RULE.format(red=red_auroc, amber=amber_auroc, minority=100 * minority)
     if not views:
         return Item("representation", "not_assessed", rule, "No split to describe.")
+    if inputs.is_matrix:
+        return _matrix_representation(
+            inputs,
+            views,
+            rule,
+            seed=rng_seed,
+            max_per_split=max_per_split,
+            amber_auroc=amber_auroc,
+            red_auroc=red_auroc,
+            minority=minority,
+            top_groups=top_groups,
+            n_bootstrap=n_bootstrap,
+        )
     kind = input_kind_of(inputs)
     facts = {n: kind.describe(v.sequences) for n, v in views.items()}
     lengths: dict[str, _FloatArray] = {n: d["length"] for n, d in facts.items()}
@@ -380,3 +402,83 @@ def representation(
     sizes = ", ".join(f"{n} {len(v)}" for n, v in views.items())
     summary = f"Examples per split: {sizes}" + ("; " + "; ".join(notes) if notes else "") + "."
     return Item("representation", flag, rule, summary, values)
+
+
+def _matrix_representation(
+    inputs: AssessInputs,
+    views: dict[str, SplitView],
+    rule: str,
+    *,
+    seed: int,
+    max_per_split: int,
+    amber_auroc: float,
+    red_auroc: float,
+    minority: float,
+    top_groups: int,
+    n_bootstrap: int,
+) -> Item:
+    """Representation of an expression-matrix model: class balance, samples, features,
+    missing values and value ranges per split (:meth:`MatrixKind.describe
+    <biodl.data.kinds.MatrixKind.describe>`), groups (e.g. batch) and the train-vs-test
+    adversarial AUROC on the preprocessed features."""
+    from biodl.assess._encode import describe_view
+
+    facts = {n: describe_view(inputs, v) for n, v in views.items()}
+    means = {n: np.asarray(d["mean"], dtype=np.float64) for n, d in facts.items()}
+    values: dict[str, Any] = {
+        "n": {n: len(v) for n, v in views.items()},
+        "labels": {n: _labels(inputs, v) for n, v in views.items()},
+        "features": {
+            n: {
+                "n_features": d["n_features"],
+                "n_distinct": d["n_distinct"],
+                "value_range": d["value_range"],
+                "sample_mean": _summary_stats(means[n]),
+            }
+            for n, d in facts.items()
+        },
+        "length": {"not_applicable": _NOT_MATRIX},
+        "composition": {"not_applicable": _NOT_MATRIX + " (no GC or letter composition)"},
+        "groups": _groups(views, top_groups),
+    }
+    flags: list[Flag] = []
+    notes: list[str] = []
+    if "train" in views and "test" in views:
+        shift = adversarial_auroc(
+            np.asarray(views["train"].features),
+            np.asarray(views["test"].features),
+            alphabet="matrix",
+            seed=seed,
+            max_per_split=max_per_split,
+            n_bootstrap=n_bootstrap,
+        )
+        auc = shift["auroc"]
+        sflag: Flag = (
+            "not_assessed"
+            if auc is None
+            else "red"
+            if auc > red_auroc
+            else "amber"
+            if auc > amber_auroc
+            else "green"
+        )
+        shift["flag"] = sflag
+        flags.append(sflag)
+        if auc is not None:
+            ci = shift.get("ci")
+            interval = f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""
+            notes.append(f"train-vs-test adversarial AUROC {auc:.3f}{interval}")
+    else:
+        shift = {"flag": "not_assessed", "reason": "needs a train and a test split"}
+    values["shift"] = shift
+    minor = _minority_fraction(inputs, views["train"]) if "train" in views else None
+    values["minority_fraction"] = minor
+    if minor is not None:
+        flags.append("amber" if minor < minority else "green")
+        notes.append(f"smallest training class {100 * minor:.1f} %")
+    sizes = ", ".join(f"{n} {len(v)}" for n, v in views.items())
+    summary = f"Samples per split: {sizes}" + ("; " + "; ".join(notes) if notes else "") + "."
+    return Item("representation", worst_flag(flags), rule, summary, values)
+
+
+_NOT_MATRIX = "not applicable to matrices"

@@ -101,6 +101,9 @@ class SplitView:
     intervals
         Genomic intervals ``(chrom, start, end)`` (0-based half-open) per example when
         the data came from BED files, else None.
+    features
+        Expression matrices: the model input ``(N, F)`` float32, preprocessed by the
+        run's fitted pipeline (``sequences`` are then empty strings); else None.
     """
 
     ids: tuple[str, ...]
@@ -109,6 +112,7 @@ class SplitView:
     groups: Mapping[str, np.ndarray] = field(default_factory=dict)
     logits: np.ndarray | None = None
     intervals: tuple[tuple[str, int, int], ...] | None = None
+    features: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -139,6 +143,11 @@ class AssessInputs:
         (``(ids, sequences)``), or None.
     seed
         Seed for every random choice a check makes.
+    feature_names
+        Expression matrices (``alphabet == "matrix"``): the F features the model reads.
+    new_features
+        Expression matrices: the ``--data`` samples preprocessed ``(M, F)``, with their
+        ids in ``new_data[0]``.
     """
 
     task: str
@@ -150,6 +159,13 @@ class AssessInputs:
     run_dir: Path | None = None
     new_data: tuple[tuple[str, ...], tuple[str, ...]] | None = None
     seed: int = 0
+    feature_names: tuple[str, ...] = ()
+    new_features: np.ndarray | None = None
+
+    @property
+    def is_matrix(self) -> bool:
+        """Whether the model reads samples of an expression matrix (not sequences)."""
+        return self.alphabet == "matrix"
 
     @property
     def task_kind(self) -> Task:

@@ -37,9 +37,20 @@ def register(subparsers: Subparsers) -> None:
             "sequences, explain.html and, with --motifs, motifs.tsv to --out."
         ),
     )
-    p.add_argument("--model", type=Path, required=True, help="run directory")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--model", type=Path, help="run directory")
+    which.add_argument(
+        "--cv",
+        type=Path,
+        metavar="CV_DIR",
+        help="a 'biodl cv' folder of a matrix model: rank the genes with every fold model "
+        "and write stability.tsv (folds with each gene in their top --top-k)",
+    )
     p.add_argument(
-        "input", type=Path, help="FASTA/FASTQ (gzip ok), or a table with --sequence-column"
+        "input",
+        type=Path,
+        help="FASTA/FASTQ (gzip ok), a table with --sequence-column, or, for a model "
+        "trained on an expression matrix, a matrix file of samples",
     )
     p.add_argument("--out", type=Path, required=True, help="folder to write")
     p.add_argument("--method", choices=METHODS, default="deepshap", help="default deepshap")
@@ -55,6 +66,18 @@ def register(subparsers: Subparsers) -> None:
         type=non_negative_int,
         default=10,
         help="logos of this many top-scoring sequences (10)",
+    )
+    p.add_argument(
+        "--top-genes",
+        type=non_negative_int,
+        default=20,
+        help="matrix models: genes in the bar plot (20)",
+    )
+    p.add_argument(
+        "--top-k",
+        type=positive_int,
+        default=20,
+        help="with --cv: a gene counts for a fold when among its top K (20)",
     )
     p.add_argument("--strict", action="store_true", help="fail (exit 2) when a check fails")
     p.add_argument(
@@ -93,6 +116,29 @@ def run(args: argparse.Namespace) -> int:
     """Explain the sequences and print the checks' outcome; returns the exit status."""
     from biodl.workflows import explain_file
 
+    if args.cv is not None:
+        from biodl.workflows.explain import explain_cv
+
+        done = explain_cv(
+            args.cv,
+            args.input,
+            args.out,
+            k=args.top_k,
+            method=args.method,
+            target=args.target,
+            id_column=args.id_column,
+            max_samples=args.max_sequences,
+            batch_size=args.batch_size,
+            device=args.device,
+            seed=args.seed,
+            force=args.force,
+        )
+        folds = done.checks["folds"]
+        print(f"genes in the top {args.top_k} of the most folds (of {folds}):")
+        for row in done.checks["stability"][:10]:
+            print(f"  {row['gene']:<20} {row['n_top']}/{folds}  mean rank {row['mean_rank']:.1f}")
+        print(f"stability: {done.out}")
+        return 0
     compare = cast(Any, tuple(m for m in (args.compare or "").split(",") if m))
     result = explain_file(
         args.model,
@@ -116,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
         device=args.device,
         seed=args.seed,
         force=args.force,
+        top_genes=args.top_genes,
     )
     checks = result.checks
     completeness = checks.get("completeness", {})
@@ -130,5 +177,8 @@ def run(args: argparse.Namespace) -> int:
         )
     for warning in checks.get("warnings", []):
         print(f"warning: {warning}")
+    if checks.get("top_genes"):
+        top = ", ".join(str(r["gene"]) for r in checks["top_genes"][:10])
+        print(f"top genes: {top}")
     print(f"explanations: {result.out}")
     return 0

@@ -44,5 +44,5 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         device=args.device,
     )
-    print(f"predictions: {result.out} ({result.n_sequences} sequences)")
+    print(f"predictions: {result.out} ({result.n_sequences} rows)")
     return 0

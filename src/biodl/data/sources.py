@@ -25,6 +25,8 @@ from biodl.config import (
     CpgSource,
     FastaSource,
     MatrixSource,
+    MatrixView,
+    MultiViewSource,
     ResidueSource,
     TableSource,
 )
@@ -54,13 +56,16 @@ from biodl.tasks import Multilabel, task_class
 __all__ = [
     "MemoryTable",
     "default_positive",
+    "join_views",
     "load_matrix_source",
+    "load_multiview_source",
     "load_source",
     "memory_table",
     "output_names",
     "parse_region_id",
     "parse_value",
     "read_memory_table",
+    "read_view_matrix",
 ]
 
 _REGION = re.compile(r"^(?P<chrom>[^:\s]+):(?P<start>\d+)-(?P<end>\d+)")
@@ -274,7 +279,13 @@ def read_memory_table(
 
 
 def load_source(
-    source: TableSource | FastaSource | BedSource | CpgSource | ResidueSource | MatrixSource,
+    source: TableSource
+    | FastaSource
+    | BedSource
+    | CpgSource
+    | ResidueSource
+    | MatrixSource
+    | MultiViewSource,
     config: Config,
 ) -> Examples:
     """Read one data source of ``config`` (paths resolve against the config's folder).
@@ -303,6 +314,8 @@ def load_source(
         return _load_residues(source, config)
     if isinstance(source, MatrixSource):
         return load_matrix_source(source, config)[0]
+    if isinstance(source, MultiViewSource):
+        return load_multiview_source(source, config)[0]
     return _load_bed(source, config)
 
 
@@ -930,5 +943,173 @@ def load_matrix_source(source: MatrixSource, config: Config) -> tuple[Examples, 
         origins=origins,
         features=list(matrix.values),
         feature_names=list(matrix.features),
+    )
+    return _mapped(examples, source.label_map), split
+
+
+def read_view_matrix(
+    view: MatrixView, path: str | os.PathLike[str], annotations: Sequence[str] = ()
+) -> ExpressionMatrix:
+    """The matrix file of one view, read with the view's options."""
+    return read_matrix(
+        path,
+        format=view.format,
+        orientation=view.orientation,
+        sep=view.sep,
+        sample_id=view.sample_id,
+        feature_id=view.feature_id,
+        skip_columns=view.skip_columns,
+        skip_rows=view.skip_rows,
+        annotations=annotations,
+    )
+
+
+def join_views(
+    matrices: Sequence[tuple[str, ExpressionMatrix]], *, missing: str = "error"
+) -> tuple[list[str], np.ndarray, list[str], list[tuple[str, int]]]:
+    """Join the views' matrices by sample id: ``(samples, values, features, origins)``.
+
+    Samples are in the order of the first view; ``values`` is ``(N, sum F_v)`` float32,
+    the views' columns side by side, named ``view:feature``; ``origins`` are the first
+    view's (file, line).
+
+    Raises
+    ------
+    InputError
+        ``missing="error"``: a sample that is in one view and not in another, naming the
+        sample and the view it is missing from (one line). ``missing="drop"`` keeps the
+        samples present in every view (an error if none is).
+    """
+    first = matrices[0][1]
+    order = list(first.samples)
+    seen = set(order)
+    for _, m in matrices[1:]:
+        for sample in m.samples:
+            if sample not in seen:
+                seen.add(sample)
+                order.append(sample)
+    index = [(name, m, {s: i for i, s in enumerate(m.samples)}) for name, m in matrices]
+    if missing == "error":
+        for sample in order:
+            for name, m, rows in index:
+                if sample not in rows:
+                    have = next(n for n, _, r in index if sample in r)
+                    raise InputError(
+                        f"sample {sample!r} of view {have!r} is missing from view {name!r} "
+                        "(set missing_samples: drop to keep only the samples in every view)",
+                        path=m.path,
+                    )
+    kept = [s for s in order if all(s in rows for _, _, rows in index)]
+    if not kept:
+        raise InputError(
+            f"no sample is in every view ({', '.join(n for n, _ in matrices)})",
+            path=first.path,
+        )
+    values = np.concatenate(
+        [m.values[[rows[s] for s in kept]] for _, m, rows in index], axis=1
+    ).astype(np.float32, copy=False)
+    features = [f"{name}:{f}" for name, m in matrices for f in m.features]
+    first_rows = index[0][2]
+    origins = []
+    for s in kept:
+        path, line, _ = first.where(first_rows[s])
+        origins.append((path, line or 0))
+    return kept, values, features, origins
+
+
+def load_multiview_source(
+    source: MultiViewSource, config: Config
+) -> tuple[Examples, list[str] | None]:
+    """The samples of a ``views:`` source (several matrices joined by sample id) with
+    their labels, and the value of its ``split`` column for each (``None`` without one).
+
+    Each example's ``features`` are its raw values of every view side by side, named
+    ``view:feature`` (:func:`join_views`); preprocessing is fitted per view later
+    (:func:`biodl.encode.matrix.fit_views`).
+
+    Raises
+    ------
+    InputError
+        A sample missing from a view (unless ``missing_samples: drop``), a sample without
+        a label, a labelled sample in no view (unless ``unmatched_labels: ignore``), a
+        label or split column that is nowhere, a split value other than train/valid/test.
+    """
+    wanted = [c for c in (source.label, source.split) if c is not None]
+    matrices = [
+        (name, read_view_matrix(view, config.resolve(view.matrix), wanted))
+        for name, view in source.views.items()
+    ]
+    samples, values, features, origins = join_views(matrices, missing=source.missing_samples)
+    table: dict[str, dict[str, str]] = {}
+    table_path: Path | None = None
+    columns: list[str] = []
+    lines: dict[str, int] = {}
+    if source.labels is not None:
+        table_path = config.resolve(source.labels)
+        columns, table, lines = read_sample_table(table_path, id_column=source.label_id)
+
+    def column(name: str, what: str) -> list[tuple[str, str, int | None]]:
+        if table_path is not None and name in columns:
+            out: list[tuple[str, str, int | None]] = []
+            for sample, (path, line) in zip(samples, origins, strict=True):
+                if sample not in table:
+                    raise InputError(
+                        f"sample {sample!r} has no row in the sample table {table_path}",
+                        path=path,
+                        line=line or None,
+                    )
+                out.append((table[sample][name], os.fspath(table_path), lines[sample]))
+            return out
+        for _, m in matrices:
+            if name in m.annotations:
+                rows = {s: i for i, s in enumerate(m.samples)}
+                return [
+                    (m.annotations[name][rows[s]], m.path, m.where(rows[s])[1]) for s in samples
+                ]
+        places = f"the sample table {table_path} or " if table_path is not None else ""
+        raise InputError(
+            f"{what} column {name!r} is not a column of {places}any view's matrix",
+            path=matrices[0][1].path,
+        )
+
+    labels = []
+    assert source.label is not None  # checked with the configuration
+    for sample, (value, path, line) in zip(samples, column(source.label, "label"), strict=True):
+        if not value.strip() or value.strip().lower() in _MISSING:
+            raise InputError(
+                f"sample {sample!r} has no label in column {source.label!r}",
+                path=path,
+                line=line,
+            )
+        labels.append(normalise_label(value))
+    if table_path is not None and source.unmatched_labels == "error":
+        present = {s for _, m in matrices for s in m.samples}
+        for sample, row in table.items():
+            if sample not in present and row.get(source.label, "").strip():
+                raise InputError(
+                    f"labelled sample {sample!r} is in no view (set unmatched_labels: ignore "
+                    "when one table labels several sources)",
+                    path=table_path,
+                    line=lines[sample],
+                )
+    split = None
+    if source.split is not None:
+        split = []
+        for value, path, line in column(source.split, "split"):
+            v = value.strip().lower()
+            if v not in _SPLIT_VALUES:
+                raise InputError(
+                    f"column {source.split!r}: {value!r} is not one of train, valid, test",
+                    path=path,
+                    line=line,
+                )
+            split.append(v)
+    examples = Examples(
+        sequences=[""] * len(samples),
+        labels=labels,
+        ids=list(samples),
+        origins=origins,
+        features=list(values),
+        feature_names=features,
     )
     return _mapped(examples, source.label_map), split

@@ -29,15 +29,22 @@ from biodl.config import (
     CpgSource,
     FractionSplit,
     MatrixSource,
+    MultiViewSource,
     NegativesConfig,
 )
 from biodl.data.cpg import CpgPacking
 from biodl.data.examples import Examples, normalise_label
 from biodl.data.homology import cluster_sequences, homology_split
 from biodl.data.negatives import make_negative_sequences
-from biodl.data.sources import default_positive, load_matrix_source, load_source, output_names
+from biodl.data.sources import (
+    default_positive,
+    load_matrix_source,
+    load_multiview_source,
+    load_source,
+    output_names,
+)
 from biodl.encode import pad_or_crop
-from biodl.encode.matrix import FittedPipeline, fit_pipeline
+from biodl.encode.matrix import FittedPipeline, MultiViewPipeline, fit_pipeline, fit_views
 from biodl.errors import InputError
 from biodl.tasks import Multiclass, Task, make_task, task_class
 
@@ -464,8 +471,12 @@ def build_splits(
     seed = config.train.seed
     train_src = config.data.train
     by_column: dict[str, Examples] = {}
-    if isinstance(train_src, MatrixSource):
-        train, column = load_matrix_source(train_src, config)
+    if isinstance(train_src, MatrixSource | MultiViewSource):
+        train, column = (
+            load_matrix_source(train_src, config)
+            if isinstance(train_src, MatrixSource)
+            else load_multiview_source(train_src, config)
+        )
         if column is not None:
             for name in ("valid", "test"):
                 rows = [i for i, v in enumerate(column) if v == name]
@@ -617,10 +628,12 @@ def _fit_all(
     layout: tuple[tuple[str, int], ...] = ()
     source = config.data.train
     state: dict[str, Any] | None = None
-    if isinstance(source, MatrixSource):
-        fitted, state = _preprocess_matrices(config, sets, preprocess)
+    if isinstance(source, MatrixSource | MultiViewSource):
+        fitted, state, pipeline = _preprocess_matrices(config, sets, preprocess)
         length = 1
         layout = (("matrix_features", len(state["features_out"])),)
+        if isinstance(pipeline, MultiViewPipeline):  # the view boundaries, for the models
+            layout += pipeline.layout()
     elif isinstance(source, CpgSource):  # packed inputs of a fixed shape: nothing to fit
         packing = CpgPacking(len(source.cpg), source.window, source.dna_length)
         layout, length = packing.layout, packing.length
@@ -669,14 +682,28 @@ def matrix_values(examples: Examples) -> np.ndarray:
 
 def _preprocess_matrices(
     config: Config, sets: dict[str, Examples | None], given: dict[str, Any] | None
-) -> tuple[dict[str, Examples | None], dict[str, Any]]:
+) -> tuple[dict[str, Examples | None], dict[str, Any], FittedPipeline]:
     """Every split's matrix preprocessed by a pipeline fitted on the training split alone
     (or by the ``given`` fitted state): features become ``(F', 1)`` float32."""
     train = sets["train"]
     assert train is not None
     assert train.feature_names is not None
+    source = config.data.train
     if given is not None:
         pipeline = FittedPipeline.from_json(given)
+    elif isinstance(source, MultiViewSource):  # each view's steps on its own columns
+        default = [step.as_spec() for step in config.data.preprocess]
+        pipeline = fit_views(
+            matrix_values(train),
+            train.feature_names,
+            {
+                name: default
+                if view.preprocess is None
+                else [step.as_spec() for step in view.preprocess]
+                for name, view in source.views.items()
+            },
+            labels=list(train.labels),  # the training split's labels, nothing else
+        )
     else:
         steps = [step.as_spec() for step in config.data.preprocess]
         pipeline = fit_pipeline(
@@ -696,7 +723,7 @@ def _preprocess_matrices(
         out[name] = replace(
             ex, features=list(X[:, :, None]), feature_names=list(pipeline.features_out)
         )
-    return out, pipeline.to_json()
+    return out, pipeline.to_json(), pipeline
 
 
 def _typical_length(examples: Examples) -> int:

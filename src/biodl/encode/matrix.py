@@ -11,7 +11,20 @@ configuration):
 - ``standardize``: subtract the training mean and divide by the training standard
   deviation of each feature (a constant feature gets SD 1);
 - ``select: {method: f_test | t_test, k: N}``: keeps the ``k`` features with the largest
-  one-way ANOVA F (classes) or absolute Welch t (two classes) on the *training* labels.
+  one-way ANOVA F (classes) or absolute Welch t (two classes) on the *training* labels;
+- per-sample normalisation (each sample on its own, across its features):
+  ``center_samples`` subtracts each sample's mean, ``scale_samples`` also divides by the
+  sample's SD (a constant sample gets SD 1); ``quantile`` maps each sample's values, by
+  rank, onto the reference distribution of the *training* samples (the mean of their
+  sorted values; ties get the mean of their ranks' reference values).
+
+Per-sample steps leak nothing across samples: ``center_samples`` and ``scale_samples``
+use no training statistic at all, and ``quantile`` learns only its reference from the
+training rows, then maps every sample (training or new) from its own ranks alone, so a
+test sample never changes another sample's values or the fit. They act on every feature
+that reaches them, so put them before ``variance``/``select`` (a sample's mean over the
+50 selected genes is not a normalisation); a matrix to transform must then hold every
+feature entering the first per-sample step.
 
 :func:`fit_pipeline` learns every statistic from the training rows only and returns a
 :class:`FittedPipeline`; :meth:`FittedPipeline.transform` applies it to any matrix whose
@@ -36,6 +49,7 @@ Examples
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -47,16 +61,30 @@ from biodl.errors import InputError
 __all__ = [
     "PIPELINE_VERSION",
     "STEP_NAMES",
+    "VIEW_SEP",
     "FittedPipeline",
+    "MultiViewPipeline",
     "f_statistic",
     "fit_pipeline",
+    "fit_views",
     "normalise_steps",
     "welch_t",
 ]
 
 PIPELINE_VERSION = 1
-STEP_NAMES = ("log1p", "log2", "threshold", "variance", "standardize", "select")
+STEP_NAMES = (
+    "log1p",
+    "log2",
+    "threshold",
+    "variance",
+    "standardize",
+    "select",
+    "center_samples",
+    "scale_samples",
+    "quantile",
+)
 SUPERVISED = frozenset({"select"})
+PER_SAMPLE = frozenset({"center_samples", "scale_samples", "quantile"})
 
 
 def normalise_steps(steps: Sequence[str | Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -112,6 +140,10 @@ def f_statistic(X: np.ndarray, labels: Sequence[str]) -> np.ndarray:
         between += nc * (mean - grand) ** 2
         within += (np.where(mask[rows], Z[rows] - mean, 0.0) ** 2).sum(axis=0)
     k = len(classes)
+    # a constant column (e.g. every value clipped to the same floor) has sums of squares
+    # of rounding size only: F 0, not rounding error / 0 = inf
+    flat = between + within <= 1e-12 * (Z**2).sum(axis=0)
+    between[flat], within[flat] = 0.0, 0.0
     df_between, df_within = max(k - 1, 1), np.maximum(n - k, 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         f = (between / df_between) / (within / df_within)
@@ -132,7 +164,10 @@ def welch_t(X: np.ndarray, labels: Sequence[str]) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         va = np.nanvar(a, axis=0, ddof=1) / np.sum(~np.isnan(a), axis=0)
         vb = np.nanvar(b, axis=0, ddof=1) / np.sum(~np.isnan(b), axis=0)
-        t = np.abs(np.nanmean(a, axis=0) - np.nanmean(b, axis=0)) / np.sqrt(va + vb)
+        diff = np.abs(np.nanmean(a, axis=0) - np.nanmean(b, axis=0))
+        scale = np.nanmax(np.abs(X), axis=0) if X.size else np.zeros(X.shape[1])
+        diff[(va + vb == 0) & (diff <= 1e-12 * scale)] = 0.0  # constant: rounding only
+        t = diff / np.sqrt(va + vb)
     return np.nan_to_num(t, nan=0.0, posinf=np.inf)
 
 
@@ -161,7 +196,56 @@ def _apply(step: Mapping[str, Any], X: np.ndarray, features: list[str]) -> np.nd
         return (X - mean) / sd
     if name in ("variance", "select"):
         return X[:, np.asarray(step["keep"], dtype=np.int64)]
+    if name in ("center_samples", "scale_samples"):
+        with warnings.catch_warnings():  # an all-missing sample stays missing
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean = np.nan_to_num(np.nanmean(X, axis=1, keepdims=True), nan=0.0)
+            if name == "center_samples":
+                return X - mean
+            sd = np.nanstd(X, axis=1, ddof=1, keepdims=True)
+        sd = np.where(np.isfinite(sd) & (sd > 0), sd, 1.0)
+        return (X - mean) / sd
+    if name == "quantile":
+        return _quantile_map(X, np.asarray(step["reference"], dtype=np.float64))
     raise InputError(f"unknown preprocessing step {name!r}")  # pragma: no cover
+
+
+def _average_ranks(values: np.ndarray) -> np.ndarray:
+    """0-based ranks of ``values`` (no NaN), ties sharing the mean of their ranks.
+
+    >>> _average_ranks(np.array([10.0, 10.0, 0.0])).tolist()
+    [1.5, 1.5, 0.0]
+    """
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    starts = np.cumsum(counts) - counts
+    return (starts + (counts - 1) / 2.0)[inverse.reshape(-1)]
+
+
+def _sorted_on_grid(row: np.ndarray, points: int) -> np.ndarray:
+    """The sorted non-NaN values of ``row`` interpolated onto ``points`` evenly spaced
+    quantiles (the values themselves when none is missing)."""
+    values = np.sort(row[~np.isnan(row)])
+    if values.size == points:
+        return values
+    if values.size == 0:
+        return np.full(points, np.nan)
+    if values.size == 1:
+        return np.full(points, values[0])
+    return np.interp(np.linspace(0, 1, points), np.linspace(0, 1, values.size), values)
+
+
+def _quantile_map(X: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Each row of ``X`` replaced, rank by rank, by the ``reference`` quantiles (NaN kept)."""
+    out = np.full_like(X, np.nan, dtype=np.float64)
+    grid = np.linspace(0, 1, reference.size) if reference.size > 1 else np.zeros(1)
+    for i, row in enumerate(X):
+        present = ~np.isnan(row)
+        n = int(present.sum())
+        if n == 0:
+            continue
+        where = _average_ranks(row[present]) / (n - 1) if n > 1 else np.full(1, 0.5)
+        out[i, present] = np.interp(where, grid, reference)
+    return out
 
 
 def _fit_step(
@@ -188,6 +272,13 @@ def _fit_step(
         if keep.size == 0:
             raise InputError(f"preprocess variance: no feature has variance >= {step.get('min')}")
         fitted["keep"] = keep.tolist()
+    elif name == "quantile":
+        if len(X) == 0:
+            raise InputError("preprocess quantile needs at least one training sample")
+        rows = np.stack([_sorted_on_grid(row, X.shape[1]) for row in X])
+        with np.errstate(invalid="ignore"):
+            reference = np.nan_to_num(np.nanmean(rows, axis=0), nan=0.0)
+        fitted["reference"] = reference.tolist()
     elif name == "select":
         if labels is None:
             raise InputError("preprocess select needs class labels (a classification task)")
@@ -228,11 +319,12 @@ class FittedPipeline:
             the first and the count), or a step cannot be applied (a log of a negative).
         """
         index = {f: i for i, f in enumerate(features)}
-        used = set(self.features_out)  # every step is per feature: only these matter
-        missing = [f for f in self.features_out if f not in index]
+        needed = self.features_needed()
+        used = set(needed)
+        missing = [f for f in needed if f not in index]
         if missing:
             raise InputError(
-                f"{len(missing)} of the {len(self.features_out)} features the model uses are "
+                f"{len(missing)} of the {len(needed)} features the model uses are "
                 f"missing from the matrix, the first {missing[0]!r} (features are matched by "
                 "name)",
                 path=path,
@@ -256,6 +348,18 @@ class FittedPipeline:
             out = np.where(gaps, fill[None, :], out)
         return out.astype(np.float32)
 
+    def features_needed(self) -> list[str]:
+        """The input features :meth:`transform` reads: ``features_out`` when every step
+        acts per feature, else every feature that reaches the first per-sample step
+        (its mean, SD or ranks are over all of them)."""
+        names = list(self.features_in)
+        for step in self.steps:
+            if step["step"] in PER_SAMPLE:
+                return names
+            if "keep" in step:
+                names = [names[i] for i in step["keep"]]
+        return list(self.features_out)
+
     def to_json(self) -> dict[str, Any]:
         """The fitted state as JSON-ready data."""
         return {
@@ -271,6 +375,8 @@ class FittedPipeline:
     @classmethod
     def from_json(cls, data: Mapping[str, Any], *, path: str | None = None) -> FittedPipeline:
         """The pipeline :meth:`to_json` wrote; a malformed state is an InputError."""
+        if data.get("format") == MULTIVIEW_FORMAT:
+            return MultiViewPipeline.from_views_json(data, path=path)
         try:
             if data.get("format") != "biodl-matrix-preprocess":
                 raise ValueError("not a biodl preprocessing state")
@@ -322,3 +428,118 @@ def fit_pipeline(
         fill=[float(v) if math.isfinite(v) else 0.0 for v in fill],
         n_train=len(out),
     )
+
+
+MULTIVIEW_FORMAT = "biodl-matrix-multiview"
+VIEW_SEP = ":"
+"""Joins a view's name and a feature's: the features of a multi-view input are named
+``view:feature`` (view names have no ``:``)."""
+
+
+@dataclass(frozen=True)
+class MultiViewPipeline(FittedPipeline):
+    """One :class:`FittedPipeline` per view of a multi-view input (several matrices
+    joined by sample id), each fitted on its own view's training columns.
+
+    The input's features are named ``view:feature``; :meth:`transform` splits the
+    columns by view, preprocesses each view with its own pipeline and concatenates the
+    results in view order. :meth:`layout` gives the view boundaries (``("view:NAME",
+    width)`` pairs, recorded in ``model.json``'s ``layout`` so that models can split the
+    ``(N, F, 1)`` input).
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 5.0, 0.0], [3.0, 6.0, 1.0], [5.0, 7.0, 0.0]])
+    >>> fitted = fit_views(X, ["a:g1", "a:g2", "b:m1"], {"a": ["standardize"], "b": []})
+    >>> fitted.layout(), fitted.features_out
+    ((('view:a', 2), ('view:b', 1)), ['a:g1', 'a:g2', 'b:m1'])
+    >>> FittedPipeline.from_json(fitted.to_json()).features_in == fitted.features_in
+    True
+    """
+
+    views: tuple[tuple[str, FittedPipeline], ...] = ()
+
+    def layout(self) -> tuple[tuple[str, int], ...]:
+        """``(("view:NAME", n_features_out), ...)`` in input order."""
+        return tuple((f"view:{name}", len(p.features_out)) for name, p in self.views)
+
+    def transform(
+        self,
+        X: np.ndarray,
+        features: Sequence[str],
+        *,
+        path: str | None = None,
+    ) -> np.ndarray:
+        """``X`` (columns ``view:feature``) preprocessed view by view and concatenated."""
+        parts = []
+        for name, pipe in self.views:
+            prefix = name + VIEW_SEP
+            cols = [j for j, f in enumerate(features) if f.startswith(prefix)]
+            names = [features[j][len(prefix) :] for j in cols]
+            try:
+                parts.append(pipe.transform(np.asarray(X)[:, cols], names, path=path))
+            except InputError as exc:
+                raise InputError(f"view {name!r}: {exc.message}", path=path) from None
+        return np.concatenate(parts, axis=1) if parts else np.zeros((len(X), 0), np.float32)
+
+    def to_json(self) -> dict[str, Any]:
+        """The fitted state: every view's :meth:`FittedPipeline.to_json` in order, with
+        the joined ``features_in``/``features_out`` and ``n_train``."""
+        return {
+            "format": MULTIVIEW_FORMAT,
+            "version": PIPELINE_VERSION,
+            "n_train": self.n_train,
+            "features_in": list(self.features_in),
+            "features_out": list(self.features_out),
+            "views": [{"name": name, "pipeline": p.to_json()} for name, p in self.views],
+        }
+
+    @classmethod
+    def from_views_json(
+        cls, data: Mapping[str, Any], *, path: str | None = None
+    ) -> MultiViewPipeline:
+        """The pipeline :meth:`to_json` wrote; a malformed state is an InputError."""
+        try:
+            if int(data["version"]) > PIPELINE_VERSION:
+                raise ValueError(f"version {data['version']} is newer than this biodl reads")
+            views = tuple(
+                (str(v["name"]), FittedPipeline.from_json(v["pipeline"], path=path))
+                for v in data["views"]
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InputError(f"broken preprocessing state: {exc}", path=path) from None
+        return _joined(views, n_train=int(data.get("n_train", 0)))
+
+
+def _joined(views: tuple[tuple[str, FittedPipeline], ...], *, n_train: int) -> MultiViewPipeline:
+    return MultiViewPipeline(
+        features_in=[n + VIEW_SEP + f for n, p in views for f in p.features_in],
+        steps=[],
+        features_out=[n + VIEW_SEP + f for n, p in views for f in p.features_out],
+        fill=[v for _, p in views for v in p.fill],
+        n_train=n_train,
+        views=views,
+    )
+
+
+def fit_views(
+    X: np.ndarray,
+    features: Sequence[str],
+    steps: Mapping[str, Sequence[str | Mapping[str, Any]]],
+    labels: Sequence[str] | None = None,
+) -> MultiViewPipeline:
+    """Fit each view's ``steps`` (``{view: steps}``, in input order) on that view's
+    columns of the training matrix ``X`` (named ``view:feature``) alone."""
+    X = np.asarray(X)
+    fitted = []
+    for name, view_steps in steps.items():
+        prefix = name + VIEW_SEP
+        cols = [j for j, f in enumerate(features) if f.startswith(prefix)]
+        if not cols:
+            raise InputError(f"view {name!r} has no features")
+        names = [features[j][len(prefix) :] for j in cols]
+        try:
+            fitted.append((name, fit_pipeline(X[:, cols], names, view_steps, labels)))
+        except InputError as exc:
+            raise InputError(f"view {name!r}: {exc.message}") from None
+    return _joined(tuple(fitted), n_train=len(X))

@@ -130,8 +130,16 @@ class Attribution:
     info: dict[str, Any] = field(default_factory=dict)
 
     def importance(self) -> npt.NDArray[np.float64]:
-        """``(N, L)`` per-position importance: ``|values|`` summed over channels."""
-        return np.abs(self.values.astype(np.float64)).sum(axis=1)
+        """``(N, L)`` per-position importance: ``|values|`` summed over channels.
+
+        A feature-vector input (``L == 1``, e.g. an expression matrix ``(N, F, 1)``) has
+        one position: its importance is per feature instead, ``(N, C)`` ``|values|``,
+        so the checks that rank positions (model randomisation, agreement) rank genes.
+        """
+        magnitude = np.abs(self.values.astype(np.float64))
+        if magnitude.ndim == 3 and magnitude.shape[2] == 1 and magnitude.shape[1] > 1:
+            return magnitude[:, :, 0]
+        return magnitude.sum(axis=1)
 
 
 # ---------------------------------------------------------------------------------------

@@ -7,11 +7,14 @@ registers every architecture: ``deepbind``, ``deepsea``, ``basset``, ``danq``,
 ``deepcpg_cpg`` / ``deepcpg`` (packed CpG-neighbourhood input); for proteins ``deeploc``,
 ``deepfam``, ``deepgoplus_cnn`` and the per-residue ``residue_tagger``; on UniRep
 embeddings ``light_attention`` and the per-residue ``residue_embedding``; for expression
-matrices ``mlp``.
+matrices ``mlp`` and ``dae`` (denoising autoencoder, pre-trained by
+:func:`pretrain_unsupervised`); for several matrices joined by sample id (multi-omics)
+``multiview``.
 """
 
 from __future__ import annotations
 
+from biodl.models.autoencoder import DAEParams, Pretrainable, pretrain_unsupervised
 from biodl.models.auxiliary import (
     AuxiliaryModel,
     AuxiliaryOutput,
@@ -59,6 +62,7 @@ from biodl.models.locality import (
     run_chain,
 )
 from biodl.models.mlp import MLPParams
+from biodl.models.multiview import MultiViewParams
 from biodl.models.predict import default_device, predict
 from biodl.models.registry import (
     ModelIO,
@@ -86,6 +90,7 @@ __all__ = [
     "ConvBlock",
     "ConvLayer",
     "ConvStack",
+    "DAEParams",
     "DanQParams",
     "DanQTrunk",
     "DeepBindParams",
@@ -111,7 +116,9 @@ __all__ = [
     "MLPParams",
     "ModelIO",
     "ModelSpec",
+    "MultiViewParams",
     "NonLocal",
+    "Pretrainable",
     "ProfileHead",
     "Residual",
     "ResidueEmbeddingParams",
@@ -140,6 +147,7 @@ __all__ = [
     "list_models",
     "predict",
     "predict_with_auxiliary",
+    "pretrain_unsupervised",
     "receptive_field",
     "register_model",
     "reverse_complement_tensor",

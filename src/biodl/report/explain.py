@@ -42,7 +42,13 @@ from biodl.report.html import BASE_CSS
 if TYPE_CHECKING:
     from biodl.interpret.motifs import Motif
 
-__all__ = ["attribution_window", "plot_attribution_logo", "write_explain_report"]
+__all__ = [
+    "attribution_window",
+    "plot_attribution_logo",
+    "plot_gene_bars",
+    "write_explain_report",
+    "write_stability_report",
+]
 
 _CSS = (
     BASE_CSS
@@ -138,6 +144,75 @@ def plot_attribution_logo(
     with atomic_open(out, "wb") as fh:
         fig.savefig(fh, format="png", dpi=90, bbox_inches="tight")
     return out
+
+
+def plot_gene_bars(
+    rows: Sequence[Mapping[str, Any]], path: str | os.PathLike[str], *, title: str
+) -> Path:
+    """Save a horizontal bar plot of the genes of ``rows`` (``gene``, ``mean_abs``,
+    ``signed_mean``; best first, drawn at the top) as PNG: bar length the mean absolute
+    attribution, coloured by the sign of the mean attribution."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    genes = [str(r["gene"]) for r in rows][::-1]
+    values = [float(r["mean_abs"]) for r in rows][::-1]
+    colours = ["#b42318" if float(r["signed_mean"]) > 0 else "#1f5fa8" for r in rows][::-1]
+    fig, ax = plt.subplots(figsize=(6.0, 0.28 * max(len(genes), 1) + 1.2))
+    ax.barh(range(len(genes)), values, color=colours)
+    ax.set_yticks(range(len(genes)))
+    ax.set_yticklabels(genes, fontsize=8)
+    ax.set_xlabel("mean |attribution| (red: raises the output on average, blue: lowers it)")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    out = Path(path)
+    try:
+        with atomic_open(out, "wb") as fh:
+            fig.savefig(fh, format="png", dpi=90)
+    finally:
+        plt.close(fig)
+    return out
+
+
+def _genes_section(
+    rows: Sequence[Mapping[str, Any]], plot: str | os.PathLike[str] | None, top: int
+) -> str:
+    """The ranked-gene table (the first ``max(top, 50)`` genes) and the bar plot."""
+    shown = list(rows[: max(top, 50)])
+    extra = [
+        k
+        for k in (shown[0] if shown else {})
+        if k not in ("rank", "gene", "mean_abs", "signed_mean")
+    ]
+    header = ["rank", "gene", "mean |attr|", "signed mean", *extra]
+    table = _table(
+        [
+            [r["rank"], r["gene"], r["mean_abs"], r["signed_mean"], *(r.get(k) for k in extra)]
+            for r in shown
+        ],
+        header,
+    )
+    figure = (
+        f'<figure><img alt="top genes" src="{_image(plot)}"><figcaption>The top '
+        f"{min(top, len(rows))} genes by mean absolute attribution.</figcaption></figure>"
+        if plot is not None and Path(plot).is_file()
+        else ""
+    )
+    more = (
+        f"<p>{len(rows) - len(shown)} more genes in genes.tsv.</p>"
+        if len(rows) > len(shown)
+        else ""
+    )
+    return f"""<section id="genes"><h2>Genes ranked by attribution</h2>
+<p>Mean absolute attribution over the samples (per-class columns: over the samples
+predicted as that class); the reference is the training mean of every gene, so each
+value says how much the gene moves the output away from that of an average training
+sample.</p>
+{figure}
+{table}{more}
+</section>"""
 
 
 def _image(path: str | os.PathLike[str]) -> str:
@@ -453,6 +528,9 @@ def write_explain_report(
     motifs: Sequence[Mapping[str, Any]] = (),
     found_motifs: Sequence[Motif] | None = None,
     jaspar: Mapping[str, Motif] | None = None,
+    genes: Sequence[Mapping[str, Any]] | None = None,
+    genes_plot: str | os.PathLike[str] | None = None,
+    top_genes: int = 20,
 ) -> Path:
     """Write the explain page: the motifs found, the logos of the top sequences, checks.
 
@@ -478,6 +556,10 @@ def write_explain_report(
     jaspar
         JASPAR matrices by id for the match logos; default read from pyjaspar's
         offline databases (no logo without pyjaspar).
+    genes, genes_plot, top_genes
+        An expression-matrix model: the ranked gene rows
+        (:func:`biodl.interpret.genes.gene_table`) and their bar plot, shown first in
+        place of motifs and logos (which do not apply to matrices).
 
     Returns
     -------
@@ -492,9 +574,19 @@ def write_explain_report(
         for caption, png in logos
     )
     status = checks.get("motifs")
-    found = list(found_motifs) if found_motifs is not None else _found_motifs(out)
+    found = (
+        list(found_motifs)
+        if found_motifs is not None
+        else []
+        if genes is not None
+        else _found_motifs(out)
+    )
     motif_html, lead = "", ""
-    if motifs or found or status:
+    if genes is not None:
+        motif_html = _genes_section(genes, genes_plot, top_genes)
+        best = ", ".join(str(r["gene"]) for r in genes[:5])
+        lead = f"Most influential genes: {best}." if best else "No genes."
+    elif motifs or found or status:
         motifs = _with_alignment(out, motifs)
         if jaspar is None:
             jaspar = _jaspar_by_id([str(r.get("jaspar_id")) for r in motifs])
@@ -514,6 +606,15 @@ def write_explain_report(
         items = "".join(f"<li>{_e(w)}</li>" for w in warnings)
         warning_html = f'<p class="fail">Warnings</p><ul>{items}</ul>'
     raw = _e(json.dumps(checks, indent=1, default=str)[:20000])
+    logo_html = (
+        ""
+        if genes is not None
+        else f"""<section id="attributions"><h2>Attributions of the top sequences</h2>
+<p>Letters scaled by their attribution to the output (negative below the axis), over the
+60 positions of largest total attribution.</p>
+{figures or "<p>No logos.</p>"}
+</section>"""
+    )
     page = f"""<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8">
@@ -524,11 +625,7 @@ def write_explain_report(
 <p class="meta">{_e(meta)}</p>
 <section id="finding"><p class="lead">{_e(lead)} {_e(checks_line)}</p>{warning_html}</section>
 {motif_html}
-<section id="attributions"><h2>Attributions of the top sequences</h2>
-<p>Letters scaled by their attribution to the output (negative below the axis), over the
-60 positions of largest total attribution.</p>
-{figures or "<p>No logos.</p>"}
-</section>
+{logo_html}
 <section id="checks"><h2>Checks</h2>
 {_checks_verdicts(checks)}
 <details><summary>Check details</summary>
@@ -537,6 +634,60 @@ def write_explain_report(
 <details><summary>checks.json</summary><pre>{raw}</pre></details>
 </section>
 <footer>Written by biodl explain.</footer>
+</main></body></html>
+"""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return atomic_write_text(out, page)
+
+
+def write_stability_report(
+    path: str | os.PathLike[str],
+    *,
+    rows: Sequence[Mapping[str, Any]],
+    summary: Mapping[str, str],
+    show: int = 50,
+) -> Path:
+    """Write the page of ``biodl explain --cv``: how many folds have each gene among
+    their top k (:func:`biodl.interpret.genes.gene_stability` rows, most stable first)."""
+    out = Path(path)
+    meta = " · ".join(f"{k}: {v}" for k, v in summary.items())
+    k = summary.get("k", "k")
+    table = _table(
+        [
+            [
+                r["gene"],
+                r["n_top"],
+                r["fraction"],
+                r["n_folds_selected"],
+                r["mean_rank"],
+                r["folds"],
+            ]
+            for r in rows[:show]
+        ],
+        ["gene", f"folds in top {k}", "fraction", "folds selecting it", "mean rank", "folds"],
+    )
+    stable = [str(r["gene"]) for r in rows if r["fraction"] == 1.0]
+    lead = (
+        f"{len(stable)} genes are in the top {k} of every fold: {', '.join(stable[:10])}"
+        + (" ..." if len(stable) > 10 else ".")
+        if stable
+        else f"No gene is in the top {k} of every fold."
+    )
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Gene stability across folds</title><style>{_CSS}</style></head>
+<body><main>
+<h1>Gene stability across folds</h1>
+<p class="meta">{_e(meta)}</p>
+<section id="finding"><p class="lead">{_e(lead)}</p></section>
+<section id="stability"><h2>Folds with the gene in their top {_e(k)}</h2>
+<p>Each fold model explains the same samples with its own preprocessing (a gene its
+training part did not select has no attribution in that fold).</p>
+{table}
+</section>
+<footer>Written by biodl explain --cv.</footer>
 </main></body></html>
 """
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from pydantic import BaseModel
 
-from biodl.config import Config, MatrixSource, config_line, load_config
+from biodl.config import Config, MatrixSource, MultiViewSource, config_line, load_config
 from biodl.data import Examples, MatrixKind, SequenceKind
 from biodl.errors import ConfigError
 from biodl.io import tsv_cell
@@ -44,6 +44,8 @@ def config_kind(config: Config) -> SequenceKind | MatrixKind:
     data = config.data
     if isinstance(data.train, MatrixSource):
         return MatrixKind(format=data.train.format, orientation=data.train.orientation)
+    if isinstance(data.train, MultiViewSource):  # views joined into one matrix
+        return MatrixKind()
     return SequenceKind(alphabet=data.alphabet, encoding=data.encoding, unknown=data.unknown)
 
 
@@ -147,12 +149,15 @@ def score_and_report(
     summary: Mapping[str, str],
     notes: Sequence[str] = (),
     meta: Mapping[str, Any] | None = None,
+    flags_meta: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Predict every split, write metrics.json, predictions.tsv, plots and report.html.
 
     ``meta``: the ``model.json`` of a run being trained in ``out``; the report then leads
     with its findings (:func:`biodl.report.findings.run_flags`) and shows its learning
-    curves (``learning_curves.png``, from ``out/logs/metrics.csv``).
+    curves (``learning_curves.png``, from ``out/logs/metrics.csv``). ``flags_meta``: the
+    ``model.json`` of a finished run scored again elsewhere (``biodl evaluate``): its
+    findings on these metrics lead the report, without learning curves.
 
     Scores and metrics come from ``task`` (:mod:`biodl.tasks`). For a model with
     auxiliary heads (:mod:`biodl.models.auxiliary`, e.g. DeepLoc's membrane head) each
@@ -198,7 +203,13 @@ def score_and_report(
         metrics=metrics,
         images={**images, **report_images(out, task, metrics, y_true, y_score)},
         notes=notes,
-        findings=None if meta is None else run_flags(meta, metrics),
+        findings=(
+            run_flags(meta, metrics)
+            if meta is not None
+            else None
+            if flags_meta is None
+            else run_flags(flags_meta, metrics)
+        ),
         headline=task.headline,
     )
     return metrics

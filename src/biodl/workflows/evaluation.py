@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from biodl.config import MatrixSource, load_config
+from biodl.config import MATRIX_SOURCES, load_config
 from biodl.data import build_splits
 from biodl.errors import InputError
 from biodl.io.atomic import check_output_dir, staged_dir
@@ -76,7 +76,7 @@ def evaluate_run(
     inputs = [Path(model_dir), Path(config_path), *_source_files(config)]
     check_output_dir(out_path, force=True, inputs=inputs)
     run = load_run(model_dir)
-    matrix = isinstance(config.data.train, MatrixSource)
+    matrix = isinstance(config.data.train, MATRIX_SOURCES)
     if matrix != run.is_matrix:
         reads = "expression matrices" if run.is_matrix else "sequences"
         gives = "an expression matrix" if matrix else "sequences"
@@ -130,6 +130,7 @@ def evaluate_run(
             title=(
                 f"biodl evaluation: {run.meta['architecture']['name']} on {Path(config_path).name}"
             ),
+            flags_meta=run.meta,
             summary={
                 "model": os.fspath(Path(model_dir).resolve()),
                 "configuration": os.fspath(Path(config_path).resolve()),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import warnings
 from collections.abc import Sequence
@@ -22,11 +23,11 @@ from biodl.io.atomic import check_output_dir, staged_dir, write_json
 from biodl.models import predict
 from biodl.progress import progress, step
 from biodl.runs import Run, load_run
-from biodl.tasks import task_from_meta
+from biodl.tasks import Multiclass, task_from_meta
 from biodl.workflows.prediction import _iter_inputs, _run_files
 from biodl.workflows.results import ExplainResult
 
-__all__ = ["explain_file", "resolve_target"]
+__all__ = ["MATRIX_METHODS", "explain_cv", "explain_file", "resolve_target"]
 
 # a few cheap methods whose maps are compared with the chosen one
 _COMPARE: tuple[Method, ...] = ("saliency", "input_x_gradient", "deepshap")
@@ -90,9 +91,21 @@ def _read(
 
 
 def _method_options(
-    method: Method, *, n_references: int, batch_size: int, device: str | None, seed: int
+    method: Method,
+    *,
+    n_references: int,
+    batch_size: int,
+    device: str | None,
+    seed: int,
+    reference: np.ndarray | None = None,
 ) -> dict[str, Any]:
     options: dict[str, Any] = {"batch_size": batch_size, "device": device}
+    if reference is not None:  # a matrix model: one reference, the training mean
+        if method in ("deeplift", "deepshap"):
+            options.update(seed=seed, references=reference, n_references=1)
+        elif method in ("integrated_gradients", "lime", "kernel_shap"):
+            options.update(seed=seed, baseline=reference)
+        return options
     if method in ("deeplift", "deepshap"):
         options.update(seed=seed, n_references=1 if method == "deeplift" else n_references)
     elif method in ("integrated_gradients", "lime", "kernel_shap"):
@@ -110,6 +123,7 @@ def _run_checks(
     compare: Sequence[Method],
     randomisation: bool,
     strict: bool,
+    reference: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Completeness, model randomisation and agreement; warnings are collected."""
     caught: list[str] = []
@@ -149,6 +163,7 @@ def _run_checks(
                 batch_size=int(options["batch_size"]),
                 device=options["device"],
                 seed=int(options.get("seed", 0)),
+                reference=reference,
             )
             with step(f"{other} attributions to compare"):
                 maps[other] = attribute(
@@ -285,8 +300,13 @@ def explain_file(
     device: str | None = None,
     seed: int = 0,
     force: bool = False,
+    top_genes: int = 20,
 ) -> ExplainResult:
     """Explain a trained model's predictions for the sequences of a file.
+
+    A run on an expression matrix (``Run.is_matrix``) explains the samples of a matrix
+    file instead (:func:`_explain_matrix`): per-gene attributions, ``genes.tsv``, a bar
+    plot of the ``top_genes`` genes and the page; see the README's "Biomarkers".
 
     Sequences are read, cut or padded and encoded as ``biodl predict`` does; the
     attributions of output ``target`` by ``method`` are computed and checked
@@ -344,6 +364,26 @@ def explain_file(
     inputs = _run_files(model_dir, input_path)
     check_output_dir(out_path, force=force, inputs=inputs)
     run = load_run(model_dir)
+    if run.is_matrix:
+        return _explain_matrix(
+            run,
+            Path(model_dir),
+            Path(input_path),
+            out_path,
+            inputs,
+            method=method,
+            target=target,
+            top_genes=top_genes,
+            strict=strict,
+            id_column=id_column,
+            compare=compare,
+            randomisation=randomisation,
+            max_samples=max_sequences,
+            batch_size=batch_size,
+            device=device,
+            seed=seed,
+            force=force,
+        )
     if run.encoding == "cpg":
         raise InputError(
             "this model scores CpG sites from methylation profiles, not sequences",
@@ -442,4 +482,369 @@ def explain_file(
         n_sequences=len(ids),
         checks=checks,
         motifs=motif_rows,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# expression matrices: per-gene attributions
+
+#: methods that explain a matrix model (ISM and attention are for sequences)
+MATRIX_METHODS: tuple[str, ...] = (
+    "saliency",
+    "input_x_gradient",
+    "integrated_gradients",
+    "deeplift",
+    "deepshap",
+    "lime",
+    "kernel_shap",
+)
+
+
+def _annotation_columns(run: Run) -> list[str]:
+    """The label and split columns of the run's training matrix (``config.yaml``'s
+    ``data.train.label``/``split``): text about the samples, not genes, when a matrix
+    to explain has them (names that are no column of it are ignored)."""
+    import yaml
+
+    block = run.meta.get("matrix") or {}
+    named = [block.get("label"), block.get("split")]
+    try:
+        config = yaml.safe_load((run.path / "config.yaml").read_text(encoding="utf-8"))
+        train = config["data"]["train"]
+        named += [train.get("label"), train.get("split")]
+    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError):
+        pass
+    return [str(c) for c in dict.fromkeys(named) if isinstance(c, str) and c]
+
+
+def _read_matrix_samples(
+    run: Run, path: Path, *, id_column: str | None, max_samples: int | None
+) -> tuple[list[str], np.ndarray]:
+    """Sample ids and the model input ``(N, F, 1)`` of a matrix file: read as the
+    training matrix was (``model.json``'s ``matrix`` block), features matched by name and
+    preprocessed by the run's fitted pipeline (``preprocess.json``), never refitted."""
+    from biodl.io.matrix import read_matrix
+
+    block = run.meta.get("matrix") or {}
+    orientation = block.get("orientation", "samples_by_features")
+    matrix = read_matrix(
+        path,
+        format=block.get("format"),
+        orientation=(
+            "features_by_samples" if orientation == "features_by_samples" else "samples_by_features"
+        ),
+        sample_id=id_column if id_column is not None else block.get("sample_id"),
+        feature_id=block.get("feature_id"),
+        skip_columns=block.get("skip_columns") or (),
+        skip_rows=int(block.get("skip_rows") or 0),
+        annotations=_annotation_columns(run),
+    )
+    ids = list(matrix.samples)
+    values = matrix.values
+    if max_samples is not None:
+        ids, values = ids[:max_samples], values[:max_samples]
+    if not ids:
+        raise InputError("no samples to explain", path=path)
+    X = run.preprocess.transform(values, matrix.features, path=matrix.path)[:, :, None]
+    return ids, np.ascontiguousarray(X, dtype=np.float32)
+
+
+def _matrix_attributions(
+    run: Run,
+    X: np.ndarray,
+    *,
+    method: Method,
+    target: str | int | None,
+    batch_size: int,
+    device: str | None,
+    seed: int,
+) -> tuple[Attribution, np.ndarray, list[str], np.ndarray, dict[str, Any], str]:
+    """Attributions of a matrix model, the raw predictions, the classes, the class of
+    each sample (its predicted class; empty names for non-class tasks), the options and
+    the name of what was explained."""
+    if method not in MATRIX_METHODS:
+        raise InputError(
+            f"--method {method} does not apply to expression matrices: use one of "
+            f"{', '.join(MATRIX_METHODS)}"
+        )
+    task = task_from_meta(run.meta)
+    names = list(task.names)
+    outputs = [str(n) for n in run.meta.get("outputs", [])]
+    reference = np.asarray(run.preprocess.fill, dtype=np.float32)[:, None]  # (F, 1)
+    options = _method_options(
+        method,
+        n_references=1,
+        batch_size=batch_size,
+        device=device,
+        seed=seed,
+        reference=reference,
+    )
+    predictions = predict(run.model, X, batch_size=batch_size, device=device).numpy()
+    multiclass = isinstance(task, Multiclass) and predictions.shape[1] == len(names)
+    predicted = (
+        np.asarray([names[i] for i in predictions.argmax(axis=1)], dtype=object)
+        if multiclass
+        else np.asarray([""] * len(X), dtype=object)
+    )
+    if multiclass and target is None:
+        # each sample explained for the class it is predicted as
+        targets = predictions.argmax(axis=1).astype(np.int64)
+        explained = "the predicted class of each sample"
+    else:
+        if isinstance(target, str) and target not in names and target in outputs:
+            target = outputs.index(target)
+        index = resolve_target(target, names)
+        targets = np.full(len(X), index, dtype=np.int64)
+        explained = f"{names[index]} (output {index})"
+    from biodl.interpret.genes import attribute_rows
+
+    with step(f"{method} attributions of {len(X)} samples"):
+        result = attribute_rows(run.model, X, targets, method=method, **options)
+    if result.method != method:  # DeepSHAP over one reference is DeepLIFT: say both
+        info = {**result.info, "note": "one reference (the training mean): equals DeepLIFT"}
+        result = dataclasses.replace(result, method=method, info=info)
+    return result, predictions, names if multiclass else [], predicted, options, explained
+
+
+def _matrix_checks(
+    run: Run,
+    X: np.ndarray,
+    result: Attribution,
+    *,
+    method: Method,
+    options: dict[str, Any],
+    compare: Sequence[Method],
+    randomisation: bool,
+    strict: bool,
+) -> dict[str, Any]:
+    """Completeness on every sample; model randomisation and agreement on the samples
+    explained for the most common target (those checks explain one output)."""
+    targets = np.asarray(result.info.get("targets", [result.target] * len(X)))
+    values, counts = np.unique(targets, return_counts=True)
+    main = int(values[np.argmax(counts)])
+    rows = np.flatnonzero(targets == main)
+    sub = Attribution(
+        result.method,
+        result.values[rows],
+        main,
+        result.outputs[rows],
+        None if result.delta is None else result.delta[rows],
+        None if result.reference_outputs is None else result.reference_outputs[rows],
+        info=result.info,
+    )
+    checks = _run_checks(
+        run,
+        X[rows],
+        sub,
+        method=method,
+        options=options,
+        compare=[m for m in compare if m in MATRIX_METHODS],
+        randomisation=randomisation,
+        strict=strict,
+        reference=options.get("references", options.get("baseline")),
+    )
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always", AttributionWarning)
+        checks["completeness"] = check_completeness(result, strict=strict).as_dict()
+    checks["warnings"] += [
+        str(w.message)
+        for w in seen
+        if issubclass(w.category, AttributionWarning) and str(w.message) not in checks["warnings"]
+    ]
+    checks["checks_target"] = main
+    return checks
+
+
+def _explain_matrix(
+    run: Run,
+    model_dir: Path,
+    path: Path,
+    out_path: Path,
+    inputs: Sequence[Path],
+    *,
+    method: Method,
+    target: str | int | None,
+    top_genes: int,
+    strict: bool,
+    id_column: str | None,
+    compare: Sequence[Method],
+    randomisation: bool,
+    max_samples: int | None,
+    batch_size: int,
+    device: str | None,
+    seed: int,
+    force: bool,
+) -> ExplainResult:
+    """``biodl explain`` on a matrix run: per-gene attributions of the samples of a
+    matrix file.
+
+    The samples are read and preprocessed with the run's saved pipeline; the reference
+    (baseline) of every method is the training mean of each input feature (the
+    pipeline's ``fill``: zeros after ``standardize``), so attributions explain
+    ``f(x) - f(training mean)`` and DeepSHAP uses that one reference (it then equals
+    DeepLIFT). A multi-class model explains each sample for its predicted class unless
+    ``target`` names one. Writes ``attributions.npz`` (``ids``, ``genes``, ``X``,
+    ``attributions`` ``(N, F)``, ``predictions``, ``targets``, ``delta``),
+    ``checks.json``, ``genes.tsv`` (:func:`biodl.interpret.genes.gene_table`),
+    ``genes.png`` (the ``top_genes`` genes) and ``explain.html``.
+    """
+    from biodl.interpret.genes import gene_table, write_gene_table
+    from biodl.report.explain import plot_gene_bars, write_explain_report
+
+    genes = list(run.preprocess.features_out)
+    ids, X = _read_matrix_samples(run, path, id_column=id_column, max_samples=max_samples)
+    result, predictions, classes, predicted, options, explained = _matrix_attributions(
+        run, X, method=method, target=target, batch_size=batch_size, device=device, seed=seed
+    )
+    checks = _matrix_checks(
+        run,
+        X,
+        result,
+        method=method,
+        options=options,
+        compare=compare,
+        randomisation=randomisation,
+        strict=strict,
+    )
+    rows = gene_table(result.values, genes, groups=list(predicted), classes=classes)
+    checks.update(
+        method=result.method,
+        target=explained,
+        info={k: v for k, v in result.info.items() if k != "targets"},
+        reference="training mean of each input feature (zeros after standardize)",
+        top_genes=rows[:top_genes],
+    )
+    with staged_dir(out_path, force=force, inputs=inputs) as partial:
+        arrays: dict[str, Any] = {
+            "ids": np.asarray(ids),
+            "genes": np.asarray(genes),
+            "X": X[:, :, 0],
+            "attributions": result.values[:, :, 0],
+            "predictions": predictions,
+            "outputs": result.outputs,
+            "targets": np.asarray(result.info["targets"]),
+        }
+        if result.delta is not None:
+            arrays["delta"] = result.delta
+        np.savez_compressed(partial / "attributions.npz", **arrays)
+        write_json(partial / "checks.json", checks)
+        write_gene_table(rows, partial / "genes.tsv")
+        plot = None
+        if top_genes > 0:
+            plot = plot_gene_bars(
+                rows[:top_genes],
+                partial / "genes.png",
+                title=f"top {min(top_genes, len(rows))} genes, {result.method}",
+            )
+        summary = {
+            "model": f"{run.meta.get('architecture', {}).get('name', '?')} ({model_dir})",
+            "input": str(path),
+            "samples": str(len(ids)),
+            "genes": str(len(genes)),
+            "method": result.method,
+            "explained": explained,
+            "reference": "training mean (zeros after standardize)",
+        }
+        write_explain_report(
+            partial / "explain.html",
+            title=f"{result.method} attributions per gene",
+            summary=summary,
+            checks=checks,
+            logos=[],
+            genes=rows,
+            genes_plot=plot,
+            top_genes=top_genes,
+        )
+    return ExplainResult(
+        out=out_path,
+        method=result.method,
+        target=explained,
+        n_sequences=len(ids),
+        checks=checks,
+    )
+
+
+def explain_cv(
+    cv_dir: str | os.PathLike[str],
+    input_path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    k: int = 20,
+    method: Method = "deepshap",
+    target: str | int | None = None,
+    id_column: str | None = None,
+    max_samples: int | None = None,
+    batch_size: int = 64,
+    device: str | None = None,
+    seed: int = 0,
+    force: bool = False,
+) -> ExplainResult:
+    """Stability of the gene ranking over the folds of a ``biodl cv`` on a matrix.
+
+    Every fold model (``CV_DIR/fold_*``) explains the samples of ``input_path`` as
+    :func:`explain_file` does (its own preprocessing, so a gene its fold did not select
+    has no attribution), and ``out`` gets ``folds/<fold>/genes.tsv`` per fold,
+    ``stability.tsv`` (:func:`biodl.interpret.genes.gene_stability`: in how many folds
+    each gene is among the top ``k``), ``stability.json`` and ``explain.html``.
+    """
+    from biodl.interpret.genes import (
+        gene_stability,
+        gene_table,
+        write_gene_table,
+        write_stability_table,
+    )
+    from biodl.report.explain import write_stability_report
+
+    if k < 1:
+        raise InputError("--top-k must be at least 1")
+    cv_path = Path(cv_dir)
+    folds = sorted(
+        (p for p in cv_path.glob("fold_*") if (p / "model.json").is_file()),
+        key=lambda p: (len(p.name), p.name),
+    )
+    if not (cv_path / "cv.json").is_file() or not folds:
+        raise InputError("not a biodl cv folder (no cv.json and fold_*/model.json)", path=cv_path)
+    out_path = Path(out)
+    inputs = [cv_path, Path(input_path)]
+    check_output_dir(out_path, force=force, inputs=inputs)
+    rankings: dict[str, list[str]] = {}
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for fold_dir in folds:
+        name = fold_dir.name.removeprefix("fold_")
+        run = load_run(fold_dir)
+        if not run.is_matrix:
+            raise InputError("gene stability needs matrix runs", path=fold_dir / "model.json")
+        ids, X = _read_matrix_samples(
+            run, Path(input_path), id_column=id_column, max_samples=max_samples
+        )
+        result, _, classes, predicted, _, _ = _matrix_attributions(
+            run, X, method=method, target=target, batch_size=batch_size, device=device, seed=seed
+        )
+        rows = gene_table(
+            result.values,
+            list(run.preprocess.features_out),
+            groups=list(predicted),
+            classes=classes,
+        )
+        tables[name] = rows
+        rankings[name] = [r["gene"] for r in rows]
+    stability = gene_stability(rankings, k)
+    summary = {"folds": len(folds), "k": k, "method": method, "samples": len(ids)}
+    with staged_dir(out_path, force=force, inputs=inputs) as partial:
+        for name, rows in tables.items():
+            (partial / "folds" / name).mkdir(parents=True, exist_ok=True)
+            write_gene_table(rows, partial / "folds" / name / "genes.tsv")
+        write_stability_table(stability, partial / "stability.tsv")
+        write_json(partial / "stability.json", {**summary, "genes": stability})
+        write_stability_report(
+            partial / "explain.html",
+            rows=stability,
+            summary={k_: str(v) for k_, v in summary.items()} | {"cv": str(cv_path)},
+        )
+    return ExplainResult(
+        out=out_path,
+        method=method,
+        target="",
+        n_sequences=len(ids),
+        checks={"stability": stability[: max(k, 20)], **summary},
     )

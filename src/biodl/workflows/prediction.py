@@ -9,7 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from biodl.data.sources import memory_table, read_memory_table
+import yaml
+
+from biodl.config import MatrixView
+from biodl.data.sources import join_views, memory_table, read_memory_table, read_view_matrix
 from biodl.errors import InputError
 from biodl.io import AlphabetName, read_sequences, read_table, tsv_cell
 from biodl.io.atomic import atomic_open, check_output_path
@@ -184,6 +187,10 @@ def _predict_matrix(
     features matched by name and preprocessed by the run's fitted pipeline
     (``preprocess.json``), never refitted."""
     block = run.meta.get("matrix") or {}
+    if block.get("views"):
+        samples, (values, features) = _read_views(block, path, id_column=id_column)
+        joined = run.preprocess.transform(values, features, path=os.fspath(path))[:, :, None]
+        return _score_matrix(run, joined, samples, out_path, batch_size=batch_size, device=device)
     orientation = block.get("orientation", "samples_by_features")
     matrix = read_matrix(
         path,
@@ -191,13 +198,71 @@ def _predict_matrix(
         orientation=(
             "features_by_samples" if orientation == "features_by_samples" else "samples_by_features"
         ),
+        sep=block.get("sep"),
         sample_id=id_column if id_column is not None else block.get("sample_id"),
         feature_id=block.get("feature_id"),
         skip_columns=block.get("skip_columns") or (),
         skip_rows=int(block.get("skip_rows") or 0),
+        annotations=block.get("annotations") or (),
     )
     pipeline = run.preprocess
     X = pipeline.transform(matrix.values, matrix.features, path=matrix.path)[:, :, None]
+    return _score_matrix(
+        run, X, list(matrix.samples), out_path, batch_size=batch_size, device=device
+    )
+
+
+def _read_views(
+    block: dict[str, Any], path: Path, *, id_column: str | None
+) -> tuple[list[str], tuple[Any, list[str]]]:
+    """A multi-view run's input: ``path`` is a YAML mapping of each view's name to its
+    matrix file (relative to the YAML file's folder), read as training read that view and
+    joined by sample id (``missing_samples`` as in training)."""
+    try:
+        listing = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise InputError(
+            f"a multi-view run reads a YAML file of view: matrix lines ({first})", path=path
+        ) from None
+    views = dict(block["views"])
+    if not isinstance(listing, dict) or sorted(map(str, listing)) != sorted(views):
+        raise InputError(
+            f"a multi-view run reads a YAML mapping of its views ({', '.join(views)}) to "
+            "matrix files",
+            path=path,
+        )
+    matrices = []
+    for name, opts in views.items():
+        given = Path(os.path.expanduser(str(listing[name])))
+        file = given if given.is_absolute() else path.parent / given
+        view = MatrixView(
+            matrix=os.fspath(file),
+            format=opts.get("format"),
+            orientation=opts.get("orientation", "samples_by_features"),
+            sep=opts.get("sep"),
+            sample_id=id_column if id_column is not None else opts.get("sample_id"),
+            feature_id=opts.get("feature_id"),
+            skip_columns=list(opts.get("skip_columns") or []),
+            skip_rows=int(opts.get("skip_rows") or 0),
+        )
+        matrices.append((name, read_view_matrix(view, file)))
+    samples, values, features, _ = join_views(
+        matrices, missing=str(block.get("missing_samples", "error"))
+    )
+    return samples, (values, features)
+
+
+def _score_matrix(
+    run: Run,
+    X: Any,
+    samples: list[str],
+    out_path: Path,
+    *,
+    batch_size: int,
+    device: str | None,
+) -> PredictionResult:
+    """Write the scores of the preprocessed ``(N, F, 1)`` matrix input ``X``."""
     task = task_from_meta(run.meta)
     temperature = run.temperature if task.probabilistic else 1.0
     heads = [h.name for h in auxiliary_outputs(run.model)]
@@ -208,11 +273,11 @@ def _predict_matrix(
     raw = logits.float().numpy()
     with atomic_open(out_path) as handle:
         handle.write("\t".join(["id", *task.prediction_columns(), *heads]) + "\n")
-        for i, sample in enumerate(matrix.samples):
+        for i, sample in enumerate(samples):
             cells = task.prediction_cells(scores[i], raw[i])
             cells += [f"{extra[h][i]:.6g}" for h in heads]
             handle.write("\t".join([tsv_cell(sample), *cells]) + "\n")
-    return PredictionResult(out=out_path, n_sequences=len(matrix.samples))
+    return PredictionResult(out=out_path, n_sequences=len(samples))
 
 
 def predict_frame(

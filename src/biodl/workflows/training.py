@@ -18,12 +18,14 @@ import torch
 import yaml
 
 from biodl.config import (
+    MATRIX_SOURCES,
     BedSource,
     Config,
     CpgSource,
     FastaSource,
     HomologyConfig,
     MatrixSource,
+    MultiViewSource,
     ResidueSource,
     TableSource,
     config_from,
@@ -49,6 +51,7 @@ from biodl.models import (
     auxiliary_targets,
     create_model,
     predict_with_auxiliary,
+    pretrain_unsupervised,
 )
 from biodl.progress import log_file, step
 from biodl.report.findings import run_flags
@@ -217,6 +220,10 @@ def _spec_files(config: Config, spec: Any) -> list[Path]:
         files.append(config.resolve(spec.matrix))
         if spec.labels is not None:
             files.append(config.resolve(spec.labels))
+    elif isinstance(spec, MultiViewSource):
+        files += [config.resolve(view.matrix) for view in spec.views.values()]
+        if spec.labels is not None:
+            files.append(config.resolve(spec.labels))
     return files
 
 
@@ -226,12 +233,36 @@ PREPROCESS_FILE = "preprocess.json"
 
 def _input_alphabet(config: Config) -> str:
     """``matrix`` for expression matrices, else the sequences' alphabet."""
-    return "matrix" if isinstance(config.data.train, MatrixSource) else config.data.alphabet
+    return "matrix" if isinstance(config.data.train, MATRIX_SOURCES) else config.data.alphabet
 
 
 def _matrix_meta(config: Config, splits: DataSplits) -> dict[str, Any] | None:
     """model.json's ``matrix`` block: how a new matrix is read and preprocessed."""
     source = config.data.train
+    if isinstance(source, MultiViewSource) and splits.preprocess is not None:
+        state = splits.preprocess
+        return {  # how each view is read; preprocess.json holds every view's pipeline
+            "preprocess": PREPROCESS_FILE,
+            "views": {
+                name: {
+                    "format": view.format,
+                    "orientation": view.orientation,
+                    "sep": view.sep,
+                    "sample_id": view.sample_id,
+                    "feature_id": view.feature_id,
+                    "skip_columns": list(view.skip_columns),
+                    "skip_rows": view.skip_rows,
+                    "n_features": width,
+                }
+                for (name, view), (_, width) in zip(
+                    source.views.items(), splits.layout[1:], strict=True
+                )
+            },
+            "missing_samples": source.missing_samples,
+            "n_features_in": len(state["features_in"]),
+            "n_features": len(state["features_out"]),
+            "fitted_on": f"train split ({state['n_train']} samples), each view alone",
+        }
     if not isinstance(source, MatrixSource) or splits.preprocess is None:
         return None
     state = splits.preprocess
@@ -239,10 +270,13 @@ def _matrix_meta(config: Config, splits: DataSplits) -> dict[str, Any] | None:
         "preprocess": PREPROCESS_FILE,
         "format": source.format,
         "orientation": source.orientation,
+        "sep": source.sep,
         "sample_id": source.sample_id,
         "feature_id": source.feature_id,
         "skip_columns": list(source.skip_columns),
         "skip_rows": source.skip_rows,
+        # text columns about the samples (label, split): not features of a new matrix
+        "annotations": [c for c in (source.label, source.split) if c is not None],
         "steps": [step.as_spec() for step in config.data.preprocess],
         "n_features_in": len(state["features_in"]),
         "n_features": len(state["features_out"]),
@@ -630,6 +664,8 @@ def train_on_splits(
     with staged as partial, log_file(None if partial is None else partial / "logs" / "train.log"):
         L.seed_everything(config.train.seed, workers=True, verbose=False)
         model = create_model(config.model.name, model_params(config), io=io_spec)
+        if config.train.init_from is None and not resume:  # dae: unsupervised stage
+            pretrain_unsupervised(model, X_train)
         provenance = None
         if config.train.init_from is not None:
             provenance = initialise_from_run(
@@ -753,6 +789,7 @@ def _train_members(
         seed = member_config.train.seed
         L.seed_everything(seed, workers=True, verbose=False)
         member = create_model(member_config.model.name, model_params(member_config), io=io_spec)
+        pretrain_unsupervised(member, train[0])
         result = fit(
             member,
             train,

@@ -53,7 +53,14 @@ from biodl.config import (
 from biodl.data import DataSplits, build_splits
 from biodl.errors import ConfigError
 from biodl.io.atomic import atomic_open, atomic_write_text, check_output_dir, staged_dir, write_json
-from biodl.models import ModelIO, create_model, get_model_spec, predict, validate_params
+from biodl.models import (
+    ModelIO,
+    create_model,
+    get_model_spec,
+    predict,
+    pretrain_unsupervised,
+    validate_params,
+)
 from biodl.progress import step
 from biodl.report.plots import plot_trials
 from biodl.tasks import Task
@@ -274,6 +281,7 @@ class _Search:
         L.seed_everything(config.train.seed, workers=True, verbose=False)
         assert config.model.checked is not None
         model = create_model(config.model.name, config.model.checked, io=self.io)
+        pretrain_unsupervised(model, self.train[0])  # a no-op but for pre-trainable models
         result = fit(
             model,
             self.train,
