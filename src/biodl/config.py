@@ -230,10 +230,22 @@ class MatrixSource(_Strict):
     per sample, dividing a training source. A matrix sample without a label is an error;
     so is a labelled sample missing from the matrix, unless ``unmatched_labels: ignore``
     (one label table for several files, as Golub's ``actual.csv``).
+
+    ``format: maf`` (or a ``.maf``/``.maf.gz`` file): somatic mutations read into a
+    samples x genes matrix (:func:`biodl.io.matrix.read_maf`); labels come from a
+    ``labels`` table. ``maf_value``: ``binary`` (default, 1 where the sample has a counted
+    mutation in the gene) or ``count``; ``maf_classes``: the ``Variant_Classification``
+    values that count (default: the non-silent ones, ``Missense_Mutation``,
+    ``Nonsense_Mutation``, ``Frame_Shift_Del``/``Ins``, ``In_Frame_Del``/``Ins``,
+    ``Splice_Site``, ``Translation_Start_Site``, ``Nonstop_Mutation``);
+    ``maf_sample_chars``: cut ``Tumor_Sample_Barcode`` to its first characters (TCGA: 12
+    the patient, 15 the sample). These keys are for MAF files only, and the table keys
+    (``orientation``, ``sep``, ``sample_id``, ``feature_id``, ``skip_columns``,
+    ``skip_rows``) do not apply to them.
     """
 
     matrix: str
-    format: Literal["csv", "tsv", "gct", "h5ad"] | None = None
+    format: Literal["csv", "tsv", "gct", "h5ad", "maf"] | None = None
     orientation: Literal["samples_by_features", "features_by_samples"] = "samples_by_features"
     sep: str | None = None
     sample_id: str | None = None
@@ -246,6 +258,49 @@ class MatrixSource(_Strict):
     split: str | None = None
     unmatched_labels: Literal["error", "ignore"] = "error"
     label_map: dict[str, str] | None = None
+    maf_value: Literal["binary", "count"] | None = None
+    maf_classes: list[str] | None = Field(default=None, min_length=1)
+    maf_sample_chars: int | None = Field(default=None, ge=1)
+
+    @property
+    def is_maf(self) -> bool:
+        """Whether the matrix is a MAF file (``format: maf``, or a ``.maf``/``.maf.gz``
+        file name without ``format``)."""
+        if self.format is not None:
+            return self.format == "maf"
+        name = self.matrix.lower()
+        return name.endswith(".maf") or name.endswith(".maf.gz")
+
+    def maf_problem(self) -> tuple[str, str] | None:
+        """``(key, message)`` of the first option that does not fit the matrix format:
+        a ``maf_*`` key without a MAF file, or a table key with one; else ``None``."""
+        if not self.is_maf:
+            for key in ("maf_value", "maf_classes", "maf_sample_chars"):
+                if getattr(self, key) is not None:
+                    shown = self.format or "not a .maf file"
+                    return key, f"{key} is only for MAF files (format: maf); this matrix is {shown}"
+            return None
+        given = {
+            "orientation": self.orientation != "samples_by_features",
+            "sep": self.sep is not None,
+            "sample_id": self.sample_id is not None,
+            "feature_id": self.feature_id is not None,
+            "skip_columns": bool(self.skip_columns),
+            "skip_rows": bool(self.skip_rows),
+        }
+        for key, used in given.items():
+            if used:
+                return key, (
+                    f"{key} does not apply to MAF files (samples are Tumor_Sample_Barcode, "
+                    "genes Hugo_Symbol; leave it out)"
+                )
+        classes = self.maf_classes or []
+        if any(not c.strip() for c in classes) or len(set(classes)) != len(classes):
+            return (
+                "maf_classes",
+                "maf_classes: give distinct, non-empty Variant_Classification values",
+            )
+        return None
 
 
 class _NoOptions(_Strict):
@@ -1126,6 +1181,9 @@ def _matrix_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
             return ("data", name, "orientation"), (
                 f"orientation is fixed by the {spec.format} format (leave it out)"
             )
+        maf = spec.maf_problem()
+        if maf is not None:
+            return ("data", name, maf[0]), maf[1]
     if not task_class(config.task).classification:
         return ("task",), (
             f"expression matrices support binary and multiclass tasks for now, not {config.task}"

@@ -17,6 +17,15 @@ Each threshold is calibrated on held-out data the model was tested on: the
 and the ``quantile`` quantile of its embedding distance. A sequence is in domain when
 it passes both; with ``quantile = 0.99`` about 98 % of held-out sequences do.
 
+Expression-matrix runs (:func:`matrix_domain_table`): each new sample (``--data`` matrix,
+preprocessed by the run's fitted pipeline) is placed in the model's preprocessed feature
+space, standardised by the training samples' means and standard deviations, and its
+Euclidean distance to the nearest training sample is compared with the same distance
+of each training sample held out in turn (its nearest *other* training sample). A new
+sample is in domain when its distance is within the ``matrix_quantile`` (0.95) quantile
+of those held-out training distances, so about 5 % of samples drawn like training fall
+outside. The test (else valid) split's distances are reported beside them as a check.
+
 Examples
 --------
 >>> profiles = kmer_profiles(["ACGTACGT", "GGGGCCCC"], alphabet="dna", k=2)
@@ -46,10 +55,13 @@ __all__ = [
     "default_k",
     "domain_table",
     "kmer_profiles",
+    "matrix_domain_table",
     "write_domain_tsv",
 ]
 
 COLUMNS = ("id", "kmer_similarity", "embedding_distance", "in_domain")
+#: The columns of a matrix run's rows.
+MATRIX_COLUMNS = ("id", "feature_distance", "in_domain")
 
 
 def default_k(alphabet: str, lengths: Sequence[int]) -> int:
@@ -224,6 +236,142 @@ def domain_table(
     return DomainTable(tuple(rows), kmer_threshold, emb_threshold, reference, tuple(notes))
 
 
+def matrix_domain_table(
+    inputs: AssessInputs, *, quantile: float = 0.95, max_reference: int = 20000
+) -> dict[str, Any]:
+    """Applicability of a matrix run's new samples (``inputs.new_features``), sample by
+    sample (see the module docstring).
+
+    Returns
+    -------
+    dict
+        ``rows`` (``id``, ``feature_distance``, ``in_domain`` per new sample),
+        ``distance_threshold``, ``reference`` (``n_train_reference``, the held-out
+        training distances' quantiles ``train_leave_one_out``, and ``held_out``: the test
+        or valid split's distances and the share of it inside the threshold) and ``notes``.
+
+    Raises
+    ------
+    ValueError
+        Without ``new_features`` or a train split of two samples with features.
+
+    Examples
+    --------
+    >>> from biodl.assess.types import SplitView
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(50, 4)).astype(np.float32)
+    >>> train = SplitView(tuple(f"s{i}" for i in range(50)), ("",) * 50, np.zeros((50, 1)),
+    ...                   features=X)
+    >>> new = np.array([[0.0] * 4, [9.0] * 4], dtype=np.float32)
+    >>> inputs = AssessInputs("binary", "matrix", ("1",), {"train": train},
+    ...                       new_data=(("near", "far"), ("", "")), new_features=new)
+    >>> [r["in_domain"] for r in matrix_domain_table(inputs)["rows"]]
+    [True, False]
+    """
+    train = inputs.splits.get("train")
+    if inputs.new_features is None or inputs.new_data is None:
+        raise ValueError("matrix_domain_table needs new_features")
+    if train is None or train.features is None or len(train) < 2:
+        raise ValueError("matrix_domain_table needs a train split of two samples or more")
+    rng = np.random.default_rng(inputs.seed)
+    ref = np.asarray(train.features, dtype=np.float64)
+    if len(ref) > max_reference:
+        ref = ref[np.sort(rng.choice(len(ref), size=max_reference, replace=False))]
+    mean = ref.mean(axis=0)
+    sd = ref.std(axis=0)
+    sd[~(sd > 0)] = 1.0
+
+    def scaled(x: np.ndarray) -> np.ndarray:
+        return (np.asarray(x, dtype=np.float64) - mean) / sd
+
+    from sklearn.neighbors import NearestNeighbors
+
+    z_ref = scaled(ref)
+    index = NearestNeighbors(n_neighbors=2, algorithm="brute").fit(z_ref)
+    loo = index.kneighbors(z_ref, return_distance=True)[0][:, 1]  # the nearest other sample
+    threshold = float(np.quantile(loo, quantile))
+    new = np.asarray(inputs.new_features, dtype=np.float64)
+    new_dist = index.kneighbors(scaled(new), n_neighbors=1)[0][:, 0] if len(new) else np.empty(0)
+    held_name = "test" if "test" in inputs.splits else "valid"
+    held = inputs.splits.get(held_name)
+    held_out: dict[str, Any] | None = None
+    if held is not None and held.features is not None and len(held):
+        hd = index.kneighbors(scaled(np.asarray(held.features)), n_neighbors=1)[0][:, 0]
+        held_out = {
+            "split": held_name,
+            "n": len(held),
+            "feature_distance": _quantiles(hd),
+            "fraction_in_domain": float(np.mean(hd <= threshold)),
+        }
+    ids = inputs.new_data[0]
+    rows = [
+        {"id": i, "feature_distance": float(d), "in_domain": bool(d <= threshold)}
+        for i, d in zip(ids, new_dist, strict=True)
+    ]
+    reference_note = (
+        f"Reference: {len(ref):,} training samples in the model's {ref.shape[1]:,} "
+        "preprocessed features, standardised by the training means and standard deviations."
+    )
+    domain_note = (
+        f"In domain: Euclidean distance to the nearest training sample within the "
+        f"{quantile:g} quantile of the training samples' own nearest-neighbour distances "
+        "(each held out in turn)."
+    )
+    notes = [reference_note, domain_note]
+    return {
+        "rows": rows,
+        "distance_threshold": threshold,
+        "reference": {
+            "n_train_reference": len(ref),
+            "train_leave_one_out": _quantiles(loo),
+            "held_out": held_out,
+        },
+        "notes": notes,
+    }
+
+
+def _matrix_applicability(
+    inputs: AssessInputs, *, quantile: float, max_reference: int, red: float, amber: float
+) -> Item:
+    rule = (
+        f"red when fewer than {red:.0%} of the new samples are in domain, amber when fewer "
+        f"than {amber:.0%}; in domain = Euclidean distance to the nearest training sample "
+        f"(standardised preprocessed features) within the {quantile:g} quantile of the "
+        "training samples' own nearest-neighbour distances (held out in turn)"
+    )
+    train = inputs.splits.get("train")
+    if inputs.new_features is None or inputs.new_data is None:
+        why = "no new data given (--data)"
+        return Item("applicability", "not_assessed", rule, f"Not assessed: {why}.", {})
+    if train is None or train.features is None or len(train) < 2:
+        why = "needs a train split of two samples or more"
+        return Item("applicability", "not_assessed", rule, f"Not assessed: {why}.", {})
+    table = matrix_domain_table(inputs, quantile=quantile, max_reference=max_reference)
+    rows = table["rows"]
+    n = len(rows)
+    n_in = sum(bool(r["in_domain"]) for r in rows)
+    values: dict[str, Any] = {
+        "fraction_in_domain": n_in / n if n else None,
+        "fraction_outside": (n - n_in) / n if n else None,
+        "n": n,
+        "n_in_domain": n_in,
+        "distance_threshold": table["distance_threshold"],
+        "quantile": quantile,
+        "reference": table["reference"],
+        "notes": table["notes"],
+        "rows": rows,
+    }
+    if n == 0:
+        return Item("applicability", "not_assessed", rule, "Not assessed: no new sample.", values)
+    frac = n_in / n
+    flag: Flag = "red" if frac < red else "amber" if frac < amber else "green"
+    summary = (
+        f"{n_in:,} of {n:,} new samples ({frac:.0%}) are inside the training domain "
+        f"(nearest-training-sample distance within the {quantile:g} quantile of training)."
+    )
+    return Item("applicability", flag, rule, summary, values)
+
+
 def applicability(
     inputs: AssessInputs,
     *,
@@ -232,6 +380,8 @@ def applicability(
     max_reference: int = 20000,
     red: float = 0.5,
     amber: float = 0.9,
+    matrix_quantile: float = 0.95,
+    matrix_amber: float = 0.8,
 ) -> Item:
     """Share of the new sequences inside the training domain.
 
@@ -252,7 +402,21 @@ def applicability(
         ``kmer_threshold``, ``embedding_threshold``, ``quantile``, ``reference``,
         ``notes`` and ``rows`` (one per new sequence: ``id``, ``kmer_similarity``,
         ``embedding_distance``, ``in_domain``; :func:`write_domain_tsv` writes them).
+        Matrix runs (:func:`matrix_domain_table`): ``fraction_in_domain``,
+        ``fraction_outside``, ``n``, ``n_in_domain``, ``distance_threshold``,
+        ``quantile``, ``reference``, ``notes`` and ``rows`` (``id``,
+        ``feature_distance``, ``in_domain``); red below ``red`` in domain, amber below
+        ``matrix_amber`` (about 5 % of samples drawn like training fall outside the
+        ``matrix_quantile`` 0.95 quantile).
     """
+    if inputs.is_matrix:
+        return _matrix_applicability(
+            inputs,
+            quantile=matrix_quantile,
+            max_reference=max_reference,
+            red=red,
+            amber=matrix_amber,
+        )
     rule = (
         f"red when fewer than {red:.0%} of the new sequences are in domain, amber when "
         f"fewer than {amber:.0%}; in domain = k-mer similarity and embedding distance to "
@@ -293,7 +457,8 @@ def applicability(
 
 
 def write_domain_tsv(rows: Sequence[Mapping[str, Any]], path: str | os.PathLike[str]) -> Path:
-    """Write the rows of :func:`domain_table` as a TSV (``NA`` for None), atomically.
+    """Write the rows of :func:`domain_table` (or :func:`matrix_domain_table`: ``id``,
+    ``feature_distance``, ``in_domain``) as a TSV (``NA`` for None), atomically.
 
     Examples
     --------
@@ -314,6 +479,7 @@ def write_domain_tsv(rows: Sequence[Mapping[str, Any]], path: str | os.PathLike[
             return f"{value:.6g}"
         return str(value)
 
-    lines = ["\t".join(COLUMNS)]
-    lines += ["\t".join(cell(r.get(c)) for c in COLUMNS) for r in rows]
+    columns = MATRIX_COLUMNS if rows and "feature_distance" in rows[0] else COLUMNS
+    lines = ["\t".join(columns)]
+    lines += ["\t".join(cell(r.get(c)) for c in columns) for r in rows]
     return atomic_write_text(Path(path), "\n".join(lines) + "\n")

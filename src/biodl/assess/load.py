@@ -19,7 +19,9 @@ What each :class:`SplitView` holds:
 * ``groups``: ``chrom`` (empty when unknown), ``source`` (the file name), ``group`` (a
   table's ``group:`` column, or DeepLoc's membrane flag) when the source has one, and
   the ``--group`` annotation under its column name (``group`` for an ``id<TAB>group``
-  file). Generated negatives take the group of the positive they were made from.
+  file). Generated negatives take the group of the positive they were made from. For
+  matrix runs the ``--group`` column is a sample annotation (labels table, matrix text
+  column or h5ad ``obs``) read for the run's samples.
 * ``intervals``: for BED sources, the window cut from the genome (0-based half-open);
   examples that are not genomic (generated negatives, other sources) get ``("", 0, 0)``,
   which overlaps nothing.
@@ -37,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from biodl.assess.types import AssessInputs, SplitView
-from biodl.config import BedSource, Config, TableSource, load_config
+from biodl.config import BedSource, Config, MatrixSource, TableSource, load_config
 from biodl.data import DataSplits, Examples
 from biodl.errors import ConfigError, InputError
 from biodl.runs import Run, load_run
@@ -324,6 +326,8 @@ def _user_groups(
         if not any(v.size and (v != "").any() for v in out.values()):
             raise InputError("no example id of the run is in the group file", path=as_file)
         return name, out
+    if _matrix_sources(config):
+        return group, _matrix_column(config, group, splits)
     if not _table_sources(config):
         raise InputError(
             f"--group {group!r}: the data have no table source to take a column from and no "
@@ -343,6 +347,94 @@ def _user_groups(
             values.append(value)
         out[split] = np.array(values, dtype=str)
     return group, out
+
+
+def _matrix_sources(config: Config) -> list[MatrixSource]:
+    specs = (config.data.train, config.data.valid, config.data.test)
+    return [s for s in specs if isinstance(s, MatrixSource)]
+
+
+def _matrix_column_values(config: Config, source: MatrixSource, column: str) -> dict[str, str]:
+    """``{sample: value}`` of ``column`` for one matrix source: a column of its labels
+    table, else a text column of the matrix file (``skip_columns`` names it, so training
+    did not read it as a feature) or an ``obs`` column of an h5ad file; ``{}`` when none
+    has it."""
+    from biodl.io.matrix import read_matrix, read_sample_table
+
+    if source.labels is not None:
+        header, table, _ = read_sample_table(
+            config.resolve(source.labels), id_column=source.label_id
+        )
+        if column in header:
+            return {sample: row[column] for sample, row in table.items()}
+    matrix = read_matrix(
+        config.resolve(source.matrix),
+        format=source.format,
+        orientation=source.orientation,
+        sep=source.sep,
+        sample_id=source.sample_id,
+        feature_id=source.feature_id,
+        skip_columns=source.skip_columns,
+        skip_rows=source.skip_rows,
+        annotations=[column],
+    )
+    if column in matrix.annotations:
+        return dict(zip(matrix.samples, matrix.annotations[column], strict=True))
+    return {}
+
+
+def _matrix_columns(config: Config, source: MatrixSource) -> list[str]:
+    """The sample-annotation columns a ``--group`` may name for one matrix source."""
+    from biodl.io.matrix import read_matrix, read_sample_table
+
+    names: list[str] = []
+    if source.labels is not None:
+        header, _, _ = read_sample_table(config.resolve(source.labels), id_column=source.label_id)
+        names += header
+    names += list(source.skip_columns)
+    if (source.format or "").lower() == "h5ad" or source.matrix.lower().endswith(".h5ad"):
+        names += list(read_matrix(config.resolve(source.matrix), format="h5ad").annotations)
+    return list(dict.fromkeys(names))
+
+
+def _matrix_column(
+    config: Config, column: str, splits: Sequence[tuple[str, Examples]]
+) -> dict[str, np.ndarray]:
+    """``{split: values}`` of the sample-annotation ``column`` (e.g. ``batch``) of a
+    matrix run, read for the run's samples ("" for a sample without a value).
+
+    Raises
+    ------
+    InputError
+        If no matrix source has ``column`` (the message lists the columns there are), or
+        no sample of the run has a value in it.
+    """
+    by_source: dict[tuple[str, str], str] = {}
+    by_sample: dict[str, str] = {}
+    sources = _matrix_sources(config)
+    for source in sources:
+        values = _matrix_column_values(config, source, column)
+        path = os.fspath(config.resolve(source.matrix))
+        for sample, value in values.items():
+            by_source[(path, sample)] = value
+            by_sample.setdefault(sample, value)
+    if not by_sample:
+        known = sorted({c for s in sources for c in _matrix_columns(config, s)})
+        raise InputError(
+            f"--group {column!r} is not a column of the labels table, a text column of the "
+            f"matrix (list it under skip_columns) or an h5ad obs column (columns: "
+            f"{', '.join(known) or 'none'}); or give a TSV file id<TAB>group"
+        )
+    out: dict[str, np.ndarray] = {}
+    for split, ex in splits:
+        cells = [
+            by_source.get((path, sample), by_sample.get(sample, "")).strip()
+            for sample, (path, _) in zip(ex.ids, ex.origins, strict=True)
+        ]
+        out[split] = np.array(cells, dtype=str)
+    if not any(v.size and (v != "").any() for v in out.values()):
+        raise InputError(f"--group {column!r}: no sample of the run has a value in that column")
+    return out
 
 
 def _bed_windows(config: Config) -> dict[tuple[str, int], tuple[str, int, int]]:
@@ -492,6 +584,8 @@ def load_inputs(
     group
         A column of the table source(s) to group examples by, or a TSV file
         ``id<TAB>group``; it becomes ``SplitView.groups[group]`` (``"group"`` for a file).
+        For a matrix run: a column of the labels table, a text column of the matrix file
+        (one of its ``skip_columns``) or an h5ad ``obs`` column, e.g. ``batch``.
     seed
         Seed for every random choice a check makes.
     batch_size

@@ -7,6 +7,15 @@ not overlap. Groupings: a named one (a key of ``SplitView.groups``, e.g. the use
 (when lengths vary), and every annotation the split carries (chromosome, source file,
 species, ...).
 
+Expression-matrix runs group samples by a sample annotation (``biodl assess --group
+batch``: a column of the labels table, a text column of the matrix or an h5ad ``obs``
+column). A grouping named like a batch (a word ``batch``, ``plate``, ``lane``, ``site``,
+``center`` or ``centre`` in its name, e.g. ``batch`` or ``seq_batch``) also gets the
+**batch-adversarial check** (:func:`batch_effect`), reported here under
+``groupings[name]["batch_effect"]``: the cross-validated AUROC of a logistic regression
+telling each batch from the others on the model's preprocessed features, over every
+split. About 0.5 when the batches look alike; near 1 when the model can see the batch.
+
 Examples
 --------
 >>> gc_content(["GGCC", "ATGC", "AANN"]).tolist()
@@ -30,7 +39,16 @@ from biodl.assess.types import AssessInputs, Flag, Item
 from biodl.errors import InputError
 from biodl.tasks import Binary, Multiclass, Task
 
-__all__ = ["gc_content", "group_table", "subgroups", "tertile_labels"]
+__all__ = [
+    "batch_effect",
+    "gc_content",
+    "group_table",
+    "is_batch_column",
+    "subgroups",
+    "tertile_labels",
+]
+
+_BATCH_WORDS = frozenset({"batch", "plate", "lane", "site", "center", "centre"})
 
 
 def gc_content(sequences: Sequence[str]) -> npt.NDArray[np.float64]:
@@ -133,6 +151,85 @@ def group_table(
     return rows
 
 
+def is_batch_column(name: str) -> bool:
+    """Whether a grouping is named like a technical batch (a word of its name is
+    ``batch``, ``plate``, ``lane``, ``site``, ``center`` or ``centre``).
+
+    Examples
+    --------
+    >>> [is_batch_column(n) for n in ("batch", "Seq_Batch", "sex", "batches")]
+    [True, True, False, False]
+    """
+    import re
+
+    return any(w in _BATCH_WORDS for w in re.split(r"[^a-z0-9]+", name.lower()))
+
+
+def batch_effect(
+    inputs: AssessInputs,
+    name: str,
+    *,
+    amber_auroc: float = 0.75,
+    n_bootstrap: int = 200,
+    min_size: int = 5,
+) -> dict[str, Any]:
+    """Batch-adversarial check of a matrix run: can the preprocessed features tell a batch
+    from the others?
+
+    Pools the samples of every split with a known value of grouping ``name`` and, for
+    each batch of at least ``min_size`` samples, computes the cross-validated AUROC of
+    :func:`biodl.assess.representation.adversarial_auroc` (logistic regression on the
+    model's preprocessed features) telling it from the other batches (with two batches,
+    one comparison).
+
+    Returns
+    -------
+    dict
+        ``batches`` (``batch``, ``n``, ``auroc``, ``ci`` each), ``auroc`` (the largest),
+        ``features``, ``flag`` (amber when ``auroc`` > ``amber_auroc``, green otherwise,
+        ``not_assessed`` without two batches of ``min_size``) and ``rule``.
+    """
+    from biodl.assess.representation import adversarial_auroc
+
+    rule = (
+        f"amber when a batch is told from the others with cross-validated AUROC > "
+        f"{amber_auroc:g} on the preprocessed features (the model can see the batch)"
+    )
+    out: dict[str, Any] = {"rule": rule, "batches": [], "auroc": None, "flag": "not_assessed"}
+    parts_x, parts_g = [], []
+    for view in inputs.splits.values():
+        if view.features is None or name not in view.groups or not len(view):
+            continue
+        parts_x.append(np.asarray(view.features, dtype=np.float64))
+        parts_g.append(np.asarray(view.groups[name]).astype(str))
+    if not parts_x:
+        out["reason"] = "needs the preprocessed features of a matrix run"
+        return out
+    X, g = np.concatenate(parts_x), np.concatenate(parts_g)
+    known = g != ""
+    X, g = X[known], g[known]
+    names, counts = np.unique(g, return_counts=True)
+    batches = [str(b) for b, c in zip(names, counts, strict=True) if c >= min_size]
+    if len(batches) < 2:
+        out["reason"] = f"needs two batches of at least {min_size} samples"
+        return out
+    if len(batches) == 2 and len(names) == 2:
+        batches = batches[:1]  # batch A vs B is B vs A
+    for b in batches:
+        r = adversarial_auroc(
+            X[g != b], X[g == b], alphabet="matrix", seed=inputs.seed, n_bootstrap=n_bootstrap
+        )
+        out["batches"].append(
+            {"batch": b, "n": int((g == b).sum()), "auroc": r["auroc"], "ci": r["ci"]}
+        )
+        out["features"] = r["features"]
+    scored = [r["auroc"] for r in out["batches"] if r["auroc"] is not None]
+    if scored:
+        out["auroc"] = float(max(scored))
+        out["flag"] = "amber" if out["auroc"] > amber_auroc else "green"
+    return out
+
+
 def _separated_pairs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     scored = [r for r in rows if r["ci"] is not None]
     pairs = []
@@ -153,6 +250,7 @@ def subgroups(
     n_boot: int = 1000,
     min_size: int = 20,
     red_gap: float = 0.1,
+    batch_auroc: float = 0.75,
 ) -> Item:
     """Headline metric per subgroup of the test split, with bootstrap intervals.
 
@@ -170,13 +268,17 @@ def subgroups(
         Groups with fewer examples (or with a single class) are listed as too small.
     red_gap
         Red when two groups with non-overlapping intervals differ by more than this.
+    batch_auroc
+        Matrix runs: amber when a grouping named like a batch (:func:`is_batch_column`)
+        is told apart with a batch-adversarial AUROC above this (:func:`batch_effect`).
 
     Returns
     -------
     Item
         Key ``subgroups``; values ``metric``, ``split`` and ``groupings``:
         ``{name: {"groups": [rows of group_table], "separated": [{"better", "worse",
-        "gap"}]}}``.
+        "gap"}]}}``; matrix runs add ``"batch_effect"`` (:func:`batch_effect`) to a
+        grouping named like a batch.
 
     Raises
     ------
@@ -190,6 +292,11 @@ def subgroups(
         f"when such a pair differs by more than {red_gap:g}; groups of fewer than "
         f"{min_size} examples or a single class are not scored"
     )
+    if inputs.is_matrix:
+        rule += (
+            f"; matrices: amber when a batch column's batch-adversarial AUROC on the "
+            f"preprocessed features exceeds {batch_auroc:g}"
+        )
     split = "test" if "test" in inputs.splits else "valid"
     view = inputs.splits.get(split)
     logits = split_logits(inputs, split)
@@ -202,6 +309,7 @@ def subgroups(
     result: dict[str, Any] = {}
     flags: list[Flag] = []
     worst: dict[str, Any] | None = None
+    batch: dict[str, Any] | None = None
     for name, labels in groupings.items():
         rows = group_table(
             kind, y, scores, labels, n_boot=n_boot, min_size=min_size, seed=inputs.seed
@@ -214,6 +322,13 @@ def subgroups(
                 worst = {**pairs[0], "grouping": name}
         elif any(r["ci"] is not None for r in rows):
             flags.append("green")
+        if inputs.is_matrix and is_batch_column(name):
+            effect = batch_effect(inputs, name, amber_auroc=batch_auroc)
+            result[name]["batch_effect"] = effect
+            if effect["flag"] != "not_assessed":
+                flags.append(effect["flag"])
+                if batch is None or effect["auroc"] > batch["auroc"]:
+                    batch = {**effect, "grouping": name}
     values = {"metric": metric, "split": split, "n_boot": n_boot, "groupings": result}
     if not flags:
         summary = "Not assessed: no grouping has two groups large enough to score."
@@ -226,4 +341,7 @@ def subgroups(
             f"{metric} differs by {worst['gap']:.3f} between {worst['better']} and "
             f"{worst['worse']} ({worst['grouping']}), beyond their 95 % intervals."
         )
+    if batch is not None:
+        seen = "the model can see the batch" if batch["flag"] == "amber" else "batches alike"
+        summary += f" Batch-adversarial AUROC {batch['auroc']:.3f} ({batch['grouping']}; {seen})."
     return Item("subgroups", flag, rule, summary, values)

@@ -37,9 +37,19 @@ def register(subparsers: Subparsers) -> None:
         action="extend",
         nargs="+",
         metavar="NEW_INPUT",
-        help="new sequences (FASTA/FASTQ or table) for the applicability-domain check",
+        help=(
+            "new sequences (FASTA/FASTQ or table), or new samples (a matrix file like the "
+            "training one) for a matrix model, for the applicability-domain check"
+        ),
     )
-    p.add_argument("--group", help="table column (or id<TAB>group TSV file) for per-group metrics")
+    p.add_argument(
+        "--group",
+        help=(
+            "table column (or id<TAB>group TSV file) for per-group metrics; matrix models: a "
+            "sample annotation (labels-table column, matrix text column under skip_columns, "
+            "h5ad obs column), e.g. batch (a batch column also gets the batch-adversarial AUROC)"
+        ),
+    )
     p.add_argument(
         "--learning-curve",
         action="store_true",

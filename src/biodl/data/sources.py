@@ -849,6 +849,9 @@ def read_source_matrix(source: MatrixSource, config: Config) -> ExpressionMatrix
         skip_columns=source.skip_columns,
         skip_rows=source.skip_rows,
         annotations=[c for c in (source.label, source.split) if c is not None],
+        maf_value=source.maf_value or "binary",
+        maf_classes=source.maf_classes,
+        maf_sample_chars=source.maf_sample_chars,
     )
 
 

@@ -1,6 +1,6 @@
 """Reading expression matrices: samples x features values with sample annotations.
 
-Three formats:
+Four formats:
 
 - ``csv`` / ``tsv`` (plain or gzip): a header line, then one line per sample
   (``samples_by_features``) or per feature (``features_by_samples``). Columns named in
@@ -13,6 +13,9 @@ Three formats:
 - ``h5ad`` (AnnData; needs ``pip install 'biodl[anndata]'``): ``X`` is samples x
   features, ``obs_names`` the sample ids, ``var_names`` the feature ids and every ``obs``
   column an annotation.
+- ``maf`` (Mutation Annotation Format, plain or gzip): somatic mutations, one line per
+  mutation, turned into a samples x genes mutation matrix (DeepGene's input); see
+  :func:`read_maf`.
 
 Every problem raises :class:`~biodl.errors.InputError` naming the file and the line (or
 the record): a value that is not a number, a duplicate sample or feature id, a row of
@@ -45,18 +48,40 @@ from biodl.errors import InputError
 from biodl.io._open import read_lines
 
 __all__ = [
+    "MAF_NONSILENT",
+    "MAF_REQUIRED",
     "MATRIX_FORMATS",
     "ExpressionMatrix",
     "MatrixFormat",
     "Orientation",
     "matrix_format",
+    "read_maf",
     "read_matrix",
     "read_sample_table",
 ]
 
-MatrixFormat = Literal["csv", "tsv", "gct", "h5ad"]
+MatrixFormat = Literal["csv", "tsv", "gct", "h5ad", "maf"]
 Orientation = Literal["samples_by_features", "features_by_samples"]
-MATRIX_FORMATS: tuple[str, ...] = ("csv", "tsv", "gct", "h5ad")
+MATRIX_FORMATS: tuple[str, ...] = ("csv", "tsv", "gct", "h5ad", "maf")
+
+MAF_REQUIRED: tuple[str, ...] = ("Hugo_Symbol", "Tumor_Sample_Barcode", "Variant_Classification")
+"""Columns a MAF file must have for :func:`read_maf`."""
+
+MAF_NONSILENT: tuple[str, ...] = (
+    "Missense_Mutation",
+    "Nonsense_Mutation",
+    "Frame_Shift_Del",
+    "Frame_Shift_Ins",
+    "In_Frame_Del",
+    "In_Frame_Ins",
+    "Splice_Site",
+    "Translation_Start_Site",
+    "Nonstop_Mutation",
+)
+"""The ``Variant_Classification`` values :func:`read_maf` counts by default: the
+non-silent, protein-changing classes (DeepGene's and TCGA's practice)."""
+
+_MAF_VARIANT_KEY = ("Chromosome", "Start_Position", "Reference_Allele", "Tumor_Seq_Allele2")
 
 _MISSING = frozenset({"", "na", "nan", "n/a", "null"})
 
@@ -98,20 +123,22 @@ class ExpressionMatrix:
 
 
 def matrix_format(path: str | os.PathLike[str], given: str | None = None) -> str:
-    """``given``, or the format the file name implies: ``.gct``, ``.h5ad``, ``.csv``
-    (else ``tsv``), ignoring a ``.gz`` ending.
+    """``given``, or the format the file name implies: ``.gct``, ``.h5ad``, ``.maf``,
+    ``.csv`` (else ``tsv``), ignoring a ``.gz`` ending.
 
     Examples
     --------
     >>> matrix_format("a.gct.gz"), matrix_format("b.csv"), matrix_format("c.tab.gz")
     ('gct', 'csv', 'tsv')
+    >>> matrix_format("tcga_brca.maf.gz"), matrix_format("x.MAF")
+    ('maf', 'maf')
     """
     if given:
         return given
     name = os.fspath(path).lower()
     if name.endswith(".gz"):
         name = name[:-3]
-    for ext in ("gct", "h5ad", "csv"):
+    for ext in ("gct", "h5ad", "maf", "csv"):
         if name.endswith("." + ext):
             return ext
     return "tsv"
@@ -165,13 +192,16 @@ def read_matrix(
     skip_columns: Sequence[str] = (),
     skip_rows: int = 0,
     annotations: Sequence[str] = (),
+    maf_value: Literal["binary", "count"] = "binary",
+    maf_classes: Sequence[str] | None = None,
+    maf_sample_chars: int | None = None,
 ) -> ExpressionMatrix:
     """Read an expression matrix (see the module docstring for the formats).
 
     Parameters
     ----------
     format
-        ``csv``, ``tsv``, ``gct`` or ``h5ad``; by default from the file name
+        ``csv``, ``tsv``, ``gct``, ``h5ad`` or ``maf``; by default from the file name
         (:func:`matrix_format`).
     orientation
         ``samples_by_features`` (one line per sample) or ``features_by_samples`` (one
@@ -191,6 +221,8 @@ def read_matrix(
     annotations
         ``samples_by_features``: text columns about the samples to keep (label, split),
         not features. A name that is no column is ignored (it may be in a label table).
+    maf_value, maf_classes, maf_sample_chars
+        ``maf`` only: see :func:`read_maf` (the table options do not apply to it).
     """
     p = Path(path)
     where = os.fspath(p)
@@ -199,6 +231,8 @@ def read_matrix(
     fmt = matrix_format(p, format)
     if fmt == "h5ad":
         return _read_h5ad(p)
+    if fmt == "maf":
+        return read_maf(p, value=maf_value, classes=maf_classes, sample_chars=maf_sample_chars)
     if fmt == "gct":
         rows = _rows(p, "\t")
         if len(rows) < 3 or not rows[0][1] or not rows[0][1][0].startswith("#1."):
@@ -328,7 +362,7 @@ def _features_by_samples(
 
 def _read_h5ad(path: Path) -> ExpressionMatrix:
     try:
-        import anndata  # type: ignore[import-not-found, unused-ignore]
+        import anndata  # type: ignore[import-not-found, import-untyped, unused-ignore]
     except ImportError:
         raise InputError(ANNDATA_MISSING, path=path) from None
     try:
@@ -354,6 +388,147 @@ def _read_h5ad(path: Path) -> ExpressionMatrix:
     }
     records = [(0, f"obs {s!r}") for s in samples]
     return ExpressionMatrix(where, values, samples, features, records, notes)
+
+
+def read_maf(
+    path: str | os.PathLike[str],
+    *,
+    value: Literal["binary", "count"] = "binary",
+    classes: Sequence[str] | None = None,
+    sample_chars: int | None = None,
+) -> ExpressionMatrix:
+    """A samples x genes mutation matrix from a MAF file (plain or gzip).
+
+    The file is tab-separated; ``#`` lines (``#version 2.4``) and blank lines are
+    skipped; the header names at least ``Hugo_Symbol``, ``Tumor_Sample_Barcode`` and
+    ``Variant_Classification`` (other columns are allowed and ignored, every line has the
+    header's width). Each line is one mutation of one sample.
+
+    Parameters
+    ----------
+    value
+        ``binary`` (default): 1 where the sample has at least one counted mutation in the
+        gene, else 0. ``count``: the number of counted mutations.
+    classes
+        The ``Variant_Classification`` values that count. Default: the non-silent ones,
+        :data:`MAF_NONSILENT` (``Missense_Mutation``, ``Nonsense_Mutation``,
+        ``Frame_Shift_Del``, ``Frame_Shift_Ins``, ``In_Frame_Del``, ``In_Frame_Ins``,
+        ``Splice_Site``, ``Translation_Start_Site``, ``Nonstop_Mutation``), as DeepGene
+        and TCGA analyses do; ``Silent``, UTR, intron, intergenic... do not count.
+    sample_chars
+        Cut each ``Tumor_Sample_Barcode`` to its first ``sample_chars`` characters (TCGA:
+        ``12`` the patient, ``15`` the sample) so that ids match clinical tables; the
+        mutations of barcodes that become equal are pooled.
+
+    Returns
+    -------
+    ExpressionMatrix
+        Samples (rows) in order of first appearance, every sample of the file included
+        (all zeros where none of its mutations counts); genes (columns) sorted by name,
+        those with at least one counted mutation. ``Hugo_Symbol`` ``Unknown`` or empty
+        (MAF's mark of a region outside any gene) is no gene and is skipped. Where the
+        file has ``Chromosome``, ``Start_Position``, ``Reference_Allele`` and
+        ``Tumor_Seq_Allele2``, the same variant listed twice for a sample (two callers,
+        two aliquots pooled by ``sample_chars``) counts once. ``records`` hold each
+        sample's first line.
+
+    Raises
+    ------
+    InputError
+        A required column is missing (the header line), a line has fewer or more fields
+        than the header, a line has an empty ``Tumor_Sample_Barcode``, the file has no
+        mutation lines or no mutation of the counted classes; each names the file and
+        line.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.maf")
+    >>> _ = open(path, "w").write(
+    ...     "#version 2.4\\n"
+    ...     "Hugo_Symbol\\tTumor_Sample_Barcode\\tVariant_Classification\\n"
+    ...     "TP53\\tTCGA-A1-0001-01A\\tMissense_Mutation\\n"
+    ...     "KRAS\\tTCGA-A1-0002-01A\\tSilent\\n")
+    >>> m = read_maf(path, sample_chars=12)
+    >>> m.samples, m.features, m.values.tolist()
+    (['TCGA-A1-0001', 'TCGA-A1-0002'], ['TP53'], [[1.0], [0.0]])
+    """
+    if value not in ("binary", "count"):
+        raise ValueError(f"value must be 'binary' or 'count', not {value!r}")
+    if sample_chars is not None and sample_chars < 1:
+        raise ValueError(f"sample_chars must be at least 1, not {sample_chars}")
+    counted = frozenset(MAF_NONSILENT if classes is None else classes)
+    p = Path(path)
+    where = os.fspath(p)
+    if not p.is_file():
+        raise InputError("MAF file not found", path=where)
+    header: list[str] | None = None
+    header_line = 0
+    cols: dict[str, int] = {}
+    key_cols: list[int] | None = None
+    samples: dict[str, int] = {}  # sample -> its row
+    records: list[tuple[int, str]] = []
+    seen: set[tuple[Any, ...]] = set()
+    counts: dict[tuple[int, str], int] = {}
+    for lineno, text in read_lines(p):
+        stripped = text.rstrip("\r\n")
+        if not stripped.strip() or stripped.startswith("#"):
+            continue
+        cells = stripped.split("\t")
+        if header is None:
+            header, header_line = [c.strip() for c in cells], lineno
+            missing = [c for c in MAF_REQUIRED if c not in header]
+            if missing:
+                raise InputError(
+                    f"not a MAF header: missing column(s) {', '.join(missing)} "
+                    f"(needs {', '.join(MAF_REQUIRED)})",
+                    path=where,
+                    line=lineno,
+                )
+            cols = {c: header.index(c) for c in MAF_REQUIRED}
+            if all(c in header for c in _MAF_VARIANT_KEY):
+                key_cols = [header.index(c) for c in _MAF_VARIANT_KEY]
+            continue
+        if len(cells) < len(header):
+            raise InputError(
+                f"{len(cells)} fields where the header has {len(header)} (too few)",
+                path=where,
+                line=lineno,
+            )
+        cells = _check_width(cells, len(header), path=where, line=lineno)
+        sample = cells[cols["Tumor_Sample_Barcode"]].strip()
+        if not sample:
+            raise InputError("empty Tumor_Sample_Barcode", path=where, line=lineno)
+        if sample_chars is not None:
+            sample = sample[:sample_chars]
+        row = samples.get(sample)
+        if row is None:
+            row = samples[sample] = len(samples)
+            records.append((lineno, ""))
+        gene = cells[cols["Hugo_Symbol"]].strip()
+        if not gene or gene == "Unknown":
+            continue
+        if cells[cols["Variant_Classification"]].strip() not in counted:
+            continue
+        if key_cols is not None:
+            key = (row, gene, *(cells[c].strip() for c in key_cols))
+            if key in seen:
+                continue
+            seen.add(key)
+        counts[(row, gene)] = counts.get((row, gene), 0) + 1
+    if header is None:
+        raise InputError("empty MAF file: no header line", path=where)
+    if not samples:
+        raise InputError("the MAF file has no mutation lines", path=where, line=header_line)
+    genes = sorted({gene for _, gene in counts})
+    if not genes:
+        shown = ", ".join(sorted(counted)) or "none"
+        raise InputError(f"no mutation of the counted classes ({shown}) in any gene", path=where)
+    column = {gene: j for j, gene in enumerate(genes)}
+    values = np.zeros((len(samples), len(genes)), dtype=np.float32)
+    for (row, gene), n in counts.items():
+        values[row, column[gene]] = 1.0 if value == "binary" else float(n)
+    return ExpressionMatrix(where, values, list(samples), genes, records, {})
 
 
 def _is_missing(value: Any) -> bool:

@@ -41,9 +41,12 @@ def assess_run(
     config
         Configuration to re-read the data with (default the run's ``config.yaml``).
     data
-        New inputs (FASTA/FASTQ or tables) for the applicability-domain check.
+        New inputs (FASTA/FASTQ or tables; matrix files for a matrix model) for the
+        applicability-domain check.
     group
-        Table column (or ``id<TAB>group`` TSV file) for the subgroup check.
+        Table column (or ``id<TAB>group`` TSV file) for the subgroup check; for a matrix
+        model a sample annotation (labels-table column, matrix text column, h5ad ``obs``
+        column) such as ``batch``, which also gets the batch-adversarial AUROC.
     learning_curve
         Retrain on 25 %, 50 % and 100 % of the training data (slow) for the
         data-quantity item.

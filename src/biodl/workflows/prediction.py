@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from biodl.config import MatrixView
@@ -16,7 +17,7 @@ from biodl.data.sources import join_views, memory_table, read_memory_table, read
 from biodl.errors import InputError
 from biodl.io import AlphabetName, read_sequences, read_table, tsv_cell
 from biodl.io.atomic import atomic_open, check_output_path
-from biodl.io.matrix import read_matrix
+from biodl.io.matrix import matrix_format, read_matrix
 from biodl.models import auxiliary_outputs, predict_with_auxiliary
 from biodl.runs import TEMPERATURE_FILE, Run, load_run
 from biodl.tasks import task_from_meta
@@ -204,9 +205,19 @@ def _predict_matrix(
         skip_columns=block.get("skip_columns") or (),
         skip_rows=int(block.get("skip_rows") or 0),
         annotations=block.get("annotations") or (),
+        maf_value=block.get("maf_value") or "binary",
+        maf_classes=block.get("maf_classes"),
+        maf_sample_chars=block.get("maf_sample_chars"),
     )
     pipeline = run.preprocess
-    X = pipeline.transform(matrix.values, matrix.features, path=matrix.path)[:, :, None]
+    values, features = matrix.values, list(matrix.features)
+    if matrix_format(path, block.get("format")) == "maf":
+        # a gene absent from a MAF has no counted mutation in any of its samples: 0
+        absent = [f for f in pipeline.features_needed() if f not in set(features)]
+        if absent:
+            values = np.concatenate([values, np.zeros((len(values), len(absent)))], axis=1)
+            features += absent
+    X = pipeline.transform(values, features, path=matrix.path)[:, :, None]
     return _score_matrix(
         run, X, list(matrix.samples), out_path, batch_size=batch_size, device=device
     )

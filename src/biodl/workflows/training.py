@@ -277,6 +277,10 @@ def _matrix_meta(config: Config, splits: DataSplits) -> dict[str, Any] | None:
         "skip_rows": source.skip_rows,
         # text columns about the samples (label, split): not features of a new matrix
         "annotations": [c for c in (source.label, source.split) if c is not None],
+        # MAF files: which mutations count, and how (a new MAF is read the same way)
+        "maf_value": source.maf_value,
+        "maf_classes": source.maf_classes,
+        "maf_sample_chars": source.maf_sample_chars,
         "steps": [step.as_spec() for step in config.data.preprocess],
         "n_features_in": len(state["features_in"]),
         "n_features": len(state["features_out"]),
