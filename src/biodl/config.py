@@ -343,10 +343,20 @@ class VarianceOptions(_Strict):
 
 
 class SelectOptions(_Strict):
-    """Keep the ``k`` features that best separate the training classes."""
+    """Keep the ``k`` features that best separate the training classes: by one-way ANOVA
+    F (``f_test``), absolute Welch t (``t_test``, two classes) or the largest |coefficient|
+    of an L1-penalised logistic regression (``l1``, inverse penalty ``C``, default 1;
+    ``C`` is for ``l1`` only)."""
 
-    method: Literal["f_test", "t_test"] = "f_test"
+    method: Literal["f_test", "t_test", "l1"] = "f_test"
     k: int = Field(ge=1)
+    C: float | None = Field(default=None, gt=0.0)
+
+    @model_validator(mode="after")
+    def _c_for_l1(self) -> SelectOptions:
+        if self.C is not None and self.method != "l1":
+            raise ValueError(f"'C' is an option of method: l1, not {self.method}")
+        return self
 
 
 class PreprocessStep(_Strict):
@@ -356,7 +366,14 @@ class PreprocessStep(_Strict):
     ``select: {method: f_test, k: 100}``), or a per-sample normalisation
     (``center_samples``, ``scale_samples``, ``quantile``: each sample on its own, so
     nothing leaks between samples; put them before ``variance``/``select``). Fitted on
-    the training split only (:mod:`biodl.encode.matrix`)."""
+    the training split only (:mod:`biodl.encode.matrix`).
+
+    ``select`` methods: ``f_test`` (one-way ANOVA F), ``t_test`` (absolute Welch t, two
+    classes) and ``l1`` (``select: {method: l1, k: 50, C: 0.1}``): an L1-penalised
+    logistic regression (liblinear; one-vs-rest for several classes) on the training
+    samples, each feature standardised first, keeps the ``k`` features of largest
+    |coefficient| (the largest over classes), ties and zeros ranked by F; ``C`` (default
+    1, ``l1`` only) is the inverse penalty: smaller keeps fewer non-zero coefficients."""
 
     log1p: _NoOptions | None = None
     log2: Log2Options | None = None

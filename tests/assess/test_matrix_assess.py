@@ -95,6 +95,9 @@ def test_assess_runs_end_to_end_on_a_tiny_matrix_run(tmp_path: Path) -> None:
     assert leak.values["selection"]["flag"] == "green"
     assert a.item("representation").values["shift"]["auroc"] is not None
     assert "not applicable to matrices" in a.item("noise").summary.lower()
+    base = a.item("baseline")
+    assert base.flag != "not_assessed"
+    assert set(base.values["baselines"]) == {"logistic_regression", "linear_svm"}
     for item in a.items:  # nothing crashed into not_assessed
         assert "check failed" not in item.summary, (item.key, item.summary)
     assert (tmp_path / "assess" / "assessment.json").is_file()

@@ -9,6 +9,13 @@ the training split, choosing the regularisation on the valid split, and
 :func:`baseline` compares it with the model on the test split, with a paired bootstrap
 interval of the difference in the headline metric.
 
+Expression-matrix runs (:func:`matrix_baseline`, called by :func:`baseline`) have no
+sequences: the baselines are a logistic regression (:func:`fit_baseline`) and a linear
+SVM (scikit-learn's ``LinearSVC``, scores from its ``decision_function``; ridge and
+``LinearSVR`` for regression) fitted on the run's *preprocessed* training features
+(the model's own input, so a selection fitted on the training split is shared), each
+compared with the model on the test split; the flag is the worse of the two.
+
 Examples
 --------
 >>> kmer_features(["ACGT", "AAAA"], alphabet="dna", k=(1,)).tolist()
@@ -29,7 +36,16 @@ from biodl.encode import kmer_counts
 from biodl.io import AlphabetName
 from biodl.tasks import Multiclass, Task
 
-__all__ = ["KmerBaseline", "baseline", "default_k", "fit_baseline", "kmer_features"]
+__all__ = [
+    "KmerBaseline",
+    "LinearSvmBaseline",
+    "baseline",
+    "default_k",
+    "fit_baseline",
+    "fit_linear_svm",
+    "kmer_features",
+    "matrix_baseline",
+]
 
 _C_GRID = (0.01, 0.1, 1.0)
 _ALPHA_GRID = (1.0, 10.0, 100.0, 1000.0)
@@ -152,6 +168,96 @@ def fit_baseline(
     return best[2], best[1]
 
 
+class LinearSvmBaseline:
+    """Fitted linear SVMs (one per output; one multi-class one-vs-rest SVM for
+    multi-class) whose ``predict`` gives scores: the ``decision_function`` through a
+    logistic (softmax for multi-class), a monotone map that keeps AUROC and the argmax;
+    the values for regression (``LinearSVR``)."""
+
+    def __init__(self, task: Task, n_out: int, models: list[Any], constants: list[float]) -> None:
+        self.task, self.n_out, self.models, self.constants = task, n_out, models, constants
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        if isinstance(self.task, Multiclass):
+            model = self.models[0]
+            d = np.asarray(model.decision_function(X), dtype=np.float64)
+            classes = model.classes_.astype(np.int64)
+            if d.ndim == 1:  # two classes seen in training: one decision value
+                d = np.stack([-d, d], axis=1)
+            z = np.full((X.shape[0], self.n_out), -np.inf)
+            z[:, classes] = d
+            z = np.exp(z - z.max(axis=1, keepdims=True))
+            return z / z.sum(axis=1, keepdims=True)
+        cols = []
+        for model, const in zip(self.models, self.constants, strict=True):
+            if model is None:
+                cols.append(np.full(X.shape[0], const))
+            elif not self.task.probabilistic:
+                cols.append(model.predict(X))
+            else:
+                d = np.clip(np.asarray(model.decision_function(X), dtype=np.float64), -50, 50)
+                cols.append(1.0 / (1.0 + np.exp(-d)))
+        return np.stack(cols, axis=1)
+
+
+def _svm_one(task: Task, X: np.ndarray, y: np.ndarray, C: float) -> Any:
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import LinearSVC, LinearSVR
+
+    if not task.probabilistic:
+        svr = LinearSVR(C=C, max_iter=5000, random_state=0)
+        return make_pipeline(StandardScaler(), svr).fit(X, y)
+    svc = LinearSVC(C=C, max_iter=5000, random_state=0)
+    return make_pipeline(StandardScaler(), svc).fit(X, y.astype(np.int64))
+
+
+def _svm_all(task: Task, X: np.ndarray, y: np.ndarray, n_out: int, C: float) -> LinearSvmBaseline:
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if isinstance(task, Multiclass):
+            keep = ~np.isnan(y[:, 0])
+            return LinearSvmBaseline(task, n_out, [_svm_one(task, X[keep], y[keep, 0], C)], [0.0])
+        models: list[Any] = []
+        constants: list[float] = []
+        for t in range(y.shape[1]):
+            keep = ~np.isnan(y[:, t])
+            yt = y[keep, t]
+            single = yt.size == 0 or (task.probabilistic and len(np.unique(yt)) < 2)
+            constants.append(float(yt.mean()) if yt.size else 0.0)
+            models.append(None if single else _svm_one(task, X[keep], yt, C))
+    return LinearSvmBaseline(task, n_out, models, constants)
+
+
+def fit_linear_svm(
+    task: Task,
+    train: tuple[np.ndarray, np.ndarray],
+    valid: tuple[np.ndarray, np.ndarray] | None = None,
+    *,
+    n_outputs: int,
+    strength: float | None = None,
+) -> tuple[LinearSvmBaseline, float]:
+    """Fit standardised linear SVMs (``LinearSVC``; ``LinearSVR`` for regression) on
+    ``(X, y)`` of the training split, choosing ``C`` on ``valid`` from a small grid by
+    the headline metric (``C = 1`` without valid), as :func:`fit_baseline` does."""
+    if strength is not None or valid is None or len(valid[1]) == 0:
+        chosen = strength if strength is not None else 1.0
+        return _svm_all(task, *train, n_outputs, chosen), chosen
+    best: tuple[float, float, LinearSvmBaseline] | None = None
+    for value in _C_GRID:
+        model = _svm_all(task, *train, n_outputs, value)
+        score = metric_value(task, valid[1], model.predict(valid[0]))
+        score = -np.inf if np.isnan(score) else score
+        if best is None or score > best[0]:
+            best = (score, value, model)
+    assert best is not None  # the grid is not empty
+    return best[2], best[1]
+
+
 def _features(view: SplitView, alphabet: str, k: Sequence[int] | None) -> np.ndarray:
     return kmer_features(view.sequences, alphabet=alphabet, k=k)
 
@@ -202,6 +308,15 @@ def baseline(
     if train is None or test is None or logits is None or len(test) == 0:
         why = "needs train and test splits and the model's test outputs"
         return Item("baseline", "not_assessed", rule, f"Not assessed: {why}.", {})
+    if inputs.is_matrix and logits.ndim == 2:
+        return matrix_baseline(
+            inputs,
+            strength=strength,
+            margin=margin,
+            n_boot=n_boot,
+            max_train=max_train,
+            logits=logits,
+        )
     if logits.ndim != 2 or not all(train.sequences) or len(train) < 2:
         why = "per-position outputs or inputs that are not sequences"
         return Item("baseline", "not_assessed", rule, f"Not assessed: {why}.", {})
@@ -245,6 +360,138 @@ def baseline(
     summary = (
         f"Test {metric}: model {_fmt(values['model'])}, k-mer baseline "
         f"{_fmt(values['baseline'])}; difference {_fmt(diff)}."
+    )
+    return Item("baseline", flag, rule, summary, values)
+
+
+def matrix_baseline(
+    inputs: AssessInputs,
+    *,
+    strength: float | None = None,
+    margin: float = 0.02,
+    n_boot: int = 1000,
+    max_train: int = 20000,
+    logits: np.ndarray | None = None,
+) -> Item:
+    """Compare an expression-matrix model with linear baselines on the test split.
+
+    A logistic regression (ridge for regression) and a linear SVM (``LinearSVC``;
+    ``LinearSVR`` for regression), each on standardised features with its ``C`` chosen
+    on valid (see :func:`fit_baseline`, :func:`fit_linear_svm`), are fitted on the
+    preprocessed features of the training split (``SplitView.features``: the model's
+    input, as the run's fitted pipeline made it) and scored on test with the model's
+    headline metric (AUROC for binary, the task's headline for multi-class).
+
+    Returns
+    -------
+    Item
+        Key ``baseline``; as :func:`baseline`, with ``baseline`` and ``difference``
+        those of the stronger baseline (``best``), and ``baselines``: per baseline
+        (``logistic_regression``, ``linear_svm``) its ``estimator``, ``baseline``,
+        ``difference``, ``strength`` and ``flag``. The flag is the worse of the two:
+        red when the paired-bootstrap interval of a difference includes or is below 0,
+        amber when the model is better by less than ``margin``.
+    """
+    kind = inputs.task_kind
+    metric = kind.headline
+    rule = (
+        f"red when the 95 % paired-bootstrap interval of {metric}(model) - "
+        f"{metric}(linear baseline) on test includes or is below 0 for the logistic "
+        f"regression or the linear SVM on the preprocessed features; amber when the model "
+        f"is better than either by less than {margin:g}; green otherwise"
+    )
+    train, test = inputs.splits.get("train"), inputs.splits.get("test")
+    if logits is None:
+        logits = split_logits(inputs, "test")
+    if train is None or test is None or logits is None or len(test) == 0:
+        why = "needs train and test splits and the model's test outputs"
+        return Item("baseline", "not_assessed", rule, f"Not assessed: {why}.", {})
+    if train.features is None or test.features is None or len(train) < 2:
+        why = "needs the preprocessed features of two training samples or more and of test"
+        return Item("baseline", "not_assessed", rule, f"Not assessed: {why}.", {})
+    keep = _sample(len(train), max_train, inputs.seed)
+    X_train = np.asarray(train.features, dtype=np.float64)[keep]
+    y_train = np.asarray(train.y, dtype=np.float64)[keep]
+    valid_view = inputs.splits.get("valid")
+    valid = None
+    if valid_view is not None and len(valid_view) > 0 and valid_view.features is not None:
+        valid = (
+            np.asarray(valid_view.features, dtype=np.float64),
+            np.asarray(valid_view.y, dtype=np.float64),
+        )
+    n_out = logits.shape[1]
+    lr, lr_c = fit_baseline(kind, (X_train, y_train), valid, n_outputs=n_out, strength=strength)
+    svm, svm_c = fit_linear_svm(kind, (X_train, y_train), valid, n_outputs=n_out, strength=strength)
+    X_test = np.asarray(test.features, dtype=np.float64)
+    y_test = np.asarray(test.y, dtype=np.float64)
+    model_scores = inputs.scores(logits)
+    lr_scores, svm_scores = lr.predict(X_test), svm.predict(X_test)
+    model_b, lr_b, svm_b = paired_bootstrap(
+        kind, y_test, [model_scores, lr_scores, svm_scores], n_boot=n_boot, seed=inputs.seed
+    )
+    m_point = metric_value(kind, y_test, model_scores)
+    probabilistic = kind.probabilistic
+    entries: dict[str, dict[str, Any]] = {}
+    for name, estimator, scores, boot, used in (
+        (
+            "logistic_regression",
+            "logistic regression" if probabilistic else "ridge regression",
+            lr_scores,
+            lr_b,
+            lr_c,
+        ),
+        (
+            "linear_svm",
+            "linear SVM (LinearSVC)" if probabilistic else "LinearSVR",
+            svm_scores,
+            svm_b,
+            svm_c,
+        ),
+    ):
+        point = metric_value(kind, y_test, scores)
+        diff = summarise(m_point - point, model_b - boot)
+        entries[name] = {
+            "estimator": estimator,
+            "baseline": summarise(point, boot),
+            "difference": diff,
+            "strength": used,
+            "flag": _flag(diff, margin),
+        }
+    assessed = [e["flag"] for e in entries.values() if e["flag"] != "not_assessed"]
+    severity = ("green", "amber", "red")
+    flag: Flag = max(assessed, key=severity.index) if assessed else "not_assessed"
+
+    def _point(name: str) -> float:
+        value = entries[name]["baseline"]["value"]
+        return -np.inf if value is None else float(value)
+
+    best = max(entries, key=_point)
+    values: dict[str, Any] = {
+        "metric": metric,
+        "model": summarise(m_point, model_b),
+        "baseline": entries[best]["baseline"],
+        "difference": entries[best]["difference"],
+        "best": best,
+        "baselines": entries,
+        "features": f"preprocessed matrix features ({X_train.shape[1]})",
+        "estimator": entries[best]["estimator"],
+        "strength": entries[best]["strength"],
+        "n_train": len(keep),
+        "n_test": len(test),
+        "n_boot": n_boot,
+    }
+    if isinstance(kind, Multiclass):
+        values["mcc"] = {
+            "model": _multiclass_mcc(y_test, model_scores, inputs.outputs),
+            "logistic_regression": _multiclass_mcc(y_test, lr_scores, inputs.outputs),
+            "linear_svm": _multiclass_mcc(y_test, svm_scores, inputs.outputs),
+        }
+    summary = (
+        f"Test {metric}: model {_fmt(values['model'])}; logistic regression "
+        f"{_fmt(entries['logistic_regression']['baseline'])} (difference "
+        f"{_fmt(entries['logistic_regression']['difference'])}); linear SVM "
+        f"{_fmt(entries['linear_svm']['baseline'])} (difference "
+        f"{_fmt(entries['linear_svm']['difference'])}), on the preprocessed features."
     )
     return Item("baseline", flag, rule, summary, values)
 

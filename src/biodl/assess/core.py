@@ -100,9 +100,6 @@ MATRIX_NOT_APPLICABLE: Mapping[str, str] = {
         "Not applicable to matrices: label conflicts are counted between identical "
         "sequences (duplicate samples are reported by the leakage item)."
     ),
-    "baseline": (
-        "Not applicable to matrices: the baselines are k-mer and motif models of sequences."
-    ),
 }
 
 #: A check bound to its options: ``check(inputs) -> Item``.

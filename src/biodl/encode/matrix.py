@@ -12,6 +12,8 @@ configuration):
   deviation of each feature (a constant feature gets SD 1);
 - ``select: {method: f_test | t_test, k: N}``: keeps the ``k`` features with the largest
   one-way ANOVA F (classes) or absolute Welch t (two classes) on the *training* labels;
+  ``select: {method: l1, k: N, C: 1.0}`` keeps the ``k`` of largest |coefficient| in an
+  L1-penalised logistic regression fitted on the training samples (:func:`l1_scores`);
 - per-sample normalisation (each sample on its own, across its features):
   ``center_samples`` subtracts each sample's mean, ``scale_samples`` also divides by the
   sample's SD (a constant sample gets SD 1); ``quantile`` maps each sample's values, by
@@ -67,6 +69,7 @@ __all__ = [
     "f_statistic",
     "fit_pipeline",
     "fit_views",
+    "l1_scores",
     "normalise_steps",
     "welch_t",
 ]
@@ -169,6 +172,57 @@ def welch_t(X: np.ndarray, labels: Sequence[str]) -> np.ndarray:
         diff[(va + vb == 0) & (diff <= 1e-12 * scale)] = 0.0  # constant: rounding only
         t = diff / np.sqrt(va + vb)
     return np.nan_to_num(t, nan=0.0, posinf=np.inf)
+
+
+def _logistic_l1(C: float) -> Any:
+    """scikit-learn's L1-penalised logistic regression (liblinear), spelled for the
+    installed version (``penalty="l1"`` before 1.8, ``l1_ratio=1`` from 1.8 on)."""
+    import re
+
+    import sklearn
+    from sklearn.linear_model import LogisticRegression
+
+    match = re.match(r"(\d+)\.(\d+)", sklearn.__version__)
+    new = match is not None and (int(match[1]), int(match[2])) >= (1, 8)
+    penalty: dict[str, Any] = {"l1_ratio": 1.0} if new else {"penalty": "l1"}
+    return LogisticRegression(
+        C=C, solver="liblinear", max_iter=1000, tol=1e-6, random_state=0, **penalty
+    )
+
+
+def l1_scores(X: np.ndarray, labels: Sequence[str], C: float = 1.0) -> np.ndarray:
+    """|coefficient| of each column of ``X`` in an L1-penalised logistic regression of
+    ``labels`` (the largest over classes, one-vs-rest, for more than two classes).
+
+    Each column is standardised first (training mean and SD, NaN values left out of
+    both and then set to 0; a constant column scores 0), so coefficients are comparable
+    across features. Deterministic (liblinear, fixed seed).
+
+    Examples
+    --------
+    >>> X = np.array([[0.0, 1.0], [0.2, 0.0], [5.0, 1.0], [5.2, 0.0]])
+    >>> (l1_scores(X, ["a", "a", "b", "b"], C=10.0) > 0).tolist()
+    [True, False]
+    """
+    y = np.asarray(labels)
+    classes = sorted(set(y.tolist()))
+    if len(classes) < 2:
+        raise InputError(
+            f"select: l1 needs two classes or more, the training labels have {len(classes)}"
+        )
+    X = np.asarray(X, dtype=np.float64)
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing column
+        mean = np.nan_to_num(np.nanmean(X, axis=0), nan=0.0)
+        sd = np.nanstd(X, axis=0, ddof=1) if len(X) > 1 else np.zeros(X.shape[1])
+    sd = np.where(np.isfinite(sd) & (sd > 1e-12 * np.maximum(np.abs(mean), 1.0)), sd, np.inf)
+    Z = np.nan_to_num((X - mean) / sd, nan=0.0)
+    targets = [classes[1]] if len(classes) == 2 else classes
+    coef = np.zeros(X.shape[1])
+    for c in targets:
+        model = _logistic_l1(C).fit(Z, (y == c).astype(np.int64))
+        coef = np.maximum(coef, np.abs(model.coef_[0]))
+    return coef
 
 
 def _apply(step: Mapping[str, Any], X: np.ndarray, features: list[str]) -> np.ndarray:
@@ -283,12 +337,18 @@ def _fit_step(
         if labels is None:
             raise InputError("preprocess select needs class labels (a classification task)")
         method = step.get("method", "f_test")
-        score: Callable[[np.ndarray, Sequence[str]], np.ndarray] = (
-            welch_t if method == "t_test" else f_statistic
-        )
-        s = score(X.astype(np.float64), labels)
         k = min(int(step["k"]), X.shape[1])
-        keep = np.sort(np.argsort(-s, kind="stable")[:k])
+        if method == "l1":
+            # largest |coef| first; ties (zeros above all) by F, then by column
+            coef = l1_scores(X, labels, float(step.get("C", 1.0)))
+            f = f_statistic(X.astype(np.float64), labels)
+            keep = np.sort(np.lexsort((-f, -coef))[:k])
+        else:
+            score: Callable[[np.ndarray, Sequence[str]], np.ndarray] = (
+                welch_t if method == "t_test" else f_statistic
+            )
+            s = score(X.astype(np.float64), labels)
+            keep = np.sort(np.argsort(-s, kind="stable")[:k])
         fitted["keep"] = keep.tolist()
     return fitted
 
