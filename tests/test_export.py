@@ -254,6 +254,9 @@ def _zoo_case(name: str) -> tuple[str, dict[str, Any], ModelIO, np.ndarray]:
         name, params = "dilated_resnet", {"head": "profile"}
         io = ModelIO(4, 200, 2, per_position=True)
         encode = lambda s: one_hot(s, alphabet="dna")  # noqa: E731
+    elif {spec.name: spec for spec in list_models()}[name].alphabets[0] == "matrix":
+        views = (("view:a", 5), ("view:b", 7)) if name == "multiview" else ()
+        io = ModelIO(12, 1, 2, alphabet="matrix", layout=views)
     elif "protein" in {spec.name: spec for spec in list_models()}[name].alphabets:
         io = ModelIO(20, L, 2, alphabet="protein", per_position=name == "residue_tagger")
         encode = lambda s: one_hot(s, alphabet="protein")  # noqa: E731

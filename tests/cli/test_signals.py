@@ -24,6 +24,10 @@ def _long_training_config(motif_tables: Path, name: str) -> Path:
     return path
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _stop_training(
     config: Path, out: Path, signum: signal.Signals
 ) -> subprocess.CompletedProcess[str]:
@@ -35,6 +39,10 @@ def _stop_training(
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        # a test suite started in the background (`make test &`, nohup) inherits SIGINT
+        # ignored, and a child keeps that: give the child the default disposition, as a
+        # command typed at a terminal has
+        preexec_fn=_default_sigint,
     )
     partial = out.with_name(out.name + ".partial")
     deadline = time.monotonic() + 300

@@ -203,6 +203,8 @@ def _applicable(name: str, method: str) -> bool:
     from tests.interpret.zoo import model_io
 
     io = model_io(name)
+    if io.alphabet == "matrix" and method in ("lime", "kernel_shap", "ism"):
+        return False  # they perturb positions; a matrix sample is one position of F features
     if method == "attention":
         return name == "deeploc"
     if method == "ism":  # one-hot sequences only, not packed CpG/structure inputs

@@ -52,7 +52,16 @@ PROTEIN = ["deepfam", "deepgoplus_cnn", "deeploc", "light_attention"]
 # packed inputs (deepmir: sequence + structure; deepcpg*: CpG neighbourhoods) are not
 # one-hot, and residue_tagger and residue_embedding have per-position outputs: ism refuses
 # them (tested below)
-NOT_ONE_HOT = {"deepmir", "deepcpg", "deepcpg_cpg", "residue_tagger", "residue_embedding"}
+NOT_ONE_HOT = {
+    "deepmir",
+    "deepcpg",
+    "deepcpg_cpg",
+    "residue_tagger",
+    "residue_embedding",
+    "mlp",  # expression matrices (it also flattens one-hot input, but it is not local)
+    "dae",
+    "multiview",
+}
 RTOL, ATOL = 1e-4, 1e-5
 
 

@@ -31,6 +31,9 @@ SMALL: dict[str, dict[str, Any]] = {
     "deepgoplus_cnn": {"n_filters": 6, "widths": [4, 8]},
     "deepmir": {"conv2d_filters": 2, "conv1d_filters": 4, "hidden": 8},
     "deepcpg_cpg": {"replicate_units": 6, "gru_units": 4},
+    "mlp": {"hidden": 8},
+    "dae": {"hidden": 8, "bottleneck": 4, "pretrain_epochs": 0},
+    "multiview": {"hidden": 6},
     "deepcpg": {
         "conv1_filters": 4,
         "conv2_filters": 4,
@@ -42,6 +45,7 @@ SMALL: dict[str, dict[str, Any]] = {
 }
 ZOO = [spec.name for spec in list_models()]
 PROTEIN_LENGTH, PADDING = 24, 4
+MATRIX_FEATURES = 12
 
 
 def model_io(name: str, n_outputs: int = 2) -> ModelIO:
@@ -52,6 +56,9 @@ def model_io(name: str, n_outputs: int = 2) -> ModelIO:
     if name == "deepmir":
         return ModelIO(8 + 20, 20, n_outputs, alphabet="rna")
     spec = get_model_spec(name)
+    if spec.alphabets[0] == "matrix" or name == "mlp":  # samples x features, (N, F, 1)
+        views = (("view:a", 5), ("view:b", 7)) if name == "multiview" else ()
+        return ModelIO(MATRIX_FEATURES, 1, n_outputs, alphabet="matrix", layout=views)
     if "protein" in spec.alphabets:
         return ModelIO(
             20, PROTEIN_LENGTH, n_outputs, alphabet="protein", per_position=spec.per_position
@@ -75,6 +82,8 @@ def inputs(name: str, n: int = 3, *, seed: int = 1) -> torch.Tensor:
         x = torch.nn.functional.one_hot(idx, 20).permute(0, 2, 1).float()
         x[:, :, -PADDING:] = 0.0  # padding at the end
         return x
+    if io.alphabet == "matrix":
+        return torch.randn(n, io.n_channels, 1, generator=g)
     if io.n_channels == 4:
         idx = torch.randint(0, 4, (n, io.input_length), generator=g)
         return torch.nn.functional.one_hot(idx, 4).permute(0, 2, 1).float()

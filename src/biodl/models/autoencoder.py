@@ -98,7 +98,7 @@ class DAEEncoder(nn.Module):
         self.out_features = widths[-1]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(self.flatten(x.float()))
+        return self.net(self.flatten(x if x.dtype.is_floating_point else x.float()))
 
 
 class DenoisingAutoencoder(SequenceModel):

@@ -54,7 +54,7 @@ class MLPTrunk(nn.Module):
         self.out_features = width
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x.float())
+        return self.net(x if x.dtype.is_floating_point else x.float())
 
 
 def mlp(params: MLPParams, io: ModelIO) -> SequenceModel:

@@ -160,12 +160,12 @@ class MultiViewTrunk(nn.Module):
 
     def split(self, x: torch.Tensor) -> list[torch.Tensor]:
         """The ``(N, F_v)`` input of each view (at the recorded boundaries)."""
-        flat = x.float().flatten(1)
+        flat = (x if x.dtype.is_floating_point else x.float()).flatten(1)
         return [flat[:, o : o + w] for o, w in zip(self.offsets, self.widths, strict=True)]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.fusion == "early":
-            return self.encoders[0](x.float().flatten(1))
+            return self.encoders[0]((x if x.dtype.is_floating_point else x.float()).flatten(1))
         parts = self.split(x)
         if self.fusion == "late":
             return torch.cat(

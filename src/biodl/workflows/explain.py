@@ -488,15 +488,14 @@ def explain_file(
 # ---------------------------------------------------------------------------------------
 # expression matrices: per-gene attributions
 
-#: methods that explain a matrix model (ISM and attention are for sequences)
+#: methods that explain a matrix model (ISM and attention are for sequences; LIME and
+#: KernelSHAP perturb positions, and a matrix sample is one position of F features)
 MATRIX_METHODS: tuple[str, ...] = (
     "saliency",
     "input_x_gradient",
     "integrated_gradients",
     "deeplift",
     "deepshap",
-    "lime",
-    "kernel_shap",
 )
 
 
