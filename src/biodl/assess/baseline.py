@@ -24,7 +24,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 import numpy as np
@@ -84,10 +84,7 @@ class KmerBaseline:
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         if isinstance(self.task, Multiclass):
-            model = self.models[0]
-            proba = np.zeros((X.shape[0], self.n_out))
-            proba[:, model.classes_.astype(np.int64)] = model.predict_proba(X)
-            return proba
+            return self._class_scores(self.models[0], X)
         cols = []
         for model, const in zip(self.models, self.constants, strict=True):
             if model is None:
@@ -95,8 +92,16 @@ class KmerBaseline:
             elif not self.task.probabilistic:
                 cols.append(model.predict(X))
             else:
-                cols.append(model.predict_proba(X)[:, 1])
+                cols.append(self._positive_scores(model, X))
         return np.stack(cols, axis=1)
+
+    def _class_scores(self, model: Any, X: np.ndarray) -> np.ndarray:
+        proba = np.zeros((X.shape[0], self.n_out))
+        proba[:, model.classes_.astype(np.int64)] = model.predict_proba(X)
+        return proba
+
+    def _positive_scores(self, model: Any, X: np.ndarray) -> np.ndarray:
+        return np.asarray(model.predict_proba(X)[:, 1])
 
 
 def _fit_one(task: Task, X: np.ndarray, y: np.ndarray, strength: float) -> Any:
@@ -110,10 +115,14 @@ def _fit_one(task: Task, X: np.ndarray, y: np.ndarray, strength: float) -> Any:
     return make_pipeline(StandardScaler(), clf).fit(X, y.astype(np.int64))
 
 
-def _fit_all(task: Task, X: np.ndarray, y: np.ndarray, n_out: int, strength: float) -> KmerBaseline:
+def _fit_outputs(
+    task: Task, X: np.ndarray, y: np.ndarray, fit_one: Callable[[np.ndarray, np.ndarray], Any]
+) -> tuple[list[Any], list[float]]:
+    """One estimator per output (``fit_one(X, y)``; one in all for multi-class), and the
+    constant score of an output whose training targets hold a single value."""
     if isinstance(task, Multiclass):
         keep = ~np.isnan(y[:, 0])
-        return KmerBaseline(task, n_out, [_fit_one(task, X[keep], y[keep, 0], strength)], [0.0])
+        return [fit_one(X[keep], y[keep, 0])], [0.0]
     models: list[Any] = []
     constants: list[float] = []
     for t in range(y.shape[1]):
@@ -121,8 +130,32 @@ def _fit_all(task: Task, X: np.ndarray, y: np.ndarray, n_out: int, strength: flo
         yt = y[keep, t]
         single = yt.size == 0 or (task.probabilistic and len(np.unique(yt)) < 2)
         constants.append(float(yt.mean()) if yt.size else 0.0)
-        models.append(None if single else _fit_one(task, X[keep], yt, strength))
-    return KmerBaseline(task, n_out, models, constants)
+        models.append(None if single else fit_one(X[keep], yt))
+    return models, constants
+
+
+def _fit_all(task: Task, X: np.ndarray, y: np.ndarray, n_out: int, strength: float) -> KmerBaseline:
+    return KmerBaseline(
+        task, n_out, *_fit_outputs(task, X, y, lambda a, b: _fit_one(task, a, b, strength))
+    )
+
+
+def _choose(
+    task: Task,
+    valid: tuple[np.ndarray, np.ndarray],
+    grid: Sequence[float],
+    fit: Callable[[float], KmerBaseline],
+) -> tuple[Any, float]:
+    """The fit of ``grid``'s value with the best headline metric on ``valid``."""
+    best: tuple[float, float, KmerBaseline] | None = None
+    for value in grid:
+        model = fit(value)
+        score = metric_value(task, valid[1], model.predict(valid[0]))
+        score = -np.inf if np.isnan(score) else score
+        if best is None or score > best[0]:
+            best = (score, value, model)
+    assert best is not None  # the grid is not empty
+    return best[2], best[1]
 
 
 def fit_baseline(
@@ -157,47 +190,28 @@ def fit_baseline(
     if strength is not None or valid is None or len(valid[1]) == 0:
         chosen = strength if strength is not None else (1.0 if task.probabilistic else 10.0)
         return _fit_all(task, *train, n_outputs, chosen), chosen
-    best: tuple[float, float, KmerBaseline] | None = None
-    for value in grid:
-        model = _fit_all(task, *train, n_outputs, value)
-        score = metric_value(task, valid[1], model.predict(valid[0]))
-        score = -np.inf if np.isnan(score) else score
-        if best is None or score > best[0]:
-            best = (score, value, model)
-    assert best is not None  # the grid is not empty
-    return best[2], best[1]
+    return _choose(task, valid, grid, lambda v: _fit_all(task, *train, n_outputs, v))
 
 
-class LinearSvmBaseline:
+class LinearSvmBaseline(KmerBaseline):
     """Fitted linear SVMs (one per output; one multi-class one-vs-rest SVM for
     multi-class) whose ``predict`` gives scores: the ``decision_function`` through a
     logistic (softmax for multi-class), a monotone map that keeps AUROC and the argmax;
     the values for regression (``LinearSVR``)."""
 
-    def __init__(self, task: Task, n_out: int, models: list[Any], constants: list[float]) -> None:
-        self.task, self.n_out, self.models, self.constants = task, n_out, models, constants
+    def _class_scores(self, model: Any, X: np.ndarray) -> np.ndarray:
+        d = np.asarray(model.decision_function(X), dtype=np.float64)
+        classes = model.classes_.astype(np.int64)
+        if d.ndim == 1:  # two classes seen in training: one decision value
+            d = np.stack([-d, d], axis=1)
+        z = np.full((X.shape[0], self.n_out), -np.inf)
+        z[:, classes] = d
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        return z / z.sum(axis=1, keepdims=True)
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        if isinstance(self.task, Multiclass):
-            model = self.models[0]
-            d = np.asarray(model.decision_function(X), dtype=np.float64)
-            classes = model.classes_.astype(np.int64)
-            if d.ndim == 1:  # two classes seen in training: one decision value
-                d = np.stack([-d, d], axis=1)
-            z = np.full((X.shape[0], self.n_out), -np.inf)
-            z[:, classes] = d
-            z = np.exp(z - z.max(axis=1, keepdims=True))
-            return z / z.sum(axis=1, keepdims=True)
-        cols = []
-        for model, const in zip(self.models, self.constants, strict=True):
-            if model is None:
-                cols.append(np.full(X.shape[0], const))
-            elif not self.task.probabilistic:
-                cols.append(model.predict(X))
-            else:
-                d = np.clip(np.asarray(model.decision_function(X), dtype=np.float64), -50, 50)
-                cols.append(1.0 / (1.0 + np.exp(-d)))
-        return np.stack(cols, axis=1)
+    def _positive_scores(self, model: Any, X: np.ndarray) -> np.ndarray:
+        d = np.clip(np.asarray(model.decision_function(X), dtype=np.float64), -50, 50)
+        return 1.0 / (1.0 + np.exp(-d))
 
 
 def _svm_one(task: Task, X: np.ndarray, y: np.ndarray, C: float) -> Any:
@@ -219,18 +233,8 @@ def _svm_all(task: Task, X: np.ndarray, y: np.ndarray, n_out: int, C: float) -> 
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        if isinstance(task, Multiclass):
-            keep = ~np.isnan(y[:, 0])
-            return LinearSvmBaseline(task, n_out, [_svm_one(task, X[keep], y[keep, 0], C)], [0.0])
-        models: list[Any] = []
-        constants: list[float] = []
-        for t in range(y.shape[1]):
-            keep = ~np.isnan(y[:, t])
-            yt = y[keep, t]
-            single = yt.size == 0 or (task.probabilistic and len(np.unique(yt)) < 2)
-            constants.append(float(yt.mean()) if yt.size else 0.0)
-            models.append(None if single else _svm_one(task, X[keep], yt, C))
-    return LinearSvmBaseline(task, n_out, models, constants)
+        fitted = _fit_outputs(task, X, y, lambda a, b: _svm_one(task, a, b, C))
+    return LinearSvmBaseline(task, n_out, *fitted)
 
 
 def fit_linear_svm(
@@ -247,15 +251,7 @@ def fit_linear_svm(
     if strength is not None or valid is None or len(valid[1]) == 0:
         chosen = strength if strength is not None else 1.0
         return _svm_all(task, *train, n_outputs, chosen), chosen
-    best: tuple[float, float, LinearSvmBaseline] | None = None
-    for value in _C_GRID:
-        model = _svm_all(task, *train, n_outputs, value)
-        score = metric_value(task, valid[1], model.predict(valid[0]))
-        score = -np.inf if np.isnan(score) else score
-        if best is None or score > best[0]:
-            best = (score, value, model)
-    assert best is not None  # the grid is not empty
-    return best[2], best[1]
+    return _choose(task, valid, _C_GRID, lambda v: _svm_all(task, *train, n_outputs, v))
 
 
 def _features(view: SplitView, alphabet: str, k: Sequence[int] | None) -> np.ndarray:
