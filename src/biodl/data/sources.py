@@ -13,7 +13,7 @@ import hashlib
 import math
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -903,16 +903,8 @@ def load_matrix_source(source: MatrixSource, config: Config) -> tuple[Examples, 
             f"{what} column {name!r} is not a column of {places}the matrix", path=matrix.path
         )
 
-    labels = []
     assert source.label is not None  # checked with the configuration
-    for i, (value, path, line) in enumerate(column(source.label, "label")):
-        if not value.strip() or value.strip().lower() in _MISSING:
-            raise InputError(
-                f"sample {matrix.samples[i]!r} has no label in column {source.label!r}",
-                path=path,
-                line=line,
-            )
-        labels.append(normalise_label(value))
+    labels = _sample_labels(source.label, matrix.samples, column(source.label, "label"))
     if table_path is not None and source.unmatched_labels == "error":
         present = set(matrix.samples)
         for sample, row in table.items():
@@ -925,16 +917,7 @@ def load_matrix_source(source: MatrixSource, config: Config) -> tuple[Examples, 
                 )
     split = None
     if source.split is not None:
-        split = []
-        for value, path, line in column(source.split, "split"):
-            v = value.strip().lower()
-            if v not in _SPLIT_VALUES:
-                raise InputError(
-                    f"column {source.split!r}: {value!r} is not one of train, valid, test",
-                    path=path,
-                    line=line,
-                )
-            split.append(v)
+        split = _sample_splits(source.split, column(source.split, "split"))
     origins = []
     for i in range(len(matrix.samples)):
         path, line, _ = matrix.where(i)
@@ -1075,16 +1058,8 @@ def load_multiview_source(
             path=matrices[0][1].path,
         )
 
-    labels = []
     assert source.label is not None  # checked with the configuration
-    for sample, (value, path, line) in zip(samples, column(source.label, "label"), strict=True):
-        if not value.strip() or value.strip().lower() in _MISSING:
-            raise InputError(
-                f"sample {sample!r} has no label in column {source.label!r}",
-                path=path,
-                line=line,
-            )
-        labels.append(normalise_label(value))
+    labels = _sample_labels(source.label, samples, column(source.label, "label"))
     if table_path is not None and source.unmatched_labels == "error":
         present = {s for _, m in matrices for s in m.samples}
         for sample, row in table.items():
@@ -1097,16 +1072,7 @@ def load_multiview_source(
                 )
     split = None
     if source.split is not None:
-        split = []
-        for value, path, line in column(source.split, "split"):
-            v = value.strip().lower()
-            if v not in _SPLIT_VALUES:
-                raise InputError(
-                    f"column {source.split!r}: {value!r} is not one of train, valid, test",
-                    path=path,
-                    line=line,
-                )
-            split.append(v)
+        split = _sample_splits(source.split, column(source.split, "split"))
     examples = Examples(
         sequences=[""] * len(samples),
         labels=labels,
@@ -1116,3 +1082,33 @@ def load_multiview_source(
         feature_names=features,
     )
     return _mapped(examples, source.label_map), split
+
+
+def _sample_labels(
+    name: str, samples: Sequence[str], cells: Iterable[tuple[str, str | None, int | None]]
+) -> list[str]:
+    """Each sample's label from ``cells`` (``(value, path, line)`` of column ``name``, in
+    sample order); a missing one is an error naming the sample and where it was read."""
+    labels = []
+    for sample, (value, path, line) in zip(samples, cells, strict=True):
+        if not value.strip() or value.strip().lower() in _MISSING:
+            raise InputError(
+                f"sample {sample!r} has no label in column {name!r}", path=path, line=line
+            )
+        labels.append(normalise_label(value))
+    return labels
+
+
+def _sample_splits(name: str, cells: Iterable[tuple[str, str | None, int | None]]) -> list[str]:
+    """Each sample's split (``train``, ``valid`` or ``test``) from column ``name``."""
+    split = []
+    for value, path, line in cells:
+        v = value.strip().lower()
+        if v not in _SPLIT_VALUES:
+            raise InputError(
+                f"column {name!r}: {value!r} is not one of train, valid, test",
+                path=path,
+                line=line,
+            )
+        split.append(v)
+    return split
