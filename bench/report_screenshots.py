@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -33,26 +32,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-WIDTH = 1280
-
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--hide-scrollbars",
-)
-
-_PROBE = (
-    "<script>window.addEventListener('load', function () {"
-    "var p = document.createElement('pre'); p.id = 'biodl-scroll-width';"
-    "p.textContent = 'scrollWidth=' + document.documentElement.scrollWidth + "
-    "';scrollHeight=' + document.documentElement.scrollHeight;"
-    "document.body.appendChild(p); });</script>"
-)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from assess_screenshot import FLAGS, WIDTH, _measure  # one chromium set-up and probe
 
 
 def _chromium(browser: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -62,21 +43,8 @@ def _chromium(browser: str, profile: Path, *args: str) -> subprocess.CompletedPr
 
 def measure(browser: str, report: Path, tmp: Path) -> tuple[int | None, int | None]:
     """``(scrollWidth, scrollHeight)`` of ``report`` in a 1280 px wide window."""
-    probe = tmp / f"probe_{report.parent.name}_{report.name}"
-    text = report.read_text(encoding="utf-8")
-    probe.write_text(text.replace("</body>", _PROBE + "</body>"), encoding="utf-8")
-    proc = _chromium(
-        browser,
-        tmp / "profile",
-        f"--window-size={WIDTH},1000",
-        "--virtual-time-budget=5000",
-        "--dump-dom",
-        probe.resolve().as_uri(),
-    )
-    found = re.search(r"scrollWidth=(\d+);scrollHeight=(\d+)", proc.stdout)
-    if found is None:
-        return None, None
-    return int(found[1]), int(found[2])
+    found = _measure(browser, report, tmp)
+    return found.get("width"), found.get("height")
 
 
 def _shrink(png: Path, limit: int = 500_000) -> None:
