@@ -377,15 +377,7 @@ def representation(
             n_bootstrap=n_bootstrap,
         )
         auc = shift["auroc"]
-        sflag: Flag = (
-            "not_assessed"
-            if auc is None
-            else "red"
-            if auc > red_auroc
-            else "amber"
-            if auc > amber_auroc
-            else "green"
-        )
+        sflag = _shift_flag(auc, red_auroc, amber_auroc)
         shift["flag"] = sflag
         flags.append(sflag)
         if auc is not None:
@@ -453,15 +445,7 @@ def _matrix_representation(
             n_bootstrap=n_bootstrap,
         )
         auc = shift["auroc"]
-        sflag: Flag = (
-            "not_assessed"
-            if auc is None
-            else "red"
-            if auc > red_auroc
-            else "amber"
-            if auc > amber_auroc
-            else "green"
-        )
+        sflag = _shift_flag(auc, red_auroc, amber_auroc)
         shift["flag"] = sflag
         flags.append(sflag)
         if auc is not None:
@@ -482,3 +466,10 @@ def _matrix_representation(
 
 
 _NOT_MATRIX = "not applicable to matrices"
+
+
+def _shift_flag(auc: float | None, red_auroc: float, amber_auroc: float) -> Flag:
+    """The flag of a train-vs-test adversarial AUROC (``None``: not assessed)."""
+    if auc is None:
+        return "not_assessed"
+    return "red" if auc > red_auroc else "amber" if auc > amber_auroc else "green"
