@@ -1147,10 +1147,13 @@ def _multiview_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
                     return ("data", name, "views", view, "orientation"), (
                         f"orientation is fixed by the {opts.format} format (leave it out)"
                     )
+    return _matrix_task_problem(config, "multi-view matrices")
+
+
+def _matrix_task_problem(config: Config, what: str) -> tuple[tuple[str, ...], str] | None:
+    """Task and training options that a matrix configuration (``what``) cannot have."""
     if not task_class(config.task).classification:
-        return ("task",), (
-            f"multi-view matrices support binary and multiclass tasks for now, not {config.task}"
-        )
+        return ("task",), f"{what} support binary and multiclass tasks for now, not {config.task}"
     if config.per_position:
         return ("per_position",), "per_position does not apply to expression matrices"
     if config.data.homology is not None:
@@ -1201,17 +1204,7 @@ def _matrix_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
         maf = spec.maf_problem()
         if maf is not None:
             return ("data", name, maf[0]), maf[1]
-    if not task_class(config.task).classification:
-        return ("task",), (
-            f"expression matrices support binary and multiclass tasks for now, not {config.task}"
-        )
-    if config.per_position:
-        return ("per_position",), "per_position does not apply to expression matrices"
-    if config.data.homology is not None:
-        return ("data", "homology"), "homology splits are for protein sequences"
-    if config.train.augment.reverse_complement or config.train.augment.shift:
-        return ("train", "augment"), "train.augment does not apply to expression matrices"
-    return None
+    return _matrix_task_problem(config, "expression matrices")
 
 
 def _outputs_problem(config: Config) -> str | None:
