@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "models": 6,
     "runs": 7,
     "train": 8,
+    "networks": 8,  # network inference and fusion: beside train, never importing it
     "interpret": 9,
     "variants": 10,
     "assess": 11,

@@ -51,20 +51,25 @@ from biodl.models.ensemble import COMBINES
 from biodl.tasks import TaskName
 
 __all__ = [
+    "NETWORK_RUN_FILE",
+    "NETWORK_RUN_FORMAT",
     "RUN_FORMAT",
     "RUN_FORMAT_VERSION",
     "TEMPERATURE_FILE",
     "ArchitectureMeta",
     "LabelsMeta",
+    "NetworkRunMeta",
     "Run",
     "RunMeta",
     "file_checksum",
     "load_run",
+    "read_network_run",
     "read_run_meta",
     "read_temperature",
     "save_temperature",
     "save_weights",
     "software_versions",
+    "write_network_run",
 ]
 
 RUN_FORMAT = "biodl-run"
@@ -394,6 +399,22 @@ def _describe(error: Mapping[str, Any]) -> str:
     return f"bad '{loc}': {str(error['msg']).lower()} (got {shown})"
 
 
+def _read_json(path: Path) -> Any:
+    """The JSON document in ``path``; unreadable or invalid: one line naming it."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{path.name} is not valid JSON: {exc.msg} (column {exc.colno})",
+            path=path,
+            line=exc.lineno,
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path.name} is not UTF-8 text: {exc.reason}", path=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path.name}: {exc.strerror}", path=path) from None
+
+
 def read_run_meta(meta_path: str | os.PathLike[str]) -> tuple[RunMeta, dict[str, Any]]:
     """Read and validate a ``model.json``.
 
@@ -411,18 +432,7 @@ def read_run_meta(meta_path: str | os.PathLike[str]) -> tuple[RunMeta, dict[str,
         a value of the wrong type.
     """
     path = Path(meta_path)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"model.json is not valid JSON: {exc.msg} (column {exc.colno})",
-            path=path,
-            line=exc.lineno,
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"model.json is not UTF-8 text: {exc.reason}", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read model.json: {exc.strerror}", path=path) from None
+    raw = _read_json(path)
     if not isinstance(raw, dict):
         raise InputError("model.json is not a JSON object", path=path)
     if raw.get("format") != RUN_FORMAT:
@@ -554,3 +564,85 @@ def load_run(path: str | os.PathLike[str], *, device: str | torch.device = "cpu"
         raise InputError(f"weights do not fit the model: {first}", path=weights) from None
     model.eval()
     return Run(path=p, model=model, meta=meta, info=info)
+
+
+NETWORK_RUN_FORMAT = "biodl-network-run"
+#: The provenance file of a network job (``biodl grn``, ``biodl embed-networks``).
+NETWORK_RUN_FILE = "run.json"
+_NETWORK_RUN_VERSION = 1
+
+
+class NetworkRunMeta(_Meta):
+    """The validated content of a network job's ``run.json``.
+
+    ``biodl grn`` and ``biodl embed-networks`` write no zoo model, but their output
+    folder is a run all the same: what was asked (``options``, ``seed``, ``threads``),
+    what was read (``inputs``: path, bytes and SHA-256 of every file, with its
+    ``role``), what was written (``outputs``), the software versions, the time and
+    peak memory each step took, and the headline results. Unknown keys are errors.
+    """
+
+    format: Literal["biodl-network-run"]
+    format_version: int = Field(default=_NETWORK_RUN_VERSION, ge=1)
+    verb: Literal["grn", "embed-networks"]
+    created: str
+    command: str | None = None
+    seed: int
+    threads: int = Field(ge=1)
+    options: dict[str, Any] = Field(default_factory=dict)
+    inputs: list[dict[str, Any]] = Field(default_factory=list)
+    genes: int = Field(ge=0)
+    outputs: dict[str, str] = Field(default_factory=dict)
+    versions: dict[str, str] = Field(default_factory=dict)
+    timings: dict[str, float] = Field(default_factory=dict)
+    peak_memory_mib: float | None = None
+    results: dict[str, Any] = Field(default_factory=dict)
+
+
+def write_network_run(run_dir: str | os.PathLike[str], meta: NetworkRunMeta) -> Path:
+    """Write ``run_dir/run.json`` (atomically) from a validated :class:`NetworkRunMeta`."""
+    return write_json(Path(run_dir) / NETWORK_RUN_FILE, meta.model_dump(mode="json"))
+
+
+def read_network_run(run_dir: str | os.PathLike[str]) -> NetworkRunMeta:
+    """Read and validate ``run_dir/run.json`` of ``biodl grn`` / ``biodl embed-networks``.
+
+    Raises
+    ------
+    InputError
+        One line naming the file: missing, not JSON, not a network run, a newer format
+        version, a missing key, an unknown key or a value of the wrong type.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "run.json").write_text('{"format": "biodl-network-run", "verb": "grn"}')
+    >>> read_network_run(d)
+    Traceback (most recent call last):
+    ...
+    biodl.errors.InputError: ...run.json: missing key 'created' (and 3 more problem(s))
+    """
+    path = Path(run_dir) / NETWORK_RUN_FILE
+    if not path.is_file():
+        raise InputError("not a biodl network run (run.json is missing)", path=path)
+    raw = _read_json(path)
+    if not isinstance(raw, dict) or raw.get("format") != NETWORK_RUN_FORMAT:
+        raise InputError("run.json is not a biodl network run description", path=path)
+    version = raw.get("format_version", 1)
+    if (
+        isinstance(version, int)
+        and not isinstance(version, bool)
+        and version > _NETWORK_RUN_VERSION
+    ):
+        raise InputError(
+            f"network run format version {version} is newer than this biodl reads "
+            f"({_NETWORK_RUN_VERSION}); upgrade biodl",
+            path=path,
+        )
+    try:
+        return NetworkRunMeta.model_validate(raw)
+    except ValidationError as exc:
+        errors = exc.errors()
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise InputError(_describe(errors[0]) + more, path=path) from None

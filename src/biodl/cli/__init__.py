@@ -27,9 +27,11 @@ from types import FrameType
 from biodl.cli import (
     assess,
     cv,
+    embed_networks,
     evaluate,
     explain,
     export,
+    grn,
     models,
     predict,
     pretrained,
@@ -53,6 +55,8 @@ VERBS = (
     explain,
     assess,
     score_variants,
+    grn,
+    embed_networks,
     export,
     pretrained,
 )

@@ -11,6 +11,7 @@ from biodl.data.examples import Examples, normalise_label
 from biodl.data.inputs import encode_inputs
 from biodl.data.kinds import (
     INPUT_KINDS,
+    GraphKind,
     InputKind,
     MatrixKind,
     SequenceKind,
@@ -37,6 +38,7 @@ __all__ = [
     "DataSplits",
     "Deduplicated",
     "Examples",
+    "GraphKind",
     "InputKind",
     "MatrixKind",
     "SequenceKind",

@@ -6,8 +6,9 @@ array a model takes (:meth:`~InputKind.encode`, :meth:`~InputKind.collate`), how
 channels that array has (:meth:`~InputKind.n_channels`, :meth:`~InputKind.input_shape`)
 and which facts describe a set of examples for ``biodl assess``
 (:meth:`~InputKind.describe`). Sequences (:class:`SequenceKind`) and expression
-matrices (:class:`MatrixKind`) are the kinds today; graphs, pileups and signal tracks
-are meant to be further kinds with the same surface. :func:`input_kind` builds a kind
+matrices (:class:`MatrixKind`) and the genes of interaction networks (:class:`GraphKind`)
+are the kinds today; pileups and signal tracks are meant to be further kinds with the
+same surface. :func:`input_kind` builds a kind
 by name.
 
 Examples
@@ -34,6 +35,7 @@ import numpy as np
 
 from biodl.data.examples import Examples
 from biodl.encode import blosum62_encode, dinucleotide_one_hot, one_hot, structure_tensor
+from biodl.encode.network import network_features
 from biodl.encode.unirep import (
     UNIREP_ENCODINGS,
     load_unirep_weights,
@@ -44,9 +46,11 @@ from biodl.encode.unirep import (
 from biodl.errors import InputError
 from biodl.io import ALPHABETS, AlphabetName, check_alphabet, read_sequences, validate_sequence
 from biodl.io.matrix import read_matrix
+from biodl.io.network import EdgeList, read_edge_list
 
 __all__ = [
     "INPUT_KINDS",
+    "GraphKind",
     "InputKind",
     "MatrixKind",
     "SequenceKind",
@@ -468,6 +472,133 @@ class MatrixKind(InputKind):
         }
 
 
+@dataclass(frozen=True, kw_only=True)
+class GraphKind(InputKind):
+    """The genes (nodes) of an interaction network, each encoded by its place in it.
+
+    A network file (a weighted edge list, :func:`biodl.io.network.read_edge_list`) is
+    read as one example per gene; a gene's features are its row of the network's
+    random-walk-with-restart + PPMI matrix (:func:`biodl.encode.network.network_features`,
+    as in deepNF), over ``genes`` (the union of several networks, so every network's
+    rows line up) or the network's own genes. The model input is ``(N, G, 1)``
+    float32, as for a matrix. Genes absent from the network get a zero row.
+
+    Parameters
+    ----------
+    genes
+        Node order of the features (default: the network's genes as read).
+    steps, alpha
+        Random-walk steps and continuation probability.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "ppi.txt")
+    >>> _ = open(path, "w").write("A B\\nB C\\n")
+    >>> kind = GraphKind(genes=("A", "B", "C", "D"))
+    >>> ex = kind.read(path)
+    >>> kind.encode(ex).shape
+    (4, 4, 1)
+    >>> d = kind.describe_edges(kind.read_edges(path)); d["n_genes"], d["n_edges"], d["max_degree"]
+    (3, 2, 2)
+    """
+
+    name: ClassVar[str] = "graph"
+
+    genes: tuple[str, ...] | None = None
+    steps: int = 3
+    alpha: float = 0.98
+
+    def read_edges(self, path: _PathLike) -> EdgeList:
+        """The network as read and validated (an undirected weighted edge list)."""
+        return read_edge_list(path)
+
+    def features(self, edges: EdgeList, genes: Sequence[str] | None = None) -> np.ndarray:
+        """``(G, G)`` float32 random-walk + PPMI features over ``genes`` (default
+        :attr:`genes`, else the network's own)."""
+        order = genes if genes is not None else (self.genes or edges.genes)
+        return network_features(edges, order, steps=self.steps, alpha=self.alpha)
+
+    def read(self, path: _PathLike) -> Examples:
+        """One unlabelled example per gene, its features the gene's network row."""
+        edges = self.read_edges(path)
+        genes = self.genes or edges.genes
+        X = self.features(edges, genes)
+        return Examples(
+            sequences=[""] * len(genes),
+            labels=[""] * len(genes),
+            ids=list(genes),
+            origins=[(os.fspath(path), 0)] * len(genes),
+            features=list(X),
+            feature_names=list(genes),
+        )
+
+    def validate(self, examples: Examples) -> Examples:
+        """Every gene has a feature row as long as the gene list."""
+        return MatrixKind().validate(examples)
+
+    def encode(self, examples: Sequence[str] | Examples) -> np.ndarray:
+        """``(N, G, 1)`` float32 of the genes' network rows."""
+        return MatrixKind().encode(examples)
+
+    def n_channels(self, length: int = 0) -> int:
+        """One channel per gene of :attr:`genes`."""
+        if self.genes is None:
+            raise InputError("graph inputs have one channel per gene of the network")
+        return len(self.genes)
+
+    def weights(self) -> dict[str, Any]:
+        """No pretrained encoder weights: ``{}``."""
+        return {}
+
+    def describe(self, examples: Sequence[str] | Examples) -> dict[str, Any]:
+        """Genes and how many other genes each reaches in the walk.
+
+        Returns
+        -------
+        dict
+            ``n``: genes; ``n_distinct``: distinct feature rows; ``n_features``;
+            ``reach``: ``(N,)`` float64 count of non-zero features per gene;
+            ``n_isolated``: genes with an all-zero row.
+        """
+        base = MatrixKind().describe(examples)  # raises unless examples have features
+        rows = examples.features if isinstance(examples, Examples) else None
+        reach = np.array([np.count_nonzero(r) for r in rows or []], dtype=np.float64)
+        return {
+            "n": base["n"],
+            "n_distinct": base["n_distinct"],
+            "n_features": base["n_features"],
+            "reach": reach,
+            "n_isolated": int((reach == 0).sum()),
+        }
+
+    def describe_edges(self, edges: EdgeList) -> dict[str, Any]:
+        """Facts about a network for ``assess``: genes, edges, weights, degrees.
+
+        Returns
+        -------
+        dict
+            ``n_genes``, ``n_edges``, ``weighted``, ``weight_range``, ``self_loops``
+            and ``duplicates`` (dropped or merged on reading), ``median_degree``,
+            ``max_degree``, ``density``.
+        """
+        deg = np.bincount(np.concatenate([edges.source, edges.target]), minlength=len(edges.genes))
+        n = len(edges.genes)
+        return {
+            "n_genes": n,
+            "n_edges": len(edges.source),
+            "weighted": bool(edges.weighted),
+            "weight_range": [float(edges.weight.min()), float(edges.weight.max())]
+            if len(edges.weight)
+            else None,
+            "self_loops": int(edges.n_self_loops),
+            "duplicates": int(edges.n_duplicates),
+            "median_degree": float(np.median(deg)) if n else 0.0,
+            "max_degree": int(deg.max()) if n else 0,
+            "density": round(2 * len(edges.source) / (n * (n - 1)), 6) if n > 1 else 0.0,
+        }
+
+
 def structure_cache_dir() -> Path | None:
     """Folder of cached ViennaRNA folds: ``$BIODL_CACHE_DIR/structure`` or
     ``~/.cache/biodl/structure``; ``None`` (no cache) if it cannot be written."""
@@ -491,7 +622,7 @@ def _cache_dir(name: str) -> Path | None:
 
 
 INPUT_KINDS: Mapping[str, Callable[..., InputKind]] = MappingProxyType(
-    {SequenceKind.name: SequenceKind, MatrixKind.name: MatrixKind}
+    {SequenceKind.name: SequenceKind, MatrixKind.name: MatrixKind, GraphKind.name: GraphKind}
 )
 """The known input kinds by name; each value builds the kind from keyword options."""
 
@@ -508,10 +639,10 @@ def input_kind(name: str, **options: Any) -> InputKind:
     --------
     >>> input_kind("sequence", alphabet="protein", encoding="blosum62").n_channels()
     20
-    >>> input_kind("graph")
+    >>> input_kind("pileup")
     Traceback (most recent call last):
     ...
-    biodl.errors.InputError: unknown input kind 'graph' (known kinds: matrix, sequence)
+    biodl.errors.InputError: unknown input kind 'pileup' (known kinds: graph, matrix, sequence)
     """
     factory = INPUT_KINDS.get(name)
     if factory is None:
