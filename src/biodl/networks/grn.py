@@ -195,7 +195,10 @@ class NeuralOptions:
     weight_decay
         L2 weight on the output layer.
     n_models
-        Models averaged (each on its own bootstrap resample and initialisation).
+        Models averaged (each on its own bootstrap resample and initialisation). On the
+        DREAM4 Size100 multifactorial development networks 1-3 the mean AUPR of the
+        average rose from 0.132 (5 models) to 0.144 (10 and 20) and did not rise
+        further (0.141 with 50); 20 sits on that plateau.
     bootstrap
         Resample the samples with replacement for each model (else all samples).
     attribution
@@ -219,7 +222,7 @@ class NeuralOptions:
     learning_rate: float = 0.01
     penalty: float = 0.002
     weight_decay: float = 1e-3
-    n_models: int = 5
+    n_models: int = 20
     bootstrap: bool = True
     attribution: Literal["gradient_input", "weights"] = "gradient_input"
     input_fraction: float = 1.0

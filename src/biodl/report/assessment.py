@@ -60,6 +60,8 @@ _TITLES: Mapping[str, str] = {
     "compute": "Compute",
     "privacy": "Privacy",
     "provenance": "Provenance",
+    "agreement": "Agreement of the inference methods",
+    "evaluation": "Evaluation against the gold standard",
 }
 
 _SPLIT_COLOURS = {"train": "#1f77b4", "valid": "#ff7f0e", "test": "#2ca02c"}
@@ -238,6 +240,10 @@ _MEANING: Mapping[str, str] = {
     "means no leak visible to this attack, not private.",
     "provenance": "Are the data, configuration, seed and software behind the model recorded "
     "and unchanged?",
+    "agreement": "Do inference methods built on different assumptions find the same best "
+    "edges, or does the ranking depend mostly on the method?",
+    "evaluation": "How well does the ranked edge list recover a gold standard, against a "
+    "random ranking?",
 }
 
 #: ``(dotted path, measure, unit, meaning, scale)`` of the few numbers shown per check;

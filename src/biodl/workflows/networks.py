@@ -345,7 +345,13 @@ def infer_grn(
         _write_assessment(
             partial / "assessment",
             items,
-            {"verb": "grn", "method": method, "genes": len(expr.genes)},
+            {
+                "architecture": f"biodl grn ({method})",
+                "run_dir": os.fspath(target),
+                "task": "gene-regulatory network inference",
+                "outputs": ["edges.tsv"],
+                "genes": len(expr.genes),
+            },
         )
         outputs["assessment"] = "assessment/report.html"
         inputs = [_checksum(p, f"expression:{k or 'auto'}") for k, p in parsed]
@@ -605,7 +611,14 @@ def embed_networks(
         _write_assessment(
             partial / "assessment",
             items,
-            {"verb": "embed-networks", "networks": names, "genes": len(genes)},
+            {
+                "architecture": "biodl embed-networks (multimodal autoencoder)",
+                "run_dir": os.fspath(target),
+                "task": "network fusion (unsupervised)",
+                "outputs": ["embedding.tsv"],
+                "networks": names,
+                "genes": len(genes),
+            },
         )
         outputs["assessment"] = "assessment/report.html"
         inputs = [_checksum(p, f"network:{n}") for n, p in zip(names, paths, strict=True)]
