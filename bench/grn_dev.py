@@ -29,6 +29,7 @@ import numpy as np
 from biodl.io.grn import Expression, combine_expression, read_expression, read_gold_standard
 from biodl.networks.dream import score_edges
 from biodl.networks.grn import (
+    ENSEMBLE_WEIGHTS,
     EdgeScores,
     NeuralOptions,
     TreeOptions,
@@ -135,11 +136,18 @@ def main() -> None:
                 parts["knockout"] = (knock, time.perf_counter() - start)
             if "ensemble" in args.methods:
                 start = time.perf_counter()
-                ens = combine_ranks([e for e, _ in parts.values()])
+                # the weighted Borda count of biodl.networks.grn.infer
+                ens = combine_ranks(
+                    [e for e, _ in parts.values()],
+                    weights=[ENSEMBLE_WEIGHTS.get(name, 1.0) for name in parts],
+                )
                 seconds = sum(s for _, s in parts.values()) + time.perf_counter() - start
                 parts["ensemble"] = (ens, seconds)
                 if "knockout" in parts:
-                    ens2 = combine_ranks([parts["trees"][0], parts["neural"][0]])
+                    ens2 = combine_ranks(
+                        [parts["trees"][0], parts["neural"][0]],
+                        weights=[ENSEMBLE_WEIGHTS["trees"], ENSEMBLE_WEIGHTS["neural"]],
+                    )
                     parts["ensemble_no_ko"] = (ens2, parts["trees"][1] + parts["neural"][1])
             for method, (edges, seconds) in parts.items():
                 if method not in args.methods and not method.startswith("ensemble"):

@@ -8,6 +8,7 @@ import pytest
 from biodl.errors import InputError
 from biodl.io.grn import Expression
 from biodl.networks.grn import (
+    ENSEMBLE_WEIGHTS,
     EdgeScores,
     NeuralOptions,
     TreeOptions,
@@ -21,7 +22,8 @@ from biodl.networks.grn import (
 GENES = ("G0", "G1", "G2", "G3", "G4", "G5")
 TRUE = {("G0", "G1"), ("G0", "G2"), ("G3", "G4")}
 FAST_TREES = TreeOptions(n_trees=30)
-FAST_NEURAL = NeuralOptions(n_models=2, epochs=150, hidden=8)
+# every input seen by every model (the default input_fraction 0.3 needs many models)
+FAST_NEURAL = NeuralOptions(n_models=2, epochs=150, hidden=8, input_fraction=1.0)
 
 
 def _steady(values: np.ndarray, genes: tuple[str, ...] = GENES) -> Expression:
@@ -100,9 +102,13 @@ def test_neural_ranks_true_edges_first_and_repeats(chain: Expression) -> None:
 @pytest.mark.parametrize(
     "options",
     [
-        NeuralOptions(n_models=2, epochs=150, hidden=8, attribution="weights"),
+        NeuralOptions(n_models=2, epochs=150, hidden=8, attribution="weights", input_fraction=1),
         NeuralOptions(n_models=4, epochs=150, hidden=8, input_fraction=0.6, target_batch=4),
-        NeuralOptions(n_models=2, epochs=150, hidden=8, activation="tanh", bootstrap=False),
+        NeuralOptions(
+            n_models=2, epochs=150, hidden=8, activation="tanh", bootstrap=False, input_fraction=1
+        ),
+        # the default feature bagging (input_fraction 0.3) over the default 20 models
+        NeuralOptions(epochs=150, hidden=8),
     ],
 )
 def test_neural_variants(chain: Expression, options: NeuralOptions) -> None:
@@ -181,10 +187,38 @@ def test_combine_ranks_exact() -> None:
     assert w.scores[0, 1] == pytest.approx(1.0)
 
 
+def test_combine_rules() -> None:
+    genes = ("A", "B", "C")
+    a = EdgeScores(genes, genes, np.array([[0, 6, 5], [4, 0, 3], [2, 1, 0.0]]), "a")
+    t = EdgeScores(("A",), genes, np.array([[np.nan, 1.0, 3.0]]), "t")
+    # per-target normalised scores: column B of a is (6, -, 1) / 7, of t (1) / 1
+    s = combine_ranks([a, t], rule="score")
+    assert s.scores[0, 1] == pytest.approx((6 / 7 + 1.0) / 2)
+    assert s.scores[2, 1] == pytest.approx((1 / 7 + 0.0) / 2)
+    # rank product: geometric mean; a pair t does not score gets 1 / (2 m), m = 2
+    r = combine_ranks([a, t], rule="rank_product", weights=[1, 3])
+    assert r.scores[0, 1] == pytest.approx((1.0 * 0.5**3) ** 0.25)
+    assert r.scores[1, 0] == pytest.approx((4 / 6 * 0.25**3) ** 0.25)
+    assert np.isnan(np.diag(r.scores)).all()
+    with pytest.raises(ValueError, match="rule"):
+        combine_ranks([a], rule="magic")  # type: ignore[arg-type]
+    neg = EdgeScores(genes, genes, -a.scores, "neg")
+    with pytest.raises(ValueError, match="non-negative"):
+        combine_ranks([neg], rule="score")
+
+
 def test_infer_components(chain: Expression) -> None:
     out = infer(chain, trees=FAST_TREES, neural=FAST_NEURAL)
     assert set(out) == {"trees", "neural", "ensemble"}
     assert _margin(out["ensemble"]) > 1
+    expected = combine_ranks(
+        [out["trees"], out["neural"]],
+        weights=[ENSEMBLE_WEIGHTS["trees"], ENSEMBLE_WEIGHTS["neural"]],
+    )
+    np.testing.assert_allclose(out["ensemble"].scores, expected.scores)
+    equal = infer(chain, trees=FAST_TREES, neural=FAST_NEURAL, ensemble_weights={"neural": 1.0})
+    plain = combine_ranks([equal["trees"], equal["neural"]])
+    np.testing.assert_allclose(equal["ensemble"].scores, plain.scores)
     only = infer(chain, method="trees", trees=FAST_TREES, all_components=False)
     assert set(only) == {"trees"}
     with pytest.raises(InputError, match="unknown GRN method"):
