@@ -75,7 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = OneLineParser(
         prog="biodl",
-        description="Deep learning for bioinformatics: train, evaluate and apply sequence models.",
+        description=(
+            "Deep learning for bioinformatics: train, evaluate and apply models of "
+            "sequences, expression matrices and networks."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"biodl {__version__}")
     add_common_options(parser, verb=False)
