@@ -6,10 +6,11 @@ array a model takes (:meth:`~InputKind.encode`, :meth:`~InputKind.collate`), how
 channels that array has (:meth:`~InputKind.n_channels`, :meth:`~InputKind.input_shape`)
 and which facts describe a set of examples for ``biodl assess``
 (:meth:`~InputKind.describe`). Sequences (:class:`SequenceKind`) and expression
-matrices (:class:`MatrixKind`) and the genes of interaction networks (:class:`GraphKind`)
-are the kinds today; pileups and signal tracks are meant to be further kinds with the
-same surface. :func:`input_kind` builds a kind
-by name.
+matrices (:class:`MatrixKind`), the genes of interaction networks (:class:`GraphKind`)
+and small molecules as SMILES (:class:`MoleculeKind`: packed molecular graphs, Morgan
+fingerprints or RDKit descriptors; needs RDKit) are the kinds today; pileups and signal
+tracks are meant to be further kinds with the same surface. :func:`input_kind` builds a
+kind by name.
 
 Examples
 --------
@@ -18,6 +19,8 @@ Examples
 (2, 4, 4)
 >>> kind.describe(["GGCC", "ATAT"])["gc_fraction"]
 0.5
+>>> input_kind("molecule", featurizer="morgan", n_bits=512).encode(["CCO"]).shape
+(1, 512, 1)
 """
 
 from __future__ import annotations
@@ -34,7 +37,19 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from biodl.data.examples import Examples
+from biodl.data.scaffold import scaffold_groups
 from biodl.encode import blosum62_encode, dinucleotide_one_hot, one_hot, structure_tensor
+from biodl.encode.molecules import (
+    ATOM_FEATURES,
+    BOND_FEATURES,
+    MAX_NEIGHBOURS,
+    descriptor_names,
+    graph_channels,
+    iter_molecules,
+    molecule_graphs,
+    morgan_fingerprints,
+    rdkit_descriptors,
+)
 from biodl.encode.network import network_features
 from biodl.encode.unirep import (
     UNIREP_ENCODINGS,
@@ -46,13 +61,23 @@ from biodl.encode.unirep import (
 from biodl.errors import InputError
 from biodl.io import ALPHABETS, AlphabetName, check_alphabet, read_sequences, validate_sequence
 from biodl.io.matrix import read_matrix
+from biodl.io.molecules import (
+    Molecules,
+    molecule_format,
+    parse_smiles,
+    read_molecules,
+    require_rdkit,
+    smiles_problem,
+)
 from biodl.io.network import EdgeList, read_edge_list
+from biodl.progress import note
 
 __all__ = [
     "INPUT_KINDS",
     "GraphKind",
     "InputKind",
     "MatrixKind",
+    "MoleculeKind",
     "SequenceKind",
     "input_kind",
     "structure_cache_dir",
@@ -60,6 +85,9 @@ __all__ = [
 ]
 
 _PathLike = str | os.PathLike[str]
+
+_FEATURIZERS: tuple[str, ...] = ("graph", "morgan", "descriptors")
+"""The featurizers of :class:`MoleculeKind`."""
 
 _CHUNK = 4096
 """Sequences counted together by :meth:`SequenceKind.describe` (bounds the memory of
@@ -599,6 +627,354 @@ class GraphKind(InputKind):
         }
 
 
+_SKIPPED_SHOWN = 3
+"""Skipped molecules named in the note of :meth:`MoleculeKind.read`."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MoleculeKind(InputKind):
+    """Small molecules written as SMILES, encoded as packed graphs, Morgan fingerprints
+    or RDKit descriptors.
+
+    Examples hold one canonical SMILES (RDKit's) per molecule in
+    ``Examples.sequences``. The model input is float32 ``(N, C, L)``:
+
+    - ``graph`` (default): packed molecular graphs
+      (:func:`biodl.encode.molecules.molecule_graphs`), ``C`` =
+      :func:`~biodl.encode.molecules.graph_channels` of ``max_neighbours``, ``L`` = atom
+      positions (``length``, else the largest molecule of the call); the sizes the model
+      needs to unpack them are :meth:`layout`.
+    - ``morgan``: Morgan fingerprints (:func:`biodl.encode.molecules.morgan_fingerprints`),
+      ``(N, n_bits, 1)``.
+    - ``descriptors``: RDKit's 2-D descriptors
+      (:func:`biodl.encode.molecules.rdkit_descriptors`), ``(N, D, 1)``, unscaled.
+
+    Needs RDKit (``pip install 'biodl[chem]'``) to read, check, encode or describe
+    molecules; without it these raise an :class:`~biodl.errors.InputError` saying how to
+    install it.
+
+    Parameters
+    ----------
+    featurizer
+        ``"graph"``, ``"morgan"`` or ``"descriptors"``.
+    radius, n_bits, counts
+        Morgan radius (2: ECFP4), fingerprint length, and bit counts instead of 0/1.
+    max_neighbours
+        ``K``, neighbour slots per atom of a packed graph.
+    length
+        Atom positions ``L`` of a packed graph (a run's input length); ``None``: the
+        largest molecule of each :meth:`encode` call.
+    smiles_column, target_columns, id_column, invalid
+        How :meth:`read` and :meth:`read_molecules` read a file
+        (:func:`biodl.io.molecules.read_molecules`); ``invalid="skip"`` leaves out the
+        molecules RDKit rejects (and says so), ``"error"`` stops at the first.
+
+    Examples
+    --------
+    >>> kind = MoleculeKind()
+    >>> x = kind.encode(["CCO", "c1ccccc1O"])
+    >>> x.shape == (2, kind.n_channels(), 7), kind.model_alphabet
+    (True, 'molecule')
+    >>> fp = MoleculeKind(featurizer="morgan", n_bits=256)
+    >>> fp.encode(["CCO"]).shape, fp.model_alphabet, fp.layout()
+    ((1, 256, 1), 'fingerprint', ())
+    >>> d = kind.describe(["c1ccccc1", "Cc1ccccc1", "CCO"])
+    >>> d["n_scaffolds"], d["acyclic"], d["atoms"].tolist(), d["max_degree"]
+    (2, 1, [6.0, 7.0, 3.0], 3)
+    """
+
+    name: ClassVar[str] = "molecule"
+
+    featurizer: Literal["graph", "morgan", "descriptors"] = "graph"
+    radius: int = 2
+    n_bits: int = 2048
+    counts: bool = False
+    max_neighbours: int = MAX_NEIGHBOURS
+    length: int | None = None
+    smiles_column: str | None = None
+    target_columns: tuple[str, ...] | None = None
+    id_column: str | None = None
+    invalid: Literal["error", "skip"] = "error"
+
+    def __post_init__(self) -> None:
+        if self.featurizer not in _FEATURIZERS:
+            raise InputError(
+                f"molecule featurizer must be one of {', '.join(_FEATURIZERS)}, "
+                f"not {self.featurizer!r}"
+            )
+        if self.invalid not in ("error", "skip"):
+            raise InputError(f"invalid must be 'error' or 'skip', not {self.invalid!r}")
+        for field_name, low in (("radius", 0), ("n_bits", 1), ("max_neighbours", 1)):
+            value = getattr(self, field_name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise InputError(f"{field_name} must be an integer >= {low}, not {value!r}")
+        if self.length is not None and (
+            isinstance(self.length, bool) or not isinstance(self.length, int) or self.length < 1
+        ):
+            raise InputError(f"length must be a positive integer or None, not {self.length!r}")
+        if self.target_columns is not None and not isinstance(self.target_columns, tuple):
+            columns = self.target_columns
+            # a configuration gives a list (or one name); keep the kind hashable
+            named = (columns,) if isinstance(columns, str) else tuple(columns)
+            object.__setattr__(self, "target_columns", named)
+
+    @property
+    def model_alphabet(self) -> str:
+        """What the zoo models list in ``ModelSpec.alphabets`` for this input:
+        ``"molecule"`` (packed graphs) or ``"fingerprint"`` (fingerprint or descriptor
+        vectors)."""
+        return "molecule" if self.featurizer == "graph" else "fingerprint"
+
+    def layout(self) -> tuple[tuple[str, int], ...]:
+        """The sizes a graph model reads from ``ModelIO.layout``: ``atom_features``
+        (``A``), ``bond_features`` (``B``), ``max_neighbours`` (``K``); ``()`` for
+        fingerprints and descriptors.
+
+        Examples
+        --------
+        >>> dict(MoleculeKind(max_neighbours=4).layout())["max_neighbours"]
+        4
+        >>> MoleculeKind(featurizer="descriptors").layout()
+        ()
+        """
+        if self.featurizer != "graph":
+            return ()
+        return (
+            ("atom_features", len(ATOM_FEATURES)),
+            ("bond_features", len(BOND_FEATURES)),
+            ("max_neighbours", self.max_neighbours),
+        )
+
+    def read_molecules(self, path: _PathLike) -> Molecules:
+        """The molecules of a CSV/TSV or SDF file with their targets, as
+        :func:`biodl.io.molecules.read_molecules` reads them with this kind's options."""
+        return read_molecules(
+            path,
+            smiles_column=self.smiles_column,
+            target_columns=self.target_columns,
+            id_column=self.id_column,
+            invalid=self.invalid,
+        )
+
+    def read(self, path: _PathLike) -> Examples:
+        """The molecules of a CSV/TSV or SDF file, unlabelled (label ``""``).
+
+        ``sequences`` are canonical SMILES, ``origins`` the file and the line of each
+        row (SDF: of each record's first line). Target columns are read (and checked)
+        only when named; an SDF file needs none here. Molecules left out with
+        ``invalid="skip"`` are reported (count and the first few) on the progress
+        stream and in ``Examples.notes["skipped"]``.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.csv")
+        >>> _ = open(path, "w").write("smiles,y\\nOCC,1\\nc1ccccc1O,0\\n")
+        >>> ex = MoleculeKind().read(path)
+        >>> ex.sequences, ex.labels, ex.origins[1][1]
+        (['CCO', 'Oc1ccccc1'], ['', ''], 3)
+        """
+        columns = self.target_columns
+        if columns is None and molecule_format(path) == "sdf":
+            columns = ()
+        molecules = read_molecules(
+            path,
+            smiles_column=self.smiles_column,
+            target_columns=columns,
+            id_column=self.id_column,
+            invalid=self.invalid,
+        )
+        notes: dict[str, str] = {}
+        if molecules.skipped:
+            shown = "; ".join(
+                f"line {line} {smiles!r} ({reason})"
+                for line, smiles, reason in molecules.skipped[:_SKIPPED_SHOWN]
+            )
+            more = len(molecules.skipped) - _SKIPPED_SHOWN
+            text = (
+                f"{molecules.path}: skipped {len(molecules.skipped)} molecule(s) RDKit "
+                f"rejects (invalid: skip): {shown}" + (f"; and {more} more" if more > 0 else "")
+            )
+            note(text)
+            notes["skipped"] = text
+        n = len(molecules)
+        return Examples(
+            sequences=list(molecules.smiles),
+            labels=[""] * n,
+            ids=list(molecules.ids),
+            origins=[(molecules.path, line) for line in molecules.lines],
+            notes=notes,
+        )
+
+    def validate(self, examples: Examples) -> Examples:
+        """Every SMILES parsed by RDKit and written canonically; for packed graphs,
+        every molecule also fits ``length`` and ``max_neighbours``.
+
+        Raises
+        ------
+        InputError
+            Naming the file, line, id and SMILES of the first molecule RDKit rejects or
+            that does not fit the graph.
+
+        Examples
+        --------
+        >>> ex = Examples(["OCC"], [""], ["m1"], [("in.csv", 2)])
+        >>> MoleculeKind().validate(ex).sequences
+        ['CCO']
+        >>> MoleculeKind().validate(Examples(["C1CC"], [""], ["m2"], [("in.csv", 3)]))
+        Traceback (most recent call last):
+        ...
+        biodl.errors.InputError: in.csv:3: record 'm2': invalid SMILES 'C1CC': SMILES syntax...
+        """
+        require_rdkit("checking molecules")
+        from rdkit import Chem
+
+        checked: list[str] = []
+        for smiles, mol_id, (path, line) in zip(
+            examples.sequences, examples.ids, examples.origins, strict=True
+        ):
+            mol = parse_smiles(smiles)
+            problem = (
+                f"invalid SMILES {smiles!r}: {smiles_problem(smiles) or 'RDKit rejects it'}"
+                if mol is None
+                else self._graph_problem(mol, smiles)
+            )
+            if problem is not None:
+                raise InputError(problem, path=path or None, line=line or None, record=mol_id)
+            assert mol is not None  # for mypy: a molecule without a problem parsed
+            checked.append(str(Chem.MolToSmiles(mol)))
+        if checked == examples.sequences:
+            return examples
+        return dataclasses.replace(examples, sequences=checked)
+
+    def _graph_problem(self, mol: Any, smiles: str) -> str | None:
+        """Why a parsed molecule does not fit the packed graph (``None`` if it does, or
+        for fingerprints and descriptors)."""
+        if self.featurizer != "graph":
+            return None
+        atoms = mol.GetNumAtoms()
+        if self.length is not None and atoms > self.length:
+            return f"molecule {smiles!r} has {atoms} atoms, more than length {self.length}"
+        degree = max((a.GetDegree() for a in mol.GetAtoms()), default=0)
+        if degree > self.max_neighbours:
+            return (
+                f"molecule {smiles!r} has an atom of {degree} bonded atoms, more than "
+                f"max_neighbours {self.max_neighbours}"
+            )
+        return None
+
+    def encode(self, examples: Sequence[str] | Examples) -> np.ndarray:
+        """The model input of the molecules, float32 ``(N, C, L)``.
+
+        ``graph``: :func:`~biodl.encode.molecules.molecule_graphs` padded to ``length``
+        atoms (default: the largest molecule of this call); ``morgan``:
+        ``(N, n_bits, 1)`` fingerprints; ``descriptors``: ``(N, D, 1)`` RDKit
+        descriptors in :func:`~biodl.encode.molecules.descriptor_names` order, a value
+        RDKit cannot compute set to 0 (with a note) and values clipped to the float32
+        range. Descriptors are not scaled here (they span many orders of magnitude):
+        the training pipeline must standardise them on the training set.
+
+        Raises
+        ------
+        InputError
+            An invalid SMILES, a molecule longer than ``length`` or with an atom of
+            more than ``max_neighbours`` bonded atoms (naming the SMILES).
+
+        Examples
+        --------
+        >>> MoleculeKind(length=5).encode(["CCO"]).shape == (1, MoleculeKind().n_channels(), 5)
+        True
+        >>> MoleculeKind(featurizer="descriptors").encode(["CCO"]).shape[2]
+        1
+        """
+        smiles = list(examples.sequences if isinstance(examples, Examples) else examples)
+        if self.featurizer == "graph":
+            return molecule_graphs(smiles, length=self.length, max_neighbours=self.max_neighbours)
+        if self.featurizer == "morgan":
+            bits = morgan_fingerprints(
+                smiles, radius=self.radius, n_bits=self.n_bits, counts=self.counts
+            )
+            return bits[:, :, None]
+        values, names = rdkit_descriptors(smiles)
+        missing = np.isnan(values)
+        if missing.any():
+            worst = [names[j] for j in np.argsort(-missing.sum(axis=0))[:3] if missing[:, j].any()]
+            note(
+                f"RDKit descriptors: {int(missing.sum())} value(s) RDKit cannot compute, in "
+                f"{int(missing.any(axis=1).sum())} of {len(smiles)} molecule(s), set to 0 "
+                f"(most: {', '.join(worst)})"
+            )
+            values = np.where(missing, 0.0, values)
+        big = float(np.finfo(np.float32).max)
+        return np.clip(values, -big, big).astype(np.float32)[:, :, None]
+
+    def n_channels(self, length: int = 0) -> int:
+        """Channels ``C``: :func:`~biodl.encode.molecules.graph_channels` of
+        ``max_neighbours`` (graphs), ``n_bits`` (Morgan) or the number of RDKit
+        descriptors (needs RDKit).
+
+        Examples
+        --------
+        >>> MoleculeKind(featurizer="morgan", n_bits=1024).n_channels()
+        1024
+        """
+        if self.featurizer == "graph":
+            return graph_channels(self.max_neighbours)
+        if self.featurizer == "morgan":
+            return self.n_bits
+        return len(descriptor_names())
+
+    def weights(self) -> dict[str, Any]:
+        """No pretrained encoder weights: ``{}``."""
+        return {}
+
+    def describe(self, examples: Sequence[str] | Examples) -> dict[str, Any]:
+        """Molecules, their sizes and their Bemis-Murcko scaffolds.
+
+        Returns
+        -------
+        dict
+            ``n``: molecules; ``n_distinct``: distinct canonical SMILES; ``atoms``:
+            ``(N,)`` float64 atoms of each (heavy atoms: hydrogens are implicit);
+            ``max_degree``: most bonded atoms of any atom (the ``max_neighbours`` a
+            packed graph needs; 0 without molecules); ``n_scaffolds``: distinct
+            Bemis-Murcko scaffolds (:func:`biodl.data.scaffold.murcko_scaffold`), the
+            acyclic molecules counting as one (their empty scaffold), as scaffold
+            splits group them; ``acyclic``: molecules without a ring.
+
+        Raises
+        ------
+        InputError
+            An invalid SMILES, or RDKit is not installed.
+
+        Examples
+        --------
+        >>> d = MoleculeKind().describe(["OCC", "CCO", "c1ccccc1O"])
+        >>> d["n"], d["n_distinct"], d["n_scaffolds"], d["acyclic"]
+        (3, 2, 2, 2)
+        """
+        smiles = list(examples.sequences if isinstance(examples, Examples) else examples)
+        require_rdkit("describing molecules")
+        from rdkit import Chem
+
+        atoms = np.zeros(len(smiles), dtype=np.float64)
+        canonical: set[str] = set()
+        max_degree = 0
+        for i, mol in enumerate(iter_molecules(smiles)):
+            atoms[i] = mol.GetNumAtoms()
+            canonical.add(str(Chem.MolToSmiles(mol)))
+            max_degree = max(max_degree, *(a.GetDegree() for a in mol.GetAtoms()), 0)
+        groups = scaffold_groups(smiles)
+        return {
+            "n": len(smiles),
+            "n_distinct": len(canonical),
+            "atoms": atoms,
+            "max_degree": int(max_degree),
+            "n_scaffolds": len(groups),
+            "acyclic": len(groups.get("", [])),
+        }
+
+
 def structure_cache_dir() -> Path | None:
     """Folder of cached ViennaRNA folds: ``$BIODL_CACHE_DIR/structure`` or
     ``~/.cache/biodl/structure``; ``None`` (no cache) if it cannot be written."""
@@ -622,7 +998,12 @@ def _cache_dir(name: str) -> Path | None:
 
 
 INPUT_KINDS: Mapping[str, Callable[..., InputKind]] = MappingProxyType(
-    {SequenceKind.name: SequenceKind, MatrixKind.name: MatrixKind, GraphKind.name: GraphKind}
+    {
+        SequenceKind.name: SequenceKind,
+        MatrixKind.name: MatrixKind,
+        GraphKind.name: GraphKind,
+        MoleculeKind.name: MoleculeKind,
+    }
 )
 """The known input kinds by name; each value builds the kind from keyword options."""
 
@@ -642,8 +1023,8 @@ def input_kind(name: str, **options: Any) -> InputKind:
     >>> input_kind("pileup")
     Traceback (most recent call last):
     ...
-    biodl.errors.InputError: unknown input kind 'pileup' (known kinds: graph, matrix, sequence)
-    """
+    biodl.errors.InputError: unknown input kind 'pileup' (known kinds: graph, matrix, molecule, sequence)
+    """  # noqa: E501
     factory = INPUT_KINDS.get(name)
     if factory is None:
         known = ", ".join(sorted(INPUT_KINDS))
