@@ -27,6 +27,8 @@ VERB_NAMES = [
     "explain",
     "assess",
     "score-variants",
+    "grn",
+    "embed-networks",
     "export",
     "pretrained",
 ]
@@ -60,6 +62,8 @@ def test_every_verb_is_listed_in_order_with_register_and_run() -> None:
         "explain",
         "assess",
         "score_variants",
+        "grn",
+        "embed_networks",
         "export",
         "pretrained",
     ]
