@@ -4,8 +4,9 @@
 # wheel), scikit-learn, RDKit, and tensorflow 2.21 + tf-keras: DeepChem 2.8's
 # GraphConvModel exists only in TensorFlow (Keras 2), so the runner sets
 # TF_USE_LEGACY_KERAS=1 (tf.keras = tf_keras). Checked here 2026: deepchem 2.8.0 with
-# numpy 2.4, tensorflow 2.21.0 and tf-keras 2.21.0 imports and trains GraphConvModel. DeepChem is never a dependency of biodl; it lives only
-# in bench/out/venv-deepchem (git-ignored, under bench/out/).
+# numpy 2.4, tensorflow 2.21.0 and tf-keras 2.21.0 imports and trains GraphConvModel.
+# DeepChem is never a dependency of biodl; it lives only in bench/out/venv-deepchem
+# (git-ignored, under bench/out/).
 #
 # Usage (from anywhere):
 #     bash bench/peers/setup_deepchem.sh [--force]

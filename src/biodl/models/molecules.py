@@ -42,7 +42,7 @@ from torch import nn
 
 from biodl.errors import ConfigError
 from biodl.models.layers import SequenceModel
-from biodl.models.mlp import MLPTrunk
+from biodl.models.mlp import MLPParams, mlp
 from biodl.models.registry import ModelIO, ModelSpec, space
 
 __all__ = [
@@ -468,6 +468,20 @@ class DMPNNTrunk(_GraphTrunk):
         return ops.pool(ops.mask_atoms(atoms), self.aggregation, self.aggregation_norm)
 
 
+def _with_ffn_head(
+    trunk: DMPNNTrunk | GINTrunk, params: DMPNNParams | GINParams, io: ModelIO
+) -> SequenceModel:
+    """A graph trunk with the feed-forward head its ``ffn_*`` and ``dropout`` options give."""
+    head = FFNHead(
+        trunk.out_features,
+        io.n_outputs,
+        layers=params.ffn_layers,
+        hidden=params.ffn_hidden,
+        dropout=params.dropout,
+    )
+    return SequenceModel(trunk, head, strands="single")
+
+
 def dmpnn(params: DMPNNParams, io: ModelIO) -> SequenceModel:
     """D-MPNN: directed message passing over bonds, then a feed-forward network.
 
@@ -494,15 +508,7 @@ def dmpnn(params: DMPNNParams, io: ModelIO) -> SequenceModel:
     packed layout with at most ``K`` neighbours per atom.
     """
     layout = _check_graph_io("dmpnn", io)
-    trunk = DMPNNTrunk(layout, params)
-    head = FFNHead(
-        trunk.out_features,
-        io.n_outputs,
-        layers=params.ffn_layers,
-        hidden=params.ffn_hidden,
-        dropout=params.dropout,
-    )
-    return SequenceModel(trunk, head, strands="single")
+    return _with_ffn_head(DMPNNTrunk(layout, params), params, io)
 
 
 # ---------------------------------------------------------------------------------------
@@ -629,15 +635,7 @@ def gin(params: GINParams, io: ModelIO) -> SequenceModel:
     the read-outs of every layer (``jk: sum`` with ``pooling: sum`` comes closest).
     """
     layout = _check_graph_io("gin", io)
-    trunk = GINTrunk(layout, params)
-    head = FFNHead(
-        trunk.out_features,
-        io.n_outputs,
-        layers=params.ffn_layers,
-        hidden=params.ffn_hidden,
-        dropout=params.dropout,
-    )
-    return SequenceModel(trunk, head, strands="single")
+    return _with_ffn_head(GINTrunk(layout, params), params, io)
 
 
 # ---------------------------------------------------------------------------------------
@@ -678,15 +676,7 @@ def fingerprint_mlp(params: FingerprintMLPParams, io: ModelIO) -> SequenceModel:
     """
     if io.per_position:
         raise ConfigError("model 'fingerprint_mlp' gives one output per molecule")
-    trunk = MLPTrunk(
-        io.n_channels * io.input_length,
-        hidden=[params.hidden] * params.layers,
-        dropout=params.dropout,
-        input_dropout=params.input_dropout,
-        norm=params.norm,
-    )
-    head = nn.Linear(trunk.out_features, io.n_outputs)
-    return SequenceModel(trunk, head, strands="single")
+    return mlp(MLPParams(**params.model_dump()), io)
 
 
 # ---------------------------------------------------------------------------------------
