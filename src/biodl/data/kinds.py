@@ -610,7 +610,7 @@ class GraphKind(InputKind):
             and ``duplicates`` (dropped or merged on reading), ``median_degree``,
             ``max_degree``, ``density``.
         """
-        deg = np.bincount(np.concatenate([edges.source, edges.target]), minlength=len(edges.genes))
+        deg = edges.degree()
         n = len(edges.genes)
         return {
             "n_genes": n,

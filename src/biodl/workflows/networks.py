@@ -47,7 +47,7 @@ from biodl.assess.network import (
 from biodl.assess.types import Item
 from biodl.data.kinds import GraphKind
 from biodl.errors import InputError
-from biodl.io.atomic import atomic_open, check_output_dir, staged_dir
+from biodl.io.atomic import atomic_open, check_output_dir, staged_dir, write_json
 from biodl.io.grn import (
     EXPRESSION_KINDS,
     Expression,
@@ -398,9 +398,7 @@ def _kind_counts(expr: Expression) -> dict[str, int]:
 
 def _write_scores(folder: Path, scores: Mapping[str, GrnScore], method: str) -> None:
     data = {"method": method, "methods": {name: s.to_dict() for name, s in scores.items()}}
-    with atomic_open(folder / "score.json", "w") as handle:
-        json.dump(data, handle, indent=2)
-        handle.write("\n")
+    write_json(folder / "score.json", data)
     with atomic_open(folder / "score.tsv", "w") as handle:
         handle.write("method\taupr\taupr_trapezoid\tauroc\trandom_aupr\tn_true\tn_pairs\n")
         for name, s in scores.items():
@@ -662,10 +660,8 @@ def embed_networks(
 
 def _degrees(edges: EdgeList, genes: Sequence[str]) -> np.ndarray:
     index = {g: i for i, g in enumerate(genes)}
-    own = np.array([index[g] for g in edges.genes], dtype=np.intp)
     deg = np.zeros(len(genes), dtype=np.int64)
-    np.add.at(deg, own[edges.source], 1)
-    np.add.at(deg, own[edges.target], 1)
+    deg[[index[g] for g in edges.genes]] = edges.degree()
     return deg
 
 
@@ -705,9 +701,7 @@ def _write_embedding(
 
 def _write_evaluation(folder: Path, evaluation: Mapping[str, FunctionScore]) -> None:
     data = {name: s.to_dict() for name, s in evaluation.items()}
-    with atomic_open(folder / "evaluation.json", "w") as handle:
-        json.dump(data, handle, indent=2)
-        handle.write("\n")
+    write_json(folder / "evaluation.json", data)
     with atomic_open(folder / "evaluation.tsv", "w") as handle:
         handle.write("features\tmacro_aupr\tmicro_aupr\taccuracy\tmacro_f1\tmicro_f1\n")
         for name, s in evaluation.items():
