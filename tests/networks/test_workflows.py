@@ -17,7 +17,7 @@ from biodl.workflows.networks import embed_networks, infer_grn, load_fusion_mode
 
 @pytest.fixture(scope="module")
 def grn_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return write_grn_example(tmp_path_factory.mktemp("grn"), n_genes=10, n_samples=50)
+    return write_grn_example(tmp_path_factory.mktemp("grn"), n_genes=10, n_samples=200)
 
 
 def _read_edges(path: Path) -> list[list[str]]:
@@ -47,10 +47,12 @@ def test_grn_cli_writes_a_scored_run(grn_files: tuple[Path, Path], tmp_path: Pat
     assert all(len(i["sha256"]) == 64 for i in meta.inputs)
     score = json.loads((out / "score.json").read_text())
     assert set(score["methods"]) == {"trees", "neural", "ensemble"}
-    # the planted network is easy: every method far above a random ranking
+    # every method far above a random ranking (measured on this data: AUROC 0.85-0.91,
+    # AUPR 3.7-4.0 x random; a random ranking's AUROC has SD ~0.1 here), thresholds far
+    # below, since co-regulated targets make some false edges score high by construction
     for values in score["methods"].values():
-        assert values["auroc"] > 0.8
-        assert values["aupr"] > 3 * values["random_aupr"]
+        assert values["auroc"] > 0.7
+        assert values["aupr"] > 2 * values["random_aupr"]
     assessment = json.loads((out / "assessment" / "assessment.json").read_text())
     assert assessment["order"] == ["data_quantity", "agreement", "evaluation"]
     assert (out / "pr.png").stat().st_size > 0
