@@ -71,15 +71,18 @@ __all__ = [
     "DataConfig",
     "EvaluateConfig",
     "FastaSource",
+    "FingerprintOptions",
     "FractionSplit",
     "HomologyConfig",
     "MatrixSource",
     "MatrixView",
     "ModelConfig",
+    "MoleculeSource",
     "MultiViewSource",
     "NegativesConfig",
     "PreprocessStep",
     "ResidueSource",
+    "ScaffoldSplit",
     "SearchParam",
     "Source",
     "SplitSpec",
@@ -457,6 +460,51 @@ class MultiViewSource(_Strict):
         return self
 
 
+class MoleculeSource(_Strict):
+    """Small molecules (:mod:`biodl.io.molecules`): a CSV/TSV table with a SMILES
+    column, or an SDF file (``.sdf``, ``.sdf.gz``), plain or gzip.
+
+    ``smiles`` names the SMILES column (default: one named ``smiles``, ``mol`` or
+    ``canonical_smiles``, any case). ``label`` is one column (binary 0/1, regression) or
+    a list, one per output (multi-label 0/1, e.g. Tox21's 12 assays, or several
+    regression targets); an empty cell or ``NA`` is a missing value, left out of the loss
+    and the metrics (a binary task needs every label). In an SDF file the columns are SD
+    properties. ``id`` names the id column (default ``line N``, the file line).
+    ``split`` names a column with ``train``/``valid``/``test`` per molecule, or
+    ``split_file`` a file of ``id<TAB>split`` lines (:func:`biodl.data.scaffold.
+    write_split_file`), dividing a training source; ``data.invalid: skip`` leaves out
+    (and lists) the molecules RDKit rejects.
+    """
+
+    molecules: str
+    smiles: str | None = None
+    label: str | list[str] | None = None
+    id: str | None = None
+    sep: str | None = None
+    split: str | None = None
+    split_file: str | None = None
+    label_map: dict[str, str] | None = None
+
+    @model_validator(mode="after")
+    def _one_split(self) -> MoleculeSource:
+        if self.split is not None and self.split_file is not None:
+            raise ValueError("give split (a column) or split_file, not both")
+        if isinstance(self.label, list) and (
+            not self.label or len(set(self.label)) != len(self.label)
+        ):
+            raise ValueError("label lists each column once, at least one")
+        return self
+
+
+class FingerprintOptions(_Strict):
+    """Morgan (ECFP) fingerprints of ``data.featurizer: morgan``: ``radius`` (2 gives
+    ECFP4), ``bits`` and ``counts`` (bit counts instead of 0/1)."""
+
+    radius: int = Field(default=2, ge=0, le=6)
+    bits: int = Field(default=2048, ge=16)
+    counts: bool = False
+
+
 MATRIX_SOURCES = (MatrixSource, MultiViewSource)
 """Source classes of expression-matrix data (one matrix, or several views)."""
 
@@ -473,6 +521,21 @@ class ChromosomeSplit(_Strict):
     chromosomes: list[str] = Field(min_length=1)
 
 
+class ScaffoldSplit(_Strict):
+    """Hold out a fraction of the training molecules by Bemis-Murcko scaffold, every
+    scaffold on one side (:func:`biodl.data.scaffold.scaffold_split`).
+
+    ``valid`` and ``test`` scaffold fractions are assigned together: MoleculeNet's
+    (DeepChem's) rule fills train, then valid, then test with whole scaffold sets,
+    largest first, so the rarest scaffolds are tested; ``balanced: true`` (on either,
+    both the same) is chemprop's seeded variant that puts the sets larger than half a
+    held-out share in train and shuffles the rest (``train.seed`` picks it).
+    """
+
+    scaffold: float = Field(gt=0.0, lt=1.0)
+    balanced: bool = False
+
+
 def _source_kind(value: Any) -> str | None:
     if isinstance(value, BaseModel):
         value = type(value).model_fields
@@ -485,8 +548,10 @@ def _source_kind(value: Any) -> str | None:
             "residues",
             "matrix",
             "views",
+            "molecules",
             "fraction",
             "chromosomes",
+            "scaffold",
         ):
             if key in value:
                 return key
@@ -500,7 +565,8 @@ Source = Annotated[
     | Annotated[CpgSource, Tag("cpg")]
     | Annotated[ResidueSource, Tag("residues")]
     | Annotated[MatrixSource, Tag("matrix")]
-    | Annotated[MultiViewSource, Tag("views")],
+    | Annotated[MultiViewSource, Tag("views")]
+    | Annotated[MoleculeSource, Tag("molecules")],
     Discriminator(_source_kind),
 ]
 SplitSpec = Annotated[
@@ -511,8 +577,10 @@ SplitSpec = Annotated[
     | Annotated[ResidueSource, Tag("residues")]
     | Annotated[MatrixSource, Tag("matrix")]
     | Annotated[MultiViewSource, Tag("views")]
+    | Annotated[MoleculeSource, Tag("molecules")]
     | Annotated[FractionSplit, Tag("fraction")]
-    | Annotated[ChromosomeSplit, Tag("chromosomes")],
+    | Annotated[ChromosomeSplit, Tag("chromosomes")]
+    | Annotated[ScaffoldSplit, Tag("scaffold")],
     Discriminator(_source_kind),
 ]
 
@@ -542,6 +610,13 @@ class DataConfig(_Strict):
     examples in the training source before it is split (they are recorded in
     ``model.json``/``cv.json``); without it a class with a single example in a
     stratified split or stratified folds is an error.
+
+    Molecules (``molecules:`` sources, ``biodl[chem]``): ``featurizer`` ``graph``
+    (default; packed molecular graphs for ``dmpnn`` and ``gin``), ``morgan``
+    (fingerprints, options in ``fingerprint``) or ``descriptors`` (RDKit's 2-D
+    descriptors, ``asinh``-compressed), the last two for ``fingerprint_mlp``;
+    ``invalid: skip`` leaves out the molecules RDKit rejects (counted and listed)
+    instead of stopping at the first.
     """
 
     train: Source
@@ -557,6 +632,9 @@ class DataConfig(_Strict):
     homology: HomologyConfig | None = None
     min_class_size: int | None = Field(default=None, ge=2)
     preprocess: list[PreprocessStep] = Field(default_factory=list)
+    featurizer: Literal["graph", "morgan", "descriptors"] = "graph"
+    fingerprint: FingerprintOptions = Field(default_factory=FingerprintOptions)
+    invalid: Literal["error", "skip"] = "error"
 
 
 class ModelConfig(BaseModel):
@@ -1008,7 +1086,7 @@ def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
             f"({train.max_epochs})"
         )
     numeric = not kind.classification
-    matrix_problem = _matrix_problem(config)
+    matrix_problem = _matrix_problem(config) or _molecule_problem(config)
     if matrix_problem is not None:
         return matrix_problem
     cpg = [
@@ -1207,6 +1285,73 @@ def _matrix_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
     return _matrix_task_problem(config, "expression matrices")
 
 
+def _molecule_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
+    """Why a molecule (``molecules:``) configuration does not hold together, or ``None``."""
+    data = config.data
+    train = data.train
+    specs = {name: getattr(data, name) for name in ("valid", "test")}
+    if not isinstance(train, MoleculeSource):
+        for name, spec in specs.items():
+            if isinstance(spec, MoleculeSource | ScaffoldSplit):
+                what = (
+                    "'molecules:' valid/test source"
+                    if isinstance(spec, MoleculeSource)
+                    else ("scaffold split")
+                )
+                return ("data", name), f"a {what} needs a 'molecules:' training source"
+        for key, default in (("featurizer", "graph"), ("invalid", "error")):
+            if getattr(data, key) != default:
+                return ("data", key), f"data.{key} is for molecules ('molecules:' sources)"
+        if "fingerprint" in data.model_fields_set:
+            return ("data", "fingerprint"), "data.fingerprint is for molecules ('molecules:')"
+        return None
+    scaffolds = [spec for spec in specs.values() if isinstance(spec, ScaffoldSplit)]
+    if len({spec.balanced for spec in scaffolds}) > 1:
+        return ("data", "test", "balanced"), (
+            "data.valid and data.test scaffold splits must agree on 'balanced'"
+        )
+    if sum(spec.scaffold for spec in scaffolds) >= 1.0:
+        return ("data",), "the scaffold fractions of valid and test must sum below 1"
+    for name, spec in specs.items():
+        if spec is not None and not isinstance(
+            spec, MoleculeSource | FractionSplit | ScaffoldSplit
+        ):
+            return ("data", name), (
+                f"data.{name} of a molecule training source must be a 'molecules:' source, "
+                "a fraction or a scaffold fraction"
+            )
+        given = train.split or train.split_file
+        if spec is not None and given is not None:
+            key = "split" if train.split is not None else "split_file"
+            return ("data", name), (
+                f"data.{name} is given twice: by the training source's {key} "
+                f"'{given}' and by data.{name}"
+            )
+    kind = task_class(config.task)
+    for name, spec in {"train": train, **specs}.items():
+        if not isinstance(spec, MoleculeSource):
+            continue
+        if spec.label is None:
+            return ("data", name), "a 'molecules:' source needs 'label' (the target column(s))"
+        if isinstance(spec.label, list) and len(spec.label) > 1 and kind.classification:
+            return ("data", name, "label"), (
+                f"a list of label columns is for multilabel or regression, not {config.task}"
+            )
+        if name != "train" and (spec.split is not None or spec.split_file is not None):
+            return ("data", name), "split and split_file divide the training source only"
+    if config.per_position:
+        return ("per_position",), "per_position does not apply to molecules"
+    if data.homology is not None:
+        return ("data", "homology"), "homology splits are for proteins; molecules use scaffolds"
+    if data.preprocess:
+        return ("data", "preprocess"), "data.preprocess is for expression matrices ('matrix:')"
+    if config.train.augment.reverse_complement or config.train.augment.shift:
+        return ("train", "augment"), "train.augment does not apply to molecules"
+    if "fingerprint" in data.model_fields_set and data.featurizer != "morgan":
+        return ("data", "fingerprint"), "data.fingerprint goes with data.featurizer: morgan"
+    return None
+
+
 def _outputs_problem(config: Config) -> str | None:
     """Why ``outputs:`` does not fit the task and its outputs, or ``None``."""
     kind, source = task_class(config.task), config.data.train
@@ -1218,7 +1363,7 @@ def _outputs_problem(config: Config) -> str | None:
     n: int | None = None  # the number of outputs, where the configuration tells it
     if kind.classification or isinstance(source, ResidueSource):
         n = 1
-    elif isinstance(source, TableSource) and source.label is not None:
+    elif isinstance(source, TableSource | MoleculeSource) and source.label is not None:
         n = len(source.label) if isinstance(source.label, list) else 1
     elif isinstance(source, BedSource):
         n = len(source.bed)

@@ -1148,7 +1148,7 @@ def _pearson_rows(y: FloatArray, p: FloatArray) -> FloatArray:
 
 
 def _regression_point(y: FloatArray, p: FloatArray) -> dict[str, FloatArray]:
-    """Pearson, R^2, MSE, MAE of each row of ``(B, n)`` arrays."""
+    """Pearson, R^2, MSE, RMSE, MAE of each row of ``(B, n)`` arrays."""
     err = p - y
     mse = (err * err).mean(axis=1)
     var = y.var(axis=1)
@@ -1157,6 +1157,7 @@ def _regression_point(y: FloatArray, p: FloatArray) -> dict[str, FloatArray]:
         "pearson": _pearson_rows(y, p),
         "r2": r2,
         "mse": mse,
+        "rmse": np.sqrt(mse),
         "mae": np.abs(err).mean(axis=1),
     }
 
@@ -1197,14 +1198,15 @@ def regression_metrics(
         Names of the ``T`` outputs.
     n_bootstrap, ci, seed
         Percentile-bootstrap resamples of the examples (as :func:`binary_metrics`) for
-        Pearson's r, R^2, MSE and MAE; Spearman's rho has no interval.
+        Pearson's r, R^2, MSE, RMSE and MAE; Spearman's rho has no interval.
 
     Returns
     -------
     dict
         ``pearson[o]``, ``spearman[o]``, ``r2[o]`` (1 - MSE / variance of the observed
-        values), ``mse[o]``, ``mae[o]``, ``n[o]`` for each output ``o``, and the means
-        over outputs ``mean_pearson``, ``mean_spearman``, ``mean_r2``, and ``n``.
+        values), ``mse[o]``, ``rmse[o]`` (MoleculeNet's regression figure), ``mae[o]``,
+        ``n[o]`` for each output ``o``, and the means over outputs ``mean_pearson``,
+        ``mean_spearman``, ``mean_r2``, ``mean_rmse``, and ``n``.
 
     Examples
     --------
@@ -1227,14 +1229,14 @@ def regression_metrics(
     boot = 0 if per_position else int(n_bootstrap)
     rng = np.random.default_rng(seed)
     result: dict[str, dict[str, Any]] = {}
-    means: dict[str, list[float]] = {"pearson": [], "spearman": [], "r2": []}
+    means: dict[str, list[float]] = {"pearson": [], "spearman": [], "r2": [], "rmse": []}
     for t, name in enumerate(names):
         keep = ~np.isnan(y[:, t])
         yt, pt = y[keep, t], p[keep, t]
         n = int(yt.shape[0])
         result[f"n[{name}]"] = {"value": n}
         if n < 2:
-            for key in ("pearson", "spearman", "r2", "mse", "mae"):
+            for key in ("pearson", "spearman", "r2", "mse", "rmse", "mae"):
                 result[f"{key}[{name}]"] = {"value": None, "ci": None}
             continue
         point = {k: float(v[0]) for k, v in _regression_point(yt[None], pt[None]).items()}

@@ -40,9 +40,10 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from biodl.data import MatrixKind, SequenceKind, fit_sequence
+from biodl.data import MatrixKind, MoleculeKind, SequenceKind, fit_sequence
 from biodl.encode import EncodingName
 from biodl.encode.matrix import FittedPipeline
+from biodl.encode.molecules import MAX_NEIGHBOURS
 from biodl.errors import ConfigError, InputError
 from biodl.io import AlphabetName
 from biodl.io.atomic import atomic_path, write_json
@@ -120,7 +121,9 @@ class RunMeta(_Meta):
     command: str | None = None
     task: TaskName = "binary"
     architecture: ArchitectureMeta
-    alphabet: AlphabetName | Literal["matrix"]  # matrix: expression-matrix samples
+    # matrix: expression-matrix samples; molecule: molecular graphs; fingerprint:
+    # molecules as fingerprints or descriptors
+    alphabet: AlphabetName | Literal["matrix", "molecule", "fingerprint"]
     unknown: Literal["zero", "uniform"] = "zero"
     encoding: Encoding = "onehot"
     crop: Literal["centre", "ends"] = "centre"
@@ -159,6 +162,8 @@ class RunMeta(_Meta):
     threshold_chosen_on: str | None = None  # valid, or None (fixed, or nothing to choose on)
     # expression matrices: how a new matrix is read and the fitted preprocessing's file
     matrix: dict[str, Any] | None = None
+    # molecules: the featurizer and its options (MoleculeKind's), how new files are read
+    molecule: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -235,7 +240,12 @@ class Run:
         return FittedPipeline.from_json(data, path=os.fspath(path))
 
     @property
-    def input_kind(self) -> SequenceKind | MatrixKind:
+    def is_molecule(self) -> bool:
+        """Whether the model reads molecules (graphs, fingerprints or descriptors)."""
+        return self.meta.get("alphabet") in ("molecule", "fingerprint")
+
+    @property
+    def input_kind(self) -> SequenceKind | MatrixKind | MoleculeKind:
         """The input kind the model reads, as it was trained (:mod:`biodl.data.kinds`).
 
         Raises
@@ -244,6 +254,18 @@ class Run:
             If the run was trained on pretrained encoder weights (UniRep) other than the
             ones installed now: its scores would silently differ.
         """
+        if self.is_molecule:
+            block = dict(self.meta.get("molecule") or {})
+            layout = self.meta.get("layout") or {}
+            return MoleculeKind(
+                featurizer=block.get("featurizer", "graph"),
+                radius=int(block.get("radius", 2)),
+                n_bits=int(block.get("n_bits", 2048)),
+                counts=bool(block.get("counts", False)),
+                max_neighbours=int(layout.get("max_neighbours", MAX_NEIGHBOURS)),
+                smiles_column=block.get("smiles"),
+                ragged=True,
+            )
         if self.is_matrix:
             block = self.meta.get("matrix") or {}
             orientation = block.get("orientation", "samples_by_features")

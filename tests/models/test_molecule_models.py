@@ -18,7 +18,6 @@ from torch.overrides import TorchFunctionMode
 from biodl.errors import ConfigError
 from biodl.models import ModelIO, SequenceModel, create_model, get_model_spec, validate_params
 from biodl.models.molecules import (
-    MOLECULE_MODELS,
     DMPNNTrunk,
     GINTrunk,
     graph_channels,
@@ -26,17 +25,7 @@ from biodl.models.molecules import (
 )
 from tests.models.options import alternative, fingerprint
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread", "molecule_models")
-
-
-@pytest.fixture
-def molecule_models(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The molecule models in the zoo for one test (they join it for good with the
-    molecule data source)."""
-    from biodl.models import registry
-
-    for spec in MOLECULE_MODELS:
-        monkeypatch.setitem(registry._REGISTRY, spec.name, spec)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 A, B, K = 5, 3, 4  # atom features, bond features, neighbour slots

@@ -148,6 +148,7 @@ def _test_metrics(metrics: Mapping[str, Any]) -> dict[str, Any]:
         "mean_pearson",
         "mean_spearman",
         "mean_r2",
+        "mean_rmse",
     )
     out: dict[str, Any] = {}
     for key in keys:

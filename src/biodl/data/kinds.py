@@ -43,6 +43,8 @@ from biodl.encode.molecules import (
     ATOM_FEATURES,
     BOND_FEATURES,
     MAX_NEIGHBOURS,
+    ModelInput,
+    PackedGraphs,
     descriptor_names,
     graph_channels,
     iter_molecules,
@@ -114,8 +116,9 @@ class InputKind(ABC):
         """The examples checked (and normalised) for this kind; raises InputError."""
 
     @abstractmethod
-    def encode(self, examples: Sequence[str] | Examples) -> np.ndarray:
-        """The model input of ``examples``: ``(N, C, L)`` (see :meth:`input_shape`)."""
+    def encode(self, examples: Sequence[str] | Examples) -> ModelInput:
+        """The model input of ``examples``: ``(N, C, L)`` (see :meth:`input_shape`), or
+        packed graphs that stand in for it (molecules)."""
 
     def collate(self, encoded: Sequence[np.ndarray]) -> np.ndarray:
         """Stack per-example encodings ``(C, L)`` into one batch ``(N, C, L)``.
@@ -695,6 +698,7 @@ class MoleculeKind(InputKind):
     target_columns: tuple[str, ...] | None = None
     id_column: str | None = None
     invalid: Literal["error", "skip"] = "error"
+    ragged: bool = False
 
     def __post_init__(self) -> None:
         if self.featurizer not in _FEATURIZERS:
@@ -784,6 +788,12 @@ class MoleculeKind(InputKind):
             id_column=self.id_column,
             invalid=self.invalid,
         )
+        return self.examples(molecules)
+
+    def examples(self, molecules: Molecules) -> Examples:
+        """Unlabelled examples (label ``""``) of molecules as read; the skipped ones
+        (``invalid="skip"``) are reported on the progress stream and in
+        ``Examples.notes["skipped"]``."""
         notes: dict[str, str] = {}
         if molecules.skipped:
             shown = "; ".join(
@@ -863,16 +873,18 @@ class MoleculeKind(InputKind):
             )
         return None
 
-    def encode(self, examples: Sequence[str] | Examples) -> np.ndarray:
+    def encode(self, examples: Sequence[str] | Examples) -> ModelInput:
         """The model input of the molecules, float32 ``(N, C, L)``.
 
         ``graph``: :func:`~biodl.encode.molecules.molecule_graphs` padded to ``length``
-        atoms (default: the largest molecule of this call); ``morgan``:
+        atoms (default: the largest molecule of this call; with ``ragged``, and no
+        ``length``, :class:`~biodl.encode.molecules.PackedGraphs`); ``morgan``:
         ``(N, n_bits, 1)`` fingerprints; ``descriptors``: ``(N, D, 1)`` RDKit
         descriptors in :func:`~biodl.encode.molecules.descriptor_names` order, a value
         RDKit cannot compute set to 0 (with a note) and values clipped to the float32
-        range. Descriptors are not scaled here (they span many orders of magnitude):
-        the training pipeline must standardise them on the training set.
+        range, then compressed by ``asinh`` (descriptors span many orders of magnitude;
+        ``asinh`` is near ``x`` for small values and ``sign(x) log 2|x|`` for large ones,
+        a fixed transform that needs nothing fitted on the training set).
 
         Raises
         ------
@@ -889,6 +901,8 @@ class MoleculeKind(InputKind):
         """
         smiles = list(examples.sequences if isinstance(examples, Examples) else examples)
         if self.featurizer == "graph":
+            if self.ragged and self.length is None:
+                return PackedGraphs.from_smiles(smiles, max_neighbours=self.max_neighbours)
             return molecule_graphs(smiles, length=self.length, max_neighbours=self.max_neighbours)
         if self.featurizer == "morgan":
             bits = morgan_fingerprints(
@@ -906,7 +920,7 @@ class MoleculeKind(InputKind):
             )
             values = np.where(missing, 0.0, values)
         big = float(np.finfo(np.float32).max)
-        return np.clip(values, -big, big).astype(np.float32)[:, :, None]
+        return np.arcsinh(np.clip(values, -big, big)).astype(np.float32)[:, :, None]
 
     def n_channels(self, length: int = 0) -> int:
         """Channels ``C``: :func:`~biodl.encode.molecules.graph_channels` of

@@ -26,12 +26,15 @@ from biodl.config import (
     FastaSource,
     MatrixSource,
     MatrixView,
+    MoleculeSource,
     MultiViewSource,
     ResidueSource,
     TableSource,
 )
 from biodl.data.cpg import cpg_sites_and_targets, pack_cpg_inputs
 from biodl.data.examples import Examples, normalise_label
+from biodl.data.kinds import MoleculeKind
+from biodl.data.scaffold import read_split_file
 from biodl.encode import one_hot
 from biodl.errors import InputError
 from biodl.io import (
@@ -50,6 +53,7 @@ from biodl.io import (
     validate_sequence,
 )
 from biodl.io.matrix import ExpressionMatrix, read_matrix, read_sample_table
+from biodl.io.molecules import read_molecules, read_text_column
 from biodl.io.table import SequenceTable, _read_rows
 from biodl.tasks import Multilabel, task_class
 
@@ -58,6 +62,7 @@ __all__ = [
     "default_positive",
     "join_views",
     "load_matrix_source",
+    "load_molecule_source",
     "load_multiview_source",
     "load_source",
     "memory_table",
@@ -285,7 +290,8 @@ def load_source(
     | CpgSource
     | ResidueSource
     | MatrixSource
-    | MultiViewSource,
+    | MultiViewSource
+    | MoleculeSource,
     config: Config,
 ) -> Examples:
     """Read one data source of ``config`` (paths resolve against the config's folder).
@@ -316,6 +322,8 @@ def load_source(
         return load_matrix_source(source, config)[0]
     if isinstance(source, MultiViewSource):
         return load_multiview_source(source, config)[0]
+    if isinstance(source, MoleculeSource):
+        return load_molecule_source(source, config)[0]
     return _load_bed(source, config)
 
 
@@ -450,7 +458,7 @@ def output_names(config: Config) -> tuple[str, ...]:
     ('a', 'b')
     """
     source = config.data.train
-    if isinstance(source, TableSource):
+    if isinstance(source, TableSource | MoleculeSource):
         label = source.label
         return tuple(label) if isinstance(label, list) else (label or "1",)
     if isinstance(source, BedSource):
@@ -1112,3 +1120,79 @@ def _sample_splits(name: str, cells: Iterable[tuple[str, str | None, int | None]
             )
         split.append(v)
     return split
+
+
+def load_molecule_source(
+    source: MoleculeSource, config: Config
+) -> tuple[Examples, list[str] | None]:
+    """The molecules of a ``molecules:`` source with their labels, and the split of each
+    (``train``/``valid``/``test``, from its ``split`` column or ``split_file``; ``None``
+    without one).
+
+    ``sequences`` are RDKit's canonical SMILES. Binary and multi-class tasks take the
+    label text of the one label column (a number: ``1.0`` is ``1``); multi-label and
+    regression tasks take ``values``, ``(T,)`` float32 per molecule with NaN where a
+    label is missing.
+
+    Raises
+    ------
+    InputError
+        Reading errors of :func:`biodl.io.molecules.read_molecules`; a missing label of
+        a binary or multi-class task, a binary label other than 0/1, a split value other
+        than train/valid/test, or a molecule missing from the split file (each naming
+        the file and line).
+    """
+    path = config.resolve(source.molecules)
+    columns = [source.label] if isinstance(source.label, str) else list(source.label or [])
+    kind = MoleculeKind(
+        smiles_column=source.smiles,
+        target_columns=tuple(columns),
+        id_column=source.id,
+        invalid=config.data.invalid,
+    )
+    molecules = read_molecules(
+        path,
+        smiles_column=source.smiles,
+        target_columns=columns,
+        id_column=source.id,
+        invalid=config.data.invalid,
+        sep=source.sep,
+    )
+    examples = kind.examples(molecules)
+    task = task_class(config.task)
+    where = [(molecules.path, line) for line in molecules.lines]
+    if task.classification:
+        labels = []
+        for value, (p, line) in zip(molecules.targets[:, 0].tolist(), where, strict=True):
+            if math.isnan(value):
+                raise InputError(f"no label in column {columns[0]!r}", path=p, line=line)
+            if config.task == "binary" and value not in (0.0, 1.0):
+                raise InputError(
+                    f"column {columns[0]!r}: label {value:g} is not 0 or 1", path=p, line=line
+                )
+            labels.append(normalise_label(repr(float(value))))
+        examples = dataclasses.replace(examples, labels=labels)
+        examples = _mapped(examples, source.label_map)
+    else:
+        values = molecules.targets.astype(np.float32)
+        examples = dataclasses.replace(examples, values=list(values))
+    split: list[str] | None = None
+    if source.split is not None:
+        cells = read_text_column(path, source.split, sep=source.sep)
+        split = _sample_splits(
+            source.split, ((cells[line], molecules.path, line) for line in molecules.lines)
+        )
+    elif source.split_file is not None:
+        split_path = config.resolve(source.split_file)
+        ids, names = read_split_file(split_path)
+        by_id = dict(zip(ids, names.tolist(), strict=True))
+        split = []
+        for mol_id, (p, line) in zip(molecules.ids, where, strict=True):
+            if mol_id not in by_id:
+                raise InputError(
+                    f"molecule {mol_id!r} is not in the split file {split_path}",
+                    path=p,
+                    line=line,
+                )
+            split.append(by_id[mol_id])
+    return examples, split

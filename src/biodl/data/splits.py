@@ -8,6 +8,8 @@ Order of operations (documented because it decides what can leak):
    positive always lands in the same split as the positive. Chromosome splits are taken
    first, so a fraction never draws from a held-out chromosome. With ``data.homology``
    a fraction is made of whole homology clusters (:func:`biodl.data.homology.homology_split`).
+   Molecules: ``{scaffold: F}`` holds out whole Bemis-Murcko scaffold sets, valid and
+   test assigned together (:func:`biodl.data.scaffold.scaffold_split`).
 3. Labels are checked: a binary task has exactly one positive and one negative class.
 4. Negatives are generated per split from that split's positives.
 5. Every sequence is brought to the model's input length: longer ones are cropped
@@ -17,7 +19,7 @@ Order of operations (documented because it decides what can leak):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -29,22 +31,28 @@ from biodl.config import (
     CpgSource,
     FractionSplit,
     MatrixSource,
+    MoleculeSource,
     MultiViewSource,
     NegativesConfig,
+    ScaffoldSplit,
 )
 from biodl.data.cpg import CpgPacking
 from biodl.data.examples import Examples, normalise_label
 from biodl.data.homology import cluster_sequences, homology_split
+from biodl.data.kinds import MoleculeKind
 from biodl.data.negatives import make_negative_sequences
+from biodl.data.scaffold import scaffold_split
 from biodl.data.sources import (
     default_positive,
     load_matrix_source,
+    load_molecule_source,
     load_multiview_source,
     load_source,
     output_names,
 )
 from biodl.encode import pad_or_crop
 from biodl.encode.matrix import FittedPipeline, MultiViewPipeline, fit_pipeline, fit_views
+from biodl.encode.molecules import MAX_NEIGHBOURS, max_degrees, n_atoms
 from biodl.errors import InputError
 from biodl.tasks import Multiclass, Task, make_task, task_class
 
@@ -60,6 +68,8 @@ __all__ = [
     "fit_length",
     "fit_sequence",
     "matrix_values",
+    "molecule_kind",
+    "molecule_layout",
     "resolve_classes",
     "resolve_multiclass",
     "stratified_split",
@@ -471,10 +481,12 @@ def build_splits(
     seed = config.train.seed
     train_src = config.data.train
     by_column: dict[str, Examples] = {}
-    if isinstance(train_src, MatrixSource | MultiViewSource):
+    if isinstance(train_src, MatrixSource | MultiViewSource | MoleculeSource):
         train, column = (
             load_matrix_source(train_src, config)
             if isinstance(train_src, MatrixSource)
+            else load_molecule_source(train_src, config)
+            if isinstance(train_src, MoleculeSource)
             else load_multiview_source(train_src, config)
         )
         if column is not None:
@@ -514,8 +526,15 @@ def build_splits(
             coverage=homology.coverage,
             method=homology.method,
         )
+    scaffold_specs = {name: spec for name, spec in specs if isinstance(spec, ScaffoldSplit)}
+    if scaffold_specs:  # valid and test together: MoleculeNet's rule fills them in turn
+        assigned = _scaffold_assignment(train, scaffold_specs, seed=seed)
+        for name in scaffold_specs:
+            held[name] = train.subset(np.flatnonzero(assigned == name))
+        train = train.subset(np.flatnonzero(assigned == "train"))
+        n_source = len(train) + sum(len(held[name] or ()) for name in scaffold_specs)
     for name, spec in specs:
-        if spec is None:
+        if spec is None or isinstance(spec, ScaffoldSplit):
             continue
         if isinstance(spec, FractionSplit):
             # fractions are of the whole source, also when valid was taken out first
@@ -562,6 +581,29 @@ def build_splits(
         preprocess=preprocess,
     )
     return replace(splits, dropped=dropped) if dropped else splits
+
+
+def _scaffold_assignment(
+    train: Examples, specs: dict[str, ScaffoldSplit], *, seed: int
+) -> np.ndarray:
+    """``(N,)`` ``train``/``valid``/``test`` of the training molecules by Bemis-Murcko
+    scaffold, the held-out shares of ``specs`` assigned together."""
+    valid, test = (specs[name].scaffold if name in specs else 0.0 for name in ("valid", "test"))
+    balanced = any(spec.balanced for spec in specs.values())
+    assigned = scaffold_split(
+        train.sequences,
+        fractions=(1.0 - valid - test, valid, test),
+        seed=seed if balanced else None,
+        balanced=balanced,
+    )
+    for name in specs:
+        if not (assigned == name).any():
+            raise InputError(
+                f"the scaffold split leaves data.{name} empty: {len(train)} molecules are "
+                "too few for its fraction",
+                path=train.origins[0][0] if train.origins else None,
+            )
+    return np.asarray(assigned)
 
 
 def finish_splits(
@@ -634,6 +676,9 @@ def _fit_all(
         layout = (("matrix_features", len(state["features_out"])),)
         if isinstance(pipeline, MultiViewPipeline):  # the view boundaries, for the models
             layout += pipeline.layout()
+    elif isinstance(source, MoleculeSource):  # graphs and fingerprints: nothing to fit
+        fitted = dict(sets)
+        layout, length = molecule_layout(config, [e for e in sets.values() if e is not None])
     elif isinstance(source, CpgSource):  # packed inputs of a fixed shape: nothing to fit
         packing = CpgPacking(len(source.cpg), source.window, source.dna_length)
         layout, length = packing.layout, packing.length
@@ -669,6 +714,42 @@ def _fit_all(
         layout=layout,
         preprocess=state,
     )
+
+
+def molecule_kind(
+    config: Config, layout: Sequence[tuple[str, int]] | Mapping[str, int] = ()
+) -> MoleculeKind:
+    """The input kind of a molecule configuration; ``layout`` (the splits' or a run's)
+    gives the neighbour slots of packed graphs. Graphs are ragged
+    (:class:`~biodl.encode.molecules.PackedGraphs`): each batch is padded to its own
+    largest molecule."""
+    data = config.data
+    sizes = dict(layout)
+    return MoleculeKind(
+        featurizer=data.featurizer,
+        radius=data.fingerprint.radius,
+        n_bits=data.fingerprint.bits,
+        counts=data.fingerprint.counts,
+        max_neighbours=int(sizes.get("max_neighbours", MAX_NEIGHBOURS)),
+        invalid=data.invalid,
+        ragged=True,
+    )
+
+
+def molecule_layout(
+    config: Config, sets: Sequence[Examples]
+) -> tuple[tuple[tuple[str, int], ...], int]:
+    """``(layout, input_length)`` of molecule splits: packed graphs get
+    ``max_neighbours`` = the most bonded atoms of any atom in ``sets`` (at least
+    :data:`~biodl.encode.molecules.MAX_NEIGHBOURS`) and the largest molecule as the
+    input length; fingerprints and descriptors have no layout and length 1."""
+    if config.data.featurizer != "graph":
+        return (), 1
+    smiles = [s for ex in sets for s in ex.sequences]
+    degree = int(max_degrees(smiles).max()) if smiles else 0
+    atoms = int(n_atoms(smiles).max()) if smiles else 1
+    kind = molecule_kind(config, {"max_neighbours": max(MAX_NEIGHBOURS, degree)})
+    return kind.layout(), max(atoms, 1)
 
 
 def matrix_values(examples: Examples) -> np.ndarray:

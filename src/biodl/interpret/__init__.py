@@ -9,6 +9,8 @@ is also a function of its own. :mod:`biodl.interpret.checks` checks the maps
 :func:`ism` is fast in-silico mutagenesis; :mod:`biodl.interpret.motifs`,
 :mod:`biodl.interpret.jaspar` and :mod:`biodl.interpret.logos` turn filters and
 attributions into motifs, match them to JASPAR and draw logos.
+:func:`atom_attributions` explains graph models of molecules atom by atom
+(:mod:`biodl.interpret.molecules`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,12 @@ from biodl.interpret.checks import (
 from biodl.interpret.ism import ism
 from biodl.interpret.jaspar import MotifMatch, jaspar_motifs, match_motifs, write_motif_table
 from biodl.interpret.logos import plot_logo
+from biodl.interpret.molecules import (
+    AtomAttributions,
+    atom_attributions,
+    atom_scores,
+    draw_atom_attributions,
+)
 from biodl.interpret.motifs import (
     Motif,
     Seqlet,
@@ -55,6 +63,7 @@ from biodl.interpret.motifs import (
 
 __all__ = [
     "METHODS",
+    "AtomAttributions",
     "Attribution",
     "AttributionCheckError",
     "AttributionWarning",
@@ -65,11 +74,14 @@ __all__ = [
     "ReferenceKind",
     "Seqlet",
     "agreement",
+    "atom_attributions",
+    "atom_scores",
     "attention",
     "attribute",
     "check_completeness",
     "deeplift",
     "deepshap",
+    "draw_atom_attributions",
     "filter_motifs",
     "input_x_gradient",
     "integrated_gradients",

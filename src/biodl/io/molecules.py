@@ -66,6 +66,7 @@ __all__ = [
     "parse_smiles",
     "quiet_rdkit",
     "read_molecules",
+    "read_text_column",
     "require_rdkit",
     "smiles_problem",
 ]
@@ -489,6 +490,38 @@ def _read_table(
         lines.append(lineno)
         values.append(targets)
     return _result(path, smiles, ids, values, [header[c] for c in t_cols], lines, skipped)
+
+
+def read_text_column(path: _PathLike, column: str, *, sep: str | None = None) -> dict[int, str]:
+    """``{line: text}`` of one column of a molecule table (the header is line 1), e.g.
+    a ``split`` column next to the SMILES; cells are stripped.
+
+    Raises
+    ------
+    InputError
+        An SDF file, an empty file, or no such column.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.csv")
+    >>> _ = open(path, "w").write("smiles,split\\nCCO,train\\nCCN, test\\n")
+    >>> read_text_column(path, "split")
+    {2: 'train', 3: 'test'}
+    """
+    if molecule_format(path) == "sdf":
+        raise InputError(f"column {column!r}: an SDF file has no columns", path=path)
+    delimiter = sep if sep is not None else default_separator(path)
+    reader = _table_rows(path, delimiter)
+    try:
+        first = next(reader, None)
+        if first is None:
+            raise InputError("empty file: no header line", path=path, line=1)
+        header = [h.strip() for h in first[1]]
+        c = _find_column(header, column, "split", path)
+        return {line: row[c].strip() if c < len(row) else "" for line, row in reader}
+    finally:
+        reader.close()
 
 
 def _canonical_or_reason(text: str) -> tuple[str | None, str]:

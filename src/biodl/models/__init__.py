@@ -62,6 +62,7 @@ from biodl.models.locality import (
     run_chain,
 )
 from biodl.models.mlp import MLPParams
+from biodl.models.molecules import DMPNNParams, FingerprintMLPParams, GINParams
 from biodl.models.multiview import MultiViewParams
 from biodl.models.predict import default_device, predict
 from biodl.models.registry import (
@@ -91,6 +92,7 @@ __all__ = [
     "ConvLayer",
     "ConvStack",
     "DAEParams",
+    "DMPNNParams",
     "DanQParams",
     "DanQTrunk",
     "DeepBindParams",
@@ -109,7 +111,9 @@ __all__ = [
     "DilatedResNetTrunk",
     "DilatedResidualBlock",
     "Ensemble",
+    "FingerprintMLPParams",
     "FlattenDenseHead",
+    "GINParams",
     "GlobalPool",
     "LightAttentionParams",
     "Link",

@@ -29,6 +29,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
+from biodl.encode.molecules import ModelInput
 from biodl.models.layers import SequenceModel
 from biodl.models.registry import ModelIO, ModelSpec, register_model, space
 
@@ -48,11 +49,11 @@ class Pretrainable(Protocol):
     def pretrain(self, X: np.ndarray) -> dict[str, Any]: ...
 
 
-def pretrain_unsupervised(model: nn.Module, X: np.ndarray) -> dict[str, Any] | None:
+def pretrain_unsupervised(model: nn.Module, X: ModelInput) -> dict[str, Any] | None:
     """Run ``model.pretrain(X)`` if the model has one (the training inputs, ``(N, C, L)``),
     returning its summary; ``None`` for every other model."""
     if isinstance(model, Pretrainable):
-        return model.pretrain(X)
+        return model.pretrain(np.asarray(X))
     return None
 
 

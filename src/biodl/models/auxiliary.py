@@ -35,6 +35,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from biodl.encode.molecules import ModelInput
 from biodl.errors import ConfigError
 from biodl.metrics import binary_metrics
 from biodl.models.predict import predict
@@ -204,7 +205,7 @@ def auxiliary_targets(model: nn.Module, groups: Sequence[str] | None, n: int) ->
 
 def predict_with_auxiliary(
     model: nn.Module,
-    X: np.ndarray,
+    X: ModelInput,
     *,
     batch_size: int = 512,
     device: str | torch.device | None = None,

@@ -43,7 +43,7 @@ from torch import nn
 from biodl.errors import ConfigError
 from biodl.models.layers import SequenceModel
 from biodl.models.mlp import MLPParams, mlp
-from biodl.models.registry import ModelIO, ModelSpec, space
+from biodl.models.registry import ModelIO, ModelSpec, register_model, space
 
 __all__ = [
     "MOLECULE_MODELS",
@@ -708,45 +708,50 @@ FINGERPRINT_MLP_SPACE = space(
     norm={"type": "categorical", "choices": ["batch", "layer", "none"]},
 )
 
-DMPNN = ModelSpec(
-    name="dmpnn",
-    summary="directed message passing network over molecular graphs (chemprop's D-MPNN)",
-    citation=(
-        "Yang et al. 2019, J Chem Inf Model 59:3370, doi:10.1021/acs.jcim.9b00237 "
-        "(chemprop; biodl: packed graphs of at most K neighbours, no extra features)"
-    ),
-    params=DMPNNParams,
-    space=DMPNN_SPACE,
-    build=dmpnn,
-    alphabets=("molecule",),
+DMPNN = register_model(
+    ModelSpec(
+        name="dmpnn",
+        summary="directed message passing network over molecular graphs (chemprop's D-MPNN)",
+        citation=(
+            "Yang et al. 2019, J Chem Inf Model 59:3370, doi:10.1021/acs.jcim.9b00237 "
+            "(chemprop; biodl: packed graphs of at most K neighbours, no extra features)"
+        ),
+        params=DMPNNParams,
+        space=DMPNN_SPACE,
+        build=dmpnn,
+        alphabets=("molecule",),
+    )
 )
 
-GIN = ModelSpec(
-    name="gin",
-    summary="graph isomorphism network with bond features (GINE) over molecular graphs",
-    citation=(
-        "Xu et al. 2019, ICLR, doi:10.48550/arXiv.1810.00826; bond features as Hu et "
-        "al. 2020, ICLR, arXiv:1905.12265 (biodl: no pre-training, linear embeddings)"
-    ),
-    params=GINParams,
-    space=GIN_SPACE,
-    build=gin,
-    alphabets=("molecule",),
+GIN = register_model(
+    ModelSpec(
+        name="gin",
+        summary="graph isomorphism network with bond features (GINE) over molecular graphs",
+        citation=(
+            "Xu et al. 2019, ICLR, doi:10.48550/arXiv.1810.00826; bond features as Hu et "
+            "al. 2020, ICLR, arXiv:1905.12265 (biodl: no pre-training, linear embeddings)"
+        ),
+        params=GINParams,
+        space=GIN_SPACE,
+        build=gin,
+        alphabets=("molecule",),
+    )
 )
 
-FINGERPRINT_MLP = ModelSpec(
-    name="fingerprint_mlp",
-    summary="multilayer perceptron over molecular fingerprints or descriptors",
-    citation=(
-        "MoleculeNet, Wu et al. 2018, Chem Sci 9:513, doi:10.1039/C7SC02664A; ECFP, "
-        "Rogers & Hahn 2010, J Chem Inf Model 50:742, doi:10.1021/ci100034j"
-    ),
-    params=FingerprintMLPParams,
-    space=FINGERPRINT_MLP_SPACE,
-    build=fingerprint_mlp,
-    alphabets=("fingerprint",),
+FINGERPRINT_MLP = register_model(
+    ModelSpec(
+        name="fingerprint_mlp",
+        summary="multilayer perceptron over molecular fingerprints or descriptors",
+        citation=(
+            "MoleculeNet, Wu et al. 2018, Chem Sci 9:513, doi:10.1039/C7SC02664A; ECFP, "
+            "Rogers & Hahn 2010, J Chem Inf Model 50:742, doi:10.1021/ci100034j"
+        ),
+        params=FingerprintMLPParams,
+        space=FINGERPRINT_MLP_SPACE,
+        build=fingerprint_mlp,
+        alphabets=("fingerprint",),
+    )
 )
 
-#: The molecule models, not yet in the zoo: they join it (``register_model``) together with
-#: the molecule input kind and the ``molecules:`` data source that feed them (issue #19).
+#: The molecule models of the zoo (``molecules:`` data sources feed them).
 MOLECULE_MODELS: tuple[ModelSpec, ...] = (DMPNN, GIN, FINGERPRINT_MLP)

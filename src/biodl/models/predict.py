@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import numpy as np
 import torch
 from torch import nn
 
+from biodl.encode.molecules import ModelInput, PackedGraphs
 from biodl.models.validate import check_array, check_positive_int
 
 __all__ = ["default_device", "predict"]
@@ -38,7 +38,7 @@ def _eval_on(model: nn.Module, device: torch.device) -> Iterator[nn.Module]:
 
 def predict(
     model: nn.Module,
-    X: np.ndarray | torch.Tensor,
+    X: ModelInput | torch.Tensor,
     *,
     batch_size: int = 256,
     device: str | torch.device | None = None,
@@ -50,7 +50,8 @@ def predict(
     model
         Maps ``(B, C, L)`` to ``(B, T)``.
     X
-        Inputs, shape ``(N, C, L)``; cast to float32 batch by batch.
+        Inputs, shape ``(N, C, L)``; cast to float32 batch by batch. Packed graphs
+        (:class:`~biodl.encode.molecules.PackedGraphs`) are padded batch by batch.
     batch_size
         Examples per forward pass. The result does not depend on it.
     device
@@ -71,14 +72,20 @@ def predict(
     Examples
     --------
     >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(8, 1))
-    >>> predict(model, np.zeros((3, 4, 2), dtype=np.float32)).shape
+    >>> predict(model, torch.zeros((3, 4, 2))).shape
     torch.Size([3, 1])
     """
     check_positive_int("batch_size", batch_size)
-    check_array(X)
     dev = torch.device(device) if device is not None else default_device()
-    tensor = torch.as_tensor(X)
     outputs: list[torch.Tensor] = []
+    if isinstance(X, PackedGraphs):
+        with _eval_on(model, dev), torch.inference_mode():
+            for start in range(0, len(X), batch_size):
+                batch = torch.from_numpy(X[start : start + batch_size]).to(dev)
+                outputs.append(model(batch).float().cpu())
+        return torch.cat(outputs) if outputs else torch.empty((0, 0))
+    check_array(X)
+    tensor = torch.as_tensor(X)
     with _eval_on(model, dev), torch.inference_mode():
         for start in range(0, tensor.shape[0], batch_size):
             batch = tensor[start : start + batch_size].to(dev, dtype=torch.float32)

@@ -84,6 +84,7 @@ METRIC_MEANINGS: Mapping[str, str] = {
     "mean_pearson": "Pearson r of predicted and true values, averaged over outputs (-1 to 1)",
     "mean_spearman": "Spearman rank correlation, averaged over outputs (-1 to 1)",
     "mean_r2": "share of variance explained, averaged over outputs (1 perfect)",
+    "mean_rmse": "root mean squared error, averaged over outputs (in the outputs' units)",
     "threshold": "score at or above which an example is called positive",
     "n": "examples in the split (count)",
     "n_positive": "positive examples (count)",

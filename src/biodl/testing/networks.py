@@ -3,6 +3,9 @@
 - :func:`grn_dataset` / :func:`write_grn_example`: expression of a random sparse
   regulatory network simulated to steady state (each target a saturating function of
   its regulators plus noise), written as a DREAM-style table with its gold standard.
+- :func:`grn_pairs`: independent regulator -> target pairs, every gene a regulator or
+  the target of exactly one strong regulator, for tests that need every true edge to
+  outscore every unrelated one by a wide margin.
 - :func:`network_dataset` / :func:`write_network_example`: two interaction networks
   over the same genes, each showing part of a community structure, and the
   communities as gene labels.
@@ -26,6 +29,7 @@ import numpy as np
 __all__ = [
     "GrnData",
     "grn_dataset",
+    "grn_pairs",
     "network_dataset",
     "write_grn_example",
     "write_network_example",
@@ -39,9 +43,9 @@ class GrnData:
     Attributes
     ----------
     genes
-        ``G1`` ... ``Gn``.
+        Gene names (``G1`` ... ``Gn`` from :func:`grn_dataset`).
     values
-        ``(n_samples, n_genes)`` expression in [0, 1].
+        ``(n_samples, n_genes)`` expression (in [0, 1] from :func:`grn_dataset`).
     edges
         True ``(regulator, target)`` pairs.
     """
@@ -78,6 +82,53 @@ def grn_dataset(
     X = np.clip(X, 0.0, None)
     X /= X.max()
     return GrnData(genes=genes, values=X, edges=tuple(edges))
+
+
+PAIR_LINKS: tuple[str, ...] = ("linear", "saturating", "repression")
+"""How :func:`grn_pairs` makes target ``T<i>`` from its regulator ``R<i>``, in turn."""
+
+
+def grn_pairs(
+    *, n_pairs: int = 6, n_samples: int = 150, noise: float = 0.1, seed: int = 0
+) -> GrnData:
+    """Expression of ``n_pairs`` independent regulator -> target pairs ``R<i> -> T<i>``.
+
+    Each regulator is an independent standard normal; its target is, in turn
+    (:data:`PAIR_LINKS`), ``1.5 R`` (linear), ``2 tanh(R)`` (saturating) or ``-R``
+    (repression), plus ``noise`` times an independent standard normal. Every gene is
+    thus a regulator or the target of exactly one strong regulator (no pure-noise
+    gene, no two targets sharing a regulator), so each target's only informative
+    candidate is its regulator (and each regulator's only one its target), and every
+    other pair is independent: with per-target normalised scores a true edge takes most
+    of its target's score and an unrelated one a small share of the rest.
+
+    Genes are ordered ``R1, T1, R2, T2, ...``; ``edges`` lists ``(R<i>, T<i>)``.
+
+    Examples
+    --------
+    >>> data = grn_pairs(n_pairs=3, n_samples=20)
+    >>> data.genes, data.edges[0], data.values.shape
+    (('R1', 'T1', 'R2', 'T2', 'R3', 'T3'), ('R1', 'T1'), (20, 6))
+    """
+    if n_pairs < 1:
+        raise ValueError(f"n_pairs must be at least 1, got {n_pairs}")
+    rng = np.random.default_rng(seed)
+    reg = rng.normal(size=(n_samples, n_pairs))
+    links = {
+        "linear": lambda r: 1.5 * r,
+        "saturating": lambda r: 2.0 * np.tanh(r),
+        "repression": lambda r: -r,
+    }
+    target = np.column_stack(
+        [links[PAIR_LINKS[i % len(PAIR_LINKS)]](reg[:, i]) for i in range(n_pairs)]
+    )
+    target += noise * rng.normal(size=target.shape)
+    values = np.empty((n_samples, 2 * n_pairs))
+    values[:, 0::2] = reg
+    values[:, 1::2] = target
+    genes = tuple(g for i in range(1, n_pairs + 1) for g in (f"R{i}", f"T{i}"))
+    edges = tuple((f"R{i}", f"T{i}") for i in range(1, n_pairs + 1))
+    return GrnData(genes=genes, values=values, edges=edges)
 
 
 def write_grn_example(

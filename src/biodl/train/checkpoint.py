@@ -61,6 +61,7 @@ from lightning.pytorch.loggers import CSVLogger
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
+from biodl.encode.molecules import ModelInput, PackedGraphs
 from biodl.errors import InputError
 from biodl.io.atomic import atomic_path, atomic_write_text
 
@@ -270,8 +271,9 @@ def set_rng_state(meta: Mapping[str, Any], tensors: Mapping[str, torch.Tensor]) 
 # ---------------------------------------------------------------------------
 
 
-def arrays_sha256(arrays: Iterable[np.ndarray | None]) -> str:
-    """SHA-256 of arrays' dtypes, shapes and bytes (``None`` entries count as absent).
+def arrays_sha256(arrays: Iterable[ModelInput | None]) -> str:
+    """SHA-256 of arrays' dtypes, shapes and bytes (``None`` entries count as absent;
+    packed graphs by :meth:`~biodl.encode.molecules.PackedGraphs.digest`).
 
     Examples
     --------
@@ -284,6 +286,9 @@ def arrays_sha256(arrays: Iterable[np.ndarray | None]) -> str:
     for a in arrays:
         if a is None:
             digest.update(b"none;")
+            continue
+        if isinstance(a, PackedGraphs):
+            digest.update(a.digest())
             continue
         c = np.ascontiguousarray(a)
         digest.update(f"{c.dtype.str}{c.shape};".encode("ascii"))

@@ -27,6 +27,7 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 from torch import nn
 
 from biodl.config import TrainConfig
+from biodl.encode.molecules import ModelInput
 from biodl.errors import Terminated
 from biodl.progress import is_quiet
 from biodl.runs import save_weights
@@ -215,8 +216,8 @@ def resolve_precision(config: TrainConfig) -> str:
 
 def fit(
     model: nn.Module,
-    train: tuple[np.ndarray, np.ndarray],
-    valid: tuple[np.ndarray, np.ndarray] | None,
+    train: tuple[ModelInput, np.ndarray],
+    valid: tuple[ModelInput, np.ndarray] | None,
     *,
     config: TrainConfig,
     out_dir: Path | None = None,
@@ -237,7 +238,8 @@ def fit(
         A freshly built zoo model; built after :func:`lightning.seed_everything` by the
         caller so that its initial weights depend only on the seed.
     train, valid
-        ``(X, y)`` with ``X`` of shape ``(N, C, L)`` and ``y`` the task's training
+        ``(X, y)`` with ``X`` of shape ``(N, C, L)`` (or packed graphs,
+        :class:`~biodl.encode.molecules.PackedGraphs`) and ``y`` the task's training
         targets (:meth:`biodl.tasks.Task.training_targets`). Without ``valid`` there is
         no early stopping and the last epoch wins.
     config
@@ -297,8 +299,8 @@ def fit(
     """
     if resume and out_dir is None:
         raise ValueError("resume=True needs out_dir, the run folder to continue")
-    train_arrays: tuple[np.ndarray, ...] = train
-    valid_arrays: tuple[np.ndarray, ...] | None = valid
+    train_arrays: tuple[ModelInput, ...] = train
+    valid_arrays: tuple[ModelInput, ...] | None = valid
     if auxiliary is not None:
         train_arrays, valid_arrays = _with_auxiliary(train, valid, auxiliary)
     monitor = config.monitor if valid is not None else None
@@ -384,8 +386,8 @@ def fit(
 def _fingerprint(
     config: TrainConfig,
     model: nn.Module,
-    train: tuple[np.ndarray, ...],
-    valid: tuple[np.ndarray, ...] | None,
+    train: tuple[ModelInput, ...],
+    valid: tuple[ModelInput, ...] | None,
     extra: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
     """What a training state must match to be resumed: ``extra`` (the caller's keys),
@@ -401,10 +403,10 @@ def _fingerprint(
 
 
 def _with_auxiliary(
-    train: tuple[np.ndarray, np.ndarray],
-    valid: tuple[np.ndarray, np.ndarray] | None,
+    train: tuple[ModelInput, np.ndarray],
+    valid: tuple[ModelInput, np.ndarray] | None,
     auxiliary: tuple[np.ndarray, np.ndarray | None],
-) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...] | None]:
+) -> tuple[tuple[ModelInput, ...], tuple[ModelInput, ...] | None]:
     """``(X, y, a)`` train and valid arrays, ``a`` float32 ``(N, A)``; missing valid
     targets are all NaN."""
     train_targets, valid_targets = auxiliary

@@ -11,8 +11,9 @@ import lightning as L
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
+from torch.utils.data import DataLoader, Dataset, DistributedSampler, TensorDataset
 
+from biodl.encode.molecules import ModelInput, PackedGraphs
 from biodl.models import auxiliary_outputs, forward_with_auxiliary
 from biodl.tasks import Task, masked_loss
 from biodl.train.augment import augment_batch
@@ -301,8 +302,8 @@ class ArrayDataModule(L.LightningDataModule):
 
     def __init__(
         self,
-        train: tuple[np.ndarray, ...],
-        valid: tuple[np.ndarray, ...] | None,
+        train: tuple[ModelInput, ...],
+        valid: tuple[ModelInput, ...] | None,
         *,
         batch_size: int,
         seed: int,
@@ -318,14 +319,12 @@ class ArrayDataModule(L.LightningDataModule):
             msg = f"train has {len(train)} arrays but valid has {len(valid)}"
             raise ValueError(msg)
         self.balanced = balanced
-        y = train[1]
+        y = np.asarray(train[1])
         self.train_labels: list[int] = []
         if balanced:  # classification targets only (the configuration checks it)
             self.train_labels = (y[:, 0] if y.ndim == 2 else y).astype(np.int64).tolist()
-        self.train_set = TensorDataset(*(torch.from_numpy(a) for a in train))
-        self.valid_set = (
-            None if valid is None else TensorDataset(*(torch.from_numpy(a) for a in valid))
-        )
+        self.train_set = _dataset(train)
+        self.valid_set = None if valid is None else _dataset(valid)
         self.batch_size = batch_size
         self.seed = seed
         self.num_workers = num_workers
@@ -337,7 +336,7 @@ class ArrayDataModule(L.LightningDataModule):
         return trainer.world_size, trainer.global_rank
 
     def _loader(
-        self, dataset: TensorDataset, *, shuffle: bool, balanced: bool = False
+        self, dataset: TensorDataset | PackedDataset, *, shuffle: bool, balanced: bool = False
     ) -> DataLoader[Any]:
         world, rank = self._world()
         per_device = max(1, self.batch_size // world)
@@ -359,6 +358,7 @@ class ArrayDataModule(L.LightningDataModule):
             drop_last=drop_last,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
+            collate_fn=dataset.collate if isinstance(dataset, PackedDataset) else None,
         )
 
     def transfer_batch_to_device(
@@ -376,3 +376,42 @@ class ArrayDataModule(L.LightningDataModule):
         if self.valid_set is None:
             return []  # type: ignore[return-value]
         return self._loader(self.valid_set, shuffle=False)
+
+
+class PackedDataset(Dataset[int]):
+    """Examples whose input is packed graphs (:class:`~biodl.encode.molecules.PackedGraphs`)
+    and other arrays, batched by :meth:`collate`: each batch's graphs are padded to its
+    own largest molecule (padding to the largest of the whole set would cost memory and
+    time for nothing; graph models give the same outputs either way)."""
+
+    def __init__(self, graphs: PackedGraphs, *others: np.ndarray) -> None:
+        for a in others:
+            if len(a) != len(graphs):
+                msg = f"{len(a)} rows of targets for {len(graphs)} graphs"
+                raise ValueError(msg)
+        self.graphs = graphs
+        self.others = [torch.from_numpy(np.asarray(a)) for a in others]
+
+    def __len__(self) -> int:
+        return len(self.graphs)
+
+    def __getitem__(self, index: int) -> int:
+        return index
+
+    def collate(self, indices: list[int]) -> tuple[torch.Tensor, ...]:
+        """``(x, y, ...)`` of the examples at ``indices``, ``x`` float32 ``(B, C, L')``."""
+        rows = torch.as_tensor(indices, dtype=torch.long)
+        x = torch.from_numpy(self.graphs.dense(np.asarray(indices, dtype=np.int64)))
+        return (x, *(a[rows] for a in self.others))
+
+
+def _dataset(arrays: tuple[ModelInput, ...]) -> TensorDataset | PackedDataset:
+    """The dataset of ``(X, y[, m])``: a tensor dataset, or a :class:`PackedDataset`
+    for packed graphs."""
+    first, *rest = arrays
+    others = [np.asarray(a) for a in rest]
+    if isinstance(first, PackedGraphs):
+        return PackedDataset(first, *others)
+    return TensorDataset(
+        torch.from_numpy(np.asarray(first)), *(torch.from_numpy(a) for a in others)
+    )

@@ -14,6 +14,7 @@ from typing import Any
 
 __all__ = [
     "config_kind",
+    "input_alphabet",
     "learning_curve_image",
     "load_checked",
     "model_params",
@@ -27,8 +28,16 @@ import numpy as np
 import torch
 from pydantic import BaseModel
 
-from biodl.config import Config, MatrixSource, MultiViewSource, config_line, load_config
-from biodl.data import Examples, MatrixKind, SequenceKind
+from biodl.config import (
+    Config,
+    MatrixSource,
+    MoleculeSource,
+    MultiViewSource,
+    config_line,
+    load_config,
+)
+from biodl.data import Examples, MatrixKind, MoleculeKind, SequenceKind
+from biodl.data.splits import molecule_kind
 from biodl.errors import ConfigError
 from biodl.io import tsv_cell
 from biodl.io.atomic import atomic_write_text, write_json
@@ -39,14 +48,32 @@ from biodl.report.plots import plot_learning_curves, read_epoch_log
 from biodl.tasks import Binary, Multiclass, Multilabel, Task
 
 
-def config_kind(config: Config) -> SequenceKind | MatrixKind:
-    """The input kind (reading, encoding, channels) a configuration's data have."""
+def config_kind(
+    config: Config, layout: Sequence[tuple[str, int]] = ()
+) -> SequenceKind | MatrixKind | MoleculeKind:
+    """The input kind (reading, encoding, channels) a configuration's data have;
+    ``layout``: the splits' (:attr:`biodl.data.DataSplits.layout`), which fixes the
+    neighbour slots of molecular graphs."""
     data = config.data
+    if isinstance(data.train, MoleculeSource):
+        return molecule_kind(config, layout)
     if isinstance(data.train, MatrixSource):
         return MatrixKind(format=data.train.format, orientation=data.train.orientation)
     if isinstance(data.train, MultiViewSource):  # views joined into one matrix
         return MatrixKind()
     return SequenceKind(alphabet=data.alphabet, encoding=data.encoding, unknown=data.unknown)
+
+
+def input_alphabet(config: Config) -> str:
+    """``model.json``'s ``alphabet`` (what the zoo's models list as their inputs):
+    ``matrix`` for expression matrices, ``molecule`` for molecular graphs,
+    ``fingerprint`` for fingerprints and descriptors, else the sequences' alphabet."""
+    train = config.data.train
+    if isinstance(train, MoleculeSource):
+        return "molecule" if config.data.featurizer == "graph" else "fingerprint"
+    if isinstance(train, MatrixSource | MultiViewSource):
+        return "matrix"
+    return config.data.alphabet
 
 
 def write_predictions(
@@ -150,8 +177,12 @@ def score_and_report(
     notes: Sequence[str] = (),
     meta: Mapping[str, Any] | None = None,
     flags_meta: Mapping[str, Any] | None = None,
+    layout: Sequence[tuple[str, int]] = (),
 ) -> dict[str, Any]:
     """Predict every split, write metrics.json, predictions.tsv, plots and report.html.
+
+    ``layout``: the model input's (:attr:`biodl.data.DataSplits.layout`), for inputs
+    whose encoding depends on it (molecular graphs).
 
     ``meta``: the ``model.json`` of a run being trained in ``out``; the report then leads
     with its findings (:func:`biodl.report.findings.run_flags`) and shows its learning
@@ -172,7 +203,7 @@ def score_and_report(
     heads = auxiliary_outputs(model)
     aux_scores: dict[str, dict[str, np.ndarray]] = {}
     n_boot, ci, seed = config.evaluate.n_bootstrap, config.evaluate.ci, config.train.seed
-    kind = config_kind(config)
+    kind = config_kind(config, layout)
     for name, ex in splits:
         X = kind.encode(ex)
         logits, aux = predict_with_auxiliary(model, X, batch_size=512)

@@ -173,7 +173,7 @@ def cv_table(result: Mapping[str, Any]) -> str:
         lines.append(dropped_line(result["dropped_classes"]))
     names = ["auroc", "auprc", "accuracy", "mcc", "f1", "sensitivity", "specificity"]
     names += ["macro_f1", "macro_auroc", "macro_auprc", "micro_auprc", "fmax"]
-    names += ["mean_pearson", "mean_spearman", "mean_r2"]
+    names += ["mean_pearson", "mean_spearman", "mean_r2", "mean_rmse"]
     names += ["membrane_accuracy", "membrane_mcc", "membrane_auroc"]
     prefixes = ("error[", "auroc[", "pearson[")
     names += [k for k in result["summary"] if k.startswith(prefixes)]

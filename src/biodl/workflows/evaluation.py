@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from biodl.config import MATRIX_SOURCES, load_config
+from biodl.config import MATRIX_SOURCES, MoleculeSource, load_config
 from biodl.data import build_splits
 from biodl.errors import InputError
 from biodl.io.atomic import check_output_dir, staged_dir
@@ -76,6 +76,13 @@ def evaluate_run(
     inputs = [Path(model_dir), Path(config_path), *_source_files(config)]
     check_output_dir(out_path, force=True, inputs=inputs)
     run = load_run(model_dir)
+    molecule = isinstance(config.data.train, MoleculeSource)
+    if molecule != run.is_molecule:
+        reads = "molecules" if run.is_molecule else "sequences or matrices"
+        gives = "molecules" if molecule else "no molecules"
+        raise InputError(
+            f"the model reads {reads} but the configuration gives {gives}", path=config_path
+        )
     matrix = isinstance(config.data.train, MATRIX_SOURCES)
     if matrix != run.is_matrix:
         reads = "expression matrices" if run.is_matrix else "sequences"
@@ -86,6 +93,15 @@ def evaluate_run(
     if matrix:
         # the run's fitted preprocessing, never refitted on the configuration's training data
         data = build_splits(config, preprocess=run.preprocess.to_json())
+    elif molecule:
+        trained = str((run.meta.get("molecule") or {}).get("featurizer", "graph"))
+        if config.data.featurizer != trained:
+            raise InputError(
+                f"the model reads {trained} molecule features but the configuration gives "
+                f"{config.data.featurizer}",
+                path=config_path,
+            )
+        data = build_splits(config)
     elif config.data.alphabet != run.alphabet:
         raise InputError(
             f"the model reads {run.alphabet} but the configuration gives {config.data.alphabet}",
@@ -104,7 +120,7 @@ def evaluate_run(
             path=config_path,
         )
     run.input_kind  # noqa: B018 - checks the run's pretrained encoder weights are the ones here
-    if not matrix:
+    if not matrix and not molecule:
         data = build_splits(config, input_length=run.input_length)
     fixed = config.train.threshold if isinstance(config.train.threshold, float) else None
     task = task_from_meta(run.meta, threshold=fixed)
@@ -131,6 +147,7 @@ def evaluate_run(
                 f"biodl evaluation: {run.meta['architecture']['name']} on {Path(config_path).name}"
             ),
             flags_meta=run.meta,
+            layout=tuple((str(k), int(v)) for k, v in (run.meta.get("layout") or {}).items()),
             summary={
                 "model": os.fspath(Path(model_dir).resolve()),
                 "configuration": os.fspath(Path(config_path).resolve()),
@@ -151,8 +168,8 @@ def metrics_table(metrics: Mapping[str, Any]) -> str:
         names = ["macro_auroc", "macro_auprc", "micro_auroc", "micro_auprc", "fmax"]
         names += [k for k in first_split if k.startswith(("auroc[", "auprc[", "threshold["))]
     elif "mean_pearson" in first_split:
-        names = ["mean_pearson", "mean_spearman", "mean_r2"]
-        names += [k for k in first_split if k.startswith(("pearson[", "spearman[", "mse["))]
+        names = ["mean_pearson", "mean_spearman", "mean_r2", "mean_rmse"]
+        names += [k for k in first_split if k.startswith(("pearson[", "spearman[", "rmse["))]
     elif splits and "macro_f1" in metrics[splits[0]]:
         first = metrics[splits[0]]
         names = ["accuracy", "mcc", "macro_f1", "macro_auroc"]

@@ -211,7 +211,7 @@ def _run_inputs(run: Run, *, n: int, seed: int) -> np.ndarray:
         input_length=info.input_length,
         n=n,
         seed=seed,
-        encode=lambda seqs: kind.encode(seqs),
+        encode=lambda seqs: np.asarray(kind.encode(seqs)),
     )
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import numpy as np
 import yaml
 
 from biodl.config import MatrixView
+from biodl.data.kinds import MoleculeKind
 from biodl.data.sources import join_views, memory_table, read_memory_table, read_view_matrix
 from biodl.errors import InputError
 from biodl.io import AlphabetName, read_sequences, read_table, tsv_cell
@@ -107,6 +109,16 @@ def predict_file(
     if run.is_matrix:
         return _predict_matrix(
             run, path, out_path, id_column=id_column, batch_size=batch_size, device=device
+        )
+    if run.is_molecule:
+        return _predict_molecules(
+            run,
+            path,
+            out_path,
+            smiles_column=sequence_column,
+            id_column=id_column,
+            batch_size=batch_size,
+            device=device,
         )
     records = _iter_inputs(
         path, sequence_column=sequence_column, id_column=id_column, alphabet=run.alphabet
@@ -264,6 +276,35 @@ def _read_views(
     return samples, (values, features)
 
 
+def _predict_molecules(
+    run: Run,
+    path: Path,
+    out_path: Path,
+    *,
+    smiles_column: str | None,
+    id_column: str | None,
+    batch_size: int,
+    device: str | None,
+) -> PredictionResult:
+    """Score every molecule of a CSV/TSV (a SMILES column: ``smiles_column``, else the
+    training's, else found by name) or SDF file with a molecule run, featurised as in
+    training (``model.json``'s ``molecule`` block and layout). A molecule RDKit rejects,
+    or one the run's graphs cannot hold (an atom of more bonded atoms than its
+    ``max_neighbours``), is an error naming the file and line."""
+    kind = run.input_kind
+    if not isinstance(kind, MoleculeKind):  # pragma: no cover - is_molecule says it is
+        raise InputError("not a molecule run", path=run.path)
+    reader = dataclasses.replace(
+        kind,
+        smiles_column=smiles_column if smiles_column is not None else kind.smiles_column,
+        id_column=id_column,
+        target_columns=(),
+    )
+    examples = reader.validate(reader.read(path))
+    X = kind.encode(examples)
+    return _score_matrix(run, X, examples.ids, out_path, batch_size=batch_size, device=device)
+
+
 def _score_matrix(
     run: Run,
     X: Any,
@@ -273,7 +314,8 @@ def _score_matrix(
     batch_size: int,
     device: str | None,
 ) -> PredictionResult:
-    """Write the scores of the preprocessed ``(N, F, 1)`` matrix input ``X``."""
+    """Write the scores of the encoded input ``X`` of ``samples`` (a preprocessed
+    ``(N, F, 1)`` matrix, or molecules)."""
     task = task_from_meta(run.meta)
     temperature = run.temperature if task.probabilistic else 1.0
     heads = [h.name for h in auxiliary_outputs(run.model)]

@@ -18,13 +18,13 @@ import torch
 import yaml
 
 from biodl.config import (
-    MATRIX_SOURCES,
     BedSource,
     Config,
     CpgSource,
     FastaSource,
     HomologyConfig,
     MatrixSource,
+    MoleculeSource,
     MultiViewSource,
     ResidueSource,
     TableSource,
@@ -35,6 +35,7 @@ from biodl.config import (
 from biodl.data import DataSplits, build_splits
 from biodl.data.homology import max_cross_identity
 from biodl.data.sources import MemoryTable, memory_table
+from biodl.encode.molecules import ModelInput
 from biodl.errors import ConfigError, InputError
 from biodl.io.atomic import (
     atomic_open,
@@ -67,6 +68,7 @@ from biodl.train import fit, initialise_from_run, is_rank_zero
 from biodl.train.checkpoint import check_resumable, discard_training_state, run_fingerprint
 from biodl.workflows.common import (
     config_kind,
+    input_alphabet,
     load_checked,
     model_params,
     score_and_report,
@@ -229,11 +231,6 @@ def _spec_files(config: Config, spec: Any) -> list[Path]:
 
 PREPROCESS_FILE = "preprocess.json"
 """The fitted preprocessing of an expression-matrix run (:mod:`biodl.encode.matrix`)."""
-
-
-def _input_alphabet(config: Config) -> str:
-    """``matrix`` for expression matrices, else the sequences' alphabet."""
-    return "matrix" if isinstance(config.data.train, MATRIX_SOURCES) else config.data.alphabet
 
 
 def _matrix_meta(config: Config, splits: DataSplits) -> dict[str, Any] | None:
@@ -637,7 +634,7 @@ def train_on_splits(
     task = splits.as_task(
         loss=config.train.loss, threshold=fixed if isinstance(fixed, float) else 0.5
     ).named(config.outputs, column=getattr(config.data.train, "label", None))  # Task.names
-    kind = config_kind(config)
+    kind = config_kind(config, splits.layout)
     X_train = kind.encode(splits.train)
     y_train = splits.targets(splits.train)
     valid = None
@@ -657,7 +654,7 @@ def train_on_splits(
         input_length=splits.input_length,
         layout=splits.layout,
         n_outputs=task.n_outputs,
-        alphabet=_input_alphabet(config),
+        alphabet=input_alphabet(config),
         per_position=splits.per_position,
     )
     staged: contextlib.AbstractContextManager[Path | None] = (
@@ -776,8 +773,8 @@ def _train_members(
     others: Sequence[Config],
     *,
     io_spec: ModelIO,
-    train: tuple[np.ndarray, np.ndarray],
-    valid: tuple[np.ndarray, np.ndarray] | None,
+    train: tuple[ModelInput, np.ndarray],
+    valid: tuple[ModelInput, np.ndarray] | None,
     out: Path,
     task: Task,
     pos_weight: float | list[float] | None,
@@ -855,7 +852,7 @@ def _write_run_files(
         **_who_and_how(),
         "task": task.name,
         "architecture": {"name": config.model.name, "params": arch_params},
-        "alphabet": _input_alphabet(config),
+        "alphabet": input_alphabet(config),
         "unknown": config.data.unknown,
         "encoding": config.data.encoding,
         "crop": config.data.crop,
@@ -892,6 +889,15 @@ def _write_run_files(
         },
         "versions": software_versions(),
     }
+    if isinstance(config.data.train, MoleculeSource):
+        fp = config.data.fingerprint
+        meta["molecule"] = {
+            "featurizer": config.data.featurizer,
+            "radius": fp.radius,
+            "n_bits": fp.bits,
+            "counts": fp.counts,
+            "smiles": config.data.train.smiles,
+        }
     matrix = _matrix_meta(config, splits)
     if matrix is not None and splits.preprocess is not None:
         write_json(partial / PREPROCESS_FILE, splits.preprocess)
@@ -944,6 +950,7 @@ def _write_run_files(
         summary=_report_summary(meta),
         notes=notes,
         meta=meta,
+        layout=splits.layout,
     )
     meta["flags"] = [{"level": f.level, "message": f.message} for f in run_flags(meta, metrics)]
     meta["model_card"] = _model_card(meta, metrics, _files_by_role(config, data_files))
@@ -969,7 +976,9 @@ def _decision_threshold(
         task = task.with_threshold(0.5)
         how = f"no validation split to choose it on by {rule}"
     else:
-        logits, _ = predict_with_auxiliary(model, config_kind(config).encode(splits.valid))
+        logits, _ = predict_with_auxiliary(
+            model, config_kind(config, splits.layout).encode(splits.valid)
+        )
         scores = task.scores(logits)
         truth = task.evaluable_truth(task.truth(splits.valid), scores)
         task, problems = task.choose_threshold(truth, scores, rule=rule)
@@ -1098,6 +1107,7 @@ def _model_card(
                     "mean_pearson",
                     "mean_spearman",
                     "mean_r2",
+                    "mean_rmse",
                     "membrane_accuracy",
                     "membrane_mcc",
                     "membrane_auroc",

@@ -65,7 +65,7 @@ from biodl.progress import step
 from biodl.report.plots import plot_trials
 from biodl.tasks import Task
 from biodl.train import fit
-from biodl.workflows.common import config_kind, load_checked
+from biodl.workflows.common import config_kind, input_alphabet, load_checked
 from biodl.workflows.results import TuneResult
 from biodl.workflows.training import _source_files, train_on_splits
 
@@ -251,7 +251,7 @@ class _Search:
         # the decision threshold is the run's business (chosen when the best is
         # retrained); the search scores the default task
         self.task: Task = splits.as_task(loss=config.train.loss)
-        kind = config_kind(config)
+        kind = config_kind(config, splits.layout)
         self.train = (kind.encode(splits.train), splits.targets(splits.train))
         self.valid = (kind.encode(splits.valid), splits.targets(splits.valid))
         self.truth = self.task.truth(splits.valid)
@@ -261,7 +261,7 @@ class _Search:
             input_length=splits.input_length,
             layout=splits.layout,
             n_outputs=self.task.n_outputs,
-            alphabet=config.data.alphabet,
+            alphabet=input_alphabet(config),
             per_position=splits.per_position,
         )
         self.metric = self._metric()
