@@ -50,10 +50,21 @@ def register(subparsers: Subparsers) -> None:
         "input",
         type=Path,
         help="FASTA/FASTQ (gzip ok), a table with --sequence-column, or, for a model "
-        "trained on an expression matrix, a matrix file of samples",
+        "trained on an expression matrix, a matrix file of samples, or, for a molecule "
+        "model, a CSV/TSV with a SMILES column (--sequence-column names it) or an SDF file",
     )
     p.add_argument("--out", type=Path, required=True, help="folder to write")
-    p.add_argument("--method", choices=METHODS, default="deepshap", help="default deepshap")
+    p.add_argument(
+        "--method",
+        choices=METHODS,
+        help="default deepshap; integrated_gradients (the only one) for molecule models",
+    )
+    p.add_argument(
+        "--steps",
+        type=positive_int,
+        default=64,
+        help="molecule models: integration points of integrated gradients (64)",
+    )
     p.add_argument("--target", help="output name or index to explain (default the first)")
     p.add_argument(
         "--n-references",
@@ -124,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
             args.input,
             args.out,
             k=args.top_k,
-            method=args.method,
+            method=args.method or "deepshap",
             target=args.target,
             id_column=args.id_column,
             max_samples=args.max_sequences,
@@ -163,6 +174,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         force=args.force,
         top_genes=args.top_genes,
+        steps=args.steps,
     )
     checks = result.checks
     completeness = checks.get("completeness", {})

@@ -7,15 +7,17 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from biodl.config import Config, FractionSplit, NegativesConfig
+from biodl.config import Config, FractionSplit, MoleculeSource, NegativesConfig, ScaffoldSplit
 from biodl.data.examples import Examples
 from biodl.data.homology import cluster_sequences, homology_folds, homology_split
+from biodl.data.scaffold import scaffold_folds
 from biodl.data.sources import load_source
 from biodl.data.splits import (
     DataSplits,
     check_stratifiable,
     drop_rare_classes,
     finish_splits,
+    scaffold_assignment,
     stratified_split,
 )
 from biodl.encode import reverse_complement
@@ -113,7 +115,10 @@ def cross_validation_splits(
     DNA/RNA) a sequence and its reverse complement count as copies too, which is right for
     a strand-symmetric model and wrong for strand-specific labels such as splice sites.
     Folds come from the source's ``fold:`` column when it has one (``k`` is then the
-    number of distinct values), else they are stratified and seeded by ``train.seed``.
+    number of distinct values), else they are stratified and seeded by ``train.seed``;
+    molecules whose ``data.test`` is a scaffold split get folds of whole Bemis-Murcko
+    scaffold sets (:func:`biodl.data.scaffold.scaffold_folds`), and a scaffold
+    ``data.valid`` holds out whole scaffolds of each training part.
     Within each training part, ``data.valid`` (a fraction; default 0.1) is held out for
     early stopping. Negatives are generated per split as in :func:`build_splits`.
     ``data.valid``/``data.test`` sources are not used.
@@ -125,7 +130,8 @@ def cross_validation_splits(
     """
     source = config.data.train
     raw = load_source(source, config)
-    rc = reverse_complements and config.data.alphabet in ("dna", "rna")
+    molecules = isinstance(source, MoleculeSource)
+    rc = reverse_complements and config.data.alphabet in ("dna", "rna") and not molecules
     # CpG sites are unique by position and have no sequence of their own to compare
     dedupe = dedupe and raw.features is None
     dedup = deduplicate(raw, reverse_complements=rc) if dedupe else Deduplicated(raw, 0, 0)
@@ -158,9 +164,12 @@ def cross_validation_splits(
             fold_of = homology_folds(
                 examples.sequences, examples.labels, k, seed=config.train.seed, clusters=clusters
             )
+        elif molecules and isinstance(config.data.test, ScaffoldSplit):
+            fold_of = scaffold_folds(examples.sequences, n_folds=k, seed=config.train.seed)
         else:
             fold_of = assign_folds(examples.labels, k, seed=config.train.seed)
     fraction = config.data.valid.fraction if isinstance(config.data.valid, FractionSplit) else 0.1
+    inner_scaffold = config.data.valid if isinstance(config.data.valid, ScaffoldSplit) else None
 
     def splits() -> Iterator[DataSplits]:
         for index in range(len(names)):
@@ -175,6 +184,9 @@ def cross_validation_splits(
                     seed=config.train.seed,
                     clusters=clusters[rest_idx],
                 )
+            elif inner_scaffold is not None:
+                side = scaffold_assignment(rest, {"valid": inner_scaffold}, seed=config.train.seed)
+                keep, held = np.flatnonzero(side == "train"), np.flatnonzero(side == "valid")
             else:
                 keep, held = stratified_split(rest.labels, fraction, seed=config.train.seed)
             sets: dict[str, Examples | None] = {

@@ -72,6 +72,7 @@ __all__ = [
     "molecule_layout",
     "resolve_classes",
     "resolve_multiclass",
+    "scaffold_assignment",
     "stratified_split",
 ]
 
@@ -528,7 +529,7 @@ def build_splits(
         )
     scaffold_specs = {name: spec for name, spec in specs if isinstance(spec, ScaffoldSplit)}
     if scaffold_specs:  # valid and test together: MoleculeNet's rule fills them in turn
-        assigned = _scaffold_assignment(train, scaffold_specs, seed=seed)
+        assigned = scaffold_assignment(train, scaffold_specs, seed=seed)
         for name in scaffold_specs:
             held[name] = train.subset(np.flatnonzero(assigned == name))
         train = train.subset(np.flatnonzero(assigned == "train"))
@@ -583,7 +584,7 @@ def build_splits(
     return replace(splits, dropped=dropped) if dropped else splits
 
 
-def _scaffold_assignment(
+def scaffold_assignment(
     train: Examples, specs: dict[str, ScaffoldSplit], *, seed: int
 ) -> np.ndarray:
     """``(N,)`` ``train``/``valid``/``test`` of the training molecules by Bemis-Murcko
