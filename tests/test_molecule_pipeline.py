@@ -279,6 +279,13 @@ def test_predict_evaluate_explain(regression_run: tuple[Path, Path, Path], tmp_p
     assert rows[0] == "id\tpred_label"
     assert rows[1].startswith("line 2\t")
     assert len(rows) == 301
+    from biodl.workflows import predict_frame
+
+    frame = predict_frame(run, ["Clc1ccccc1Br", "OCC"])
+    assert list(frame.columns) == ["id", "pred_label"]
+    assert list(frame["id"]) == ["input:1", "input:2"]
+    with pytest.raises(InputError, match="invalid SMILES"):
+        predict_frame(run, {"smiles": ["CCO", "C1CC"]})
     out2 = tmp_path / "pred2.tsv"
     main(["predict", "--model", str(run), str(csv), "--out", str(out2), "--id-column", "id"])
     assert out2.read_text().splitlines()[1].startswith("mol1\t")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import numpy as np
 import yaml
 
 from biodl.config import MatrixView
+from biodl.data.examples import Examples
 from biodl.data.kinds import MoleculeKind
 from biodl.data.sources import join_views, memory_table, read_memory_table, read_view_matrix
 from biodl.errors import InputError
@@ -276,6 +277,20 @@ def _read_views(
     return samples, (values, features)
 
 
+def _molecule_reader(run: Run, smiles_column: str | None, id_column: str | None) -> MoleculeKind:
+    """The run's molecule kind, reading ``smiles_column`` (else the training's, else one
+    found by name) and ``id_column`` of a new file, no targets."""
+    kind = run.input_kind
+    if not isinstance(kind, MoleculeKind):  # pragma: no cover - is_molecule says it is
+        raise InputError("not a molecule run", path=run.path)
+    return dataclasses.replace(
+        kind,
+        smiles_column=smiles_column if smiles_column is not None else kind.smiles_column,
+        id_column=id_column,
+        target_columns=(),
+    )
+
+
 def _predict_molecules(
     run: Run,
     path: Path,
@@ -291,18 +306,29 @@ def _predict_molecules(
     training (``model.json``'s ``molecule`` block and layout). A molecule RDKit rejects,
     or one the run's graphs cannot hold (an atom of more bonded atoms than its
     ``max_neighbours``), is an error naming the file and line."""
-    kind = run.input_kind
-    if not isinstance(kind, MoleculeKind):  # pragma: no cover - is_molecule says it is
-        raise InputError("not a molecule run", path=run.path)
-    reader = dataclasses.replace(
-        kind,
-        smiles_column=smiles_column if smiles_column is not None else kind.smiles_column,
-        id_column=id_column,
-        target_columns=(),
-    )
+    reader = _molecule_reader(run, smiles_column, id_column)
     examples = reader.validate(reader.read(path))
-    X = kind.encode(examples)
+    X = reader.encode(examples)
     return _score_matrix(run, X, examples.ids, out_path, batch_size=batch_size, device=device)
+
+
+def _scored_rows(
+    run: Run, X: Any, ids: Sequence[str], *, batch_size: int, device: str | None
+) -> Iterator[list[str]]:
+    """The header and one row of cells per example of the encoded input ``X``."""
+    task = task_from_meta(run.meta)
+    temperature = run.temperature if task.probabilistic else 1.0
+    heads = [h.name for h in auxiliary_outputs(run.model)]
+    logits, extra = predict_with_auxiliary(run.model, X, batch_size=batch_size, device=device)
+    if temperature != 1.0:
+        logits = logits / temperature
+    scores = task.scores(logits)
+    raw = logits.float().numpy()
+    yield ["id", *task.prediction_columns(), *heads]
+    for i, sample in enumerate(ids):
+        cells = task.prediction_cells(scores[i], raw[i])
+        cells += [f"{extra[h][i]:.6g}" for h in heads]
+        yield [tsv_cell(sample), *cells]
 
 
 def _score_matrix(
@@ -316,21 +342,52 @@ def _score_matrix(
 ) -> PredictionResult:
     """Write the scores of the encoded input ``X`` of ``samples`` (a preprocessed
     ``(N, F, 1)`` matrix, or molecules)."""
-    task = task_from_meta(run.meta)
-    temperature = run.temperature if task.probabilistic else 1.0
-    heads = [h.name for h in auxiliary_outputs(run.model)]
-    logits, extra = predict_with_auxiliary(run.model, X, batch_size=batch_size, device=device)
-    if temperature != 1.0:
-        logits = logits / temperature
-    scores = task.scores(logits)
-    raw = logits.float().numpy()
     with atomic_open(out_path) as handle:
-        handle.write("\t".join(["id", *task.prediction_columns(), *heads]) + "\n")
-        for i, sample in enumerate(samples):
-            cells = task.prediction_cells(scores[i], raw[i])
-            cells += [f"{extra[h][i]:.6g}" for h in heads]
-            handle.write("\t".join([tsv_cell(sample), *cells]) + "\n")
+        for row in _scored_rows(run, X, samples, batch_size=batch_size, device=device):
+            handle.write("\t".join(row) + "\n")
     return PredictionResult(out=out_path, n_sequences=len(samples))
+
+
+def _molecule_frame_rows(
+    run: Run,
+    data: Any,
+    *,
+    smiles_column: str | None,
+    id_column: str | None,
+    batch_size: int,
+    device: str | None,
+) -> Iterator[list[str]]:
+    """:func:`predict_frame`'s rows for a molecule run: a file, a list of SMILES, or
+    columns (SMILES in ``smiles_column``, default ``smiles``)."""
+    reader = _molecule_reader(run, smiles_column, id_column)
+    if isinstance(data, str | os.PathLike):
+        examples = reader.read(data)
+    else:
+        column = smiles_column or "smiles"
+        if isinstance(data, list | tuple) and all(isinstance(x, str) for x in data):
+            data = {column: list(data)}
+        table = memory_table(data, split="input")
+        if column not in table.header:
+            raise InputError(
+                f"no SMILES column {column!r} (columns: {', '.join(table.header)})",
+                path=table.name,
+            )
+        smiles = [row[table.header.index(column)] for row in table.rows]
+        ids_col = id_column if id_column is not None else ("id" if "id" in table.header else None)
+        if ids_col is not None and ids_col not in table.header:
+            raise InputError(f"no id column {ids_col!r}", path=table.name)
+        ids = (
+            [row[table.header.index(ids_col)] for row in table.rows]
+            if ids_col is not None
+            else [f"input:{i}" for i in range(1, len(smiles) + 1)]
+        )
+        examples = Examples(
+            smiles, [""] * len(smiles), ids, [(table.name, i + 2) for i in range(len(smiles))]
+        )
+    examples = reader.validate(examples)
+    yield from _scored_rows(
+        run, reader.encode(examples), examples.ids, batch_size=batch_size, device=device
+    )
 
 
 def predict_frame(
@@ -392,6 +449,16 @@ def predict_frame(
     pd = _pandas()
     loaded = run if isinstance(run, Run) else load_run(run)
     path: str | os.PathLike[str] | None
+    if loaded.is_molecule:
+        rows = _molecule_frame_rows(
+            loaded,
+            data,
+            smiles_column=sequence_column,
+            id_column=id_column,
+            batch_size=batch_size,
+            device=device,
+        )
+        return _frame(pd, rows, path=data if isinstance(data, str | os.PathLike) else None)
     if isinstance(data, str | os.PathLike):
         path = data
         records = _iter_inputs(
@@ -421,6 +488,11 @@ def predict_frame(
         device=device,
         chunk_size=20000,
     )
+    return _frame(pd, rows, path=path)
+
+
+def _frame(pd: Any, rows: Iterator[list[str]], *, path: str | os.PathLike[str] | None) -> Any:
+    """The DataFrame of prediction rows (the header first), numbers as float64."""
     header = next(rows)
     body = list(rows)
     if not body:
