@@ -363,3 +363,27 @@ def test_other_models_and_tasks_train(
     out = tmp_path / "p.tsv"
     assert main(["predict", "--model", str(tmp_path / "run"), str(csv), "--out", str(out)]) == 0
     assert len(out.read_text().splitlines()) == 121
+
+
+def test_configuration_round_trips(tmp_path: Path) -> None:
+    from biodl.config import config_to_dict
+
+    config = _config(
+        {
+            "train": {"molecules": "m.csv", "label": "y", "split_file": "s.tsv"},
+            "featurizer": "morgan",
+            "fingerprint": {"bits": 1024},
+        },
+        task="binary",
+    )
+    data = config_to_dict(config)
+    assert Path(data["data"]["train"]["molecules"]).is_absolute()
+    assert Path(data["data"]["train"]["split_file"]).is_absolute()
+    again = parse_config(data, base_dir=tmp_path)
+    assert again.data.fingerprint.bits == 1024
+    assert again.data.featurizer == "morgan"
+    sequences = parse_config(
+        {"task": "binary", "data": {"train": {"table": "t.tsv"}}, "model": {"name": "deepbind"}},
+        base_dir=".",
+    )
+    assert not {"featurizer", "fingerprint", "invalid"} & set(config_to_dict(sequences)["data"])

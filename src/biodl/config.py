@@ -1302,7 +1302,7 @@ def _molecule_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
         for key, default in (("featurizer", "graph"), ("invalid", "error")):
             if getattr(data, key) != default:
                 return ("data", key), f"data.{key} is for molecules ('molecules:' sources)"
-        if "fingerprint" in data.model_fields_set:
+        if data.fingerprint != FingerprintOptions():
             return ("data", "fingerprint"), "data.fingerprint is for molecules ('molecules:')"
         return None
     scaffolds = [spec for spec in specs.values() if isinstance(spec, ScaffoldSplit)]
@@ -1347,7 +1347,7 @@ def _molecule_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
         return ("data", "preprocess"), "data.preprocess is for expression matrices ('matrix:')"
     if config.train.augment.reverse_complement or config.train.augment.shift:
         return ("train", "augment"), "train.augment does not apply to molecules"
-    if "fingerprint" in data.model_fields_set and data.featurizer != "morgan":
+    if data.fingerprint != FingerprintOptions() and data.featurizer != "morgan":
         return ("data", "fingerprint"), "data.fingerprint goes with data.featurizer: morgan"
     return None
 
@@ -1525,6 +1525,9 @@ def config_to_dict(config: Config, *, absolute_paths: bool = True) -> dict[str, 
     """
     data = config.model_dump(mode="json", exclude_none=True)
     base = data.pop("base_dir")
+    if not isinstance(config.data.train, MoleculeSource):  # molecule options: molecules only
+        for key in ("featurizer", "fingerprint", "invalid"):
+            data["data"].pop(key, None)
     if not task_class(config.task).binary_outputs:  # no decision threshold to record
         data["train"].pop("threshold", None)
     if absolute_paths:
@@ -1547,7 +1550,7 @@ def _absolutise(src: dict[str, Any], base: Path) -> None:
         p = Path(os.path.expanduser(v))
         return os.fspath(p if p.is_absolute() else (base / p).resolve())
 
-    for key in ("table", "genome", "labels", "matrix"):
+    for key in ("table", "genome", "labels", "matrix", "molecules", "split_file"):
         if isinstance(src.get(key), str) and src[key] != MEMORY_TABLE:
             src[key] = fix(src[key])
     if isinstance(src.get("views"), dict):
