@@ -25,8 +25,9 @@ from torch import nn
 
 from biodl.assess.types import AssessInputs, SplitView
 from biodl.data.examples import Examples
-from biodl.data.kinds import MatrixKind, SequenceKind
+from biodl.data.kinds import MatrixKind, MoleculeKind, SequenceKind
 from biodl.data.splits import fit_sequence
+from biodl.encode.molecules import MAX_NEIGHBOURS, ModelInput
 from biodl.errors import InputError
 from biodl.io import AlphabetName
 from biodl.models import predict
@@ -37,14 +38,43 @@ __all__ = [
     "input_kind_of",
     "last_linear",
     "model_input",
+    "molecule_kind",
     "penultimate",
     "split_logits",
 ]
 
 
-def input_kind_of(inputs: AssessInputs) -> SequenceKind | MatrixKind:
+def molecule_kind(meta: Mapping[str, Any]) -> MoleculeKind:
+    """The :class:`MoleculeKind` a molecule run reads, as :attr:`biodl.runs.Run.input_kind`
+    builds it: the featurizer and its options from ``meta["molecule"]``, the graph
+    layout (``max_neighbours``) from ``meta["layout"]``; graphs are packed
+    (:class:`~biodl.encode.molecules.PackedGraphs`, each batch padded to its own largest
+    molecule, as prediction does).
+
+    Examples
+    --------
+    >>> kind = molecule_kind({"alphabet": "fingerprint", "molecule": {"featurizer": "morgan"}})
+    >>> kind.featurizer, kind.n_bits, kind.model_alphabet
+    ('morgan', 2048, 'fingerprint')
+    """
+    block = meta.get("molecule") or {}
+    layout = meta.get("layout") or {}
+    featurizer = str(block.get("featurizer", "graph"))
+    return MoleculeKind(
+        featurizer=cast(Literal["graph", "morgan", "descriptors"], featurizer),
+        radius=int(block.get("radius", 2)),
+        n_bits=int(block.get("n_bits", 2048)),
+        counts=bool(block.get("counts", False)),
+        max_neighbours=int(layout.get("max_neighbours", MAX_NEIGHBOURS)),
+        smiles_column=block.get("smiles"),
+        ragged=True,
+    )
+
+
+def input_kind_of(inputs: AssessInputs) -> SequenceKind | MatrixKind | MoleculeKind:
     """The input kind of the assessed data: :class:`MatrixKind` for an expression-matrix
-    model, else its alphabet, with the model's encoding and unknown-letter handling from
+    model, :class:`MoleculeKind` (:func:`molecule_kind`) for a molecule model, else its
+    alphabet, with the model's encoding and unknown-letter handling from
     ``inputs.meta`` (one-hot, zero rows by default).
 
     Examples
@@ -56,6 +86,8 @@ def input_kind_of(inputs: AssessInputs) -> SequenceKind | MatrixKind:
     """
     if inputs.is_matrix:
         return MatrixKind()
+    if inputs.is_molecule:
+        return molecule_kind(inputs.meta)
     return _kind(inputs.alphabet, inputs.meta)
 
 
@@ -74,7 +106,8 @@ def _matrix_examples(view: SplitView, names: Sequence[str]) -> Examples:
 
 def describe_view(inputs: AssessInputs, view: SplitView) -> dict[str, Any]:
     """:meth:`~biodl.data.kinds.InputKind.describe` of one split by the input kind:
-    counts, distinct inputs and, per kind, lengths/GC/composition or features/values."""
+    counts, distinct inputs and, per kind, lengths/GC/composition, features/values or,
+    for molecules, atoms, scaffolds and the largest atom degree."""
     kind = input_kind_of(inputs)
     if isinstance(kind, MatrixKind):
         if view.features is None:
@@ -83,13 +116,16 @@ def describe_view(inputs: AssessInputs, view: SplitView) -> dict[str, Any]:
     return kind.describe(view.sequences)
 
 
-def model_input(inputs: AssessInputs, view: SplitView) -> np.ndarray:
-    """The model input of a split: ``(N, F, 1)`` for matrices, else
-    :func:`encode_for_model` of its sequences."""
+def model_input(inputs: AssessInputs, view: SplitView) -> ModelInput:
+    """The model input of a split: ``(N, F, 1)`` for matrices; for molecules the run's
+    :class:`MoleculeKind` encoding of the SMILES (packed graphs, or ``(N, bits, 1)``
+    fingerprints/descriptors); else :func:`encode_for_model` of its sequences."""
     if inputs.is_matrix:
         if view.features is None:
             raise InputError("matrix splits need their feature values")
         return np.asarray(view.features, dtype=np.float32)[:, :, None]
+    if inputs.is_molecule:
+        return molecule_kind(inputs.meta).encode(list(view.sequences))
     return encode_for_model(inputs.meta, view.sequences)
 
 
@@ -134,6 +170,11 @@ def encode_for_model(meta: Mapping[str, Any], sequences: Sequence[str]) -> np.nd
     >>> encode_for_model(meta, ["MKLV"]).shape
     (1, 20, 3)
     """
+    if meta.get("alphabet") in ("molecule", "fingerprint", "matrix"):
+        raise InputError(
+            f"a {meta['alphabet']} model does not read sequences; its input is built by "
+            "its input kind (model_input)"
+        )
     kind = _kind(str(meta["alphabet"]), meta)
     length = int(meta["input_length"])
     if kind.encoding == "cpg":
@@ -176,7 +217,7 @@ def last_linear(model: nn.Module) -> nn.Linear | None:
     return found[-1] if found else None
 
 
-def penultimate(model: nn.Module, X: np.ndarray, *, batch_size: int = 256) -> np.ndarray | None:
+def penultimate(model: nn.Module, X: ModelInput, *, batch_size: int = 256) -> np.ndarray | None:
     """The input of the model's last ``nn.Linear`` for each example, ``(N, D)``.
 
     Captured with a forward hook during :func:`biodl.models.predict`. A model that

@@ -45,7 +45,7 @@ import numpy as np
 import numpy.typing as npt
 
 from biodl.assess._encode import encode_for_model, penultimate
-from biodl.assess.types import AssessInputs, Flag, Item
+from biodl.assess.types import AssessInputs, Flag, Item, SplitView
 from biodl.encode import kmer_counts
 from biodl.io import AlphabetName
 
@@ -62,6 +62,15 @@ __all__ = [
 COLUMNS = ("id", "kmer_similarity", "embedding_distance", "in_domain")
 #: The columns of a matrix run's rows.
 MATRIX_COLUMNS = ("id", "feature_distance", "in_domain")
+#: The columns of a molecule run's rows (:func:`biodl.assess.molecules.molecule_applicability`).
+MOLECULE_COLUMNS = (
+    "id",
+    "smiles",
+    "similarity",
+    "nearest_train",
+    "inside",
+    "above_fixed_threshold",
+)
 
 
 def default_k(alphabet: str, lengths: Sequence[int]) -> int:
@@ -417,6 +426,8 @@ def applicability(
             red=red,
             amber=matrix_amber,
         )
+    if inputs.is_molecule:
+        return _molecule_applicability(inputs)
     rule = (
         f"red when fewer than {red:.0%} of the new sequences are in domain, amber when "
         f"fewer than {amber:.0%}; in domain = k-mer similarity and embedding distance to "
@@ -456,9 +467,40 @@ def applicability(
     return Item("applicability", flag, rule, summary, values)
 
 
+def _molecule_applicability(inputs: AssessInputs) -> Item:
+    """:func:`~biodl.assess.molecules.molecule_applicability` of a molecule run: the
+    ``--data`` molecules against the training molecules, else the test molecules (valid
+    when there is no test), so that a run's own held-out chemistry is placed in (or
+    outside) its training domain."""
+    from biodl.assess.molecules import molecule_applicability
+
+    train = inputs.splits.get("train")
+    train_smiles = list(train.sequences) if train is not None else []
+    if inputs.new_data is not None:
+        ids, smiles = inputs.new_data
+        return molecule_applicability(train_smiles, list(smiles), ids=list(ids))
+    split = "test" if "test" in inputs.splits else "valid"
+    view = inputs.splits.get(split)
+    if view is None:
+        view = SplitView(ids=(), sequences=(), y=np.zeros((0, 1)))
+    item = molecule_applicability(
+        train_smiles, list(view.sequences), ids=list(view.ids), what=f"{split} molecules"
+    )
+    if item.flag == "not_assessed":
+        return item
+    return Item(
+        item.key,
+        item.flag,
+        item.rule,
+        item.summary + " No --data given: the held-out split stands in for new molecules.",
+        {**item.values, "compared": split},
+    )
+
+
 def write_domain_tsv(rows: Sequence[Mapping[str, Any]], path: str | os.PathLike[str]) -> Path:
     """Write the rows of :func:`domain_table` (or :func:`matrix_domain_table`: ``id``,
-    ``feature_distance``, ``in_domain``) as a TSV (``NA`` for None), atomically.
+    ``feature_distance``, ``in_domain``; or of molecules: :data:`MOLECULE_COLUMNS`) as
+    a TSV (``NA`` for None), atomically.
 
     Examples
     --------
@@ -479,7 +521,13 @@ def write_domain_tsv(rows: Sequence[Mapping[str, Any]], path: str | os.PathLike[
             return f"{value:.6g}"
         return str(value)
 
-    columns = MATRIX_COLUMNS if rows and "feature_distance" in rows[0] else COLUMNS
+    columns = (
+        MATRIX_COLUMNS
+        if rows and "feature_distance" in rows[0]
+        else MOLECULE_COLUMNS
+        if rows and "nearest_train" in rows[0]
+        else COLUMNS
+    )
     lines = ["\t".join(columns)]
     lines += ["\t".join(cell(r.get(c)) for c in columns) for r in rows]
     return atomic_write_text(Path(path), "\n".join(lines) + "\n")

@@ -16,6 +16,10 @@ SVM (scikit-learn's ``LinearSVC``, scores from its ``decision_function``; ridge 
 (the model's own input, so a selection fitted on the training split is shared), each
 compared with the model on the test split; the flag is the worse of the two.
 
+Molecule runs (:func:`molecule_baseline`): a logistic regression (classification) or a
+linear SVR (regression) on ECFP4 fingerprints (Morgan radius 2, 2048 bits) of the
+training molecules, ``C`` chosen on valid, compared with the model on test.
+
 Examples
 --------
 >>> kmer_features(["ACGT", "AAAA"], alphabet="dna", k=(1,)).tolist()
@@ -45,6 +49,7 @@ __all__ = [
     "fit_linear_svm",
     "kmer_features",
     "matrix_baseline",
+    "molecule_baseline",
 ]
 
 _C_GRID = (0.01, 0.1, 1.0)
@@ -313,6 +318,15 @@ def baseline(
             max_train=max_train,
             logits=logits,
         )
+    if inputs.is_molecule and logits.ndim == 2:
+        return molecule_baseline(
+            inputs,
+            strength=strength,
+            margin=margin,
+            n_boot=n_boot,
+            max_train=max_train,
+            logits=logits,
+        )
     if logits.ndim != 2 or not all(train.sequences) or len(train) < 2:
         why = "per-position outputs or inputs that are not sequences"
         return Item("baseline", "not_assessed", rule, f"Not assessed: {why}.", {})
@@ -490,6 +504,98 @@ def matrix_baseline(
         f"{_fmt(entries['linear_svm']['difference'])}), on the preprocessed features."
     )
     return Item("baseline", flag, rule, summary, values)
+
+
+def molecule_baseline(
+    inputs: AssessInputs,
+    *,
+    strength: float | None = None,
+    margin: float = 0.02,
+    n_boot: int = 1000,
+    max_train: int = 20000,
+    logits: np.ndarray | None = None,
+) -> Item:
+    """Compare a molecule model with a linear model on ECFP4 fingerprints on test.
+
+    The baseline reads the training molecules' ECFP4 fingerprints (Morgan radius 2,
+    2048 bits, :func:`biodl.assess.molecules.fingerprint_features`): a standardised
+    logistic regression for classification (:func:`fit_baseline`), a linear SVR for
+    regression (:func:`fit_linear_svm`), ``C`` chosen on valid by the headline metric.
+    A graph model that does not beat it has learnt nothing a fingerprint does not
+    already say; a fingerprint model is compared with the linear model on its own kind
+    of input.
+
+    Returns
+    -------
+    Item
+        Key ``baseline``; as :func:`baseline` (``metric``, ``model``, ``baseline``,
+        ``difference``, ``features``, ``estimator``, ``strength``, ``n_train``,
+        ``n_test``, ``n_boot``), with the same flag rule.
+    """
+    from biodl.assess.molecules import FP_DESCRIPTION, fingerprint_features
+
+    kind = inputs.task_kind
+    metric = kind.headline
+    estimator = "logistic regression" if kind.probabilistic else "linear SVR"
+    rule = (
+        f"red when the 95 % paired-bootstrap interval of {metric}(model) - "
+        f"{metric}(baseline: {estimator} on {FP_DESCRIPTION}) on test includes or is "
+        f"below 0; amber when the model is better by less than {margin:g}; green otherwise"
+    )
+    train, test = inputs.splits.get("train"), inputs.splits.get("test")
+    if logits is None:
+        logits = split_logits(inputs, "test")
+    if train is None or test is None or logits is None or len(test) == 0 or logits.ndim != 2:
+        why = "needs train and test splits and the model's test outputs"
+        return Item("baseline", "not_assessed", rule, f"Not assessed: {why}.", {})
+    if len(train) < 2:
+        why = "needs two training molecules or more"
+        return Item("baseline", "not_assessed", rule, f"Not assessed: {why}.", {})
+    keep = _sample(len(train), max_train, inputs.seed)
+    X_train = fingerprint_features([train.sequences[i] for i in keep])
+    y_train = np.asarray(train.y, dtype=np.float64)[keep]
+    valid_view = inputs.splits.get("valid")
+    valid = None
+    if valid_view is not None and len(valid_view) > 0:
+        valid = (
+            fingerprint_features(list(valid_view.sequences)),
+            np.asarray(valid_view.y, dtype=np.float64),
+        )
+    n_out = logits.shape[1]
+    fit = fit_baseline if kind.probabilistic else fit_linear_svm
+    fitted, used = fit(kind, (X_train, y_train), valid, n_outputs=n_out, strength=strength)
+    y_test = np.asarray(test.y, dtype=np.float64)
+    model_scores = inputs.scores(logits)
+    base_scores = fitted.predict(fingerprint_features(list(test.sequences)))
+    model_b, base_b = paired_bootstrap(
+        kind, y_test, [model_scores, base_scores], n_boot=n_boot, seed=inputs.seed
+    )
+    m_point = metric_value(kind, y_test, model_scores)
+    b_point = metric_value(kind, y_test, base_scores)
+    diff = summarise(m_point - b_point, model_b - base_b)
+    values: dict[str, Any] = {
+        "metric": metric,
+        "model": summarise(m_point, model_b),
+        "baseline": summarise(b_point, base_b),
+        "difference": diff,
+        "features": FP_DESCRIPTION,
+        "estimator": estimator,
+        "strength": used,
+        "strength_chosen_on": "valid" if valid is not None and strength is None else None,
+        "n_train": len(keep),
+        "n_test": len(test),
+        "n_boot": n_boot,
+    }
+    if isinstance(kind, Multiclass):
+        values["mcc"] = {
+            "model": _multiclass_mcc(y_test, model_scores, inputs.outputs),
+            "baseline": _multiclass_mcc(y_test, base_scores, inputs.outputs),
+        }
+    summary = (
+        f"Test {metric}: model {_fmt(values['model'])}, {estimator} on {FP_DESCRIPTION} "
+        f"{_fmt(values['baseline'])}; difference {_fmt(diff)}."
+    )
+    return Item("baseline", _flag(diff, margin), rule, summary, values)
 
 
 def _multiclass_mcc(y: np.ndarray, scores: np.ndarray, classes: Sequence[str]) -> float | None:

@@ -37,6 +37,7 @@ from torch.utils._pytree import tree_flatten
 
 from biodl.assess._encode import encode_for_model
 from biodl.assess.types import AssessInputs, Flag, Item
+from biodl.errors import InputError
 from biodl.models import default_device, predict
 from biodl.tasks import Task
 
@@ -57,9 +58,13 @@ def flops_per_sequence(model: nn.Module, shape: tuple[int, int]) -> int:
     :func:`biodl.models.predict` on the CPU (``2 x`` multiply-accumulates of matrix
     products and convolutions; element-wise operations are not counted).
     """
+    return _flops_of(model, np.zeros((1, *shape), dtype=np.float32))
+
+
+def _flops_of(model: nn.Module, X: np.ndarray) -> int:
+    """Floating-point operations of one forward pass of the one input ``X`` ``(1, C, L)``."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    X = np.zeros((1, *shape), dtype=np.float32)
     with FlopCounterMode(display=False) as counter:
         predict(model, X, batch_size=1, device="cpu")
     return int(counter.get_total_flops())
@@ -188,7 +193,18 @@ def _data_bytes(meta: dict[str, Any]) -> int | None:
 
 
 def _inputs_for(inputs: AssessInputs, n: int) -> np.ndarray:
-    """``n`` model inputs: training (else any) sequences repeated, else zeros."""
+    """``n`` model inputs: training (else any) sequences repeated, else zeros. Molecules:
+    training (else any) molecules repeated, encoded by the run's input kind (graphs as one
+    array padded to the largest of them)."""
+    if inputs.is_molecule:
+        from biodl.assess._encode import molecule_kind
+
+        for name in ("train", "test", "valid"):
+            view = inputs.splits.get(name)
+            if view is not None and len(view):
+                smiles = [view.sequences[i % len(view)] for i in range(n)]
+                return np.asarray(molecule_kind(inputs.meta).encode(smiles), dtype=np.float32)
+        raise InputError("no molecule to measure the model on")
     for name in ("train", "test", "valid"):
         view = inputs.splits.get(name)
         if view is not None and len(view) and all(view.sequences[: min(n, len(view))]):
@@ -243,14 +259,18 @@ def compute(
         f"{memory_amber_gb:g} GB (amber)"
     )
     model = inputs.model
-    if model is None or "input_length" not in inputs.meta:
+    molecule = inputs.is_molecule
+    if model is None or ("input_length" not in inputs.meta and not molecule):
         return Item("compute", "not_assessed", rule, "Not assessed: no model.", {})
     dev = torch.device(device) if device is not None else default_device()
-    length = int(inputs.meta["input_length"])
+    length = int(inputs.meta.get("input_length") or 1)
     win = int(window) if window is not None else length
     X = _inputs_for(inputs, max(batch_size, 256))
     params = list(model.parameters())
-    flops = flops_per_sequence(model, (int(X.shape[1]), int(X.shape[2])))
+    if molecule:  # a real molecule: an all-zero graph is no molecule
+        flops = _flops_of(model, X[:1])
+    else:
+        flops = flops_per_sequence(model, (int(X.shape[1]), int(X.shape[2])))
     batch = X[:batch_size]
     infer = peak_memory(
         lambda: predict(model, batch, batch_size=batch_size, device=dev), device=dev
@@ -290,6 +310,19 @@ def compute(
         "tiled_flops": flops * n_windows,
     }
     flag: Flag = "amber" if weight_bytes + infer > memory_amber_gb * _GB else "green"
+    if molecule:  # no genome to tile: the time to score a million molecules instead
+        for key in ("workload_bp", "window", "tiled_windows", "tiled_hours", "sliding_hours"):
+            values.pop(key)
+        values.pop("tiled_flops")
+        values["input_shape_note"] = "the training molecules, padded to the largest of them"
+        values["hours_per_million_molecules"] = 1e6 / speed / 3600.0
+        summary = (
+            f"{values['n_parameters_trainable']:,} trainable parameters, {flops / 1e6:.3g} "
+            f"MFLOP per molecule, {values['inference_peak_bytes'] / 2**20:.3g} MiB to score a "
+            f"batch of {batch_size}, {speed:,.0f} molecules/s on {values['device']}: "
+            f"{values['hours_per_million_molecules']:.3g} h per million molecules."
+        )
+        return Item("compute", flag, rule, summary, values)
     summary = (
         f"{values['n_parameters_trainable']:,} trainable parameters, {flops / 1e6:.3g} MFLOP "
         f"per sequence, {values['inference_peak_bytes'] / 2**20:.3g} MiB to score a batch of "

@@ -21,7 +21,8 @@ One JSON object::
       "noise": {ITEM}, "baseline": {ITEM}, "calibration": {ITEM},
       "subgroups": {ITEM}, "applicability": {ITEM}, "compute": {ITEM},
       "privacy": {ITEM}, "provenance": {ITEM},
-      "overview": {...},                          # per-split counts, lengths, GC (plots)
+      "overview": {...},                          # per-split counts, lengths, GC (plots);
+                                                  # molecules: heavy atoms ("atoms")
       "timings": {"leakage": 1.2, ...}            # seconds per check
     }
 
@@ -340,7 +341,12 @@ def overview(inputs: AssessInputs) -> dict[str, Any]:
         "class_labels": "positive class = 1" if isinstance(kind, Binary) else "",
         "sequences": bool(has_sequences),
     }
-    if has_sequences:
+    if has_sequences and inputs.is_molecule:  # SMILES: heavy atoms, not letters
+        from biodl.encode.molecules import n_atoms
+
+        atoms = {n: n_atoms(list(v.sequences)).astype(np.float64) for n, v in inputs.splits.items()}
+        out["atoms"] = _histogram(atoms, bins=30)
+    elif has_sequences:
         lengths = {
             n: np.array([len(s) for s in v.sequences], dtype=np.float64)
             for n, v in inputs.splits.items()

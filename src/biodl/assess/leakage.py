@@ -380,6 +380,9 @@ def leakage(
         ``homology``, ``intervals`` (each ``{flag, count, test_count, test_fraction,
         by_pair, examples}``), ``redundancy``, ``clean_test_ids``, ``n_test``,
         ``clean_metrics`` (or None), ``k``, ``near_threshold``, ``pairs_checked``.
+        Molecule runs: :func:`biodl.assess.molecules.molecule_leakage` of the splits'
+        canonical SMILES (identical molecules, shared Bemis-Murcko scaffolds, Tanimoto
+        nearest neighbours of valid/test in train).
     """
     splits = inputs.splits
     pairs = [p for p in PAIRS if p[0] in splits and p[1] in splits]
@@ -392,6 +395,10 @@ def leakage(
             red_fraction=red_fraction,
             metrics_bootstrap=metrics_bootstrap,
         )
+    if inputs.is_molecule:  # molecules: identity, scaffolds and Tanimoto similarity
+        from biodl.assess.molecules import molecule_leakage
+
+        return molecule_leakage({name: list(view.sequences) for name, view in splits.items()})
     if not pairs:
         return Item("leakage", "not_assessed", rule, "Fewer than two splits: nothing to compare.")
     nucleic = inputs.alphabet in ("dna", "rna")

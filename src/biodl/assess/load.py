@@ -10,8 +10,11 @@ same generated negatives), checks that the rebuilt split ids are those recorded 
 What each :class:`SplitView` holds:
 
 * ``sequences``: the sequences *as read*, before cropping/padding to the model input.
-  For ``data.encoding: cpg`` the model input is a CpG neighbourhood, not a sequence:
-  every sequence is then the empty string, and data checks see no sequence content.
+  Molecule runs (``molecules:`` sources): the canonical SMILES (RDKit's), as training
+  read them; the model input is the run's :class:`~biodl.data.kinds.MoleculeKind`
+  encoding of them (packed graphs, or fingerprints/descriptors). For
+  ``data.encoding: cpg`` the model input is a CpG neighbourhood, not a sequence: every
+  sequence is then the empty string, and data checks see no sequence content.
 * ``y``: ``(N, T)`` float: binary 0/1 (one column), multi-class the class index (one
   column), multi-label/regression the values with NaN where missing. Per-position
   targets are summarised per sequence (NaN-mean over positions) and ``logits`` is then
@@ -39,12 +42,19 @@ from pathlib import Path
 import numpy as np
 
 from biodl.assess.types import AssessInputs, SplitView
-from biodl.config import BedSource, Config, MatrixSource, TableSource, load_config
+from biodl.config import (
+    BedSource,
+    Config,
+    MatrixSource,
+    MoleculeSource,
+    TableSource,
+    load_config,
+)
 from biodl.data import DataSplits, Examples
 from biodl.errors import ConfigError, InputError
 from biodl.runs import Run, load_run
 
-__all__ = ["load_inputs", "read_new_data", "read_split_ids"]
+__all__ = ["load_inputs", "read_new_data", "read_new_molecules", "read_split_ids"]
 
 _SHUFFLE_SUFFIX = re.compile(r"_shuf\d+$")
 _TABLE_SUFFIXES = (".tsv", ".csv", ".tsv.gz", ".csv.gz", ".tab", ".tab.gz")
@@ -117,6 +127,8 @@ def _build(config: Config, run: Run) -> DataSplits:
     if fold is None:
         if run.is_matrix:  # the run's fitted preprocessing, never refitted
             return build_splits(config, preprocess=run.preprocess.to_json())
+        if run.is_molecule:  # molecules are not cropped: no input length to force
+            return build_splits(config)
         return build_splits(config, input_length=run.input_length)
     k, dedupe, rc, wanted = fold
     _, names, splits_iter = cross_validation_splits(
@@ -133,7 +145,8 @@ def _config_files(config: Config) -> Iterator[tuple[tuple[str, ...], str]]:
     """``(key path, file as written)`` of every data file a configuration names."""
     for split in ("train", "valid", "test"):
         spec = getattr(config.data, split)
-        for key in ("table", "fasta", "labels", "bed", "genome", "cpg", "residues", "matrix"):
+        keys = ("table", "fasta", "labels", "bed", "genome", "cpg", "residues", "matrix")
+        for key in (*keys, "molecules", "split_file"):
             value = getattr(spec, key, None)
             if isinstance(value, str):
                 yield ("data", split, key), value
@@ -176,6 +189,27 @@ def _check_recorded_files(config: Config, run: Run, config_path: Path) -> None:
 def _check_compatible(config: Config, run: Run, config_path: Path) -> None:
     from biodl.config import MatrixSource
 
+    molecule = isinstance(config.data.train, MoleculeSource)
+    if molecule != run.is_molecule:
+        reads = (
+            "molecules"
+            if run.is_molecule
+            else "expression matrices"
+            if run.is_matrix
+            else "sequences"
+        )
+        gives = "molecules" if molecule else "no molecules ('molecules:' source)"
+        raise InputError(
+            f"the model reads {reads} but the configuration gives {gives}", path=config_path
+        )
+    if molecule:
+        trained = str((run.meta.get("molecule") or {}).get("featurizer", "graph"))
+        if config.data.featurizer != trained:
+            raise InputError(
+                f"the model reads {trained} molecule features but the configuration gives "
+                f"data.featurizer {config.data.featurizer}",
+                path=config_path,
+            )
     matrix = isinstance(config.data.train, MatrixSource)
     if matrix != run.is_matrix:
         reads = "expression matrices" if run.is_matrix else "sequences"
@@ -189,8 +223,8 @@ def _check_compatible(config: Config, run: Run, config_path: Path) -> None:
         (config.data.crop, run.crop, "crops inputs"),
     )
     for given, expected, what in checks:
-        if matrix:
-            break  # a matrix has no alphabet, encoding or crop
+        if matrix or molecule:
+            break  # a matrix or molecules have no alphabet, encoding or crop
         if given != expected:
             raise InputError(
                 f"the model {what} '{expected}' but the configuration gives '{given}'",
@@ -328,6 +362,8 @@ def _user_groups(
         return name, out
     if _matrix_sources(config):
         return group, _matrix_column(config, group, splits)
+    if isinstance(config.data.train, MoleculeSource):
+        return group, _molecule_column(config, group, splits)
     if not _table_sources(config):
         raise InputError(
             f"--group {group!r}: the data have no table source to take a column from and no "
@@ -347,6 +383,45 @@ def _user_groups(
             values.append(value)
         out[split] = np.array(values, dtype=str)
     return group, out
+
+
+def _molecule_column(
+    config: Config, column: str, splits: Sequence[tuple[str, Examples]]
+) -> dict[str, np.ndarray]:
+    """``{split: values}`` of a text column of the molecule tables (e.g. ``series``),
+    matched to each molecule by its file and line ("" where a table lacks the column).
+
+    Raises
+    ------
+    InputError
+        If no molecule table has ``column``, or no molecule of the run has a value.
+    """
+    from biodl.io.molecules import read_text_column
+
+    by_origin: dict[tuple[str, int], str] = {}
+    first_error: InputError | None = None
+    for spec in (config.data.train, config.data.valid, config.data.test):
+        if not isinstance(spec, MoleculeSource):
+            continue
+        path = config.resolve(spec.molecules)
+        try:
+            cells = read_text_column(path, column, sep=spec.sep)
+        except InputError as exc:  # this file lacks the column (or is SDF)
+            first_error = first_error or exc
+            continue
+        real = os.path.realpath(path)
+        by_origin.update({(real, line): value for line, value in cells.items()})
+    if not by_origin:
+        if first_error is not None:
+            raise InputError(f"--group {column!r}: {first_error}") from None
+        raise InputError(f"--group {column!r}: no molecule table has that column")
+    out: dict[str, np.ndarray] = {}
+    for split, ex in splits:
+        values = [by_origin.get((os.path.realpath(p), line), "") for p, line in ex.origins]
+        out[split] = np.array(values, dtype=str)
+    if not any(v.size and (v != "").any() for v in out.values()):
+        raise InputError(f"--group {column!r}: no molecule of the run has a value in it")
+    return out
 
 
 def _matrix_sources(config: Config) -> list[MatrixSource]:
@@ -461,6 +536,50 @@ def _logits(run: Run, config: Config, ex: Examples, *, batch_size: int) -> np.nd
     if len(ex) == 0:
         return np.zeros((0, len(run.meta["outputs"])))
     return predict(run.model, X, batch_size=batch_size).numpy().astype(np.float64)
+
+
+def _molecule_logits(run: Run, ex: Examples, *, batch_size: int) -> np.ndarray:
+    """Raw outputs on molecules, featurised as training did (the run's input kind)."""
+    from biodl.models import predict
+
+    if len(ex) == 0:
+        return np.zeros((0, len(run.meta["outputs"])))
+    X = run.input_kind.encode(ex)
+    return predict(run.model, X, batch_size=batch_size).numpy().astype(np.float64)
+
+
+def read_new_molecules(
+    run: Run, paths: Sequence[str | os.PathLike[str]]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``(ids, canonical SMILES)`` of new molecule files (CSV/TSV with the training SMILES
+    column, else one named ``smiles``; or SDF), read and checked with the run's input
+    kind as ``biodl predict`` reads them (ids prefixed by the file name when several
+    files are given).
+
+    Raises
+    ------
+    InputError
+        A missing file, or a molecule RDKit rejects or the run's graphs cannot hold
+        (naming the file and line).
+    """
+    import dataclasses
+
+    from biodl.data.kinds import MoleculeKind
+
+    kind = run.input_kind
+    if not isinstance(kind, MoleculeKind):  # pragma: no cover - callers check is_molecule
+        raise InputError("not a molecule run", path=run.path)
+    reader = dataclasses.replace(kind, target_columns=())
+    ids: list[str] = []
+    smiles: list[str] = []
+    for item in paths:
+        path = Path(item)
+        if not path.is_file():
+            raise InputError("--data file not found", path=path)
+        examples = reader.validate(reader.read(path))
+        ids += [f"{path.name}:{i}" if len(paths) > 1 else i for i in examples.ids]
+        smiles += list(examples.sequences)
+    return tuple(ids), tuple(smiles)
 
 
 def _matrix_features(ex: Examples) -> np.ndarray:
@@ -580,7 +699,9 @@ def load_inputs(
         ``splits.tsv.gz``).
     data
         New inputs (FASTA/FASTQ/plain, or ``.tsv``/``.csv`` tables with the training
-        table's sequence column, else ``sequence``) for the applicability-domain check.
+        table's sequence column, else ``sequence``) for the applicability-domain check;
+        for a molecule run, molecule files (CSV/TSV with a SMILES column, or SDF) read
+        as ``biodl predict`` reads them (:func:`read_new_molecules`).
     group
         A column of the table source(s) to group examples by, or a TSV file
         ``id<TAB>group``; it becomes ``SplitView.groups[group]`` (``"group"`` for a file).
@@ -626,6 +747,8 @@ def load_inputs(
         if run.is_matrix:
             sequences: tuple[str, ...] = ("",) * len(ex)
             features = _matrix_features(ex)
+        elif run.is_molecule:
+            sequences = tuple(ex.sequences)  # canonical SMILES
         elif run.encoding == "cpg":
             sequences = ("",) * len(ex)
         else:
@@ -644,6 +767,8 @@ def load_inputs(
         logits = None
         if features is not None:
             logits = _matrix_logits(run, features, batch_size=batch_size)
+        elif run.is_molecule:
+            logits = _molecule_logits(run, ex, batch_size=batch_size)
         elif not data_splits.per_position:
             logits = _logits(run, cfg, ex, batch_size=batch_size)
         views[name] = SplitView(
@@ -662,6 +787,9 @@ def load_inputs(
         feature_names = tuple(run.preprocess.features_out)
         if data:
             new_data, new_features = _read_new_matrices(run, data)
+    elif run.is_molecule:
+        if data:
+            new_data = read_new_molecules(run, data)
     elif data:
         column = cfg.data.train.sequence if isinstance(cfg.data.train, TableSource) else "sequence"
         new_data = read_new_data(data, alphabet=run.alphabet, sequence_column=column)
@@ -670,7 +798,13 @@ def load_inputs(
         outputs = tuple(data_splits.classes)
     return AssessInputs(
         task=data_splits.task,
-        alphabet="matrix" if run.is_matrix else run.alphabet,
+        alphabet=(
+            "matrix"
+            if run.is_matrix
+            else str(run.meta["alphabet"])
+            if run.is_molecule
+            else run.alphabet
+        ),
         outputs=outputs,
         splits=views,
         model=run.model,

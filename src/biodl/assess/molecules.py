@@ -38,10 +38,15 @@ from biodl.assess.types import Flag, Item
 from biodl.errors import InputError
 
 __all__ = [
+    "DESCRIPTOR_NAMES",
     "FP_BITS",
+    "FP_DESCRIPTION",
     "FP_RADIUS",
+    "fingerprint_features",
     "molecule_applicability",
+    "molecule_descriptors",
     "molecule_leakage",
+    "scaffolds_of",
     "tanimoto_nearest",
 ]
 
@@ -49,6 +54,25 @@ FP_RADIUS = 2
 """Morgan radius of the fingerprints compared (ECFP4)."""
 FP_BITS = 2048
 """Fingerprint length."""
+FP_DESCRIPTION = f"ECFP4 fingerprints ({FP_BITS} bits)"
+"""How the checks name the fingerprints they compare (Morgan radius 2, 0/1 bits)."""
+DESCRIPTOR_NAMES: tuple[str, ...] = (
+    "heavy_atoms",
+    "rings",
+    "aromatic_rings",
+    "fraction_sp3",
+    "fraction_heteroatoms",
+    "fraction_N",
+    "fraction_O",
+    "fraction_S",
+    "fraction_halogen",
+    "h_bond_donors",
+    "h_bond_acceptors",
+    "rotatable_bonds",
+    "tpsa",
+    "logp",
+)
+"""The size and composition descriptors of :func:`molecule_descriptors`."""
 MAX_ROWS = 1000
 """At most this many per-molecule rows are kept in the applicability item."""
 _EXAMPLES = 10
@@ -107,6 +131,90 @@ def _molecules(smiles: Sequence[str], *, scaffolds: bool = True) -> _Mols:
         scaffolds=tuple(scaf[i] for i in rows),
         fps=fps[: len(canon)][index] if len(rows) else fps[:0],
     )
+
+
+def fingerprint_features(smiles: Sequence[str]) -> npt.NDArray[np.float32]:
+    """ECFP4 fingerprints (Morgan radius 2, 2048 bits, 0/1) of each SMILES, ``(N, 2048)``
+    float32: the features of the molecule baselines (the k-mers of chemistry).
+
+    Raises
+    ------
+    InputError
+        An unparsable SMILES, or no RDKit.
+
+    Examples
+    --------
+    >>> fingerprint_features(["CCO", "c1ccccc1"]).shape
+    (2, 2048)
+    """
+    from biodl.encode.molecules import morgan_fingerprints
+
+    if not len(smiles):
+        return np.zeros((0, FP_BITS), dtype=np.float32)
+    bits = morgan_fingerprints(list(smiles), radius=FP_RADIUS, n_bits=FP_BITS)
+    return np.asarray(bits, dtype=np.float32)
+
+
+def scaffolds_of(smiles: Sequence[str]) -> list[str]:
+    """The Bemis-Murcko scaffold of each SMILES (``""`` for an acyclic molecule), each
+    distinct SMILES parsed once.
+
+    Examples
+    --------
+    >>> scaffolds_of(["Cc1ccccc1", "CCO", "Cc1ccccc1"])
+    ['c1ccccc1', '', 'c1ccccc1']
+    """
+    return list(_molecules(list(smiles)).scaffolds) if len(smiles) else []
+
+
+def molecule_descriptors(smiles: Sequence[str]) -> npt.NDArray[np.float64]:
+    """Size and composition of each molecule, ``(N, len(DESCRIPTOR_NAMES))`` float64:
+    heavy atoms, rings, aromatic rings, the fraction of sp3 carbons, of heteroatoms and
+    of N, O, S and halogen atoms among the heavy atoms, H-bond donors and acceptors
+    (Lipinski), rotatable bonds, topological polar surface area and Crippen logP.
+
+    Raises
+    ------
+    InputError
+        An unparsable SMILES, or no RDKit.
+
+    Examples
+    --------
+    >>> d = molecule_descriptors(["c1ccccc1O"])
+    >>> dict(zip(DESCRIPTOR_NAMES[:3], d[0, :3].tolist()))
+    {'heavy_atoms': 7.0, 'rings': 1.0, 'aromatic_rings': 1.0}
+    """
+    try:
+        from rdkit.Chem import rdMolDescriptors
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise InputError(_RDKIT_MISSING) from None
+    from biodl.encode.molecules import iter_molecules
+
+    out = np.zeros((len(smiles), len(DESCRIPTOR_NAMES)), dtype=np.float64)
+    cache: dict[str, list[float]] = {}
+    todo = list(dict.fromkeys(str(x) for x in smiles))
+    for text, mol in zip(todo, iter_molecules(todo), strict=True):
+        symbols = [a.GetSymbol() for a in mol.GetAtoms()]
+        n = max(len(symbols), 1)
+        cache[text] = [
+            float(len(symbols)),
+            float(rdMolDescriptors.CalcNumRings(mol)),
+            float(rdMolDescriptors.CalcNumAromaticRings(mol)),
+            float(rdMolDescriptors.CalcFractionCSP3(mol)),
+            sum(1 for a in symbols if a not in ("C", "H")) / n,
+            symbols.count("N") / n,
+            symbols.count("O") / n,
+            symbols.count("S") / n,
+            sum(1 for a in symbols if a in ("F", "Cl", "Br", "I")) / n,
+            float(rdMolDescriptors.CalcNumHBD(mol)),
+            float(rdMolDescriptors.CalcNumHBA(mol)),
+            float(rdMolDescriptors.CalcNumRotatableBonds(mol)),
+            float(rdMolDescriptors.CalcTPSA(mol)),
+            float(rdMolDescriptors.CalcCrippenDescriptors(mol)[0]),
+        ]
+    for i, text in enumerate(smiles):
+        out[i] = cache[str(text)]
+    return out
 
 
 # --------------------------------------------------------------------------- similarity
@@ -467,6 +575,7 @@ def molecule_applicability(
     amber: float = 0.8,
     max_rows: int = MAX_ROWS,
     block: int = 2048,
+    what: str = "new molecules",
 ) -> Item:
     """Are new molecules inside the chemical space the model was trained on?
 
@@ -497,6 +606,9 @@ def molecule_applicability(
         Per-molecule rows kept in the item (the first ones, in input order).
     block
         See :func:`tanimoto_nearest`.
+    what
+        What the new molecules are, in the rule and summary (e.g. ``"test molecules"``
+        when a held-out split stands in for new data).
 
     Returns
     -------
@@ -523,7 +635,7 @@ def molecule_applicability(
     ('amber', [True, False])
     """
     rule = (
-        f"red when fewer than {red:.0%} of the new molecules are inside the training "
+        f"red when fewer than {red:.0%} of the {what} are inside the training "
         f"domain, amber when fewer than {amber:.0%}; inside = highest Tanimoto similarity "
         f"(Morgan radius {FP_RADIUS}, {FP_BITS} bits) to a training molecule at least the "
         f"{quantile:g} quantile of the training molecules' own (leave-one-out) "
@@ -533,7 +645,7 @@ def molecule_applicability(
         why = "needs two or more training molecules"
         return Item("applicability", "not_assessed", rule, f"Not assessed: {why}.", {})
     if not len(new_smiles):
-        return Item("applicability", "not_assessed", rule, "Not assessed: no new molecule.", {})
+        return Item("applicability", "not_assessed", rule, f"Not assessed: no {what}.", {})
     names = [str(s) for s in (new_smiles if ids is None else ids)]
     if len(names) != len(new_smiles):
         raise ValueError(f"{len(names)} ids for {len(new_smiles)} molecules")
@@ -591,7 +703,7 @@ def molecule_applicability(
     }
     flag: Flag = "red" if frac < red else "amber" if frac < amber else "green"
     summary = (
-        f"{n_in:,} of {n:,} new molecules ({frac:.0%}) are inside the training domain "
+        f"{n_in:,} of {n:,} {what} ({frac:.0%}) are inside the training domain "
         f"(nearest training Tanimoto >= {cut:.2f}); {int(fixed.sum()):,} reach "
         f"{threshold:g}."
     )

@@ -20,6 +20,11 @@
     verdict; ``model_accuracy`` (out of fold) says how weak. Needs the optional
     ``cleanlab`` (``pip install 'biodl[assess]'``).
 
+Molecule runs: identical molecules are identical canonical SMILES (case kept: ``c`` is
+aromatic); near-identical pairs with different labels are not counted (close analogues
+that differ in activity, "activity cliffs", are common in real structure-activity data,
+not noise); confident learning uses a logistic regression on ECFP4 fingerprints.
+
 Examples
 --------
 >>> from biodl.testing.assess_data import inputs_from_splits, split_view
@@ -95,6 +100,7 @@ def conflicting_labels(
             "reason": "continuous targets: copies are expected to differ",
         }
     dna = inputs.alphabet == "dna"
+    molecule = inputs.is_molecule
     ids: list[str] = []
     splits: list[str] = []
     seqs: list[str] = []
@@ -107,7 +113,8 @@ def conflicting_labels(
         for i in range(len(view)):
             ids.append(view.ids[i])
             splits.append(name)
-            seqs.append(view.sequences[i].upper())
+            # canonical SMILES are compared as written (upper case would de-aromatise)
+            seqs.append(view.sequences[i] if molecule else view.sequences[i].upper())
             labels.append(_label_key(y[i]))
     keys = [min(s, reverse_complement(s)) if dna else s for s in seqs]
     groups: dict[str, list[int]] = {}
@@ -134,7 +141,7 @@ def conflicting_labels(
     ]
     near_examples: list[dict[str, Any]] = []
     n_near = 0
-    if len(seqs) > 1:
+    if len(seqs) > 1 and not molecule:
         kk = default_k(inputs.alphabet) if k is None else k
         sk = sketch(seqs, k=kk, alphabet=inputs.alphabet, seed=inputs.seed)  # type: ignore[arg-type]
         pairs = near_pairs(sk, threshold=near_threshold)
@@ -169,7 +176,18 @@ def conflicting_labels(
         "rows": n_rows,
         "n_examples": len(seqs),
         "examples": examples,
-        "near": {"count": n_near, "threshold": near_threshold, "examples": near_examples},
+        "near": (
+            {
+                "count": None,
+                "examples": [],
+                "reason": (
+                    "not counted for molecules: close analogues with different labels "
+                    "(activity cliffs) are common in real structure-activity data"
+                ),
+            }
+            if molecule
+            else {"count": n_near, "threshold": near_threshold, "examples": near_examples}
+        ),
     }
 
 
@@ -235,7 +253,14 @@ def label_issues(
     if n_folds < 2:
         return skipped("fewer than two classes with two examples each in the training split")
     ks = (1, 2) if inputs.alphabet == "protein" else (4,)
-    X = kmer_features([train.sequences[i] for i in rows], inputs.alphabet, ks=ks)
+    if inputs.is_molecule:
+        from biodl.assess.molecules import FP_DESCRIPTION, fingerprint_features
+
+        X: np.ndarray = fingerprint_features([train.sequences[i] for i in rows])
+        features = FP_DESCRIPTION
+    else:
+        X = kmer_features([train.sequences[i] for i in rows], inputs.alphabet, ks=ks)
+        features = f"{'+'.join(map(str, ks))}-mer"
     model = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
     cv = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=inputs.seed)
     probs = cross_val_predict(model, X, labels, cv=cv, method="predict_proba")
@@ -268,7 +293,7 @@ def label_issues(
         "count": len(ranked),
         "fraction": fraction,
         "n": len(rows),
-        "model": f"{'+'.join(map(str, ks))}-mer logistic regression, {n_folds}-fold out of fold",
+        "model": f"{features} logistic regression, {n_folds}-fold out of fold",
         "model_accuracy": accuracy,
         "examples": examples,
     }
@@ -315,6 +340,9 @@ def noise(
     rule = _RULE.format(
         pct=100 * red_fraction, issues=100 * amber_issue_fraction, acc=100 * min_model_accuracy
     )
+    if inputs.is_molecule:
+        rule = rule.replace("identical or near-identical copies", "identical molecules")
+        rule = rule.replace("its k-mer model", "its ECFP4-fingerprint model")
     conflicts = conflicting_labels(
         inputs,
         near_threshold=near_threshold,
@@ -336,7 +364,11 @@ def noise(
     )
     flag = worst_flag([conflicts["flag"], issues["flag"]])
     parts = []
-    if conflicts["flag"] != "not_assessed":
+    if conflicts["flag"] != "not_assessed" and inputs.is_molecule:
+        parts.append(
+            f"{conflicts['count']} identical molecules (canonical SMILES) with conflicting labels"
+        )
+    elif conflicts["flag"] != "not_assessed":
         parts.append(
             f"{conflicts['count']} identical sequences with conflicting labels, "
             f"{conflicts['near']['count']} near-identical pairs with different labels"

@@ -614,4 +614,21 @@ def privacy(
             f"The run directory stores no training sequence ({storage['count']} files; "
             "data recorded by SHA-256 checksum only)."
         )
-    return Item("privacy", flag, rule, " ".join(parts), values)
+    summary = " ".join(parts)
+    if inputs.is_molecule:  # the searched "sequences" are canonical SMILES
+        summary, rule = (_as_molecules(text) for text in (summary, rule))
+        if isinstance(storage.get("summary"), str):
+            storage["summary"] = _as_molecules(storage["summary"])
+    return Item("privacy", flag, rule, summary, values)
+
+
+def _as_molecules(text: str) -> str:
+    """``text`` about training sequences, said of training molecules (SMILES)."""
+    for old, new in (
+        ("training sequences", "training molecules (SMILES)"),
+        ("training sequence", "training molecule (SMILES)"),
+        ("no sequence)", "no SMILES)"),
+        ("20 letters", "20 characters"),
+    ):
+        text = text.replace(old, new)
+    return text

@@ -181,6 +181,25 @@ def _split_rule(name: str, spec: Any) -> str:
     return f"{name}: separate file(s)"
 
 
+def _features_text(meta: Mapping[str, Any]) -> str:
+    """What the model reads, in a few words (DOME's "features")."""
+    if meta.get("alphabet") in ("molecule", "fingerprint"):
+        block = meta.get("molecule") or {}
+        featurizer = block.get("featurizer", "graph")
+        if featurizer == "graph":
+            return "molecules (SMILES) as molecular graphs (atoms and bonds)"
+        if featurizer == "morgan":
+            return (
+                f"molecules (SMILES) as Morgan fingerprints (radius {block.get('radius', 2)}, "
+                f"{block.get('n_bits', 2048)} bits{', counts' if block.get('counts') else ''})"
+            )
+        return "molecules (SMILES) as RDKit 2-D descriptors"
+    return (
+        f"{meta.get('alphabet', '?')} sequence, {meta.get('encoding', 'onehot')} encoding, "
+        f"{meta.get('input_length', '?')} positions"
+    )
+
+
 def _dome(
     inputs: AssessInputs,
     items: Mapping[str, Item],
@@ -248,10 +267,7 @@ def _dome(
         ("Optimization", "meta-parameters"): (
             ", ".join(f"{k}={v}" for k, v in meta_params.items()) or NOT_PROVIDED
         ),
-        ("Optimization", "features"): (
-            f"{meta.get('alphabet', '?')} sequence, {meta.get('encoding', 'onehot')} encoding, "
-            f"{meta.get('input_length', '?')} positions"
-        ),
+        ("Optimization", "features"): _features_text(meta),
         ("Optimization", "fitting"): _item_text(items, "data_quantity"),
         ("Optimization", "regularisation"): "; ".join(regular),
         ("Optimization", "availability"): (

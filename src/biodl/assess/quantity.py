@@ -93,7 +93,7 @@ def data_quantity(
     }
     if learning_curve is not None:
         values["learning_curve"] = dict(learning_curve)
-    what = "sequences"
+    what = "molecules (canonical SMILES)" if inputs.is_molecule else "sequences"
     if inputs.is_matrix:  # samples of an expression matrix: also features per sample
         what = "samples"
         n_features = int(described["n_features"])

@@ -13,6 +13,14 @@ scores over stratified folds, with a percentile-bootstrap 95 % interval and the 
 over folds) says how separable they are: about 0.5 when test is drawn like train.
 Each split is subsampled to at most ``max_per_split`` examples (seeded).
 
+Molecule runs (:func:`_molecule_representation`) describe each split by heavy atoms per
+molecule, Bemis-Murcko scaffolds (distinct, acyclic, shared with train) and the Tanimoto
+similarity (ECFP4) of held-out molecules to their nearest training molecule beside that
+of training molecules to each other; the adversarial AUROC is computed on size and
+composition descriptors (:data:`biodl.assess.molecules.DESCRIPTOR_NAMES`), not on the
+fingerprints: a scaffold split holds out whole chemotypes by design, which fingerprints
+would always tell apart, while a shift in size or polarity is worth a flag.
+
 Examples
 --------
 >>> from biodl.testing.assess_data import inputs_from_splits, random_sequences, split_view
@@ -346,6 +354,20 @@ def representation(
             top_groups=top_groups,
             n_bootstrap=n_bootstrap,
         )
+    if inputs.is_molecule:
+        return _molecule_representation(
+            inputs,
+            views,
+            rule,
+            seed=rng_seed,
+            bins=bins,
+            max_per_split=max_per_split,
+            amber_auroc=amber_auroc,
+            red_auroc=red_auroc,
+            minority=minority,
+            top_groups=top_groups,
+            n_bootstrap=n_bootstrap,
+        )
     kind = input_kind_of(inputs)
     facts = {n: kind.describe(v.sequences) for n, v in views.items()}
     lengths: dict[str, _FloatArray] = {n: d["length"] for n, d in facts.items()}
@@ -466,6 +488,141 @@ def _matrix_representation(
 
 
 _NOT_MATRIX = "not applicable to matrices"
+_NOT_MOLECULE = "not applicable to molecules"
+
+
+def _molecule_representation(
+    inputs: AssessInputs,
+    views: dict[str, SplitView],
+    rule: str,
+    *,
+    seed: int,
+    bins: int,
+    max_per_split: int,
+    amber_auroc: float,
+    red_auroc: float,
+    minority: float,
+    top_groups: int,
+    n_bootstrap: int,
+) -> Item:
+    """Representation of a molecule model: class balance, heavy atoms per molecule,
+    scaffolds and Tanimoto similarity to train per split, groups, and the train-vs-test
+    adversarial AUROC on size and composition descriptors (see the module docs)."""
+    from biodl.assess._encode import describe_view
+    from biodl.assess.molecules import (
+        DESCRIPTOR_NAMES,
+        FP_DESCRIPTION,
+        fingerprint_features,
+        molecule_descriptors,
+        scaffolds_of,
+        tanimoto_nearest,
+    )
+
+    facts = {n: describe_view(inputs, v) for n, v in views.items()}
+    atoms: dict[str, _FloatArray] = {n: np.asarray(d["atoms"], float) for n, d in facts.items()}
+    scaffolds = {n: scaffolds_of(v.sequences) for n, v in views.items()}
+    train_scaffolds = {s for s in scaffolds.get("train", []) if s}
+    per_split: dict[str, Any] = {}
+    for name, d in facts.items():
+        entry: dict[str, Any] = {
+            "n_distinct_molecules": d["n_distinct"],
+            "n_scaffolds": d["n_scaffolds"],
+            "acyclic": d["acyclic"],
+            "max_degree": d["max_degree"],
+        }
+        if name != "train" and "train" in views:
+            held = scaffolds[name]
+            sharing = sum(1 for sc in held if sc and sc in train_scaffolds)
+            entry["sharing_train_scaffold"] = sharing
+            entry["fraction_sharing_train_scaffold"] = sharing / len(held) if held else None
+        per_split[name] = entry
+    rng = np.random.default_rng(seed)
+    similarity: dict[str, Any] = {"fingerprint": FP_DESCRIPTION, "nearest_train": {}}
+    if "train" in views and len(views["train"]) >= 2:
+        train_idx = _subsample(len(views["train"]), max_per_split, rng)
+        train_fp = fingerprint_features([views["train"].sequences[i] for i in train_idx])
+        loo = tanimoto_nearest(train_fp, train_fp, exclude_self=True)
+        similarity["nearest_train"]["train"] = _summary_stats(loo)
+        for name, view in views.items():
+            if name == "train" or not len(view):
+                continue
+            idx = _subsample(len(view), max_per_split, rng)
+            held_fp = fingerprint_features([view.sequences[i] for i in idx])
+            similarity["nearest_train"][name] = _summary_stats(tanimoto_nearest(held_fp, train_fp))
+        similarity["note"] = (
+            "median highest Tanimoto similarity to a training molecule; for train, to "
+            "another training molecule (leave-one-out)"
+        )
+    values: dict[str, Any] = {
+        "n": {n: len(v) for n, v in views.items()},
+        "labels": {n: _labels(inputs, v) for n, v in views.items()},
+        "atoms": {
+            "unit": "heavy atoms per molecule",
+            "stats": {n: _summary_stats(v) for n, v in atoms.items()},
+            "histogram": _histograms(atoms, _edges(list(atoms.values()), bins)),
+        },
+        "scaffolds": per_split,
+        "similarity": similarity,
+        "length": {"not_applicable": _NOT_MOLECULE + " (see atoms)"},
+        "composition": {"not_applicable": _NOT_MOLECULE + " (see scaffolds and similarity)"},
+        "groups": _groups(views, top_groups),
+    }
+    if not inputs.task_kind.probabilistic:  # histograms of the values
+        for t, o in enumerate(inputs.outputs):
+            per = {n: np.asarray(v.y, dtype=np.float64)[:, t] for n, v in views.items()}
+            values["labels"].setdefault("histograms", {})[o] = _histograms(
+                per, _edges(list(per.values()), bins)
+            )
+    flags: list[Flag] = []
+    notes: list[str] = []
+    if "train" in views and "test" in views:
+        shift = adversarial_auroc(
+            molecule_descriptors(views["train"].sequences),
+            molecule_descriptors(views["test"].sequences),
+            alphabet="matrix",
+            seed=seed,
+            max_per_split=max_per_split,
+            n_bootstrap=n_bootstrap,
+        )
+        shift["features"] = (
+            f"{len(DESCRIPTOR_NAMES)} size and composition descriptors (heavy atoms, "
+            "rings, heteroatom fractions, H-bond donors/acceptors, TPSA, logP, ...), "
+            "logistic regression"
+        )
+        shift["descriptors"] = list(DESCRIPTOR_NAMES)
+        auc = shift["auroc"]
+        sflag = _shift_flag(auc, red_auroc, amber_auroc)
+        shift["flag"] = sflag
+        flags.append(sflag)
+        if auc is not None:
+            notes.append(f"train-vs-test adversarial AUROC {auc:.3f} on molecule descriptors")
+        med = {n: values["atoms"]["stats"][n]["median"] for n in ("train", "test")}
+        if med["train"] is not None and med["test"] is not None:
+            notes.append(f"median heavy atoms train {med['train']:g}, test {med['test']:g}")
+        share = per_split["test"].get("fraction_sharing_train_scaffold")
+        if share is not None:
+            notes.append(f"{share:.0%} of test molecules share a training scaffold")
+        near = similarity["nearest_train"]
+        if near.get("test", {}).get("median") is not None:
+            notes.append(
+                f"median nearest-training Tanimoto: test {near['test']['median']:.2f}, "
+                f"train among itself {near['train']['median']:.2f}"
+            )
+    else:
+        shift = {"flag": "not_assessed", "reason": "needs a train and a test split"}
+    values["shift"] = shift
+    minor = _minority_fraction(inputs, views["train"]) if "train" in views else None
+    values["minority_fraction"] = minor
+    if minor is not None:
+        flags.append("amber" if minor < minority else "green")
+        notes.append(f"smallest training class {100 * minor:.1f} %")
+    sizes = ", ".join(f"{n} {len(v)}" for n, v in views.items())
+    summary = f"Molecules per split: {sizes}" + ("; " + "; ".join(notes) if notes else "") + "."
+    rule += (
+        "; molecules: the adversarial AUROC is on size and composition descriptors "
+        "(scaffold overlap and Tanimoto similarity are reported; the leakage item flags them)"
+    )
+    return Item("representation", worst_flag(flags), rule, summary, values)
 
 
 def _shift_flag(auc: float | None, red_auroc: float, amber_auroc: float) -> Flag:

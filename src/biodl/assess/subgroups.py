@@ -5,7 +5,9 @@ of the headline metric for each group, and reports pairs of groups whose interva
 not overlap. Groupings: a named one (a key of ``SplitView.groups``, e.g. the user's
 ``--group`` column) or, by default, GC-content tertiles (DNA/RNA), length tertiles
 (when lengths vary), and every annotation the split carries (chromosome, source file,
-species, ...).
+species, ...). Molecule runs group by heavy-atom tertiles and by whether a molecule's
+Bemis-Murcko scaffold occurs in training (training scaffold, new scaffold, acyclic)
+instead of GC and length.
 
 Expression-matrix runs group samples by a sample annotation (``biodl assess --group
 batch``: a column of the labels table, a text column of the matrix or an h5ad ``obs``
@@ -87,15 +89,42 @@ def _groupings(
             raise InputError(f"no group '{group}' in the test split (groups: {known})")
         return {group: np.asarray(groups[group]).astype(str)}
     out: dict[str, np.ndarray] = {}
-    if inputs.alphabet in ("dna", "rna") and any(sequences):
+    if inputs.is_molecule:
+        out.update(_molecule_groupings(inputs, sequences))
+    elif inputs.alphabet in ("dna", "rna") and any(sequences):
         out["gc"] = tertile_labels(gc_content(sequences), "GC")
     lengths = np.array([len(s) for s in sequences], dtype=np.float64)
-    if lengths.size and lengths.min() < lengths.max():
+    if not inputs.is_molecule and lengths.size and lengths.min() < lengths.max():
         out["length"] = tertile_labels(lengths, "length")
     for name, labels in groups.items():
         arr = np.asarray(labels).astype(str)
         if len(set(arr.tolist()) - {""}) >= 2:
             out[name] = arr
+    return out
+
+
+def _molecule_groupings(inputs: AssessInputs, smiles: Sequence[str]) -> dict[str, np.ndarray]:
+    """Molecules: heavy-atom tertiles (``atoms``) and whether each molecule's
+    Bemis-Murcko scaffold occurs in training (``scaffold``: ``training scaffold``,
+    ``new scaffold`` or ``acyclic``), the question a scaffold split asks."""
+    from biodl.assess.molecules import scaffolds_of
+    from biodl.encode.molecules import n_atoms
+
+    out: dict[str, np.ndarray] = {}
+    if not len(smiles):
+        return out
+    atoms = n_atoms(list(smiles)).astype(np.float64)
+    if atoms.min() < atoms.max():
+        out["atoms"] = tertile_labels(atoms, "atoms")
+    train = inputs.splits.get("train")
+    if train is not None and len(train):
+        known = {sc for sc in scaffolds_of(train.sequences) if sc}
+        out["scaffold"] = np.asarray(
+            [
+                "acyclic" if not sc else "training scaffold" if sc in known else "new scaffold"
+                for sc in scaffolds_of(smiles)
+            ]
+        )
     return out
 
 

@@ -87,7 +87,8 @@ class SplitView:
         Example identifiers, length N.
     sequences
         The sequences as read (before padding/cropping to the model input), length N;
-        upper-case, alphabet of :attr:`AssessInputs.alphabet`.
+        upper-case, alphabet of :attr:`AssessInputs.alphabet`. Molecule runs: the
+        canonical SMILES (case matters: ``c`` is an aromatic carbon).
     y
         Targets, shape ``(N, T)`` float; NaN where missing. Binary/multi-label 0/1,
         multi-class one column holding the class index, regression the values.
@@ -127,7 +128,9 @@ class AssessInputs:
     task
         ``binary``, ``multiclass``, ``multilabel`` or ``regression``.
     alphabet
-        ``dna``, ``rna`` or ``protein``.
+        ``dna``, ``rna`` or ``protein``; ``matrix`` (expression matrices); ``molecule``
+        (packed molecular graphs) or ``fingerprint`` (Morgan fingerprints or RDKit
+        descriptors), whose ``sequences`` are canonical SMILES.
     outputs
         Output (or class) names, length T (K for multi-class).
     splits
@@ -166,6 +169,18 @@ class AssessInputs:
     def is_matrix(self) -> bool:
         """Whether the model reads samples of an expression matrix (not sequences)."""
         return self.alphabet == "matrix"
+
+    @property
+    def is_molecule(self) -> bool:
+        """Whether the model reads molecules (``alphabet`` ``molecule`` or
+        ``fingerprint``): ``SplitView.sequences`` then hold canonical SMILES.
+
+        Examples
+        --------
+        >>> AssessInputs("binary", "fingerprint", ("1",), {}).is_molecule
+        True
+        """
+        return self.alphabet in ("molecule", "fingerprint")
 
     @property
     def task_kind(self) -> Task:

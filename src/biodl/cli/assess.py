@@ -38,8 +38,9 @@ def register(subparsers: Subparsers) -> None:
         nargs="+",
         metavar="NEW_INPUT",
         help=(
-            "new sequences (FASTA/FASTQ or table), or new samples (a matrix file like the "
-            "training one) for a matrix model, for the applicability-domain check"
+            "new sequences (FASTA/FASTQ or table), new samples (a matrix file like the "
+            "training one) for a matrix model, or new molecules (CSV/TSV with SMILES, SDF) "
+            "for a molecule model, for the applicability-domain check"
         ),
     )
     p.add_argument(

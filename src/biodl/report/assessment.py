@@ -591,6 +591,128 @@ _KEY_NUMBERS: Mapping[str, Sequence[tuple[str, str, str, str, str]]] = {
     ),
 }
 
+#: What a check asks of a molecule model, where it differs from :data:`_MEANING`.
+_MOLECULE_MEANING: Mapping[str, str] = {
+    "leakage": "Do test molecules also occur in training, share its Bemis-Murcko scaffolds, "
+    "or closely resemble training molecules (Tanimoto on ECFP4)? Leaks inflate every test "
+    "metric.",
+    "representation": "Do the splits look alike (size, class balance, molecule size, "
+    "scaffolds, similarity to training), so that the test set measures what training "
+    "learned?",
+    "noise": "Do identical molecules carry contradicting labels, or do labels look wrong to "
+    "an independent fingerprint model?",
+    "baseline": "Does the model beat a linear model on ECFP4 fingerprints on the same test set?",
+    "subgroups": "Does performance differ between groups of test molecules (size, scaffolds "
+    "seen or not seen in training, sources, --group)?",
+    "applicability": "Do new (or test) molecules resemble the training molecules closely "
+    "enough for their predictions to be trusted?",
+}
+
+#: Key numbers of molecule items, where they differ from :data:`_KEY_NUMBERS`.
+_MOLECULE_KEY_NUMBERS: Mapping[str, Sequence[tuple[str, str, str, str, str]]] = {
+    "leakage": (
+        (
+            "identical.count",
+            "identical molecules across splits",
+            "molecules",
+            "held-out molecules whose canonical SMILES occurs in another split",
+            "",
+        ),
+        (
+            "shared_scaffold.max_fraction_vs_train",
+            "sharing a training scaffold",
+            "% of held-out",
+            "test or valid molecules whose Bemis-Murcko scaffold occurs in train; amber above 50 %",
+            "pct",
+        ),
+        (
+            "nearest_neighbour.max_fraction_vs_train",
+            "close training analogue",
+            "% of held-out",
+            (
+                "test or valid molecules with a training molecule at Tanimoto >= {threshold} "
+                "({fingerprint}); amber above 20 %"
+            ),
+            "pct",
+        ),
+    ),
+    "noise": (
+        (
+            "conflicting_labels.count",
+            "identical molecules with conflicting labels",
+            "molecules",
+            "the same canonical SMILES given different labels",
+            "",
+        ),
+        (
+            "conflicting_labels.rows",
+            "rows carrying them",
+            "rows",
+            "rows of those molecules, in all splits",
+            "",
+        ),
+        *_KEY_NUMBERS["noise"][3:],
+    ),
+    "baseline": (
+        ("model", "model", "{metric} [95 % CI]", "the trained model on test", ""),
+        (
+            "baseline",
+            "fingerprint baseline",
+            "{metric} [95 % CI]",
+            "{estimator} on {features}, C chosen on valid",
+            "",
+        ),
+        (
+            "difference",
+            "model − baseline",
+            "{metric} [95 % CI]",
+            "paired bootstrap ({n_boot} resamples); the interval must lie above 0",
+            "",
+        ),
+        ("n_test", "test molecules", "molecules", "molecules both are scored on", ""),
+    ),
+    "applicability": (
+        ("n", "molecules compared", "molecules", "--data molecules, else the test split", ""),
+        (
+            "n_in_domain",
+            "inside the training domain",
+            "molecules",
+            "nearest training Tanimoto at least the threshold below",
+            "",
+        ),
+        (
+            "fraction_in_domain",
+            "share inside the domain",
+            "%",
+            "amber below 80 %, red below 50 %",
+            "pct",
+        ),
+        (
+            "similarity_threshold",
+            "Tanimoto threshold",
+            "similarity",
+            (
+                "the {quantile} quantile of the training molecules' own nearest-neighbour "
+                "similarities ({fingerprint})"
+            ),
+            "",
+        ),
+    ),
+}
+
+
+def _is_molecular(item: Item) -> bool:
+    """Whether ``item`` was made for a molecule model (by the values it holds)."""
+    values = item.values
+    return (
+        "fingerprint" in values
+        or "ECFP4" in str(values.get("features", ""))
+        or isinstance(values.get("atoms"), Mapping)
+        or "molecules" in str(_get(values, "conflicting_labels.near.reason") or "")
+        or (item.key == "data_quantity" and "molecules" in item.summary)
+    )
+
+
 _Row = tuple[str, str, str, str]
 """``(measure, value, unit, meaning)`` of one row of a check's key-number table."""
 
@@ -646,7 +768,10 @@ def _key_rows(item: Item) -> list[_Row]:
     were not assessed say why."""
     values = item.values
     rows: list[_Row] = []
-    for path, measure, unit, meaning, scale in _KEY_NUMBERS.get(item.key, ()):
+    table = _KEY_NUMBERS.get(item.key, ())
+    if _is_molecular(item):
+        table = _MOLECULE_KEY_NUMBERS.get(item.key, table)
+    for path, measure, unit, meaning, scale in table:
         head = _get(values, path.split(".")[0])
         if "." in path and isinstance(head, Mapping) and head.get("flag") == "not_assessed":
             reason = str(head.get("reason") or "")
@@ -748,6 +873,29 @@ def _split_table(values: Mapping[str, Any]) -> str:
             (
                 "median length (letters)",
                 lambda s: _scaled(_get(values, f"length.stats.{s}.median"), ""),
+            )
+        )
+    if isinstance(_get(values, "atoms.stats"), Mapping):
+        columns.append(
+            ("median heavy atoms", lambda s: _scaled(_get(values, f"atoms.stats.{s}.median"), ""))
+        )
+    if isinstance(_get(values, "scaffolds"), Mapping):
+        columns.append(
+            ("scaffolds", lambda s: _scaled(_get(values, f"scaffolds.{s}.n_scaffolds"), ""))
+        )
+        columns.append(
+            (
+                "sharing a training scaffold (%)",
+                lambda s: _scaled(
+                    _get(values, f"scaffolds.{s}.fraction_sharing_train_scaffold"), "pct"
+                ),
+            )
+        )
+    if isinstance(_get(values, "similarity.nearest_train"), Mapping):
+        columns.append(
+            (
+                "median nearest-training Tanimoto",
+                lambda s: _scaled(_get(values, f"similarity.nearest_train.{s}.median"), ""),
             )
         )
     if isinstance(_get(values, "composition.gc"), Mapping):
@@ -1065,6 +1213,13 @@ def _figures_for(item: Item, overview: Mapping[str, Any]) -> list[tuple[str, str
                     _histogram(overview["lengths"], xlabel="length", title="Sequence length"),
                 )
             )
+        if overview.get("atoms"):
+            makers.append(
+                (
+                    "Heavy atoms per molecule",
+                    _histogram(overview["atoms"], xlabel="heavy atoms", title="Molecule size"),
+                )
+            )
         if overview.get("gc"):
             makers.append(
                 ("GC content", _histogram(overview["gc"], xlabel="GC fraction", title="GC content"))
@@ -1091,8 +1246,11 @@ def _section(item: Item, overview: Mapping[str, Any]) -> str:
         f"<h2>{_e(title)} {_badge(item.flag)}</h2>",
         f'<p class="summary">{_e(item.summary)}</p>',
     ]
-    if item.key in _MEANING:
-        parts.append(f'<p class="meaning">{_e(_MEANING[item.key])}</p>')
+    meaning = _MEANING.get(item.key)
+    if _is_molecular(item) or overview.get("atoms"):
+        meaning = _MOLECULE_MEANING.get(item.key, meaning)
+    if meaning is not None:
+        parts.append(f'<p class="meaning">{_e(meaning)}</p>')
     parts.append(f'<p class="rule">Rule: {_e(item.rule)}</p>')
     try:
         figures = _figures_for(item, overview)

@@ -19,14 +19,17 @@ import yaml
 
 from biodl.config import (
     BedSource,
+    ChromosomeSplit,
     Config,
     CpgSource,
     FastaSource,
+    FractionSplit,
     HomologyConfig,
     MatrixSource,
     MoleculeSource,
     MultiViewSource,
     ResidueSource,
+    ScaffoldSplit,
     TableSource,
     config_from,
     config_line,
@@ -226,6 +229,10 @@ def _spec_files(config: Config, spec: Any) -> list[Path]:
         files += [config.resolve(view.matrix) for view in spec.views.values()]
         if spec.labels is not None:
             files.append(config.resolve(spec.labels))
+    elif isinstance(spec, MoleculeSource):
+        files.append(config.resolve(spec.molecules))
+        if spec.split_file is not None:
+            files.append(config.resolve(spec.split_file))
     return files
 
 
@@ -1041,7 +1048,10 @@ def _files_by_role(config: Config, files: Sequence[Mapping[str, Any]]) -> dict[s
             paths[role].update(os.fspath(p.resolve()) for p in _spec_files(config, spec))
     for split, role in (("train", "training"), ("valid", "training"), ("test", "evaluation")):
         paths[role].add(f"<in memory: {split}>")  # MemoryTable.checksum's path
-    held_out = config.data.test is None
+    # no test source of its own: the test examples come out of the training files
+    held_out = config.data.test is None or isinstance(
+        config.data.test, FractionSplit | ChromosomeSplit | ScaffoldSplit
+    )
     training = [dict(f) for f in files if str(f.get("path")) in paths["training"]]
     evaluation = [
         dict(f)
