@@ -14,14 +14,19 @@ import torch
 import yaml
 
 from biodl.cli import main
+from biodl.data import MoleculeKind
 from biodl.data.cpg import CpgPacking
 from biodl.encode import one_hot
+from biodl.encode.molecules import n_atoms, unpack_graphs
+from biodl.errors import InputError
 from biodl.models import Ensemble, ModelIO, create_model, list_models
 from biodl.runs import load_run
 from biodl.testing.assess_runs import tiny_run, write_assess_data
+from biodl.testing.molecules import write_molecule_table
 from biodl.testing.synthetic import random_dna, write_fasta_file
 from biodl.workflows import export_run, train_run
 from biodl.workflows.export import (
+    CHECK_MOLECULES,
     ExportCheckError,
     export_model,
     load_exported,
@@ -232,6 +237,151 @@ def test_onnx_without_the_extra_is_one_line(
     assert not out.exists()
 
 
+# -- molecule runs ------------------------------------------------------------------
+
+MOLECULE_MODELS = {
+    "dmpnn": {"name": "dmpnn", "hidden": 16, "ffn_hidden": 16},
+    "gin": {"name": "gin", "hidden": 16, "layers": 2, "ffn_hidden": 16},
+    "fingerprint_mlp": {"name": "fingerprint_mlp", "hidden": 16},
+}
+# molecules the runs never saw, of 1 to 12 heavy atoms (the runs' graphs hold 16)
+NEW_MOLECULES = [
+    "CCCl",
+    "C",
+    "O=C(O)c1ccncc1",
+    "CC(C)Oc1ccc(F)cc1",
+    "C1CCNCC1",
+    "N#CC(=O)N",
+    "c1ccc2[nH]ccc2c1",
+]
+
+
+@pytest.fixture(scope="module")
+def molecule_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Tiny regression runs (one epoch) of the molecule zoo on a planted table."""
+    folder = tmp_path_factory.mktemp("export_molecules")
+    table = write_molecule_table(folder / "molecules.csv", 120, task="regression")
+    runs = {}
+    for name, model in MOLECULE_MODELS.items():
+        data: dict[str, Any] = {
+            "train": {"molecules": str(table), "label": "label"},
+            "valid": {"fraction": 0.2},
+        }
+        if name == "fingerprint_mlp":
+            data |= {"featurizer": "morgan", "fingerprint": {"bits": 256}}
+        config = {
+            "task": "regression",
+            "data": data,
+            "model": model,
+            "train": {"max_epochs": 1, "batch_size": 32},
+        }
+        runs[name] = train_run(config, folder / name).out
+    return runs
+
+
+def _encode_molecules(run_dir: Path, smiles: list[str]) -> np.ndarray:
+    """``smiles`` encoded as the run's exported model takes them (graphs: padded to the
+    run's input length)."""
+    run = load_run(run_dir)
+    kind = run.input_kind
+    assert isinstance(kind, MoleculeKind)
+    if kind.featurizer == "graph":
+        kind = MoleculeKind(max_neighbours=kind.max_neighbours, length=run.input_length)
+    return np.asarray(kind.encode(smiles), dtype=np.float32)
+
+
+@pytest.mark.parametrize("format", ["onnx", "torchscript"])
+@pytest.mark.parametrize("name", sorted(MOLECULE_MODELS))
+def test_a_molecule_run_exports_and_reproduces_pytorch(
+    molecule_runs: dict[str, Path], tmp_path: Path, name: str, format: str
+) -> None:
+    run_dir = molecule_runs[name]
+    out = tmp_path / f"{name}.{EXT[format]}"
+    result = export_run(run_dir, out, format=format)  # type: ignore[arg-type]
+    assert result.max_diff <= 1e-5
+    assert result.n_checked == 32
+    # molecules the check did not use, in batches of one and of several: the exported
+    # graph models run on the padded arrays, PyTorch on the real atoms and bonds
+    x = _encode_molecules(run_dir, NEW_MOLECULES)
+    for batch in (x[:1], x[1:2], x):
+        assert np.abs(_run_exported(out, batch) - _pytorch(run_dir, batch)).max() <= 1e-5
+    run = load_run(run_dir)
+    card = json.loads(result.card.read_text())
+    graph = name != "fingerprint_mlp"
+    assert card["input"]["shape"] == ["N", run.meta["n_channels"], run.input_length]
+    assert card["input"]["featurizer"] == ("graph" if graph else "morgan")
+    assert card["input"]["letters"] is None
+    assert card["architecture"]["name"] == name
+    assert card["output"]["scores"].startswith("output: the values")
+    markdown = result.card_markdown.read_text()
+    expected = "packed molecular graphs of" if graph else "Morgan fingerprints (256 values)"
+    assert expected in markdown
+
+
+def test_the_check_inputs_of_a_graph_run_are_graphs_that_fit(
+    molecule_runs: dict[str, Path],
+) -> None:
+    from biodl.workflows.export import _run_inputs
+
+    run = load_run(molecule_runs["gin"])
+    x = _run_inputs(run, n=40, seed=3)
+    assert x.shape == (40, run.meta["n_channels"], run.input_length)
+    mask, _, neighbours, reverse, _ = unpack_graphs(x)
+    sizes = mask.sum(axis=1)
+    assert sizes.min() >= 1
+    assert sizes.max() <= run.input_length
+    assert len(set(sizes.tolist())) > 5  # molecules of many sizes, most with padding
+    assert ((neighbours >= 0) == (reverse >= 0)).all()
+    again = _run_inputs(run, n=40, seed=3)
+    np.testing.assert_array_equal(x, again)
+    fp = _run_inputs(load_run(molecule_runs["fingerprint_mlp"]), n=5, seed=0)
+    assert fp.shape == (5, 256, 1)
+    assert set(np.unique(fp).tolist()) == {0.0, 1.0}
+
+
+def test_random_molecule_inputs() -> None:
+    kind = MoleculeKind(length=7)
+    x = random_inputs(
+        alphabet="molecule",
+        n_channels=kind.n_channels(),
+        input_length=7,
+        n=30,
+        encode=lambda s: np.asarray(kind.encode(s)),
+    )
+    fitting = [s for s, k in zip(CHECK_MOLECULES, n_atoms(CHECK_MOLECULES), strict=True) if k <= 7]
+    assert x.shape == (30, kind.n_channels(), 7)
+    # every molecule that fits before any repeats
+    expected = np.asarray(kind.encode(fitting))
+    assert {row.tobytes() for row in x[: len(fitting)]} == {row.tobytes() for row in expected}
+    with pytest.raises(ValueError, match="need encode"):
+        random_inputs(alphabet="molecule", n_channels=kind.n_channels(), input_length=7)
+    bits = random_inputs(alphabet="fingerprint", n_channels=128, input_length=1, n=4, seed=1)
+    assert bits.shape == (4, 128, 1)
+    assert bits.dtype == np.float32
+    assert 0.1 < bits.mean() < 0.4
+
+
+def test_the_check_of_a_molecule_run_reads_a_molecule_sample(
+    molecule_runs: dict[str, Path], tmp_path: Path
+) -> None:
+    run_dir = molecule_runs["dmpnn"]
+    sample = tmp_path / "sample.csv"
+    rows = [f"m{i},{smiles}" for i, smiles in enumerate(NEW_MOLECULES)]
+    sample.write_text("id,smiles\n" + "\n".join(rows) + "\n")
+    result = export_run(run_dir, tmp_path / "m.pt", format="torchscript", sample=sample)
+    assert result.n_checked == len(NEW_MOLECULES)
+    assert result.max_diff <= 1e-5
+    card = json.loads(result.card.read_text())
+    assert card["check"]["inputs"] == {"sample": str(sample.resolve())}
+    # a molecule larger than the exported graph's atom positions
+    length = load_run(run_dir).input_length
+    big = tmp_path / "big.csv"
+    big.write_text("smiles\nCCO\n" + "C" * (length + 1) + "\n")
+    with pytest.raises(InputError, match=f"more than length {length}"):
+        export_run(run_dir, tmp_path / "b.pt", format="torchscript", sample=big)
+    assert not (tmp_path / "b.pt").exists()
+
+
 # -- the zoo, on random weights ---------------------------------------------------
 
 L = 64
@@ -254,6 +404,12 @@ def _zoo_case(name: str) -> tuple[str, dict[str, Any], ModelIO, np.ndarray]:
         name, params = "dilated_resnet", {"head": "profile"}
         io = ModelIO(4, 200, 2, per_position=True)
         encode = lambda s: one_hot(s, alphabet="dna")  # noqa: E731
+    elif name in ("dmpnn", "gin"):  # packed graphs of real molecules, padded to 16 atoms
+        kind = MoleculeKind(length=16)
+        io = ModelIO(kind.n_channels(), 16, 2, alphabet="molecule", layout=kind.layout())
+        encode = lambda s: np.asarray(kind.encode(s))  # noqa: E731
+    elif name == "fingerprint_mlp":  # random 0/1 fingerprints
+        io = ModelIO(256, 1, 2, alphabet="fingerprint")
     elif {spec.name: spec for spec in list_models()}[name].alphabets[0] == "matrix":
         views = (("view:a", 5), ("view:b", 7)) if name == "multiview" else ()
         io = ModelIO(12, 1, 2, alphabet="matrix", layout=views)

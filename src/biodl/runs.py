@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import torch
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -64,6 +64,7 @@ __all__ = [
     "RunMeta",
     "file_checksum",
     "load_run",
+    "molecule_kind_of",
     "read_network_run",
     "read_run_meta",
     "read_temperature",
@@ -255,17 +256,7 @@ class Run:
             ones installed now: its scores would silently differ.
         """
         if self.is_molecule:
-            block = dict(self.meta.get("molecule") or {})
-            layout = self.meta.get("layout") or {}
-            return MoleculeKind(
-                featurizer=block.get("featurizer", "graph"),
-                radius=int(block.get("radius", 2)),
-                n_bits=int(block.get("n_bits", 2048)),
-                counts=bool(block.get("counts", False)),
-                max_neighbours=int(layout.get("max_neighbours", MAX_NEIGHBOURS)),
-                smiles_column=block.get("smiles"),
-                ragged=True,
-            )
+            return molecule_kind_of(self.meta)
         if self.is_matrix:
             block = self.meta.get("matrix") or {}
             orientation = block.get("orientation", "samples_by_features")
@@ -327,6 +318,31 @@ class Run:
         ``biodl predict`` divides the logits of classification models by it.
         """
         return read_temperature(self.path)
+
+
+def molecule_kind_of(meta: Mapping[str, Any]) -> MoleculeKind:
+    """The input kind of a molecule run from its ``model.json``: the ``molecule`` block's
+    featurizer and fingerprint options, the ``layout``'s neighbour slots, graphs ragged
+    (batches padded to their own largest molecule).
+
+    Examples
+    --------
+    >>> kind = molecule_kind_of({"alphabet": "fingerprint", "molecule": {"featurizer": "morgan"}})
+    >>> kind.featurizer, kind.n_bits, kind.model_alphabet
+    ('morgan', 2048, 'fingerprint')
+    """
+    block = meta.get("molecule") or {}
+    layout = meta.get("layout") or {}
+    featurizer = str(block.get("featurizer", "graph"))
+    return MoleculeKind(
+        featurizer=cast(Literal["graph", "morgan", "descriptors"], featurizer),
+        radius=int(block.get("radius", 2)),
+        n_bits=int(block.get("n_bits", 2048)),
+        counts=bool(block.get("counts", False)),
+        max_neighbours=int(layout.get("max_neighbours", MAX_NEIGHBOURS)),
+        smiles_column=block.get("smiles"),
+        ragged=True,
+    )
 
 
 TEMPERATURE_FILE = "temperature.json"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 import torch
@@ -21,7 +23,15 @@ from biodl.interpret import (
     lime,
     saliency,
 )
-from tests.interpret.zoo import PADDING, ZOO, build, inputs
+from tests.interpret.zoo import (
+    PADDING,
+    ZOO,
+    build,
+    graph_baseline,
+    inputs,
+    is_graph,
+    model_io,
+)
 
 C, L = 4, 5
 W = np.arange(C * L, dtype=np.float32).reshape(C, L) / 10 - 0.8
@@ -196,32 +206,95 @@ def test_ism_goes_through_the_ism_module() -> None:
     assert a.values.shape == x.shape
 
 
-def _applicable(name: str, method: str) -> bool:
-    """Which method/model pairs are defined: attention needs an attention model, ISM
-    one-hot sequence input and one value per output (per-position heads are summed by the
-    gradient methods, not by ISM)."""
-    from tests.interpret.zoo import model_io
+# Methods defined on packed molecular graphs (dmpnn, gin). The structure channels (mask,
+# neighbour indices, reverse slots) are detached inside the models, so gradients land on
+# atom and bond features only. Methods that compare the input with a baseline or
+# reference get the graph's own structure with its features zeroed (zoo.graph_baseline):
+# a zero baseline would interpolate the neighbour indices and the mask too (the points
+# on the path are no graphs: the models refuse them), and DeepLIFT's summation only holds
+# when input and reference share the graph (the message-passing gathers differ
+# otherwise).
+GRAPH_METHODS = {
+    "saliency",
+    "input_x_gradient",
+    "integrated_gradients",
+    "deeplift",
+    "deepshap",
+}
+_GRAPH_SKIPS = {
+    "lime": "LIME turns whole atom positions off (all channels, the neighbour indices and "
+    "the mask too): the perturbed inputs are no graphs",
+    "kernel_shap": "KernelSHAP turns whole atom positions off (all channels, the "
+    "neighbour indices and the mask too): the perturbed inputs are no graphs",
+    "ism": "ISM substitutes one-hot letters; a packed graph is no one-hot sequence",
+    "attention": "the graph models have no attention weights",
+}
 
+
+def _not_applicable(name: str, method: str) -> str | None:
+    """Why ``method`` is not defined for model ``name`` (None: it is). Attention needs an
+    attention model, ISM one-hot sequence input and one value per output (per-position
+    heads are summed by the gradient methods, not by ISM); LIME and KernelSHAP perturb
+    positions, which matrix samples and fingerprints ``(N, F, 1)`` have one of, and
+    packed molecular graphs cannot lose (see ``GRAPH_METHODS``)."""
     io = model_io(name)
-    if io.alphabet == "matrix" and method in ("lime", "kernel_shap", "ism"):
-        return False  # they perturb positions; a matrix sample is one position of F features
+    if io.alphabet == "molecule" and method not in GRAPH_METHODS:
+        why = _GRAPH_SKIPS.get(method, "it is not known to keep the graph")
+        return f"{method} is not defined for packed molecular graphs ({name}): {why}"
+    if io.alphabet in ("matrix", "fingerprint") and method in ("lime", "kernel_shap", "ism"):
+        # they perturb positions; a matrix sample or a fingerprint is one position of F
+        # features
+        return f"{method} is not defined for {name}: its input is one position of F features"
     if method == "attention":
-        return name == "deeploc"
+        return None if name == "deeploc" else f"attention is not defined for {name}"
     if method == "ism":  # one-hot sequences only, not packed CpG/structure inputs
-        return not io.layout and io.n_channels in (4, 20) and not io.per_position
-    return True
+        if not io.layout and io.n_channels in (4, 20) and not io.per_position:
+            return None
+        return f"ism is not defined for {name}: its input is not one-hot sequences"
+    return None
+
+
+def _options(name: str, method: str, x: torch.Tensor) -> dict[str, Any]:
+    """Cheap options of ``method``; graphs' baselines and references keep the graph."""
+    options: dict[str, Any] = {"n_samples": 8} if method in ("lime", "kernel_shap") else {}
+    if method in ("deeplift", "deepshap"):
+        options = {"n_references": 2}
+    if is_graph(name) and method == "integrated_gradients":
+        options["baseline"] = graph_baseline(x)
+    if is_graph(name) and method in ("deeplift", "deepshap"):
+        options = {"references": graph_baseline(x)[:, None]}
+    return options
 
 
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("name", ZOO)
 def test_every_method_runs_on_every_zoo_model(name: str, method: str) -> None:
-    if not _applicable(name, method):
-        pytest.skip(f"{method} is not defined for {name}")
+    reason = _not_applicable(name, method)
+    if reason is not None:
+        pytest.skip(reason)
     model = build(name, n_outputs=2)
     x = inputs(name, 2)
-    options = {"n_samples": 8} if method in ("lime", "kernel_shap") else {}
-    if method in ("deeplift", "deepshap"):
-        options = {"n_references": 2}
+    options = _options(name, method, x)
     a = attribute(model, x, method=method, target=1, device="cpu", **options)  # type: ignore[arg-type]
     assert a.values.shape == tuple(x.shape)
     assert np.isfinite(a.values).all()
+
+
+@pytest.mark.parametrize("method", sorted(GRAPH_METHODS))
+@pytest.mark.parametrize("name", [n for n in ZOO if is_graph(n)])
+def test_graph_attributions_land_on_features_and_sum_up(name: str, method: str) -> None:
+    """On real molecules: nothing on the structure channels or on padding atoms, and
+    the methods with a baseline are complete (they sum to f(x) - f(baseline))."""
+    model = build(name, n_outputs=2)
+    x = inputs(name, 4)
+    a = attribute(model, x, method=method, target=1, device="cpu", **_options(name, method, x))
+    layout = dict(model_io(name).layout)
+    n_atom, k = layout["atom_features"], layout["max_neighbours"]
+    structure = np.r_[0, 1 + n_atom : 1 + n_atom + 2 * k]
+    assert (a.values[:, structure] == 0).all()
+    padding = x.numpy()[:, 0] == 0
+    assert (a.values.transpose(0, 2, 1)[padding] == 0).all()
+    assert np.abs(a.values).max() > 0
+    if method in ("integrated_gradients", "deeplift", "deepshap"):
+        assert a.delta is not None
+        assert np.abs(a.delta).max() < (1e-3 if method == "integrated_gradients" else 1e-5)

@@ -17,6 +17,7 @@ from torch import nn
 
 from biodl.models import ModelIO, create_model, get_model_spec, list_models
 from biodl.models.locality import Link, NonLocal, Residual, forward_chain, run_chain
+from tests.interpret import zoo
 
 ism_module = importlib.import_module("biodl.interpret.ism")
 fast_module = importlib.import_module("biodl.interpret._fast_ism")
@@ -61,6 +62,11 @@ NOT_ONE_HOT = {
     "mlp",  # expression matrices (it also flattens one-hot input, but it is not local)
     "dae",
     "multiview",
+    # molecules: packed graphs (mask, atom features, neighbour indices, reverse slots,
+    # bond features) and fingerprints (N, n_bits, 1) hold no one-hot letters to substitute
+    "dmpnn",
+    "gin",
+    "fingerprint_mlp",
 }
 RTOL, ATOL = 1e-4, 1e-5
 
@@ -269,6 +275,9 @@ def test_packed_and_per_position_models_are_refused(name: str) -> None:
         model = create_model(name, {}, io=io)
         with pytest.raises(ValueError, match=r"one output vector per sequence"):
             ism(model, one_hot(1, 12, channels=20), device="cpu")
+    elif {"molecule", "fingerprint"} & set(spec.alphabets):  # real molecules, the model
+        with pytest.raises(ValueError, match="not one-hot"):
+            ism(zoo.build(name), zoo.inputs(name, 2), device="cpu")
     else:
         with pytest.raises(ValueError, match="not one-hot"):
             ism(nn.Identity(), torch.rand(1, 8, 12), device="cpu")

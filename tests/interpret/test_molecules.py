@@ -371,3 +371,31 @@ def test_draw_errors() -> None:
         draw_atom_attributions("C1CC", [1.0, 2.0, 3.0])
     with pytest.raises(InputError, match="scale"):
         draw_atom_attributions("CCO", [1.0, 2.0, 3.0], scale=0.0)
+
+
+@pytest.mark.parametrize("name", ["dmpnn", "gin"])
+def test_generic_methods_keep_the_graph_by_default(name: str, x: np.ndarray) -> None:
+    """The generic methods' default baselines and references of a graph model are the
+    same graph without its features (an all-zero array is no graph): they run, sum to
+    f(x) - f(baseline), and agree with :func:`atom_attributions`."""
+    from biodl.interpret.attribution import (
+        deepshap,
+        graph_feature_channels,
+        integrated_gradients,
+    )
+
+    model = zoo_model(name, x).double()
+    channels = graph_feature_channels(model, x.shape[1])
+    assert channels is not None
+    assert not channels[0]
+    assert graph_feature_channels(nn.Linear(2, 1), x.shape[1]) is None
+    ig = integrated_gradients(model, x, target=0, n_steps=64, dtype="float64", device="cpu")
+    assert ig.delta is not None
+    assert np.abs(ig.delta).max() < 0.05 * np.abs(ig.outputs).max() + 1e-4
+    assert np.abs(ig.values[:, ~channels]).max() == 0.0  # nothing on the structure
+    ours = atom_attributions(model, x, target=0, steps=64, dtype="float64", device="cpu")
+    np.testing.assert_allclose(ig.values[:, 1 : 1 + ours.features.shape[1]], ours.features,
+                               atol=1e-6)  # fmt: skip
+    shap = deepshap(model, x, target=0, n_references=2, dtype="float64", device="cpu")
+    assert shap.delta is not None
+    assert np.abs(shap.delta).max() < 1e-8

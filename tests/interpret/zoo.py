@@ -1,12 +1,18 @@
-"""Tiny configurations of every zoo model, and inputs of the right layout, for tests."""
+"""Tiny configurations of every zoo model, and inputs of the right layout, for tests.
+
+Molecule models get real molecules: packed graphs (``dmpnn``, ``gin``) and Morgan
+fingerprints (``fingerprint_mlp``) of :data:`MOLECULES`.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
+from biodl.data import MoleculeKind
 from biodl.data.cpg import CpgPacking
 from biodl.models import ModelIO, create_model, get_model_spec, list_models
 
@@ -42,10 +48,28 @@ SMALL: dict[str, dict[str, Any]] = {
         "gru_units": 4,
         "joint_hidden": 6,
     },
+    "dmpnn": {"hidden": 8, "depth": 3, "ffn_hidden": 8},
+    "gin": {"hidden": 8, "layers": 2, "dropout": 0.0, "ffn_layers": 1, "ffn_hidden": 8},
+    "fingerprint_mlp": {"hidden": 8, "dropout": 0.0},
 }
 ZOO = [spec.name for spec in list_models()]
 PROTEIN_LENGTH, PADDING = 24, 4
 MATRIX_FEATURES = 12
+# a few real molecules (3 to 13 heavy atoms: chains, rings, halogens, charges, stereo)
+MOLECULES = (
+    "CCO",
+    "c1ccccc1O",
+    "CC(=O)Nc1ccc(O)cc1",
+    "ClC(Cl)Cl",
+    "C[C@@H](N)C(=O)O",
+    "c1ccc2ccccc2c1",
+    "C[N+](C)(C)CC(=O)[O-]",
+    "OC(=O)c1ccccc1OC(C)=O",
+)
+GRAPH_LENGTH = 15  # atom positions: every molecule above fits, with padding after it
+FINGERPRINT_BITS = 64
+GRAPH_KIND = MoleculeKind(length=GRAPH_LENGTH)
+FINGERPRINT_KIND = MoleculeKind(featurizer="morgan", n_bits=FINGERPRINT_BITS)
 
 
 def model_io(name: str, n_outputs: int = 2) -> ModelIO:
@@ -56,6 +80,13 @@ def model_io(name: str, n_outputs: int = 2) -> ModelIO:
     if name == "deepmir":
         return ModelIO(8 + 20, 20, n_outputs, alphabet="rna")
     spec = get_model_spec(name)
+    if "molecule" in spec.alphabets:  # packed molecular graphs
+        kind = GRAPH_KIND
+        return ModelIO(
+            kind.n_channels(), GRAPH_LENGTH, n_outputs, alphabet="molecule", layout=kind.layout()
+        )
+    if "fingerprint" in spec.alphabets:  # (N, n_bits, 1)
+        return ModelIO(FINGERPRINT_BITS, 1, n_outputs, alphabet="fingerprint")
     if spec.alphabets[0] == "matrix" or name == "mlp":  # samples x features, (N, F, 1)
         views = (("view:a", 5), ("view:b", 7)) if name == "multiview" else ()
         return ModelIO(MATRIX_FEATURES, 1, n_outputs, alphabet="matrix", layout=views)
@@ -74,9 +105,12 @@ def build(name: str, n_outputs: int = 2, *, seed: int = 0) -> nn.Module:
 
 
 def inputs(name: str, n: int = 3, *, seed: int = 1) -> torch.Tensor:
-    """``n`` random inputs of model ``name``'s layout (float32)."""
+    """``n`` random inputs of model ``name``'s layout (float32); for molecule models,
+    ``n`` of :data:`MOLECULES` (from the ``seed``-th on, cyclically) encoded."""
     io = model_io(name)
     g = torch.Generator().manual_seed(seed)
+    if io.alphabet in ("molecule", "fingerprint"):
+        return torch.from_numpy(molecule_inputs(io.alphabet, molecules(n, seed=seed)))
     if io.alphabet == "protein":
         idx = torch.randint(0, 20, (n, io.input_length), generator=g)
         x = torch.nn.functional.one_hot(idx, 20).permute(0, 2, 1).float()
@@ -88,3 +122,33 @@ def inputs(name: str, n: int = 3, *, seed: int = 1) -> torch.Tensor:
         idx = torch.randint(0, 4, (n, io.input_length), generator=g)
         return torch.nn.functional.one_hot(idx, 4).permute(0, 2, 1).float()
     return torch.rand(n, io.n_channels, io.input_length, generator=g)
+
+
+def molecules(n: int, *, seed: int = 1) -> list[str]:
+    """``n`` SMILES of :data:`MOLECULES`, from the ``seed``-th on, cyclically."""
+    return [MOLECULES[(seed + i) % len(MOLECULES)] for i in range(n)]
+
+
+def molecule_inputs(alphabet: str, smiles: list[str]) -> np.ndarray:
+    """``smiles`` as packed graphs (``alphabet`` ``"molecule"``, ``GRAPH_LENGTH`` atom
+    positions) or Morgan fingerprints (``"fingerprint"``), float32 ``(N, C, L)``."""
+    kind = GRAPH_KIND if alphabet == "molecule" else FINGERPRINT_KIND
+    return np.asarray(kind.encode(smiles), dtype=np.float32)
+
+
+def graph_baseline(x: torch.Tensor | np.ndarray) -> np.ndarray:
+    """The baseline of packed graphs ``x`` that keeps their structure: the atom-feature
+    and bond-feature channels zeroed, the mask, neighbour and reverse-slot channels
+    kept (as :func:`biodl.interpret.atom_attributions` does). Interpolating towards it
+    changes features only, never the graph."""
+    layout = dict(GRAPH_KIND.layout())
+    a, k = layout["atom_features"], layout["max_neighbours"]
+    base = torch.as_tensor(x).detach().to(torch.float32).numpy().copy()
+    base[:, 1 : 1 + a] = 0.0
+    base[:, 1 + a + 2 * k :] = 0.0
+    return base
+
+
+def is_graph(name: str) -> bool:
+    """Whether model ``name`` reads packed molecular graphs."""
+    return "molecule" in get_model_spec(name).alphabets

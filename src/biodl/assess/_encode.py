@@ -27,10 +27,11 @@ from biodl.assess.types import AssessInputs, SplitView
 from biodl.data.examples import Examples
 from biodl.data.kinds import MatrixKind, MoleculeKind, SequenceKind
 from biodl.data.splits import fit_sequence
-from biodl.encode.molecules import MAX_NEIGHBOURS, ModelInput
+from biodl.encode.molecules import ModelInput
 from biodl.errors import InputError
 from biodl.io import AlphabetName
 from biodl.models import predict
+from biodl.runs import molecule_kind_of
 
 __all__ = [
     "describe_view",
@@ -57,18 +58,7 @@ def molecule_kind(meta: Mapping[str, Any]) -> MoleculeKind:
     >>> kind.featurizer, kind.n_bits, kind.model_alphabet
     ('morgan', 2048, 'fingerprint')
     """
-    block = meta.get("molecule") or {}
-    layout = meta.get("layout") or {}
-    featurizer = str(block.get("featurizer", "graph"))
-    return MoleculeKind(
-        featurizer=cast(Literal["graph", "morgan", "descriptors"], featurizer),
-        radius=int(block.get("radius", 2)),
-        n_bits=int(block.get("n_bits", 2048)),
-        counts=bool(block.get("counts", False)),
-        max_neighbours=int(layout.get("max_neighbours", MAX_NEIGHBOURS)),
-        smiles_column=block.get("smiles"),
-        ragged=True,
-    )
+    return molecule_kind_of(meta)
 
 
 def input_kind_of(inputs: AssessInputs) -> SequenceKind | MatrixKind | MoleculeKind:

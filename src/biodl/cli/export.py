@@ -46,7 +46,8 @@ def register(subparsers: Subparsers) -> None:
     p.add_argument(
         "--sample",
         type=Path,
-        help="FASTA/FASTQ of sequences to check on (default: 32 random sequences)",
+        help="FASTA/FASTQ of sequences (molecule models: CSV/TSV with SMILES, or SDF) to "
+        "check on (default: 32 random sequences; fixed small molecules for graph models)",
     )
     p.add_argument(
         "--tolerance",

@@ -57,6 +57,7 @@ __all__ = [
     "attribute",
     "deeplift",
     "deepshap",
+    "graph_feature_channels",
     "input_x_gradient",
     "integrated_gradients",
     "kernel_shap",
@@ -87,7 +88,9 @@ ReferenceKind = Literal["auto", "dinucleotide", "shuffle", "zeros", "uniform"]
 ``shuffle``: the real (non-zero) columns of each sequence permuted among themselves,
 padding (all-zero columns) left in place (proteins); ``zeros``: all-zero input;
 ``uniform``: ``1 / C`` everywhere; ``auto``: ``dinucleotide`` for 4-channel one-hot,
-``shuffle`` for other one-hot input, ``zeros`` for anything else (packed inputs).
+``shuffle`` for other one-hot input, ``zeros`` for anything else (packed inputs); for
+a graph model (``dmpnn``, ``gin``) ``auto`` and ``zeros`` are the same graph with its
+atom and bond features zeroed (:func:`graph_feature_channels`), never an empty graph.
 """
 
 Dtype = Literal["float32", "float64"]
@@ -315,12 +318,66 @@ def make_references(
     ).astype(np.float32)
 
 
-def _baseline(
-    X: np.ndarray, baseline: ReferenceKind | npt.ArrayLike, seed: int
+def graph_feature_channels(model: nn.Module, n_channels: int) -> npt.NDArray[np.bool_] | None:
+    """The atom- and bond-feature channels of a graph model's packed input (``(C,)``
+    bool), or ``None`` for a model that does not read packed molecular graphs.
+
+    A graph model (``dmpnn``, ``gin``) keeps a ``layout`` with ``atom_features``,
+    ``max_neighbours`` and ``bond_features`` (:mod:`biodl.encode.molecules` describes
+    the channels); its structure channels (atom mask, neighbour indices, reverse slots)
+    must never be interpolated or replaced, so the ``"auto"`` and ``"zeros"`` baselines
+    and references of a graph model are the input with only these channels zeroed: the
+    same graph without its atom and bond features.
+
+    Examples
+    --------
+    >>> graph_feature_channels(torch.nn.Linear(2, 1), 130) is None
+    True
+    """
+    for module in model.modules():
+        layout = getattr(module, "layout", None)
+        sizes = [
+            getattr(layout, k, None) for k in ("atom_features", "max_neighbours", "bond_features")
+        ]
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in sizes):
+            continue
+        a, k, b = (int(v) for v in sizes if isinstance(v, int))
+        if 1 + a + 2 * k + k * b != n_channels:
+            continue
+        channels = np.zeros(n_channels, dtype=bool)
+        channels[1 : 1 + a] = True
+        channels[1 + a + 2 * k :] = True
+        return channels
+    return None
+
+
+def _graph_or_references(
+    model: nn.Module | None, X: np.ndarray, kind: ReferenceKind | npt.ArrayLike, n: int, seed: int
 ) -> npt.NDArray[np.float32]:
-    """One baseline per input ``(N, C, L)``."""
+    """``n`` references per input of a named ``kind``: for a graph model and ``"auto"``
+    or ``"zeros"`` the graph without its features (:func:`graph_feature_channels`; an
+    all-zero array is no graph), else :func:`make_references`."""
+    channels = (
+        graph_feature_channels(model, X.shape[1])
+        if model is not None and isinstance(kind, str) and kind in ("auto", "zeros") and X.ndim == 3
+        else None
+    )
+    if channels is not None:
+        base = np.array(X, dtype=np.float32)
+        base[:, channels] = 0.0
+        return np.repeat(base[:, None], n, axis=1)
+    return make_references(X, n=n, kind=cast(ReferenceKind, kind), seed=seed)
+
+
+def _baseline(
+    X: np.ndarray,
+    baseline: ReferenceKind | npt.ArrayLike,
+    seed: int,
+    model: nn.Module | None = None,
+) -> npt.NDArray[np.float32]:
+    """One baseline per input ``(N, C, L)`` (``model``: see :func:`_graph_or_references`)."""
     if isinstance(baseline, str):
-        return make_references(X, n=1, kind=cast(ReferenceKind, baseline), seed=seed)[:, 0]
+        return _graph_or_references(model, X, cast(ReferenceKind, baseline), 1, seed)[:, 0]
     b = np.asarray(baseline, dtype=np.float32)
     if b.shape == X.shape[1:]:
         b = np.broadcast_to(b, X.shape)
@@ -467,7 +524,7 @@ def integrated_gradients(
     arr = _as_array(X)
     _check_batch_size(batch_size)
     check_positive_int("n_steps", n_steps)
-    base = _baseline(arr, baseline, seed)
+    base = _baseline(arr, baseline, seed, model)
     dev, tdtype = _resolve(device), _torch_dtype(dtype)
     nodes, weights = np.polynomial.legendre.leggauss(n_steps)
     alphas = torch.as_tensor((nodes + 1) / 2, dtype=tdtype, device=dev)
@@ -564,7 +621,7 @@ def deeplift(
     """
     arr = _as_array(X)
     _check_batch_size(batch_size)
-    refs = _references(arr, references, n_references, seed)
+    refs = _references(arr, references, n_references, seed, model)
     k = refs.shape[1]
     dev, tdtype = _resolve(device), _torch_dtype(dtype)
     stats = DeepLiftStats()
@@ -620,10 +677,14 @@ def deeplift(
 
 
 def _references(
-    X: np.ndarray, references: ReferenceKind | npt.ArrayLike, n: int, seed: int
+    X: np.ndarray,
+    references: ReferenceKind | npt.ArrayLike,
+    n: int,
+    seed: int,
+    model: nn.Module | None = None,
 ) -> npt.NDArray[np.float32]:
     if isinstance(references, str):
-        return make_references(X, n=n, kind=cast(ReferenceKind, references), seed=seed)
+        return _graph_or_references(model, X, cast(ReferenceKind, references), n, seed)
     refs = np.asarray(references, dtype=np.float32)
     if refs.shape == X.shape[1:]:
         refs = np.broadcast_to(refs, (X.shape[0], 1, *X.shape[1:]))
@@ -711,7 +772,7 @@ def _perturbation(
     if n_samples < 2:
         raise InputError(f"n_samples must be at least 2, not {n_samples}")
     if arr.ndim == 3:
-        base = _baseline(arr, baseline, seed)
+        base = _baseline(arr, baseline, seed, model)
     elif isinstance(baseline, str):  # (N, F) input: only a zero baseline is named
         base = np.zeros_like(arr, dtype=np.float32)
     else:

@@ -12,7 +12,11 @@ The contract of the exported model
   ``C``/``L`` the run's channels and input length, encoded as the run encodes sequences
   (``model.json`` ``encoding``: one-hot ``(N, 4 or 20, L)`` in the letter order of the
   card's ``input.letters``, unknown letters all zero or uniform; see the card);
-  sequences cropped or padded to ``L`` as the run does (``input.crop``);
+  sequences cropped or padded to ``L`` as the run does (``input.crop``); for a molecule
+  run, SMILES featurised as in training (``input.featurizer``): packed molecular graphs
+  padded to ``L`` atoms (the largest molecule of the training data; the graph models run
+  on the whole padded arrays when exported, which fixes ``L``), or fingerprints or
+  descriptors ``(N, D, 1)``;
 * one output called ``output``: the model's **raw outputs** ``(N, T)`` (``(N, T, L')``
   for per-position models), *not* probabilities: logits for binary, multi-label and
   multi-class runs, a log rate for Poisson regression, values for regression. The card's
@@ -32,6 +36,7 @@ packed LSTMs of ``deeploc`` and ``residue_tagger``); TorchScript with
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import io as _io
 import json
@@ -49,6 +54,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from biodl.data import MoleculeKind
 from biodl.errors import BiodlError, InputError
 from biodl.io import ALPHABETS, read_sequences
 from biodl.io.atomic import atomic_path, check_output_path
@@ -58,6 +64,7 @@ from biodl.tasks import Task, task_from_meta
 from biodl.workflows.results import _Written
 
 __all__ = [
+    "CHECK_MOLECULES",
     "EXPORT_FORMATS",
     "ExportCheckError",
     "ExportError",
@@ -140,6 +147,47 @@ class ExportResult(_Written):
 # ---------------------------------------------------------------------------
 
 
+CHECK_MOLECULES: tuple[str, ...] = (
+    "C",
+    "CC",
+    "O",
+    "CCO",
+    "C#N",
+    "CC(=O)O",
+    "C=CC=O",
+    "ClC(Cl)Cl",
+    "CC(C)(C)N",
+    "CS(=O)(=O)N",
+    "C1CCOC1",
+    "c1ccccc1",
+    "Oc1ccccc1",
+    "c1ccncc1",
+    "C[C@H](N)C(=O)O",
+    "CCN(CC)CC",
+    "N#Cc1ccc(Br)cc1",
+    "c1ccc2ccccc2c1",
+    "FC(F)(F)c1ccccc1",
+    "OC(=O)c1ccccc1O",
+    "Cn1cnc2c1c(=O)n(C)c(=O)n2C",
+    "CC(C)Cc1ccc(C(C)C(=O)O)cc1",
+)
+"""Small molecules (1 to 15 heavy atoms: chains, branches, rings, fused rings, triple
+bonds, halogens, stereo centres, aromatic nitrogens) the export check of a molecule run
+encodes when it has no ``--sample``."""
+
+
+def _check_smiles(n: int, *, max_atoms: int | None, rng: np.random.Generator) -> list[str]:
+    """``n`` of :data:`CHECK_MOLECULES` (those of at most ``max_atoms`` heavy atoms),
+    each before any repeats, in a random order."""
+    pool = list(CHECK_MOLECULES)
+    if max_atoms is not None:
+        from biodl.encode.molecules import n_atoms
+
+        pool = [s for s, k in zip(pool, n_atoms(pool), strict=True) if k <= max_atoms]
+    order = np.concatenate([rng.permutation(len(pool)) for _ in range(-(-n // len(pool)))])
+    return [pool[i] for i in order[:n]]
+
+
 def random_inputs(
     *,
     alphabet: str,
@@ -158,12 +206,36 @@ def random_inputs(
     that mask padding are checked on it. Without: real-valued features (embeddings,
     CpG neighbourhoods) uniform in [0, 1), ``dna_channels`` leading channels one-hot.
 
+    Molecules (``alphabet`` ``"molecule"``: packed graphs; ``"fingerprint"``:
+    fingerprints or descriptors): with ``encode`` (a run's
+    :meth:`~biodl.data.MoleculeKind.encode`, for packed graphs padded to
+    ``input_length`` atoms), molecules of :data:`CHECK_MOLECULES` (for packed graphs,
+    those of at most ``input_length`` atoms), encoded by it; without, for
+    ``"fingerprint"`` only, random 0/1 fingerprints (each bit set with probability 1/4).
+
+    Raises
+    ------
+    ValueError
+        Packed graphs without ``encode`` (random values are no graph).
+
     Examples
     --------
     >>> random_inputs(alphabet="dna", n_channels=6, input_length=5, n=3).shape
     (3, 6, 5)
+    >>> fp = random_inputs(alphabet="fingerprint", n_channels=64, input_length=1, n=2)
+    >>> fp.shape, sorted(set(fp.ravel().tolist()))
+    ((2, 64, 1), [0.0, 1.0])
     """
     rng = np.random.default_rng(seed)
+    if alphabet in ("molecule", "fingerprint"):
+        if encode is not None:
+            max_atoms = input_length if alphabet == "molecule" else None
+            smiles = _check_smiles(n, max_atoms=max_atoms, rng=rng)
+            return np.asarray(encode(smiles), dtype=np.float32)
+        if alphabet == "molecule":
+            raise ValueError("random packed molecular graphs need encode (a MoleculeKind's)")
+        bits = rng.random((n, n_channels, input_length)) < 0.25
+        return bits.astype(np.float32)
     if encode is None:
         x = rng.random((n, n_channels, input_length), dtype=np.float32)
         if dna_channels:
@@ -185,6 +257,15 @@ def random_inputs(
     return np.asarray(encode(seqs), dtype=np.float32)
 
 
+def _molecule_kind(run: Run) -> MoleculeKind:
+    """The run's molecule kind, encoding dense arrays; packed graphs padded to the run's
+    input length (the exported graph's fixed number of atom positions)."""
+    kind = run.input_kind
+    assert isinstance(kind, MoleculeKind)  # run.is_molecule
+    length = run.input_length if kind.featurizer == "graph" else None
+    return dataclasses.replace(kind, length=length, ragged=False)
+
+
 def _run_inputs(run: Run, *, n: int, seed: int) -> np.ndarray:
     """Random inputs of the run's shape, encoded as the run encodes sequences."""
     info = run.info
@@ -192,6 +273,19 @@ def _run_inputs(run: Run, *, n: int, seed: int) -> np.ndarray:
     encoding = run.meta.get("encoding", "onehot")
     from biodl.encode.unirep import UNIREP_ENCODINGS
 
+    if run.is_molecule:
+        # packed graphs (and descriptors, and bit counts) of real molecules; 0/1 Morgan
+        # bits at random
+        molecules = _molecule_kind(run)
+        random_bits = molecules.featurizer == "morgan" and not molecules.counts
+        return random_inputs(
+            alphabet=info.alphabet,
+            n_channels=info.n_channels,
+            input_length=info.input_length,
+            n=n,
+            seed=seed,
+            encode=None if random_bits else lambda smiles: np.asarray(molecules.encode(smiles)),
+        )
     if encoding == "cpg" or encoding in UNIREP_ENCODINGS:
         # CpG neighbourhoods and UniRep embeddings are real-valued features (the UniRep
         # network itself is not part of the model): random features of the run's shape
@@ -216,13 +310,21 @@ def _run_inputs(run: Run, *, n: int, seed: int) -> np.ndarray:
 
 
 def _sample_inputs(run: Run, path: Path) -> np.ndarray:
-    """The sequences of ``path`` (FASTA/FASTQ), fitted and encoded as ``predict`` does."""
+    """The sequences of ``path`` (FASTA/FASTQ), fitted and encoded as ``predict`` does;
+    for a molecule run, the molecules of a CSV/TSV or SDF file, featurised as in
+    training (packed graphs padded to the run's input length)."""
     if run.meta.get("encoding") == "cpg":
         raise InputError(
             "--sample: this model scores CpG sites from methylation profiles, not sequences; "
             "leave --sample out to check it on random inputs",
             path=path,
         )
+    if run.is_molecule:
+        kind = dataclasses.replace(_molecule_kind(run), target_columns=(), id_column=None)
+        examples = kind.validate(kind.read(path))
+        if not examples.sequences:
+            raise InputError("--sample: no molecules", path=path)
+        return np.asarray(kind.encode(examples), dtype=np.float32)
     fitted = [
         run.fit_input(rec.sequence, record=rec.id, path=path, line=rec.line, pad_short=True)
         for rec in read_sequences(path, alphabet=run.alphabet)
@@ -456,7 +558,11 @@ def export_run(
     sample
         FASTA/FASTQ of sequences to check on, fitted (cropped, or padded with ``N``/``X``)
         and encoded as ``biodl predict`` does; default ``n_random`` random sequences of
-        the run's length (``seed``), some with unknown letters at the ends.
+        the run's length (``seed``), some with unknown letters at the ends. For a
+        molecule run: a CSV/TSV or SDF file of molecules (read as ``biodl predict``
+        reads them; a molecule of more atoms than the run's input length is an error);
+        default ``n_random`` molecules of :data:`CHECK_MOLECULES` (random 0/1 bits for
+        Morgan fingerprint runs).
     tolerance
         Largest allowed absolute difference between PyTorch and the exported model, on
         the raw outputs and on the scores, over the sample and a batch of one.
@@ -601,7 +707,7 @@ def _card(
     scores = _SCORES[task.ensemble_combine]
     if temperature != 1.0:
         scores = f"divide output by the calibration temperature {temperature:g} first; " + scores
-    letters = ALPHABETS[info.alphabet] if info.encoding == "onehot" else None
+    letters = ALPHABETS.get(info.alphabet) if info.encoding == "onehot" else None
     weights = file_checksum(run.path / "model.safetensors")
     return {
         "format": _CARD_FORMAT,
@@ -652,6 +758,7 @@ def _card(
                 "encoded as the run encodes them (biodl.data.SequenceKind(alphabet, "
                 "encoding, unknown).encode); channels first."
             ),
+            **_molecule_input(run),
         },
         "output": {
             "name": OUTPUT_NAME,
@@ -674,6 +781,53 @@ def _card(
         "check": check,
         "versions": {"run": meta.get("versions"), "export": _versions(format)},
     }
+
+
+#: the Markdown card's words for a molecule run's input (formatted with the card's input)
+_FEATURIZED = {
+    "graph": "packed molecular graphs of {length} atom positions",
+    "morgan": "Morgan fingerprints ({molecule[n_bits]} values)",
+    "descriptors": "RDKit descriptors ({shape[1]} values)",
+}
+
+
+def _molecule_input(run: Run) -> dict[str, Any]:
+    """The card's input fields of a molecule run (none for other runs): the featurizer
+    and a note in place of the sequences' one."""
+    if not run.is_molecule:
+        return {}
+    kind = _molecule_kind(run)
+    fields: dict[str, Any] = {
+        "encoding": kind.featurizer,
+        "featurizer": kind.featurizer,
+        "letters": None,
+        "unknown": None,
+        "crop": None,
+    }
+    if kind.featurizer == "graph":
+        fields["molecule"] = {"max_neighbours": kind.max_neighbours}
+        note = (
+            "SMILES encoded as packed molecular graphs padded to input.length atoms "
+            f"(biodl.data.MoleculeKind(max_neighbours={kind.max_neighbours}, "
+            "length=input.length).encode): channel 0 the atom mask, then atom features, "
+            "neighbour indices (-1: none), reverse slots (-1: none) and bond features "
+            "(see biodl.encode.molecules); larger molecules do not fit the exported graph."
+        )
+    elif kind.featurizer == "morgan":
+        fields["molecule"] = {"radius": kind.radius, "n_bits": kind.n_bits, "counts": kind.counts}
+        note = (
+            f"SMILES encoded as Morgan fingerprints (radius {kind.radius}, {kind.n_bits} "
+            f"{'counts' if kind.counts else 'bits'}) of shape (N, n_bits, 1) "
+            f"(biodl.data.MoleculeKind(featurizer='morgan', radius={kind.radius}, "
+            f"n_bits={kind.n_bits}, counts={kind.counts}).encode)."
+        )
+    else:
+        fields["molecule"] = {}
+        note = (
+            "SMILES encoded as RDKit descriptors, asinh-compressed, of shape (N, D, 1) "
+            "(biodl.data.MoleculeKind(featurizer='descriptors').encode)."
+        )
+    return {**fields, "note": note}
 
 
 def render_card_markdown(card: dict[str, Any]) -> str:
@@ -707,9 +861,14 @@ def render_card_markdown(card: dict[str, Any]) -> str:
         "## Input",
         "",
         f"- `{i['name']}`: {i['dtype']} of shape (N, {i['shape'][1]}, {i['shape'][2]}); N is free",
-        f"- {i['alphabet']} sequences of {i['length']} positions, encoding {i['encoding']}"
-        + (f" (channels {', '.join(i['letters'])})" if i["letters"] else "")
-        + f", unknown letters {i['unknown']}, longer sequences cropped at the {i['crop']}",
+        (
+            f"- molecules as {_FEATURIZED[i['featurizer']]}".format(**i)
+            if i.get("featurizer")
+            else f"- {i['alphabet']} sequences of {i['length']} positions, encoding "
+            f"{i['encoding']}"
+            + (f" (channels {', '.join(i['letters'])})" if i["letters"] else "")
+            + f", unknown letters {i['unknown']}, longer sequences cropped at the {i['crop']}"
+        ),
         f"- {i['note']}",
         "",
         "## Output",
