@@ -410,6 +410,9 @@ def _zoo_case(name: str) -> tuple[str, dict[str, Any], ModelIO, np.ndarray]:
         encode = lambda s: np.asarray(kind.encode(s))  # noqa: E731
     elif name == "fingerprint_mlp":  # random 0/1 fingerprints
         io = ModelIO(256, 1, 2, alphabet="fingerprint")
+    elif name == "pileup_cnn":  # random read pileups of 20 rows x 9 columns
+        layout = (("pileup_height", 20), ("pileup_width", 9))
+        io = ModelIO(6, 180, 3, alphabet="pileup", layout=layout)
     elif {spec.name: spec for spec in list_models()}[name].alphabets[0] == "matrix":
         views = (("view:a", 5), ("view:b", 7)) if name == "multiview" else ()
         io = ModelIO(12, 1, 2, alphabet="matrix", layout=views)

@@ -65,6 +65,7 @@ __all__ = [
     "MEMORY_TABLE",
     "AugmentConfig",
     "BedSource",
+    "BlockSplit",
     "ChromosomeSplit",
     "Config",
     "CpgSource",
@@ -80,7 +81,9 @@ __all__ = [
     "MoleculeSource",
     "MultiViewSource",
     "NegativesConfig",
+    "PileupSource",
     "PreprocessStep",
+    "RegionSplit",
     "ResidueSource",
     "ScaffoldSplit",
     "SearchParam",
@@ -505,6 +508,48 @@ class FingerprintOptions(_Strict):
     counts: bool = False
 
 
+class PileupSource(_Strict):
+    """Aligned reads for variant calling (DeepVariant-style; :mod:`biodl.data.pileup`):
+    an indexed BAM (``reads``), the reference FASTA (``genome``), and for training and
+    evaluation a truth VCF (``truth``) with its confident regions (``confident``, BED).
+
+    Candidates are the positions where at least ``min_alt_reads`` reads (of MAPQ at
+    least ``min_mapping_quality``, bases of quality at least ``min_base_quality``) carry
+    an SNV or an indel of at most ``max_indel_length`` bp, at an allele fraction of at
+    least ``min_snv_fraction`` / ``min_indel_fraction`` (DeepVariant's defaults), searched
+    in ``candidate_regions`` (a BED file, or a list of ``chrom:start-end`` regions, 1-based
+    inclusive as samtools writes them; default every contig of the reads). Without
+    ``confident`` every candidate is labelled from the truth (one that is not in it is
+    ``hom_ref``), so the searched regions must lie where the truth set is complete. Each
+    candidate
+    becomes a ``(6, height, width)`` pileup (rows: 5 reference rows and the reads;
+    channels: base, base quality, mapping quality, strand, supports the allele, differs
+    from the reference) labelled ``hom_ref``, ``het`` or ``hom_alt`` from the truth;
+    candidates outside the confident regions are left out. Contig names are reconciled
+    between the files (``20`` and ``chr20``). Needs ``task: multiclass``.
+    """
+
+    reads: str
+    genome: str
+    truth: str
+    confident: str | None = None
+    candidate_regions: str | list[str] | None = None
+    min_alt_reads: int = Field(default=2, ge=1)
+    min_snv_fraction: float = Field(default=0.12, ge=0.0, le=1.0)
+    min_indel_fraction: float = Field(default=0.06, ge=0.0, le=1.0)
+    min_base_quality: int = Field(default=10, ge=0)
+    min_mapping_quality: int = Field(default=5, ge=0)
+    max_indel_length: int = Field(default=50, ge=1)
+    height: int = Field(default=100, ge=6)
+    width: int = Field(default=61, ge=1)
+
+    @model_validator(mode="after")
+    def _odd_width(self) -> PileupSource:
+        if self.width % 2 == 0:
+            raise ValueError(f"width must be odd (the candidate in the middle), not {self.width}")
+        return self
+
+
 MATRIX_SOURCES = (MatrixSource, MultiViewSource)
 """Source classes of expression-matrix data (one matrix, or several views)."""
 
@@ -519,6 +564,24 @@ class ChromosomeSplit(_Strict):
     """Hold out every training example on the given chromosomes."""
 
     chromosomes: list[str] = Field(min_length=1)
+
+
+class BlockSplit(_Strict):
+    """Hold out a share of the genome in blocks of ``block_size`` bases (pileups): each
+    block goes to one split by a seeded hash, and a candidate whose pileup window crosses
+    into another split's block is left out, so no two windows of different splits
+    overlap (:func:`biodl.data.pileup.block_split`)."""
+
+    blocks: float = Field(gt=0.0, lt=1.0)
+    block_size: int = Field(default=10_000, ge=1)
+
+
+class RegionSplit(_Strict):
+    """Test on the candidates whose pileup window lies inside the ``regions`` BED (e.g.
+    the confident regions of a benchmark window); windows that cross a region edge are
+    left out, and the rest of the genome trains (:func:`biodl.data.pileup.region_split`)."""
+
+    regions: str
 
 
 class ScaffoldSplit(_Strict):
@@ -549,9 +612,12 @@ def _source_kind(value: Any) -> str | None:
             "matrix",
             "views",
             "molecules",
+            "reads",
             "fraction",
             "chromosomes",
             "scaffold",
+            "blocks",
+            "regions",
         ):
             if key in value:
                 return key
@@ -566,7 +632,8 @@ Source = Annotated[
     | Annotated[ResidueSource, Tag("residues")]
     | Annotated[MatrixSource, Tag("matrix")]
     | Annotated[MultiViewSource, Tag("views")]
-    | Annotated[MoleculeSource, Tag("molecules")],
+    | Annotated[MoleculeSource, Tag("molecules")]
+    | Annotated[PileupSource, Tag("reads")],
     Discriminator(_source_kind),
 ]
 SplitSpec = Annotated[
@@ -580,7 +647,9 @@ SplitSpec = Annotated[
     | Annotated[MoleculeSource, Tag("molecules")]
     | Annotated[FractionSplit, Tag("fraction")]
     | Annotated[ChromosomeSplit, Tag("chromosomes")]
-    | Annotated[ScaffoldSplit, Tag("scaffold")],
+    | Annotated[ScaffoldSplit, Tag("scaffold")]
+    | Annotated[BlockSplit, Tag("blocks")]
+    | Annotated[RegionSplit, Tag("regions")],
     Discriminator(_source_kind),
 ]
 
@@ -1086,7 +1155,7 @@ def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
             f"({train.max_epochs})"
         )
     numeric = not kind.classification
-    matrix_problem = _matrix_problem(config) or _molecule_problem(config)
+    matrix_problem = _matrix_problem(config) or _molecule_problem(config) or _pileup_problem(config)
     if matrix_problem is not None:
         return matrix_problem
     cpg = [
@@ -1352,6 +1421,40 @@ def _molecule_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
     return None
 
 
+def _pileup_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
+    """Why a read-pileup (``reads:``) configuration does not hold together, or ``None``."""
+    data = config.data
+    specs = {name: getattr(data, name) for name in ("valid", "test")}
+    if not isinstance(data.train, PileupSource):
+        for name, spec in specs.items():
+            if isinstance(spec, PileupSource | BlockSplit | RegionSplit):
+                what = "reads" if isinstance(spec, PileupSource) else "blocks or regions"
+                return ("data", name), f"data.{name} ({what}) needs a 'reads:' training source"
+        return None
+    if config.task != "multiclass":
+        return ("task",), "reads (variant calling) need task: multiclass (hom_ref, het, hom_alt)"
+    if config.classes is not None:
+        return ("classes",), "the classes of variant calling are fixed: hom_ref, het, hom_alt"
+    for name, spec in specs.items():
+        if spec is not None and not isinstance(spec, BlockSplit | RegionSplit):
+            return ("data", name), (
+                f"data.{name} of a 'reads:' training source must be {{blocks: F}} or "
+                "{regions: BED} (pileup windows of different splits must not overlap)"
+            )
+    if isinstance(specs["valid"], RegionSplit):
+        return ("data", "valid"), "{regions: BED} is for data.test; use {blocks: F} for valid"
+    blocks = [s for s in specs.values() if isinstance(s, BlockSplit)]
+    if len({s.block_size for s in blocks}) > 1:
+        return ("data", "test", "block_size"), "valid and test must use the same block_size"
+    if sum(s.blocks for s in blocks) >= 1.0:
+        return ("data",), "the block shares of valid and test must sum below 1"
+    if data.homology is not None or data.preprocess or config.per_position:
+        return ("data",), "homology, preprocess and per_position do not apply to reads"
+    if config.train.augment.reverse_complement or config.train.augment.shift:
+        return ("train", "augment"), "train.augment does not apply to read pileups"
+    return None
+
+
 def _outputs_problem(config: Config) -> str | None:
     """Why ``outputs:`` does not fit the task and its outputs, or ``None``."""
     kind, source = task_class(config.task), config.data.train
@@ -1550,7 +1653,19 @@ def _absolutise(src: dict[str, Any], base: Path) -> None:
         p = Path(os.path.expanduser(v))
         return os.fspath(p if p.is_absolute() else (base / p).resolve())
 
-    for key in ("table", "genome", "labels", "matrix", "molecules", "split_file"):
+    for key in (
+        "table",
+        "genome",
+        "labels",
+        "matrix",
+        "molecules",
+        "split_file",
+        "reads",
+        "truth",
+        "confident",
+        "candidate_regions",
+        "regions",
+    ):
         if isinstance(src.get(key), str) and src[key] != MEMORY_TABLE:
             src[key] = fix(src[key])
     if isinstance(src.get("views"), dict):

@@ -40,7 +40,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from biodl.data import MatrixKind, MoleculeKind, SequenceKind, fit_sequence
+from biodl.data import MatrixKind, MoleculeKind, PileupKind, SequenceKind, fit_sequence
 from biodl.encode import EncodingName
 from biodl.encode.matrix import FittedPipeline
 from biodl.encode.molecules import MAX_NEIGHBOURS
@@ -124,7 +124,7 @@ class RunMeta(_Meta):
     architecture: ArchitectureMeta
     # matrix: expression-matrix samples; molecule: molecular graphs; fingerprint:
     # molecules as fingerprints or descriptors
-    alphabet: AlphabetName | Literal["matrix", "molecule", "fingerprint"]
+    alphabet: AlphabetName | Literal["matrix", "molecule", "fingerprint", "pileup"]
     unknown: Literal["zero", "uniform"] = "zero"
     encoding: Encoding = "onehot"
     crop: Literal["centre", "ends"] = "centre"
@@ -165,6 +165,8 @@ class RunMeta(_Meta):
     matrix: dict[str, Any] | None = None
     # molecules: the featurizer and its options (MoleculeKind's), how new files are read
     molecule: dict[str, Any] | None = None
+    # read pileups (variant calling): candidate thresholds and read filter of training
+    pileup: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -246,7 +248,12 @@ class Run:
         return self.meta.get("alphabet") in ("molecule", "fingerprint")
 
     @property
-    def input_kind(self) -> SequenceKind | MatrixKind | MoleculeKind:
+    def is_pileup(self) -> bool:
+        """Whether the model reads pileups of candidate variants (variant calling)."""
+        return self.meta.get("alphabet") == "pileup"
+
+    @property
+    def input_kind(self) -> SequenceKind | MatrixKind | MoleculeKind | PileupKind:
         """The input kind the model reads, as it was trained (:mod:`biodl.data.kinds`).
 
         Raises
@@ -257,6 +264,12 @@ class Run:
         """
         if self.is_molecule:
             return molecule_kind_of(self.meta)
+        if self.is_pileup:
+            layout = self.meta.get("layout") or {}
+            return PileupKind(
+                height=int(layout.get("pileup_height", 100)),
+                width=int(layout.get("pileup_width", 61)),
+            )
         if self.is_matrix:
             block = self.meta.get("matrix") or {}
             orientation = block.get("orientation", "samples_by_features")

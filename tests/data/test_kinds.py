@@ -167,14 +167,14 @@ def test_read_and_validate(tmp_path: Path) -> None:
 
 
 def test_registry() -> None:
-    assert set(INPUT_KINDS) == {"sequence", "matrix", "graph", "molecule"}
+    assert set(INPUT_KINDS) == {"sequence", "matrix", "graph", "molecule", "pileup"}
     kind = input_kind("sequence", alphabet="protein")
     assert isinstance(kind, InputKind)
     assert isinstance(kind, SequenceKind)
     assert kind.name == "sequence"
     assert kind == SequenceKind(alphabet="protein", encoding="onehot", unknown="zero")
-    with pytest.raises(InputError, match=r"unknown input kind 'pileup' \(known kinds: "):
-        input_kind("pileup")
+    with pytest.raises(InputError, match=r"unknown input kind 'track' \(known kinds: "):
+        input_kind("track")
     with pytest.raises(InputError, match="input kind 'sequence'"):
         input_kind("sequence", alfabet="dna")
     with pytest.raises(InputError):

@@ -241,6 +241,8 @@ def _not_applicable(name: str, method: str) -> str | None:
     if io.alphabet == "molecule" and method not in GRAPH_METHODS:
         why = _GRAPH_SKIPS.get(method, "it is not known to keep the graph")
         return f"{method} is not defined for packed molecular graphs ({name}): {why}"
+    if io.alphabet == "pileup" and method in ("ism", "attention"):
+        return f"{method} is not defined for read pileups ({name}): no one-hot letters"
     if io.alphabet in ("matrix", "fingerprint") and method in ("lime", "kernel_shap", "ism"):
         # they perturb positions; a matrix sample or a fingerprint is one position of F
         # features

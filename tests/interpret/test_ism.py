@@ -67,6 +67,7 @@ NOT_ONE_HOT = {
     "dmpnn",
     "gin",
     "fingerprint_mlp",
+    "pileup_cnn",  # read pileups: six real-valued channels per read and column
 }
 RTOL, ATOL = 1e-4, 1e-5
 

@@ -51,6 +51,7 @@ SMALL: dict[str, dict[str, Any]] = {
     "dmpnn": {"hidden": 8, "depth": 3, "ffn_hidden": 8},
     "gin": {"hidden": 8, "layers": 2, "dropout": 0.0, "ffn_layers": 1, "ffn_hidden": 8},
     "fingerprint_mlp": {"hidden": 8, "dropout": 0.0},
+    "pileup_cnn": {"width": 4, "stages": 2, "hidden": 8, "dropout": 0.0},
 }
 ZOO = [spec.name for spec in list_models()]
 PROTEIN_LENGTH, PADDING = 24, 4
@@ -66,6 +67,7 @@ MOLECULES = (
     "C[N+](C)(C)CC(=O)[O-]",
     "OC(=O)c1ccccc1OC(C)=O",
 )
+PILEUP_HEIGHT, PILEUP_WIDTH = 12, 9  # small read pileups: 5 reference rows, 7 reads
 GRAPH_LENGTH = 15  # atom positions: every molecule above fits, with padding after it
 FINGERPRINT_BITS = 64
 GRAPH_KIND = MoleculeKind(length=GRAPH_LENGTH)
@@ -80,6 +82,14 @@ def model_io(name: str, n_outputs: int = 2) -> ModelIO:
     if name == "deepmir":
         return ModelIO(8 + 20, 20, n_outputs, alphabet="rna")
     spec = get_model_spec(name)
+    if "pileup" in spec.alphabets:  # read pileups (6, H, W) flattened to (6, H*W)
+        return ModelIO(
+            6,
+            PILEUP_HEIGHT * PILEUP_WIDTH,
+            n_outputs,
+            alphabet="pileup",
+            layout=(("pileup_height", PILEUP_HEIGHT), ("pileup_width", PILEUP_WIDTH)),
+        )
     if "molecule" in spec.alphabets:  # packed molecular graphs
         kind = GRAPH_KIND
         return ModelIO(
@@ -118,6 +128,8 @@ def inputs(name: str, n: int = 3, *, seed: int = 1) -> torch.Tensor:
         return x
     if io.alphabet == "matrix":
         return torch.randn(n, io.n_channels, 1, generator=g)
+    if io.alphabet == "pileup":  # channel values in [0, 1]
+        return torch.rand(n, io.n_channels, io.input_length, generator=g)
     if io.n_channels == 4:
         idx = torch.randint(0, 4, (n, io.input_length), generator=g)
         return torch.nn.functional.one_hot(idx, 4).permute(0, 2, 1).float()

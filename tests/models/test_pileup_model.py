@@ -37,7 +37,7 @@ GENOTYPES = ("hom-ref", "het", "hom-alt")
 
 @pytest.fixture
 def registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The zoo with ``pileup_cnn`` registered, for this test only."""
+    """The zoo with ``pileup_cnn`` registered again (checks its space), for this test."""
     monkeypatch.setattr(registry_module, "_REGISTRY", dict(registry_module._REGISTRY))
     registry_module.register_model(PILEUP_CNN, replace=True)  # also checks the space
 
@@ -116,7 +116,7 @@ def test_spec_is_complete_and_not_registered_by_default() -> None:
     for name, param in PILEUP_CNN.space.items():  # every choice validates
         for choice in param.choices or [param.low, param.high]:
             PileupCNNParams.model_validate({name: choice})
-    assert "pileup_cnn" in registry_module._REGISTRY  # by the fixture only
+    assert "pileup_cnn" in registry_module._REGISTRY
 
 
 def test_output_shape_and_parameter_count() -> None:

@@ -7,7 +7,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from biodl.config import Config, FractionSplit, MoleculeSource, NegativesConfig, ScaffoldSplit
+from biodl.config import (
+    Config,
+    FractionSplit,
+    MoleculeSource,
+    NegativesConfig,
+    PileupSource,
+    ScaffoldSplit,
+)
 from biodl.data.examples import Examples
 from biodl.data.homology import cluster_sequences, homology_folds, homology_split
 from biodl.data.scaffold import scaffold_folds
@@ -129,6 +136,12 @@ def cross_validation_splits(
         The deduplication summary, the fold names, and an iterator of the splits.
     """
     source = config.data.train
+    if isinstance(source, PileupSource):
+        raise InputError(
+            "cross-validation over read pileups needs folds of genomic blocks, which biodl "
+            "does not make yet: use data.valid/test {blocks: F} or {regions: BED}",
+            path=config.resolve(source.reads),
+        )
     raw = load_source(source, config)
     molecules = isinstance(source, MoleculeSource)
     rc = reverse_complements and config.data.alphabet in ("dna", "rna") and not molecules

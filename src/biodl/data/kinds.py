@@ -53,6 +53,8 @@ from biodl.encode.molecules import (
     rdkit_descriptors,
 )
 from biodl.encode.network import network_features
+from biodl.encode.pileup import PILEUP_CHANNELS, PILEUP_HEIGHT, PILEUP_WIDTH
+from biodl.encode.pileup import REFERENCE_ROWS as PILEUP_REFERENCE_ROWS
 from biodl.encode.unirep import (
     UNIREP_ENCODINGS,
     load_unirep_weights,
@@ -80,6 +82,7 @@ __all__ = [
     "InputKind",
     "MatrixKind",
     "MoleculeKind",
+    "PileupKind",
     "SequenceKind",
     "input_kind",
     "structure_cache_dir",
@@ -989,6 +992,93 @@ class MoleculeKind(InputKind):
         }
 
 
+@dataclass(frozen=True, kw_only=True)
+class PileupKind(InputKind):
+    """Read pileups of candidate variants (DeepVariant-style; :mod:`biodl.encode.pileup`
+    has the layout): each example's ``Examples.features`` is its ``(6, H*W)`` pileup,
+    flattened row-major from ``(6, H, W)`` (channels base, base quality, mapping quality,
+    strand, supports the allele, differs from the reference; 5 reference rows, then the
+    reads; the candidate in column ``W // 2``). Pileups are made from a BAM, a reference
+    and the candidates (:func:`biodl.data.pileup.load_pileup_source`), not read from a
+    file of their own.
+
+    Examples
+    --------
+    >>> kind = PileupKind(height=8, width=3)
+    >>> ex = Examples([""], ["het"], ["c:5:A>G"], [("r.bam", 0)],
+    ...               features=[np.zeros((6, 24), np.float32)])
+    >>> kind.encode(ex).shape, kind.layout()
+    ((1, 6, 24), (('pileup_height', 8), ('pileup_width', 3)))
+    """
+
+    name: ClassVar[str] = "pileup"
+
+    height: int = PILEUP_HEIGHT
+    width: int = PILEUP_WIDTH
+
+    def read(self, path: _PathLike) -> Examples:
+        """Not a file format: pileups come from reads (raises :class:`InputError`)."""
+        raise InputError(
+            "pileups are made from reads: use a 'reads:' source (biodl train) or "
+            "biodl call-variants --bam",
+            path=path,
+        )
+
+    def layout(self) -> tuple[tuple[str, int], ...]:
+        """``(("pileup_height", H), ("pileup_width", W))``: what the model reads."""
+        return (("pileup_height", self.height), ("pileup_width", self.width))
+
+    def validate(self, examples: Examples) -> Examples:
+        """Every example holds a ``(6, H*W)`` pileup; raises :class:`InputError` naming
+        the first that does not."""
+        want = (len(PILEUP_CHANNELS), self.height * self.width)
+        if examples.features is None and len(examples):
+            raise InputError("examples without pileups", record=examples.ids[0])
+        for i, x in enumerate(examples.features or []):
+            if np.shape(x) != want:
+                raise InputError(
+                    f"expected a pileup of shape {want}, not {np.shape(x)}",
+                    record=examples.ids[i],
+                )
+        return examples
+
+    def encode(self, examples: Sequence[str] | Examples) -> ModelInput:
+        """The stacked pileups, float32 ``(N, 6, H*W)``."""
+        if not isinstance(examples, Examples):
+            raise InputError("pileups are made from reads, not from sequences")
+        checked = self.validate(examples)
+        if not len(checked):
+            return np.zeros((0, len(PILEUP_CHANNELS), self.height * self.width), np.float32)
+        return np.stack(checked.features or []).astype(np.float32, copy=False)
+
+    def n_channels(self, length: int = 0) -> int:
+        """6 channels."""
+        return len(PILEUP_CHANNELS)
+
+    def weights(self) -> dict[str, Any]:
+        """No pretrained encoder weights: ``{}``."""
+        return {}
+
+    def describe(self, examples: Sequence[str] | Examples) -> dict[str, Any]:
+        """``n``, ``n_distinct`` (candidates), ``depth`` ``(N,)`` (read rows in each
+        pileup) and ``alt_fraction`` ``(N,)`` (share of those rows supporting the allele)."""
+        if not isinstance(examples, Examples) or examples.features is None:
+            raise InputError("pileups are made from reads, not from sequences")
+        x = self.encode(examples)
+        assert isinstance(x, np.ndarray)
+        grid = x.reshape(len(x), len(PILEUP_CHANNELS), self.height, self.width)
+        centre = grid[:, :, PILEUP_REFERENCE_ROWS:, self.width // 2]
+        rows = centre[:, 2] > 0  # a read covers the column: its mapping quality is set
+        depth = rows.sum(axis=1).astype(np.float64)
+        support = (centre[:, 4] > 0.5).sum(axis=1)
+        return {
+            "n": len(examples),
+            "n_distinct": len(set(examples.ids)),
+            "depth": depth,
+            "alt_fraction": np.divide(support, np.maximum(depth, 1.0)),
+        }
+
+
 def structure_cache_dir() -> Path | None:
     """Folder of cached ViennaRNA folds: ``$BIODL_CACHE_DIR/structure`` or
     ``~/.cache/biodl/structure``; ``None`` (no cache) if it cannot be written."""
@@ -1017,6 +1107,7 @@ INPUT_KINDS: Mapping[str, Callable[..., InputKind]] = MappingProxyType(
         MatrixKind.name: MatrixKind,
         GraphKind.name: GraphKind,
         MoleculeKind.name: MoleculeKind,
+        PileupKind.name: PileupKind,
     }
 )
 """The known input kinds by name; each value builds the kind from keyword options."""
@@ -1034,10 +1125,10 @@ def input_kind(name: str, **options: Any) -> InputKind:
     --------
     >>> input_kind("sequence", alphabet="protein", encoding="blosum62").n_channels()
     20
-    >>> input_kind("pileup")
+    >>> input_kind("track")
     Traceback (most recent call last):
     ...
-    biodl.errors.InputError: unknown input kind 'pileup' (known kinds: graph, matrix, molecule, sequence)
+    biodl.errors.InputError: unknown input kind 'track' (known kinds: graph, matrix, molecule, pileup, sequence)
     """  # noqa: E501
     factory = INPUT_KINDS.get(name)
     if factory is None:

@@ -86,6 +86,8 @@ import numpy as np
 import numpy.typing as npt
 import pysam
 
+from biodl.config import BlockSplit, Config, PileupSource, RegionSplit
+from biodl.data.examples import Examples
 from biodl.encode.pileup import PILEUP_HEIGHT, PILEUP_WIDTH, pileup_tensor
 from biodl.errors import InputError
 from biodl.io.bed import Interval, read_bed
@@ -101,9 +103,13 @@ __all__ = [
     "Region",
     "TruthVariant",
     "block_split",
+    "candidate_id",
+    "candidate_options",
     "find_candidates",
     "iter_pileups",
     "label_candidates",
+    "load_pileup_source",
+    "parse_region",
     "pileup_tensors",
     "read_regions",
     "read_truth",
@@ -938,3 +944,176 @@ def region_split(
             }
             assigned.append(parts.pop() if len(parts) == 1 else -1)
     return _splits_from(assigned)
+
+
+# ---------------------------------------------------------------------------------------
+# a configuration's 'reads:' source as examples
+
+
+def candidate_id(candidate: Candidate) -> str:
+    """The example id of a candidate: ``chrom:pos:REF>ALT`` (1-based position).
+
+    Examples
+    --------
+    >>> candidate_id(Candidate("chr20", 100, "A", "AT"))
+    'chr20:100:A>AT'
+    """
+    return f"{candidate.chrom}:{candidate.pos}:{candidate.ref}>{candidate.alt}"
+
+
+def load_pileup_source(
+    source: PileupSource, config: Config
+) -> tuple[Examples, list[str] | None, dict[str, object]]:
+    """The labelled candidates of a ``reads:`` source as examples, the split of each (by
+    the configuration's ``{blocks: F}`` / ``{regions: BED}`` valid and test; ``None``
+    without either), and a summary (candidates, labelled, truth alleles missed...).
+
+    ``features`` hold each candidate's flattened pileup ``(6, H*W)``, ``labels`` its
+    genotype class name (:data:`GENOTYPE_CLASSES`), ``ids`` :func:`candidate_id`,
+    ``chroms`` its contig; candidates outside the confident regions, and those whose
+    window crosses a split edge, are left out.
+    """
+    from biodl.io.reads import ReadFilter, open_alignments
+    from biodl.io.reference import open_reference
+
+    options = candidate_options(source)
+    genome_path = config.resolve(source.genome)
+    reads_path = config.resolve(source.reads)
+    with open_reference(genome_path) as genome:
+        contigs = dict(genome.chrom_sizes) if hasattr(genome, "chrom_sizes") else {}
+        with open_alignments(
+            reads_path,
+            genome_contigs=contigs,
+            genome_name=genome_path,
+            read_filter=ReadFilter(min_mapping_quality=source.min_mapping_quality),
+        ) as alignments:
+            regions = _candidate_regions(source, config)
+            candidates = find_candidates(alignments, genome, regions=regions, options=options)
+            labels = label_candidates(
+                candidates,
+                config.resolve(source.truth),
+                genome,
+                confident=None if source.confident is None else config.resolve(source.confident),
+                searched=regions,
+            )
+            keep = np.flatnonzero(labels.labels >= 0)
+            split: list[str] | None = None
+            specs = [config.data.valid, config.data.test]
+            if any(spec is not None for spec in specs):
+                split_of = np.full(len(candidates), "", dtype=object)
+                chosen = _config_split(candidates, config, genome, source.width)
+                for name, idx in (
+                    ("train", chosen.train),
+                    ("valid", chosen.valid),
+                    ("test", chosen.test),
+                ):
+                    split_of[idx] = name
+                keep = np.array([i for i in keep if split_of[i]], dtype=np.int64)
+                split = [str(split_of[i]) for i in keep]
+            kept = [candidates[i] for i in keep]
+            batches = list(
+                iter_pileups(
+                    alignments,
+                    genome,
+                    kept,
+                    height=source.height,
+                    width=source.width,
+                    seed=config.train.seed,
+                    options=options,
+                )
+            )
+    pileups = (
+        np.concatenate(batches)
+        if batches
+        else np.zeros((0, 6, source.height, source.width), dtype=np.float32)
+    )
+    flat = pileups.reshape(len(kept), 6, source.height * source.width)
+    examples = Examples(
+        sequences=[""] * len(kept),
+        labels=[GENOTYPE_CLASSES[int(labels.labels[i])] for i in keep],
+        ids=[candidate_id(c) for c in kept],
+        origins=[(os.fspath(reads_path), 0)] * len(kept),
+        chroms=[c.chrom for c in kept],
+        features=list(flat),
+    )
+    summary: dict[str, object] = {
+        "candidates": len(candidates),
+        "labelled": int((labels.labels >= 0).sum()),
+        "used": len(kept),
+        "truth_alleles": len(labels.truth),
+        "truth_missed": len(labels.missed),
+        "candidate_recall": labels.candidate_recall,
+    }
+    return examples, split, summary
+
+
+def parse_region(text: str) -> Region:
+    """``chrom:start-end`` (1-based, inclusive, as samtools writes it; commas allowed) as
+    a 0-based half-open :data:`Region`.
+
+    Examples
+    --------
+    >>> parse_region("chr20:10,000,001-10,100,000")
+    ('chr20', 10000000, 10100000)
+    """
+    chrom, sep, span = text.strip().rpartition(":")
+    start_text, dash, end_text = span.replace(",", "").partition("-")
+    if not sep or not chrom or not dash or not start_text.isdigit() or not end_text.isdigit():
+        raise InputError(f"region {text!r}: expected chrom:start-end (1-based, inclusive)")
+    start, end = int(start_text), int(end_text)
+    if start < 1 or end < start:
+        raise InputError(f"region {text!r}: expected 1 <= start <= end")
+    return chrom, start - 1, end
+
+
+def _candidate_regions(
+    source: PileupSource, config: Config
+) -> str | os.PathLike[str] | list[Region] | None:
+    """The source's ``candidate_regions``: a BED path, parsed region strings, or None."""
+    given = source.candidate_regions
+    if given is None:
+        return None
+    if isinstance(given, str):
+        return config.resolve(given)
+    return [parse_region(text) for text in given]
+
+
+def candidate_options(source: PileupSource) -> CandidateOptions:
+    """The candidate thresholds of a ``reads:`` source (or of a run's ``pileup`` block
+    read back into one)."""
+    return CandidateOptions(
+        min_alt_reads=source.min_alt_reads,
+        min_snv_fraction=source.min_snv_fraction,
+        min_indel_fraction=source.min_indel_fraction,
+        min_base_quality=source.min_base_quality,
+        max_indel_length=source.max_indel_length,
+    )
+
+
+def _config_split(
+    candidates: Sequence[Candidate], config: Config, genome: SequenceSource, width: int
+) -> CandidateSplits:
+    """The splits of the configuration's ``{blocks: F}`` / ``{regions: BED}`` specs."""
+    valid, test = config.data.valid, config.data.test
+    seed = config.train.seed
+    valid_share = valid.blocks if isinstance(valid, BlockSplit) else 0.0
+    if isinstance(test, RegionSplit):
+        block = valid.block_size if isinstance(valid, BlockSplit) else 10_000
+        regions = read_regions(config.resolve(test.regions), genome)
+        return region_split(
+            candidates,
+            regions,
+            valid_fraction=valid_share,
+            block_size=block,
+            seed=seed,
+            width=width,
+        )
+    test_share = test.blocks if isinstance(test, BlockSplit) else 0.0
+    block = next((s.block_size for s in (valid, test) if isinstance(s, BlockSplit)), 10_000)
+    return block_split(
+        candidates,
+        block_size=block,
+        fractions=(1.0 - valid_share - test_share, valid_share, test_share),
+        seed=seed,
+        width=width,
+    )

@@ -28,12 +28,14 @@ from biodl.config import (
     MatrixView,
     MoleculeSource,
     MultiViewSource,
+    PileupSource,
     ResidueSource,
     TableSource,
 )
 from biodl.data.cpg import cpg_sites_and_targets, pack_cpg_inputs
 from biodl.data.examples import Examples, normalise_label
 from biodl.data.kinds import MoleculeKind
+from biodl.data.pileup import load_pileup_source
 from biodl.data.scaffold import read_split_file
 from biodl.encode import one_hot
 from biodl.errors import InputError
@@ -291,7 +293,8 @@ def load_source(
     | ResidueSource
     | MatrixSource
     | MultiViewSource
-    | MoleculeSource,
+    | MoleculeSource
+    | PileupSource,
     config: Config,
 ) -> Examples:
     """Read one data source of ``config`` (paths resolve against the config's folder).
@@ -324,6 +327,8 @@ def load_source(
         return load_multiview_source(source, config)[0]
     if isinstance(source, MoleculeSource):
         return load_molecule_source(source, config)[0]
+    if isinstance(source, PileupSource):
+        return load_pileup_source(source, config)[0]
     return _load_bed(source, config)
 
 

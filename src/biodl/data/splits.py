@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from biodl.config import (
+    BlockSplit,
     ChromosomeSplit,
     Config,
     CpgSource,
@@ -34,6 +35,8 @@ from biodl.config import (
     MoleculeSource,
     MultiViewSource,
     NegativesConfig,
+    PileupSource,
+    RegionSplit,
     ScaffoldSplit,
 )
 from biodl.data.cpg import CpgPacking
@@ -41,6 +44,7 @@ from biodl.data.examples import Examples, normalise_label
 from biodl.data.homology import cluster_sequences, homology_split
 from biodl.data.kinds import MoleculeKind
 from biodl.data.negatives import make_negative_sequences
+from biodl.data.pileup import GENOTYPE_CLASSES, load_pileup_source
 from biodl.data.scaffold import scaffold_split
 from biodl.data.sources import (
     default_positive,
@@ -482,7 +486,14 @@ def build_splits(
     seed = config.train.seed
     train_src = config.data.train
     by_column: dict[str, Examples] = {}
-    if isinstance(train_src, MatrixSource | MultiViewSource | MoleculeSource):
+    if isinstance(train_src, PileupSource):
+        train, column, _ = load_pileup_source(train_src, config)
+        if column is not None:
+            for name in ("valid", "test"):
+                rows = [i for i, v in enumerate(column) if v == name]
+                by_column[name] = train.subset(rows)
+            train = train.subset([i for i, v in enumerate(column) if v == "train"])
+    elif isinstance(train_src, MatrixSource | MultiViewSource | MoleculeSource):
         train, column = (
             load_matrix_source(train_src, config)
             if isinstance(train_src, MatrixSource)
@@ -535,7 +546,7 @@ def build_splits(
         train = train.subset(np.flatnonzero(assigned == "train"))
         n_source = len(train) + sum(len(held[name] or ()) for name in scaffold_specs)
     for name, spec in specs:
-        if spec is None or isinstance(spec, ScaffoldSplit):
+        if spec is None or isinstance(spec, ScaffoldSplit | BlockSplit | RegionSplit):
             continue
         if isinstance(spec, FractionSplit):
             # fractions are of the whole source, also when valid was taken out first
@@ -630,9 +641,8 @@ def finish_splits(
     if kind is Multiclass:
         if any(v is not None for v in negatives.values()):
             raise InputError("generated negatives are for binary tasks, not multiclass")
-        classes = resolve_multiclass(
-            parts, classes=None if config.classes is None else tuple(config.classes)
-        )
+        given = GENOTYPE_CLASSES if isinstance(config.data.train, PileupSource) else config.classes
+        classes = resolve_multiclass(parts, classes=None if given is None else tuple(given))
         return _fit_all(config, dict(sets), input_length, classes=classes, preprocess=preprocess)
     positive, negative = resolve_classes(
         parts,
@@ -677,6 +687,10 @@ def _fit_all(
         layout = (("matrix_features", len(state["features_out"])),)
         if isinstance(pipeline, MultiViewPipeline):  # the view boundaries, for the models
             layout += pipeline.layout()
+    elif isinstance(source, PileupSource):  # pileups of a fixed shape: nothing to fit
+        fitted = dict(sets)
+        layout = (("pileup_height", source.height), ("pileup_width", source.width))
+        length = source.height * source.width
     elif isinstance(source, MoleculeSource):  # graphs and fingerprints: nothing to fit
         fitted = dict(sets)
         layout, length = molecule_layout(config, [e for e in sets.values() if e is not None])

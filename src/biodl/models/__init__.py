@@ -64,6 +64,7 @@ from biodl.models.locality import (
 from biodl.models.mlp import MLPParams
 from biodl.models.molecules import DMPNNParams, FingerprintMLPParams, GINParams
 from biodl.models.multiview import MultiViewParams
+from biodl.models.pileup import PileupCNNParams
 from biodl.models.predict import default_device, predict
 from biodl.models.registry import (
     ModelIO,
@@ -122,6 +123,7 @@ __all__ = [
     "ModelSpec",
     "MultiViewParams",
     "NonLocal",
+    "PileupCNNParams",
     "Pretrainable",
     "ProfileHead",
     "Residual",

@@ -30,7 +30,7 @@ from torch import nn
 
 from biodl.errors import ConfigError
 from biodl.models.layers import DenseHead, SequenceModel
-from biodl.models.registry import ModelIO, ModelSpec, space
+from biodl.models.registry import ModelIO, ModelSpec, register_model, space
 
 __all__ = [
     "PILEUP_ALPHABET",
@@ -304,21 +304,23 @@ PILEUP_CNN_SPACE = space(
     dropout={"type": "float", "low": 0.0, "high": 0.5},
 )
 
-PILEUP_CNN = ModelSpec(
-    name="pileup_cnn",
-    summary="small residual 2-D CNN genotyping candidate variants from read pileups "
-    "(DeepVariant-style)",
-    citation=(
-        "DeepVariant, Poplin et al. 2018, Nat Biotechnol 36:983, doi:10.1038/nbt.4235 "
-        "(biodl: a small residual CNN on 100x61 pileups from scratch, not Inception-v3 on "
-        "100x221 with ImageNet initialisation)"
-    ),
-    params=PileupCNNParams,
-    space=PILEUP_CNN_SPACE,
-    build=pileup_cnn,
-    alphabets=(PILEUP_ALPHABET,),
+PILEUP_CNN = register_model(
+    ModelSpec(
+        name="pileup_cnn",
+        summary="small residual 2-D CNN genotyping candidate variants from read pileups "
+        "(DeepVariant-style)",
+        citation=(
+            "DeepVariant, Poplin et al. 2018, Nat Biotechnol 36:983, doi:10.1038/nbt.4235 "
+            "(biodl: a small residual CNN on 100x61 pileups from scratch, not Inception-v3 on "
+            "100x221 with ImageNet initialisation)"
+        ),
+        params=PileupCNNParams,
+        space=PILEUP_CNN_SPACE,
+        build=pileup_cnn,
+        alphabets=(PILEUP_ALPHABET,),
+    )
 )
-"""The pileup CNN's zoo entry, not registered (no data source feeds it yet)."""
+"""The pileup CNN's zoo entry (``reads:`` data sources feed it)."""
 
-#: The pileup models (a ``pileups:`` data source will feed them).
+#: The pileup models (``reads:`` data sources feed them).
 PILEUP_MODELS: tuple[ModelSpec, ...] = (PILEUP_CNN,)

@@ -33,10 +33,11 @@ from biodl.config import (
     MatrixSource,
     MoleculeSource,
     MultiViewSource,
+    PileupSource,
     config_line,
     load_config,
 )
-from biodl.data import Examples, MatrixKind, MoleculeKind, SequenceKind
+from biodl.data import Examples, MatrixKind, MoleculeKind, PileupKind, SequenceKind
 from biodl.data.splits import molecule_kind
 from biodl.errors import ConfigError
 from biodl.io import tsv_cell
@@ -50,13 +51,15 @@ from biodl.tasks import Binary, Multiclass, Multilabel, Task
 
 def config_kind(
     config: Config, layout: Sequence[tuple[str, int]] = ()
-) -> SequenceKind | MatrixKind | MoleculeKind:
+) -> SequenceKind | MatrixKind | MoleculeKind | PileupKind:
     """The input kind (reading, encoding, channels) a configuration's data have;
     ``layout``: the splits' (:attr:`biodl.data.DataSplits.layout`), which fixes the
     neighbour slots of molecular graphs."""
     data = config.data
     if isinstance(data.train, MoleculeSource):
         return molecule_kind(config, layout)
+    if isinstance(data.train, PileupSource):
+        return PileupKind(height=data.train.height, width=data.train.width)
     if isinstance(data.train, MatrixSource):
         return MatrixKind(format=data.train.format, orientation=data.train.orientation)
     if isinstance(data.train, MultiViewSource):  # views joined into one matrix
@@ -71,6 +74,8 @@ def input_alphabet(config: Config) -> str:
     train = config.data.train
     if isinstance(train, MoleculeSource):
         return "molecule" if config.data.featurizer == "graph" else "fingerprint"
+    if isinstance(train, PileupSource):
+        return "pileup"
     if isinstance(train, MatrixSource | MultiViewSource):
         return "matrix"
     return config.data.alphabet

@@ -286,9 +286,10 @@ def _run_inputs(run: Run, *, n: int, seed: int) -> np.ndarray:
             seed=seed,
             encode=None if random_bits else lambda smiles: np.asarray(molecules.encode(smiles)),
         )
-    if encoding == "cpg" or encoding in UNIREP_ENCODINGS:
-        # CpG neighbourhoods and UniRep embeddings are real-valued features (the UniRep
-        # network itself is not part of the model): random features of the run's shape
+    if encoding == "cpg" or encoding in UNIREP_ENCODINGS or run.is_pileup:
+        # CpG neighbourhoods, read pileups and UniRep embeddings are real-valued features
+        # (the UniRep network itself is not part of the model): random features of the
+        # run's shape
         layout = dict(info.layout)
         return random_inputs(
             alphabet=info.alphabet,
@@ -313,6 +314,12 @@ def _sample_inputs(run: Run, path: Path) -> np.ndarray:
     """The sequences of ``path`` (FASTA/FASTQ), fitted and encoded as ``predict`` does;
     for a molecule run, the molecules of a CSV/TSV or SDF file, featurised as in
     training (packed graphs padded to the run's input length)."""
+    if run.is_pileup:
+        raise InputError(
+            "--sample: this model genotypes read pileups, made from a BAM by biodl "
+            "call-variants; leave --sample out to check it on random pileups",
+            path=path,
+        )
     if run.meta.get("encoding") == "cpg":
         raise InputError(
             "--sample: this model scores CpG sites from methylation profiles, not sequences; "

@@ -19,6 +19,7 @@ import yaml
 
 from biodl.config import (
     BedSource,
+    BlockSplit,
     ChromosomeSplit,
     Config,
     CpgSource,
@@ -28,6 +29,8 @@ from biodl.config import (
     MatrixSource,
     MoleculeSource,
     MultiViewSource,
+    PileupSource,
+    RegionSplit,
     ResidueSource,
     ScaffoldSplit,
     TableSource,
@@ -229,6 +232,13 @@ def _spec_files(config: Config, spec: Any) -> list[Path]:
         files += [config.resolve(view.matrix) for view in spec.views.values()]
         if spec.labels is not None:
             files.append(config.resolve(spec.labels))
+    elif isinstance(spec, PileupSource):
+        files += [config.resolve(spec.reads), config.resolve(spec.genome)]
+        files += [config.resolve(f) for f in (spec.truth, spec.confident) if f is not None]
+        if isinstance(spec.candidate_regions, str):
+            files.append(config.resolve(spec.candidate_regions))
+    elif isinstance(spec, RegionSplit):
+        files.append(config.resolve(spec.regions))
     elif isinstance(spec, MoleculeSource):
         files.append(config.resolve(spec.molecules))
         if spec.split_file is not None:
@@ -905,6 +915,21 @@ def _write_run_files(
             "counts": fp.counts,
             "smiles": config.data.train.smiles,
         }
+    if isinstance(config.data.train, PileupSource):
+        source = config.data.train
+        meta["pileup"] = {
+            key: getattr(source, key)
+            for key in (
+                "min_alt_reads",
+                "min_snv_fraction",
+                "min_indel_fraction",
+                "min_base_quality",
+                "min_mapping_quality",
+                "max_indel_length",
+                "height",
+                "width",
+            )
+        }
     matrix = _matrix_meta(config, splits)
     if matrix is not None and splits.preprocess is not None:
         write_json(partial / PREPROCESS_FILE, splits.preprocess)
@@ -1050,7 +1075,8 @@ def _files_by_role(config: Config, files: Sequence[Mapping[str, Any]]) -> dict[s
         paths[role].add(f"<in memory: {split}>")  # MemoryTable.checksum's path
     # no test source of its own: the test examples come out of the training files
     held_out = config.data.test is None or isinstance(
-        config.data.test, FractionSplit | ChromosomeSplit | ScaffoldSplit
+        config.data.test,
+        FractionSplit | ChromosomeSplit | ScaffoldSplit | BlockSplit | RegionSplit,
     )
     training = [dict(f) for f in files if str(f.get("path")) in paths["training"]]
     evaluation = [
