@@ -26,9 +26,11 @@ from types import FrameType
 
 from biodl.cli import (
     assess,
+    call_variants,
     cv,
     embed_networks,
     evaluate,
+    evaluate_calls,
     explain,
     export,
     grn,
@@ -55,6 +57,8 @@ VERBS = (
     explain,
     assess,
     score_variants,
+    call_variants,
+    evaluate_calls,
     grn,
     embed_networks,
     export,
