@@ -491,7 +491,14 @@ def build_splits(
         if column is not None:
             for name in ("valid", "test"):
                 rows = [i for i, v in enumerate(column) if v == name]
-                by_column[name] = train.subset(rows)
+                if getattr(config.data, name) is not None and not rows:
+                    raise InputError(
+                        f"data.{name} holds no labelled candidate (too few blocks, or no "
+                        "candidate inside its regions)",
+                        path=config.resolve(train_src.reads),
+                    )
+                if rows:
+                    by_column[name] = train.subset(rows)
             train = train.subset([i for i, v in enumerate(column) if v == "train"])
     elif isinstance(train_src, MatrixSource | MultiViewSource | MoleculeSource):
         train, column = (
