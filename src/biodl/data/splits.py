@@ -56,7 +56,7 @@ from biodl.data.sources import (
 )
 from biodl.encode import pad_or_crop
 from biodl.encode.matrix import FittedPipeline, MultiViewPipeline, fit_pipeline, fit_views
-from biodl.encode.molecules import MAX_NEIGHBOURS, max_degrees, n_atoms
+from biodl.encode.molecules import MAX_NEIGHBOURS, graph_sizes
 from biodl.errors import InputError
 from biodl.tasks import Multiclass, Task, make_task, task_class
 
@@ -768,8 +768,9 @@ def molecule_layout(
     if config.data.featurizer != "graph":
         return (), 1
     smiles = [s for ex in sets for s in ex.sequences]
-    degree = int(max_degrees(smiles).max()) if smiles else 0
-    atoms = int(n_atoms(smiles).max()) if smiles else 1
+    sizes, degrees = graph_sizes(smiles)
+    degree = int(degrees.max()) if smiles else 0
+    atoms = int(sizes.max()) if smiles else 1
     kind = molecule_kind(config, {"max_neighbours": max(MAX_NEIGHBOURS, degree)})
     return kind.layout(), max(atoms, 1)
 

@@ -70,6 +70,7 @@ __all__ = [
     "PackedGraphs",
     "descriptor_names",
     "graph_channels",
+    "graph_sizes",
     "iter_molecules",
     "max_degrees",
     "molecule_graphs",
@@ -209,6 +210,24 @@ def max_degrees(smiles: Sequence[str]) -> np.ndarray:
         [max((a.GetDegree() for a in m.GetAtoms()), default=0) for m in iter_molecules(smiles)],
         dtype=np.int64,
     )
+
+
+def graph_sizes(smiles: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`n_atoms` and :func:`max_degrees` of each molecule from one parse,
+    ``(N,)`` int64 each.
+
+    Examples
+    --------
+    >>> atoms, degrees = graph_sizes(["CCO", "CC(C)(C)C"])
+    >>> atoms.tolist(), degrees.tolist()
+    ([3, 5], [2, 4])
+    """
+    atoms: list[int] = []
+    degrees: list[int] = []
+    for m in iter_molecules(smiles):
+        atoms.append(m.GetNumAtoms())
+        degrees.append(max((a.GetDegree() for a in m.GetAtoms()), default=0))
+    return np.array(atoms, dtype=np.int64), np.array(degrees, dtype=np.int64)
 
 
 # ---------------------------------------------------------------------------- fingerprints
