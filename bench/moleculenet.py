@@ -6,6 +6,8 @@ Two steps, both from the repository root with biodl's venv::
     OMP_NUM_THREADS=1 .venv/bin/python bench/moleculenet.py --peer deepchem \\
         [--splits OUTDIR] [--datasets esol,freesolv,bbbp,bace,lipo,tox21] \\
         [--max-epochs 100] [--patience 20]
+    OMP_NUM_THREADS=1 .venv/bin/python bench/moleculenet.py --biodl \\
+        [--datasets freesolv,esol] [--threads 1]
     .venv/bin/python bench/moleculenet.py --table   # the table of the JSON again
 
 ``--make-splits`` writes one split file per dataset and seed with biodl's
@@ -51,8 +53,14 @@ this script prints a markdown table, dataset x model, mean ± sd over the three 
 the deterministic scaffold split apart, next to MoleculeNet's recalled best figures
 (``../shared/data/moleculenet/SOURCE.md``, marked there as recalled, not re-read).
 
-The biodl side joins when ``biodl train`` reads molecules: it will train on the same
-split files and add its rows to the same table.
+``--biodl`` trains biodl's candidates (``dmpnn``, ``gin``, ``fingerprint_mlp`` on ECFP4)
+on the same split files with :func:`biodl.workflows.train_run` (``biodl train``'s
+function), picks biodl's best model per dataset by the mean VALIDATION figure over the
+three seeds, and writes ``bench/out/moleculenet_biodl_<dataset>.json``; see
+``bench/moleculenet_biodl.py`` for the protocol and the sizes. ``--table`` then prints
+the side-by-side table (biodl's chosen model next to DeepChem's GraphConv and random
+forest and MoleculeNet's recalled figure, the split on every row) and every candidate's
+validation and test figures, all from the JSON files.
 """
 
 from __future__ import annotations
@@ -325,10 +333,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--datasets", default=",".join(ORDER), help="comma list, run in order")
     parser.add_argument("--max-epochs", type=int, default=100)
     parser.add_argument("--patience", type=int, default=20)
+    parser.add_argument("--biodl", action="store_true", help="train biodl's side")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (--biodl)")
     parser.add_argument("--table", action="store_true", help="only print the table of the JSON")
     args = parser.parse_args(argv)
-    if not (args.make_splits or args.peer or args.table):
-        parser.error("give --make-splits, --peer deepchem or --table")
+    if not (args.make_splits or args.peer or args.table or args.biodl):
+        parser.error("give --make-splits, --peer deepchem, --biodl or --table")
     status = 0
     if args.make_splits:
         make_splits(Path(args.make_splits))
@@ -342,7 +352,21 @@ def main(argv: list[str] | None = None) -> int:
         if missing:
             parser.error(f"split files missing in {splits} (run --make-splits): {missing[:3]}")
         status = run_deepchem(splits, names, args.max_epochs, args.patience)
+    if args.biodl:
+        import moleculenet_biodl
+
+        names = [d.strip() for d in args.datasets.split(",") if d.strip()]
+        unknown = sorted(set(names) - set(DATASETS))
+        if unknown:
+            parser.error(f"unknown dataset(s): {', '.join(unknown)}")
+        status = moleculenet_biodl.run_biodl(Path(args.splits), names, args.threads) or status
+    if args.biodl or args.table:
+        import moleculenet_biodl
+
+        print("\n## biodl vs DeepChem (side by side)\n")
+        moleculenet_biodl.print_tables()
     if (args.peer or args.table) and RESULTS.exists():
+        print("\n## DeepChem alone\n")
         print(table(json.loads(RESULTS.read_text())))
     return status
 
