@@ -355,8 +355,14 @@ def test_other_models_and_tasks_train(
         "model": {"name": model, "hidden": 16},
         "train": {"max_epochs": 2, "batch_size": 32, "seed": 0},
     }
+    with_bad = tmp_path / "with_bad.csv"  # one molecule RDKit rejects: left out, recorded
+    bad_row = "bad,C1CC" + (",,," if task == "multilabel" else ",1")
+    with_bad.write_text(csv.read_text() + bad_row + "\n")
+    raw["data"]["train"]["molecules"] = str(with_bad)  # type: ignore[index]
+    raw["data"]["invalid"] = "skip"  # type: ignore[index]
     train_run(_write(tmp_path / "c.yaml", raw), tmp_path / "run")
     meta = json.loads((tmp_path / "run" / "model.json").read_text())
+    assert "skipped 1 molecule" in meta["data"]["notes"]["skipped"]
     assert meta["alphabet"] == ("molecule" if featurizer == "graph" else "fingerprint")
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert ("macro_auroc" if task == "multilabel" else "auroc") in metrics["test"]

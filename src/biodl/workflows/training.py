@@ -903,6 +903,8 @@ def _write_run_files(
             "files": data_files,
             "splits": summary,
             "dropped_classes": dict(splits.dropped),
+            # what reading left out and said so (molecules RDKit rejects, invalid: skip)
+            "notes": dict(splits.train.notes),
         },
         "versions": software_versions(),
     }
