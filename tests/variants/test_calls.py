@@ -49,10 +49,10 @@ def test_quality_arithmetic_on_exact_probabilities() -> None:
 
 
 def test_filters_and_ties() -> None:
-    low = GenotypeCall("chr1", 3, "T", ("C",), (0, 1), (0.1, 0.8, 0.1))
-    assert (low.qual, call_filter(low), call_filter(low, min_qual=10.0)) == (
-        10.0,
-        "LowQual",
+    low = GenotypeCall("chr1", 3, "T", ("C",), (0, 1), (0.85, 0.1, 0.05))
+    assert (round(low.qual, 2), call_filter(low), call_filter(low, min_qual=0.5)) == (
+        0.71,
+        "LowQual",  # below the default QUAL 1 (DeepVariant's --qual_filter)
         "PASS",
     )
     own = GenotypeCall("chr1", 3, "T", ("C",), (0, 1), (0.1, 0.8, 0.1), filters=("lowDP",))

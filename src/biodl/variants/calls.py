@@ -69,8 +69,9 @@ GQ_CAP = 99
 PROBABILITY_FLOOR = 1e-100
 """Probabilities below this are taken as this in phred values (so QUAL and PL <= 1000)."""
 
-DEFAULT_MIN_QUAL = 20.0
-"""Variant calls with ``QUAL`` below this are filtered ``LowQual`` (P(0/0) > 0.01)."""
+DEFAULT_MIN_QUAL = 1.0
+"""Variant calls with ``QUAL`` below this are filtered ``LowQual`` (P(0/0) > 0.79):
+DeepVariant's ``--qual_filter`` default, and what ``biodl call-variants`` uses."""
 
 FORMAT_KEYS = ("GT", "GQ", "DP", "AD", "VAF", "PL")
 
