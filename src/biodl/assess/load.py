@@ -539,7 +539,8 @@ def _logits(run: Run, config: Config, ex: Examples, *, batch_size: int) -> np.nd
 
 
 def _molecule_logits(run: Run, ex: Examples, *, batch_size: int) -> np.ndarray:
-    """Raw outputs on molecules, featurised as training did (the run's input kind)."""
+    """Raw outputs on molecules (or read pileups), encoded as training did (the run's
+    input kind)."""
     from biodl.models import predict
 
     if len(ex) == 0:
@@ -767,7 +768,7 @@ def load_inputs(
         logits = None
         if features is not None:
             logits = _matrix_logits(run, features, batch_size=batch_size)
-        elif run.is_molecule:
+        elif run.is_molecule or run.is_pileup:
             logits = _molecule_logits(run, ex, batch_size=batch_size)
         elif not data_splits.per_position:
             logits = _logits(run, cfg, ex, batch_size=batch_size)
@@ -802,7 +803,7 @@ def load_inputs(
             "matrix"
             if run.is_matrix
             else str(run.meta["alphabet"])
-            if run.is_molecule
+            if run.is_molecule or run.is_pileup
             else run.alphabet
         ),
         outputs=outputs,

@@ -77,7 +77,9 @@ def data_quantity(
     if train is None or trainable is None or trainable == 0:
         why = "no training split" if train is None else "the number of parameters is unknown"
         return Item("quantity", "not_assessed", rule, f"Not assessed: {why}.", {})
-    described = describe_view(inputs, train)
+    described = (
+        {"n_distinct": len(set(train.ids))} if inputs.is_pileup else describe_view(inputs, train)
+    )
     n_raw = len(train)
     n_unique = described["n_distinct"]
     ratio = n_unique / trainable
@@ -94,6 +96,8 @@ def data_quantity(
     if learning_curve is not None:
         values["learning_curve"] = dict(learning_curve)
     what = "molecules (canonical SMILES)" if inputs.is_molecule else "sequences"
+    if inputs.is_pileup:
+        what = "candidate variants (pileups)"
     if inputs.is_matrix:  # samples of an expression matrix: also features per sample
         what = "samples"
         n_features = int(described["n_features"])

@@ -183,6 +183,19 @@ class AssessInputs:
         return self.alphabet in ("molecule", "fingerprint")
 
     @property
+    def is_pileup(self) -> bool:
+        """Whether the model genotypes read pileups of candidate variants (``alphabet``
+        ``pileup``): examples are candidates, named by their ids (``chrom:pos:REF>ALT``),
+        with no sequence.
+
+        Examples
+        --------
+        >>> AssessInputs("multiclass", "pileup", ("het",), {}).is_pileup
+        True
+        """
+        return self.alphabet == "pileup"
+
+    @property
     def task_kind(self) -> Task:
         """The :class:`biodl.tasks.Task` that scores these outputs: the run's own (from
         ``meta``, as ``predict`` and ``score-variants`` read it) when ``meta`` describes
