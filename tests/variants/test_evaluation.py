@@ -233,7 +233,7 @@ def test_bgzipped_calls_from_the_writer(tmp_path: Path, files: dict[str, Path]) 
     calls = [
         GenotypeCall("chr1", 3, "T", ("C",), (0, 1), (0.001, 0.99, 0.009)),
         GenotypeCall("chr1", 18, "AG", ("G",), (1, 1), (0.0, 0.01, 0.99)),
-        GenotypeCall("chr1", 40, "A", ("G",), (0, 1), (0.5, 0.45, 0.05)),  # LowQual
+        GenotypeCall("chr1", 40, "A", ("G",), (0, 1), (0.85, 0.1, 0.05)),  # LowQual: QUAL 0.7
     ]
     out = write_calls(tmp_path / "calls.vcf.gz", calls, reference=files["ref"], sample="NA1")
     r = evaluate_calls(out.vcf, files["truth"], files["bed"], files["ref"], n_bootstrap=0)
