@@ -71,6 +71,12 @@ def test_configuration_errors(data: dict[str, Any], task: str, match: str) -> No
         _config(data, task=task)
 
 
+def test_scale_targets_is_for_regression() -> None:
+    with pytest.raises(ConfigError, match="scale_targets is for task regression"):
+        _config({"train": {"molecules": "m.csv", "label": "y"}}, task="binary",
+                train={"scale_targets": True})  # fmt: skip
+
+
 def test_molecule_configuration_is_accepted() -> None:
     config = _config(
         {
@@ -261,6 +267,8 @@ def test_training_learns_the_planted_property(regression_run: tuple[Path, Path, 
     assert meta["alphabet"] == "molecule"
     assert meta["molecule"]["featurizer"] == "graph"
     assert meta["layout"]["max_neighbours"] >= 6
+    # molecules train on standardised targets, the scaling folded into the output layer
+    assert meta["target_scaling"]["folded_into_model"] is True
     # the outputs are sums of per-substituent and ring terms (noise sd 0.1, outputs sd
     # about 1): a trained network explains nearly all the variance (R^2 0.97 measured),
     # an untrained one none of it

@@ -759,6 +759,11 @@ class TrainConfig(_Strict):
     ``evaluate.threshold`` is the older spelling of a number here (giving both is an
     error).
 
+    ``scale_targets`` (regression with the mse loss): train on targets standardised by
+    the training split's mean and SD per output, then fold the scaling into the output
+    layer, so the saved model predicts in the targets' own units (chemprop does the
+    same). Default: on for molecules, off for other inputs.
+
     ``weight_average`` keeps an average of the weights during training
     (:mod:`biodl.train.averaging`): ``none`` (the default), ``ema`` (an exponential
     moving average, updated after every optimiser step: ``a = ema_decay * a + (1 -
@@ -799,6 +804,7 @@ class TrainConfig(_Strict):
     deterministic: bool = True
     progress_bar: bool = True
     loss: Literal["auto", "mse", "poisson"] = "auto"
+    scale_targets: bool | None = None
     gradient_clip: float | None = Field(default=None, gt=0)
     augment: AugmentConfig = AugmentConfig()
     init_from: str | None = None
@@ -1217,6 +1223,12 @@ def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
         return ("train", "threshold"), (
             f"train.threshold is for binary and multilabel tasks, not {task}"
         )
+    if train.scale_targets and (kind is not Regression or train.loss == "poisson"):
+        return ("train", "scale_targets"), (
+            "train.scale_targets is for task regression with the mse loss"
+        )
+    if train.scale_targets and config.per_position:
+        return ("train", "scale_targets"), "train.scale_targets is not for per-position outputs"
     if train.loss != "auto" and kind is not Regression:
         return ("train", "loss"), f"train.loss '{train.loss}' is for task regression, not {task}"
     if kind is Regression:

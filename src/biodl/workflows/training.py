@@ -60,6 +60,7 @@ from biodl.models import (
     predict_with_auxiliary,
     pretrain_unsupervised,
 )
+from biodl.models.scaling import fold_output_scaling, standardise_targets, target_scaling
 from biodl.progress import log_file, step
 from biodl.report.findings import run_flags
 from biodl.runs import (
@@ -660,6 +661,11 @@ def train_on_splits(
             kind.encode(splits.valid),
             splits.targets(splits.valid),
         )
+    scaling = target_scaling_of(config, splits, y_train)
+    if scaling is not None:  # trained on standardised targets, folded back after fit
+        y_train = standardise_targets(y_train, *scaling)
+        if valid is not None:
+            valid = (valid[0], standardise_targets(valid[1], *scaling))
     pos_weight: float | list[float] | None = None
     per_class: list[float] | None = None
     if config.train.class_weight == "balanced":
@@ -724,6 +730,8 @@ def train_on_splits(
         if not result.is_rank_zero or partial is None:
             return TrainResult(out=out_path)
         model.load_state_dict(result.state_dict)
+        if scaling is not None:
+            fold_output_scaling(model, *scaling, probe=probe_inputs(X_train))
         heterogeneous = bool(members)
         others = list(members) or [
             config.model_copy(
@@ -745,6 +753,7 @@ def train_on_splits(
                 task=task,
                 pos_weight=pos_weight,
                 class_weight=per_class,
+                scaling=scaling,
             )
             everyone = [config, *others]
             ensemble = {
@@ -770,6 +779,7 @@ def train_on_splits(
             task=task,
             data_files=data_files,
             ensemble=ensemble,
+            scaling=scaling,
         )
         for k in range(1, len(others) + 1):
             discard_training_state(partial / "members" / str(k) / "checkpoints")
@@ -796,6 +806,7 @@ def _train_members(
     task: Task,
     pos_weight: float | list[float] | None,
     class_weight: list[float] | None,
+    scaling: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[Ensemble, list[dict[str, Any]]]:
     """Train ensemble members 1..K-1 (member 0 is ``first``, trained with ``config``), one
     per configuration of ``others`` (its model options and its training options and seed:
@@ -819,11 +830,34 @@ def _train_members(
             class_weight=class_weight,
         )
         member.load_state_dict(result.state_dict)
+        if scaling is not None:  # ``train`` holds standardised targets, as for ``first``
+            fold_output_scaling(member, *scaling, probe=probe_inputs(train[0]))
         trained.append(member)
         summaries.append(_member_summary(seed, result))
     ensemble = Ensemble(trained, combine=task.ensemble_combine)
     ensemble.eval()
     return ensemble, summaries
+
+
+def target_scaling_of(
+    config: Config, splits: DataSplits, y_train: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Mean and SD of each output when the run trains on standardised targets
+    (``train.scale_targets``; default on for molecules' regression), else ``None``."""
+    wanted = config.train.scale_targets
+    if wanted is None:
+        wanted = isinstance(config.data.train, MoleculeSource)
+    task = splits.as_task(loss=config.train.loss)
+    if not wanted or task.name != "regression" or splits.per_position:
+        return None
+    if task.to_meta().get("loss") == "poisson":
+        return None
+    return target_scaling(y_train)
+
+
+def probe_inputs(X: ModelInput) -> torch.Tensor:
+    """A few training inputs, to check a folded scaling on."""
+    return torch.from_numpy(np.asarray(X[:8], dtype=np.float32))
 
 
 def _member_summary(seed: int, result: Any) -> dict[str, Any]:
@@ -848,10 +882,12 @@ def _write_run_files(
     task: Task,
     data_files: list[dict[str, Any]],
     ensemble: dict[str, Any] | None = None,
+    scaling: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Write the run files into ``partial``; returns ``(metrics, meta)``. ``data_files``:
     the data's checksums (:func:`_data_checksums`); ``ensemble``: model.json's
-    ``ensemble`` block of a ``train.ensemble`` run."""
+    ``ensemble`` block of a ``train.ensemble`` run; ``scaling``: the mean and SD the
+    targets were standardised by (already folded into the model)."""
     task, threshold_meta, threshold_notes = _decision_threshold(model, config, splits, task)
     heads = auxiliary_outputs(model)
     arch_params = model_params(config).model_dump(mode="json")
@@ -908,6 +944,12 @@ def _write_run_files(
         },
         "versions": software_versions(),
     }
+    if scaling is not None:  # folded into the output layer: recorded, nothing to undo
+        meta["target_scaling"] = {
+            "mean": [float(v) for v in scaling[0]],
+            "sd": [float(v) for v in scaling[1]],
+            "folded_into_model": True,
+        }
     if isinstance(config.data.train, MoleculeSource):
         fp = config.data.fingerprint
         meta["molecule"] = {

@@ -61,13 +61,19 @@ from biodl.models import (
     pretrain_unsupervised,
     validate_params,
 )
+from biodl.models.scaling import fold_output_scaling, standardise_targets
 from biodl.progress import step
 from biodl.report.plots import plot_trials
 from biodl.tasks import Task
 from biodl.train import fit
 from biodl.workflows.common import config_kind, input_alphabet, load_checked
 from biodl.workflows.results import TuneResult
-from biodl.workflows.training import _source_files, train_on_splits
+from biodl.workflows.training import (
+    _source_files,
+    probe_inputs,
+    target_scaling_of,
+    train_on_splits,
+)
 
 if TYPE_CHECKING:
     import optuna
@@ -255,6 +261,11 @@ class _Search:
         self.train = (kind.encode(splits.train), splits.targets(splits.train))
         self.valid = (kind.encode(splits.valid), splits.targets(splits.valid))
         self.truth = self.task.truth(splits.valid)
+        # trials train as the final run will: on standardised targets when it does
+        self.scaling = target_scaling_of(config, splits, self.train[1])
+        if self.scaling is not None:
+            self.train = (self.train[0], standardise_targets(self.train[1], *self.scaling))
+            self.valid = (self.valid[0], standardise_targets(self.valid[1], *self.scaling))
         X = self.train[0]
         self.io = ModelIO(
             n_channels=int(X.shape[1]) if splits.layout else kind.n_channels(splits.input_length),
@@ -293,6 +304,8 @@ class _Search:
             callbacks=[_Pruning(trial, maximize=self.direction == "maximize")],
         )
         model.load_state_dict(result.state_dict)
+        if self.scaling is not None:
+            fold_output_scaling(model, *self.scaling, probe=probe_inputs(self.train[0]))
         scores = self.task.scores(predict(model, self.valid[0], batch_size=512))
         truth = self.task.evaluable_truth(self.truth, scores)
         metrics = self.task.metrics(truth, scores, n_bootstrap=0, ci=0.95, seed=0)
