@@ -35,7 +35,7 @@ import numpy as np
 
 from biodl.assess._encode import split_logits
 from biodl.assess._scoring import metric_value, paired_bootstrap, summarise
-from biodl.assess.types import AssessInputs, Flag, Item, SplitView
+from biodl.assess.types import AssessInputs, Flag, Item
 from biodl.encode import kmer_counts
 from biodl.io import AlphabetName
 from biodl.tasks import Multiclass, Task
@@ -259,10 +259,6 @@ def fit_linear_svm(
     return _choose(task, valid, _C_GRID, lambda v: _svm_all(task, *train, n_outputs, v))
 
 
-def _features(view: SplitView, alphabet: str, k: Sequence[int] | None) -> np.ndarray:
-    return kmer_features(view.sequences, alphabet=alphabet, k=k)
-
-
 def baseline(
     inputs: AssessInputs,
     *,
@@ -330,48 +326,81 @@ def baseline(
     if logits.ndim != 2 or not all(train.sequences) or len(train) < 2:
         why = "per-position outputs or inputs that are not sequences"
         return Item("baseline", "not_assessed", rule, f"Not assessed: {why}.", {})
+    ks = tuple(k) if k is not None else default_k(inputs.alphabet)
+    values, diff = _compare_with_linear(
+        inputs,
+        logits,
+        lambda sequences: kmer_features(sequences, alphabet=inputs.alphabet, k=k),
+        fit_baseline,
+        features=f"k-mer frequencies, k = {', '.join(map(str, ks))}",
+        estimator="logistic regression" if kind.probabilistic else "ridge regression",
+        strength=strength,
+        n_boot=n_boot,
+        max_train=max_train,
+    )
+    summary = (
+        f"Test {metric}: model {_fmt(values['model'])}, k-mer baseline "
+        f"{_fmt(values['baseline'])}; difference {_fmt(diff)}."
+    )
+    return Item("baseline", _flag(diff, margin), rule, summary, values)
+
+
+def _compare_with_linear(
+    inputs: AssessInputs,
+    logits: np.ndarray,
+    featurise: Callable[[list[str]], np.ndarray],
+    fit: Callable[..., tuple[Any, Any]],
+    *,
+    features: str,
+    estimator: str,
+    strength: float | None,
+    n_boot: int,
+    max_train: int,
+    chosen_on: bool = False,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Fit a linear baseline (``fit``, its strength chosen on valid unless given) on the
+    ``featurise``d training sequences (a seeded sample of ``max_train``), score it and
+    the model on test with a paired bootstrap; the item's values and the difference
+    (model - baseline). ``chosen_on``: also record where the strength was chosen."""
+    kind = inputs.task_kind
+    train, test = inputs.splits["train"], inputs.splits["test"]
     keep = _sample(len(train), max_train, inputs.seed)
+    X_train = featurise([train.sequences[i] for i in keep])
     y_train = np.asarray(train.y, dtype=np.float64)[keep]
-    X_train = kmer_features([train.sequences[i] for i in keep], alphabet=inputs.alphabet, k=k)
     valid_view = inputs.splits.get("valid")
     valid = None
     if valid_view is not None and len(valid_view) > 0:
-        valid = (_features(valid_view, inputs.alphabet, k), np.asarray(valid_view.y, float))
-    n_out = logits.shape[1]
-    fitted, used = fit_baseline(kind, (X_train, y_train), valid, n_outputs=n_out, strength=strength)
+        valid = (featurise(list(valid_view.sequences)), np.asarray(valid_view.y, float))
+    fitted, used = fit(
+        kind, (X_train, y_train), valid, n_outputs=logits.shape[1], strength=strength
+    )
     y_test = np.asarray(test.y, dtype=np.float64)
     model_scores = inputs.scores(logits)
-    base_scores = fitted.predict(_features(test, inputs.alphabet, k))
+    base_scores = fitted.predict(featurise(list(test.sequences)))
     model_b, base_b = paired_bootstrap(
         kind, y_test, [model_scores, base_scores], n_boot=n_boot, seed=inputs.seed
     )
     m_point = metric_value(kind, y_test, model_scores)
     b_point = metric_value(kind, y_test, base_scores)
     diff = summarise(m_point - b_point, model_b - base_b)
-    ks = tuple(k) if k is not None else default_k(inputs.alphabet)
-    flag = _flag(diff, margin)
     values: dict[str, Any] = {
-        "metric": metric,
+        "metric": kind.headline,
         "model": summarise(m_point, model_b),
         "baseline": summarise(b_point, base_b),
         "difference": diff,
-        "features": f"k-mer frequencies, k = {', '.join(map(str, ks))}",
-        "estimator": "logistic regression" if kind.probabilistic else "ridge regression",
+        "features": features,
+        "estimator": estimator,
         "strength": used,
-        "n_train": len(keep),
-        "n_test": len(test),
-        "n_boot": n_boot,
     }
+    if chosen_on:
+        values["strength_chosen_on"] = "valid" if valid is not None and strength is None else None
+    values.update(n_train=len(keep), n_test=len(test), n_boot=n_boot)
     if isinstance(kind, Multiclass):
         values["mcc"] = {
             "model": _multiclass_mcc(y_test, model_scores, inputs.outputs),
             "baseline": _multiclass_mcc(y_test, base_scores, inputs.outputs),
         }
-    summary = (
-        f"Test {metric}: model {_fmt(values['model'])}, k-mer baseline "
-        f"{_fmt(values['baseline'])}; difference {_fmt(diff)}."
-    )
-    return Item("baseline", flag, rule, summary, values)
+    return values, diff
 
 
 def matrix_baseline(
@@ -551,46 +580,18 @@ def molecule_baseline(
     if len(train) < 2:
         why = "needs two training molecules or more"
         return Item("baseline", "not_assessed", rule, f"Not assessed: {why}.", {})
-    keep = _sample(len(train), max_train, inputs.seed)
-    X_train = fingerprint_features([train.sequences[i] for i in keep])
-    y_train = np.asarray(train.y, dtype=np.float64)[keep]
-    valid_view = inputs.splits.get("valid")
-    valid = None
-    if valid_view is not None and len(valid_view) > 0:
-        valid = (
-            fingerprint_features(list(valid_view.sequences)),
-            np.asarray(valid_view.y, dtype=np.float64),
-        )
-    n_out = logits.shape[1]
-    fit = fit_baseline if kind.probabilistic else fit_linear_svm
-    fitted, used = fit(kind, (X_train, y_train), valid, n_outputs=n_out, strength=strength)
-    y_test = np.asarray(test.y, dtype=np.float64)
-    model_scores = inputs.scores(logits)
-    base_scores = fitted.predict(fingerprint_features(list(test.sequences)))
-    model_b, base_b = paired_bootstrap(
-        kind, y_test, [model_scores, base_scores], n_boot=n_boot, seed=inputs.seed
+    values, diff = _compare_with_linear(
+        inputs,
+        logits,
+        fingerprint_features,
+        fit_baseline if kind.probabilistic else fit_linear_svm,
+        features=FP_DESCRIPTION,
+        estimator=estimator,
+        strength=strength,
+        n_boot=n_boot,
+        max_train=max_train,
+        chosen_on=True,
     )
-    m_point = metric_value(kind, y_test, model_scores)
-    b_point = metric_value(kind, y_test, base_scores)
-    diff = summarise(m_point - b_point, model_b - base_b)
-    values: dict[str, Any] = {
-        "metric": metric,
-        "model": summarise(m_point, model_b),
-        "baseline": summarise(b_point, base_b),
-        "difference": diff,
-        "features": FP_DESCRIPTION,
-        "estimator": estimator,
-        "strength": used,
-        "strength_chosen_on": "valid" if valid is not None and strength is None else None,
-        "n_train": len(keep),
-        "n_test": len(test),
-        "n_boot": n_boot,
-    }
-    if isinstance(kind, Multiclass):
-        values["mcc"] = {
-            "model": _multiclass_mcc(y_test, model_scores, inputs.outputs),
-            "baseline": _multiclass_mcc(y_test, base_scores, inputs.outputs),
-        }
     summary = (
         f"Test {metric}: model {_fmt(values['model'])}, {estimator} on {FP_DESCRIPTION} "
         f"{_fmt(values['baseline'])}; difference {_fmt(diff)}."

@@ -381,12 +381,7 @@ def representation(
         "composition": _composition(inputs, facts),
         "groups": _groups(views, top_groups),
     }
-    if not inputs.task_kind.probabilistic:  # histograms of the values
-        for t, o in enumerate(inputs.outputs):
-            per = {n: np.asarray(v.y, dtype=np.float64)[:, t] for n, v in views.items()}
-            values["labels"].setdefault("histograms", {})[o] = _histograms(
-                per, _edges(list(per.values()), bins)
-            )
+    _value_histograms(inputs, views, values, bins)
     flags: list[Flag] = []
     notes: list[str] = []
     if "train" in views and "test" in views:
@@ -407,11 +402,7 @@ def representation(
     else:
         shift = {"flag": "not_assessed", "reason": "needs a train and a test split"}
     values["shift"] = shift
-    minor = _minority_fraction(inputs, views["train"]) if "train" in views else None
-    values["minority_fraction"] = minor
-    if minor is not None:
-        flags.append("amber" if minor < minority else "green")
-        notes.append(f"smallest training class {100 * minor:.1f} %")
+    _class_balance(inputs, views, values, minority, flags, notes)
     flag = worst_flag(flags)
     sizes = ", ".join(f"{n} {len(v)}" for n, v in views.items())
     summary = f"Examples per split: {sizes}" + ("; " + "; ".join(notes) if notes else "") + "."
@@ -477,11 +468,7 @@ def _matrix_representation(
     else:
         shift = {"flag": "not_assessed", "reason": "needs a train and a test split"}
     values["shift"] = shift
-    minor = _minority_fraction(inputs, views["train"]) if "train" in views else None
-    values["minority_fraction"] = minor
-    if minor is not None:
-        flags.append("amber" if minor < minority else "green")
-        notes.append(f"smallest training class {100 * minor:.1f} %")
+    _class_balance(inputs, views, values, minority, flags, notes)
     sizes = ", ".join(f"{n} {len(v)}" for n, v in views.items())
     summary = f"Samples per split: {sizes}" + ("; " + "; ".join(notes) if notes else "") + "."
     return Item("representation", worst_flag(flags), rule, summary, values)
@@ -567,12 +554,7 @@ def _molecule_representation(
         "composition": {"not_applicable": _NOT_MOLECULE + " (see scaffolds and similarity)"},
         "groups": _groups(views, top_groups),
     }
-    if not inputs.task_kind.probabilistic:  # histograms of the values
-        for t, o in enumerate(inputs.outputs):
-            per = {n: np.asarray(v.y, dtype=np.float64)[:, t] for n, v in views.items()}
-            values["labels"].setdefault("histograms", {})[o] = _histograms(
-                per, _edges(list(per.values()), bins)
-            )
+    _value_histograms(inputs, views, values, bins)
     flags: list[Flag] = []
     notes: list[str] = []
     if "train" in views and "test" in views:
@@ -611,11 +593,7 @@ def _molecule_representation(
     else:
         shift = {"flag": "not_assessed", "reason": "needs a train and a test split"}
     values["shift"] = shift
-    minor = _minority_fraction(inputs, views["train"]) if "train" in views else None
-    values["minority_fraction"] = minor
-    if minor is not None:
-        flags.append("amber" if minor < minority else "green")
-        notes.append(f"smallest training class {100 * minor:.1f} %")
+    _class_balance(inputs, views, values, minority, flags, notes)
     sizes = ", ".join(f"{n} {len(v)}" for n, v in views.items())
     summary = f"Molecules per split: {sizes}" + ("; " + "; ".join(notes) if notes else "") + "."
     rule += (
@@ -623,6 +601,36 @@ def _molecule_representation(
         "(scaffold overlap and Tanimoto similarity are reported; the leakage item flags them)"
     )
     return Item("representation", worst_flag(flags), rule, summary, values)
+
+
+def _value_histograms(
+    inputs: AssessInputs, views: dict[str, SplitView], values: dict[str, Any], bins: int
+) -> None:
+    """Per-output histograms of the values of a regression or count task (shared bins
+    across the splits), under ``values["labels"]["histograms"]``."""
+    if inputs.task_kind.probabilistic:
+        return
+    for t, o in enumerate(inputs.outputs):
+        per = {n: np.asarray(v.y, dtype=np.float64)[:, t] for n, v in views.items()}
+        values["labels"].setdefault("histograms", {})[o] = _histograms(
+            per, _edges(list(per.values()), bins)
+        )
+
+
+def _class_balance(
+    inputs: AssessInputs,
+    views: dict[str, SplitView],
+    values: dict[str, Any],
+    minority: float,
+    flags: list[Flag],
+    notes: list[str],
+) -> None:
+    """The smallest training class's share: recorded, flagged amber below ``minority``."""
+    minor = _minority_fraction(inputs, views["train"]) if "train" in views else None
+    values["minority_fraction"] = minor
+    if minor is not None:
+        flags.append("amber" if minor < minority else "green")
+        notes.append(f"smallest training class {100 * minor:.1f} %")
 
 
 def _shift_flag(auc: float | None, red_auroc: float, amber_auroc: float) -> Flag:

@@ -526,17 +526,50 @@ def integrated_gradients(
     check_positive_int("n_steps", n_steps)
     base = _baseline(arr, baseline, seed, model)
     dev, tdtype = _resolve(device), _torch_dtype(dtype)
+    v, fx, fb = path_integral(
+        model,
+        arr,
+        base,
+        target=target,
+        n_steps=n_steps,
+        batch_size=batch_size,
+        device=dev,
+        dtype=tdtype,
+        desc="integrated gradients",
+    )
+    delta = v.double().sum(dim=(1, 2)).numpy() - (fx - fb)
+    info = {"n_steps": n_steps, "baseline": baseline if isinstance(baseline, str) else "array"}
+    return Attribution("integrated_gradients", v.float().numpy(), target, fx, delta, fb, info=info)
+
+
+def path_integral(
+    model: nn.Module,
+    X: np.ndarray,
+    base: np.ndarray,
+    *,
+    target: int,
+    n_steps: int,
+    batch_size: int,
+    device: torch.device,
+    dtype: torch.dtype,
+    desc: str,
+) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
+    """The integrated-gradients integral from ``base`` to ``X`` (both ``(N, C, L)``) by
+    ``n_steps`` Gauss-Legendre nodes on ``[0, 1]``, ``batch_size // n_steps`` inputs per
+    pass: ``(attributions (N, C, L) in dtype on the CPU, f(X) (N,), f(base) (N,))``,
+    the outputs as float64. Shared by :func:`integrated_gradients` and
+    :func:`biodl.interpret.molecules.atom_attributions`."""
     nodes, weights = np.polynomial.legendre.leggauss(n_steps)
-    alphas = torch.as_tensor((nodes + 1) / 2, dtype=tdtype, device=dev)
-    w = torch.as_tensor(weights / 2, dtype=tdtype, device=dev)
+    alphas = torch.as_tensor((nodes + 1) / 2, dtype=dtype, device=device)
+    w = torch.as_tensor(weights / 2, dtype=dtype, device=device)
     per_batch = max(1, batch_size // n_steps)
     values, outs, refs = [], [], []
-    with _model_on(model, dev, tdtype):
-        _check_target(model, torch.as_tensor(arr[:1]).to(dev, tdtype), target)
-        batches = range(0, arr.shape[0], per_batch)
-        for start in progress(batches, desc="integrated gradients", unit="batch"):
-            x = torch.as_tensor(arr[start : start + per_batch]).to(dev, tdtype)
-            b = torch.as_tensor(base[start : start + per_batch]).to(dev, tdtype)
+    with _model_on(model, device, dtype):
+        _check_target(model, torch.as_tensor(X[:1]).to(device, dtype), target)
+        batches = range(0, X.shape[0], per_batch)
+        for start in progress(batches, desc=desc, unit="batch"):
+            x = torch.as_tensor(X[start : start + per_batch]).to(device, dtype)
+            b = torch.as_tensor(base[start : start + per_batch]).to(device, dtype)
             path = (b[None] + alphas[:, None, None, None] * (x - b)[None]).reshape(-1, *x.shape[1:])
             path.requires_grad_(True)
             with torch.enable_grad():
@@ -548,11 +581,11 @@ def integrated_gradients(
             with torch.no_grad():
                 outs.append(select_output(model(x), target).double())
                 refs.append(select_output(model(b), target).double())
-    v = torch.cat(values).cpu()
-    fx, fb = torch.cat(outs).cpu().numpy(), torch.cat(refs).cpu().numpy()
-    delta = v.double().sum(dim=(1, 2)).numpy() - (fx - fb)
-    info = {"n_steps": n_steps, "baseline": baseline if isinstance(baseline, str) else "array"}
-    return Attribution("integrated_gradients", v.float().numpy(), target, fx, delta, fb, info=info)
+    return (
+        torch.cat(values).cpu(),
+        torch.cat(outs).cpu().numpy(),
+        torch.cat(refs).cpu().numpy(),
+    )
 
 
 # ---------------------------------------------------------------------------------------

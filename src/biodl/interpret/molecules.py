@@ -49,17 +49,14 @@ import torch
 from torch import nn
 
 from biodl.errors import InputError
-from biodl.interpret._deeplift import select_output
 from biodl.interpret.attribution import (
     _as_array,
-    _check_target,
-    _model_on,
     _resolve,
     _torch_dtype,
+    path_integral,
 )
 from biodl.io.atomic import atomic_write_bytes
 from biodl.models.validate import check_positive_int
-from biodl.progress import progress
 
 if TYPE_CHECKING:
     from os import PathLike
@@ -233,33 +230,19 @@ def _integrated_gradients(
     with that baseline, kept in ``dtype`` to the end: ``(N, C, L)`` attributions
     (float64), ``(N,)`` ``f(x)`` and ``(N,)`` ``f(baseline)``.
     """
-    nodes, weights = np.polynomial.legendre.leggauss(steps)
-    alphas = torch.as_tensor((nodes + 1) / 2, dtype=dtype, device=device)
-    w = torch.as_tensor(weights / 2, dtype=dtype, device=device)
-    scale = torch.as_tensor(features_at, dtype=dtype, device=device)[None, :, None]
-    per_batch = max(1, batch_size // steps)
-    values, outs, refs = [], [], []
-    with _model_on(model, device, dtype):
-        _check_target(model, torch.as_tensor(X[:1]).to(device, dtype), target)
-        batches = range(0, X.shape[0], per_batch)
-        for start in progress(batches, desc="atom attributions", unit="batch"):
-            x = torch.as_tensor(X[start : start + per_batch]).to(device, dtype)
-            moved = x * scale  # the feature channels; structure channels 0
-            base = x - moved  # exactly x on the structure channels, 0 on the features
-            path = (base[None] + alphas[:, None, None, None] * moved[None]).reshape(
-                -1, *x.shape[1:]
-            )
-            path.requires_grad_(True)
-            with torch.enable_grad():
-                y = select_output(model(path), target)
-                (g,) = torch.autograd.grad(y.sum(), path, allow_unused=True)
-            g = torch.zeros_like(path) if g is None else g
-            avg = (g.reshape(steps, *x.shape) * w[:, None, None, None]).sum(0)
-            values.append((avg * moved).detach().double().cpu())
-            with torch.no_grad():
-                outs.append(select_output(model(x), target).double().cpu())
-                refs.append(select_output(model(base), target).double().cpu())
-    return torch.cat(values).numpy(), torch.cat(outs).numpy(), torch.cat(refs).numpy()
+    base = np.where(features_at[None, :, None], 0, X)  # X on the structure channels
+    values, outs, refs = path_integral(
+        model,
+        X,
+        base,
+        target=target,
+        n_steps=steps,
+        batch_size=batch_size,
+        device=device,
+        dtype=dtype,
+        desc="atom attributions",
+    )
+    return values.double().numpy(), outs, refs
 
 
 def atom_attributions(

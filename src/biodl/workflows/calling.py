@@ -189,7 +189,17 @@ def call_variants(
                 candidates = find_candidates(alignments, ref, regions=searched, options=options)
             with step(f"genotyping {len(candidates)} candidates"):
                 for cands, probs in _scored(
-                    run, alignments, ref, candidates, height, width, batch_size, device, seed
+                    run,
+                    alignments,
+                    ref,
+                    candidates,
+                    options=options,
+                    temperature=temperature,
+                    height=height,
+                    width=width,
+                    batch_size=batch_size,
+                    device=device,
+                    seed=seed,
                 ):
                     for cand, p in zip(cands, probs, strict=True):
                         g = p[columns]  # hom_ref, het, hom_alt: VCF's 0/0, 0/1, 1/1
@@ -242,15 +252,17 @@ def _scored(
     alignments: Any,
     genome: Any,
     candidates: Sequence[Candidate],
+    *,
+    options: CandidateOptions,
+    temperature: float,
     height: int,
     width: int,
     batch_size: int,
     device: str | None,
     seed: int,
 ) -> Iterator[tuple[Sequence[Candidate], np.ndarray]]:
-    """``(candidates, probabilities (n, classes))`` batch by batch."""
-    options, _, _, _ = _candidate_options(run)
-    temperature = run.temperature
+    """``(candidates, probabilities (n, classes))`` batch by batch, the logits divided
+    by the run's calibration ``temperature``."""
     offset = 0
     for batch in iter_pileups(
         alignments,

@@ -28,7 +28,7 @@ from biodl.models import predict
 from biodl.progress import progress, step
 from biodl.runs import Run, load_run
 from biodl.tasks import Multiclass, task_from_meta
-from biodl.workflows.prediction import _iter_inputs, _run_files
+from biodl.workflows.prediction import _iter_inputs, _molecule_reader, _run_files
 from biodl.workflows.results import ExplainResult
 
 __all__ = ["MATRIX_METHODS", "MOLECULE_METHODS", "explain_cv", "explain_file", "resolve_target"]
@@ -61,6 +61,16 @@ def resolve_target(target: str | int | None, names: Sequence[str]) -> int:
             f"target index {index} is out of range: the model has {len(names)} outputs"
         )
     return index
+
+
+def _target_of(run: Run, target: str | int | None) -> tuple[list[str], int]:
+    """The run's output names and the index of ``target`` among them (a name, the
+    output's own name such as its label or column, an index, or ``None``: the first)."""
+    names = _output_names(run)
+    outputs = [str(n) for n in run.meta.get("outputs", [])]
+    if isinstance(target, str) and target not in names and target in outputs:
+        target = outputs.index(target)  # the output's own name (label, column) also works
+    return names, resolve_target(target, names)
 
 
 def _output_names(run: Run) -> list[str]:
@@ -421,11 +431,7 @@ def explain_file(
             "this model scores CpG sites from methylation profiles, not sequences",
             path=Path(model_dir) / "model.json",
         )
-    names = _output_names(run)
-    outputs = [str(n) for n in run.meta.get("outputs", [])]
-    if isinstance(target, str) and target not in names and target in outputs:
-        target = outputs.index(target)  # the output's own name (label, column) also works
-    index = resolve_target(target, names)
+    names, index = _target_of(run, target)
     path = Path(input_path)
     ids, _, X = _read(
         run,
@@ -941,17 +947,8 @@ def _explain_molecules(
             f"--method {method} is not defined for molecular graphs: use "
             f"{', '.join(MOLECULE_METHODS)} (it moves only atom and bond features)"
         )
-    names = _output_names(run)
-    outputs = [str(n) for n in run.meta.get("outputs", [])]
-    if isinstance(target, str) and target not in names and target in outputs:
-        target = outputs.index(target)
-    index = resolve_target(target, names)
-    reader = dataclasses.replace(
-        kind,
-        smiles_column=smiles_column if smiles_column is not None else kind.smiles_column,
-        id_column=id_column,
-        target_columns=(),
-    )
+    names, index = _target_of(run, target)
+    reader = _molecule_reader(run, smiles_column, id_column)
     examples = reader.validate(reader.read(path))
     if max_molecules is not None:
         examples = examples.subset(range(min(max_molecules, len(examples))))
