@@ -404,6 +404,15 @@ def _zoo_case(name: str) -> tuple[str, dict[str, Any], ModelIO, np.ndarray]:
         name, params = "dilated_resnet", {"head": "profile"}
         io = ModelIO(4, 200, 2, per_position=True)
         encode = lambda s: one_hot(s, alphabet="dna")  # noqa: E731
+    elif name == "dilated_resnet_tower":  # Basenji's gradual pooling into 32-bp bins
+        name = "dilated_resnet"
+        params = {"head": "profile", "stem": "tower", "bin_size": 32, "n_filters": 16}
+        io = ModelIO(4, 256, 2, per_position=True)
+        encode = lambda s: one_hot(s, alphabet="dna")  # noqa: E731
+    elif name == "bpnet":  # per-base profiles summed into bins of 4
+        params = {"n_filters": 16, "n_layers": 4, "bin_size": 4}
+        io = ModelIO(4, 200, 2, per_position=True)
+        encode = lambda s: one_hot(s, alphabet="dna")  # noqa: E731
     elif name in ("dmpnn", "gin"):  # packed graphs of real molecules, padded to 16 atoms
         kind = MoleculeKind(length=16)
         io = ModelIO(kind.n_channels(), 16, 2, alphabet="molecule", layout=kind.layout())
@@ -434,7 +443,7 @@ def _zoo_case(name: str) -> tuple[str, dict[str, Any], ModelIO, np.ndarray]:
     return name, params, io, x
 
 
-ZOO = [spec.name for spec in list_models()] + ["dilated_resnet_profile"]
+ZOO = [spec.name for spec in list_models()] + ["dilated_resnet_profile", "dilated_resnet_tower"]
 
 
 def _export_zoo_model(case: str, format: str, tmp_path: Path) -> float:

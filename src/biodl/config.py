@@ -90,6 +90,7 @@ __all__ = [
     "Source",
     "SplitSpec",
     "TableSource",
+    "TrackSource",
     "TrainConfig",
     "TuneConfig",
     "config_from",
@@ -550,6 +551,61 @@ class PileupSource(_Strict):
         return self
 
 
+class TrackSource(_Strict):
+    """Signal tracks (bigWig or bedGraph) over windows of a reference genome: the targets
+    of coverage and profile models (``task: regression`` with ``per_position: true``).
+
+    Windows of ``length`` bases are cut from ``genome`` at ``stride`` (default
+    ``length``) along every ``regions`` interval (a BED; intervals shorter than
+    ``length`` give one centred window), or along every chromosome of the genome when
+    ``regions`` is absent (every excerpt of an excerpt genome: a FASTA of
+    ``chrom:start-end`` records, see :class:`biodl.io.Genome`); ``chromosomes`` limits
+    both. Each track is summed (``aggregate: sum``, Basenji), averaged or maximised in
+    ``bin_size``-base bins (``length`` must be a multiple of it), clipped at ``clip``,
+    then transformed (``log1p`` or ``sqrt``); the run records all of it. Windows
+    overlapping a ``blacklist`` BED are dropped (``blacklist_action: drop``) or keep
+    NaN (unknown, left out of the loss) in the bins they overlap (``mask``); windows
+    with more than ``max_n_fraction`` unknown bases are dropped. Chromosome names of the
+    tracks and BED files are matched to the genome's (``chr1``/``1``, ``chrM``/``MT``).
+    ``tracks``: a list of files (named by their file names) or a mapping name → file.
+    """
+
+    tracks: dict[str, str] | list[str] = Field(min_length=1)
+    genome: str
+    length: int = Field(ge=1)
+    regions: str | None = None
+    stride: int | None = Field(default=None, ge=1)
+    chromosomes: list[str] | None = Field(default=None, min_length=1)
+    bin_size: int = Field(default=1, ge=1)
+    aggregate: Literal["sum", "mean", "max"] = "sum"
+    clip: float | None = Field(default=None, gt=0)
+    transform: Literal["none", "log1p", "sqrt"] = "none"
+    blacklist: str | None = None
+    blacklist_action: Literal["drop", "mask"] = "drop"
+    max_n_fraction: float = Field(default=0.1, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _bins_fit(self) -> TrackSource:
+        if self.length % self.bin_size:
+            raise ValueError(
+                f"length ({self.length}) must be a multiple of bin_size ({self.bin_size})"
+            )
+        return self
+
+    def track_files(self) -> dict[str, str]:
+        """Track name → file, in the configured order (a list's names: the file names
+        without ``.bw``/``.bigwig``/``.bedgraph``/``.bg`` and ``.gz``)."""
+        if isinstance(self.tracks, dict):
+            return dict(self.tracks)
+        out: dict[str, str] = {}
+        for path in self.tracks:
+            name = os.path.basename(path)
+            for suffix in (".gz", ".bw", ".bigwig", ".bigWig", ".bedgraph", ".bedGraph", ".bg"):
+                name = name.removesuffix(suffix)
+            out[name if name not in out else path] = path
+        return out
+
+
 MATRIX_SOURCES = (MatrixSource, MultiViewSource)
 """Source classes of expression-matrix data (one matrix, or several views)."""
 
@@ -613,6 +669,7 @@ def _source_kind(value: Any) -> str | None:
             "views",
             "molecules",
             "reads",
+            "tracks",
             "fraction",
             "chromosomes",
             "scaffold",
@@ -633,7 +690,8 @@ Source = Annotated[
     | Annotated[MatrixSource, Tag("matrix")]
     | Annotated[MultiViewSource, Tag("views")]
     | Annotated[MoleculeSource, Tag("molecules")]
-    | Annotated[PileupSource, Tag("reads")],
+    | Annotated[PileupSource, Tag("reads")]
+    | Annotated[TrackSource, Tag("tracks")],
     Discriminator(_source_kind),
 ]
 SplitSpec = Annotated[
@@ -645,6 +703,7 @@ SplitSpec = Annotated[
     | Annotated[MatrixSource, Tag("matrix")]
     | Annotated[MultiViewSource, Tag("views")]
     | Annotated[MoleculeSource, Tag("molecules")]
+    | Annotated[TrackSource, Tag("tracks")]
     | Annotated[FractionSplit, Tag("fraction")]
     | Annotated[ChromosomeSplit, Tag("chromosomes")]
     | Annotated[ScaffoldSplit, Tag("scaffold")]
@@ -764,6 +823,13 @@ class TrainConfig(_Strict):
     layer, so the saved model predicts in the targets' own units (chemprop does the
     same). Default: on for molecules, off for other inputs.
 
+    ``loss`` (regression): ``mse`` (``auto``), ``poisson`` (the model predicts a log
+    rate) or ``multinomial`` (``per_position: true`` only: BPNet's multinomial profile
+    plus total-count loss, :func:`biodl.tasks.multinomial_loss`). ``count_weight``
+    (``multinomial`` only): the weight of the count term; by default BPNet's rule, half
+    the mean total count per window and track of the training targets
+    (:func:`biodl.tasks.bpnet_count_weight`).
+
     ``weight_average`` keeps an average of the weights during training
     (:mod:`biodl.train.averaging`): ``none`` (the default), ``ema`` (an exponential
     moving average, updated after every optimiser step: ``a = ema_decay * a + (1 -
@@ -803,7 +869,8 @@ class TrainConfig(_Strict):
     num_workers: int = Field(default=0, ge=0)
     deterministic: bool = True
     progress_bar: bool = True
-    loss: Literal["auto", "mse", "poisson"] = "auto"
+    loss: Literal["auto", "mse", "poisson", "multinomial"] = "auto"
+    count_weight: float | None = Field(default=None, ge=0)
     scale_targets: bool | None = None
     gradient_clip: float | None = Field(default=None, gt=0)
     augment: AugmentConfig = AugmentConfig()
@@ -1161,7 +1228,12 @@ def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
             f"({train.max_epochs})"
         )
     numeric = not kind.classification
-    matrix_problem = _matrix_problem(config) or _molecule_problem(config) or _pileup_problem(config)
+    matrix_problem = (
+        _matrix_problem(config)
+        or _molecule_problem(config)
+        or _pileup_problem(config)
+        or _track_problem(config)
+    )
     if matrix_problem is not None:
         return matrix_problem
     cpg = [
@@ -1223,7 +1295,13 @@ def _task_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
         return ("train", "threshold"), (
             f"train.threshold is for binary and multilabel tasks, not {task}"
         )
-    if train.scale_targets and (kind is not Regression or train.loss == "poisson"):
+    if train.loss == "multinomial" and not config.per_position:
+        return ("train", "loss"), (
+            "train.loss: multinomial (a profile over positions) needs per_position: true"
+        )
+    if train.count_weight is not None and train.loss != "multinomial":
+        return ("train", "count_weight"), "train.count_weight is for train.loss: multinomial"
+    if train.scale_targets and (kind is not Regression or train.loss in ("poisson", "multinomial")):
         return ("train", "scale_targets"), (
             "train.scale_targets is for task regression with the mse loss"
         )
@@ -1467,6 +1545,61 @@ def _pileup_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
     return None
 
 
+def _track_problem(config: Config) -> tuple[tuple[str, ...], str] | None:
+    """Why a signal-track (``tracks:``) configuration does not hold together, or ``None``."""
+    data, train = config.data, config.data.train
+    specs = {name: getattr(data, name) for name in ("valid", "test")}
+    if not isinstance(train, TrackSource):
+        for name, spec in specs.items():
+            if isinstance(spec, TrackSource):
+                return ("data", name), f"data.{name} (tracks) needs a 'tracks:' training source"
+        return None
+    if config.task != "regression" or not config.per_position:
+        return ("task",), (
+            "signal tracks ('tracks:' sources) need task: regression and per_position: true"
+        )
+    for name, spec in specs.items():
+        if isinstance(spec, TrackSource):
+            if list(spec.track_files()) != list(train.track_files()):
+                return ("data", name, "tracks"), (
+                    f"data.{name} must name the same tracks as the training source, in "
+                    "the same order"
+                )
+            for key in ("length", "bin_size", "aggregate", "clip", "transform"):
+                if getattr(spec, key) != getattr(train, key):
+                    return ("data", name, key), (
+                        f"data.{name}.{key} differs from the training source's: the "
+                        "targets of all splits must be made the same way"
+                    )
+        elif isinstance(spec, FractionSplit) and (train.stride or train.length) < train.length:
+            return ("data", name), (
+                f"data.{name}: a random fraction of overlapping windows (stride "
+                f"{train.stride} < length {train.length}) leaks sequence between splits; "
+                "hold out whole chromosomes ({chromosomes: [...]}) instead"
+            )
+        elif spec is not None and not isinstance(spec, FractionSplit | ChromosomeSplit):
+            return ("data", name), (
+                f"data.{name} of a 'tracks:' training source must be a 'tracks:' source, "
+                "{chromosomes: [...]} or {fraction: F}"
+            )
+    if data.length is not None and data.length != train.length:
+        return ("data", "length"), (
+            f"data.length ({data.length}) differs from the tracks' window length "
+            f"({train.length}); leave data.length out"
+        )
+    if data.alphabet != "dna" or data.encoding != "onehot":
+        return ("data", "alphabet"), "signal tracks are read over DNA one-hot windows"
+    if data.homology is not None or data.preprocess:
+        return ("data",), "homology and preprocess do not apply to signal tracks"
+    shift = config.train.augment.shift
+    if shift and shift < train.bin_size:
+        return ("train", "augment", "shift"), (
+            f"train.augment.shift ({shift}) is below bin_size ({train.bin_size}): targets "
+            "move by whole bins, so no shift would happen"
+        )
+    return None
+
+
 def _outputs_problem(config: Config) -> str | None:
     """Why ``outputs:`` does not fit the task and its outputs, or ``None``."""
     kind, source = task_class(config.task), config.data.train
@@ -1484,6 +1617,8 @@ def _outputs_problem(config: Config) -> str | None:
         n = len(source.bed)
     elif isinstance(source, CpgSource):
         n = len(source.cpg)
+    elif isinstance(source, TrackSource):
+        n = len(source.track_files())
     names = config.outputs or []
     return output_name_problem(names, len(names) if n is None else n)
 
@@ -1677,6 +1812,7 @@ def _absolutise(src: dict[str, Any], base: Path) -> None:
         "confident",
         "candidate_regions",
         "regions",
+        "blacklist",
     ):
         if isinstance(src.get(key), str) and src[key] != MEMORY_TABLE:
             src[key] = fix(src[key])
@@ -1684,7 +1820,9 @@ def _absolutise(src: dict[str, Any], base: Path) -> None:
         for view in src["views"].values():
             if isinstance(view, dict) and isinstance(view.get("matrix"), str):
                 view["matrix"] = fix(view["matrix"])
-    for key in ("fasta", "bed", "cpg", "residues"):
+    if isinstance(src.get("tracks"), list):
+        src["tracks"] = [fix(v) for v in src["tracks"]]
+    for key in ("fasta", "bed", "cpg", "residues", "tracks"):
         if isinstance(src.get(key), str):
             src[key] = fix(src[key])
         elif isinstance(src.get(key), dict):

@@ -45,6 +45,7 @@ __all__ = [
     "precision_recall_curve",
     "regression_metrics",
     "roc_curve",
+    "track_metrics",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -1259,6 +1260,206 @@ def regression_metrics(
     for key, found in means.items():
         result[f"mean_{key}"] = {"value": float(np.mean(found)) if found else None, "ci": None}
     result["n"] = {"value": int(np.asarray(y_true).shape[0])}
+    return result
+
+
+# --------------------------------------------------------------------------- tracks
+
+
+def _row_ranks(values: FloatArray) -> FloatArray:
+    """Average ranks (ties share the mean rank, 1-based) within each row of ``(N, B)``;
+    NaN sorts last and gets ranks of its own (mask it out afterwards)."""
+    n, b = values.shape
+    order = np.argsort(values, axis=1, kind="mergesort")
+    s = np.take_along_axis(values, order, axis=1)
+    differ = (s[:, 1:] != s[:, :-1]) & ~(np.isnan(s[:, 1:]) & np.isnan(s[:, :-1]))
+    first = np.concatenate([np.ones((n, 1), dtype=bool), differ], axis=1)
+    last = np.concatenate([differ, np.ones((n, 1), dtype=bool)], axis=1)
+    j = np.broadcast_to(np.arange(b), (n, b))
+    start = np.maximum.accumulate(np.where(first, j, 0), axis=1)
+    end = np.minimum.accumulate(np.where(last, j, b - 1)[:, ::-1], axis=1)[:, ::-1]
+    out = np.empty((n, b))
+    np.put_along_axis(out, order, (start + end) / 2.0 + 1.0, axis=1)
+    return out
+
+
+def _masked_pearson_rows(y: FloatArray, p: FloatArray, seen: BoolArray) -> FloatArray:
+    """Pearson correlation within each row of ``(N, B)`` over its ``seen`` entries; NaN
+    for a row with fewer than 2 of them or a constant truth or prediction."""
+    count = seen.sum(axis=1)
+    safe = np.maximum(count, 1)
+    ym = np.where(seen, y, 0.0).sum(axis=1) / safe
+    pm = np.where(seen, p, 0.0).sum(axis=1) / safe
+    yc = np.where(seen, y - ym[:, None], 0.0)
+    pc = np.where(seen, p - pm[:, None], 0.0)
+    num = (yc * pc).sum(axis=1)
+    den = np.sqrt((yc * yc).sum(axis=1) * (pc * pc).sum(axis=1))
+
+    def constant(v: FloatArray) -> BoolArray:
+        hi = np.where(seen, v, -np.inf).max(axis=1)
+        lo = np.where(seen, v, np.inf).min(axis=1)
+        out: BoolArray = hi == lo
+        return out
+
+    ok = (count >= 2) & ~constant(y) & ~constant(p) & (den > 0)
+    return np.divide(num, den, out=np.full(y.shape[0], np.nan), where=ok)
+
+
+def _correlations(y: FloatArray, p: FloatArray) -> tuple[float, float]:
+    """Pearson and Spearman of two 1-D arrays (NaN with fewer than 2 or constant)."""
+    if y.size < 2 or y.min() == y.max() or p.min() == p.max():
+        return math.nan, math.nan
+    r = float(_pearson_rows(y[None], p[None])[0])
+    rho = float(_pearson_rows(_ranks(y)[None], _ranks(p)[None])[0])
+    return r, rho
+
+
+def _jsd_rows(y: FloatArray, p: FloatArray, seen: BoolArray) -> FloatArray:
+    """Jensen-Shannon divergence (base 2) between each row's observed and predicted
+    profiles over its ``seen`` entries (both clipped at 0 and normalised to sum 1; a
+    zero predicted total is uniform); NaN for a row with zero observed total."""
+    a = np.where(seen, np.maximum(y, 0.0), 0.0)
+    b = np.where(seen, np.maximum(p, 0.0), 0.0)
+    ta, tb = a.sum(axis=1), b.sum(axis=1)
+    count = seen.sum(axis=1)
+    uniform = np.where(seen, 1.0 / np.maximum(count, 1)[:, None], 0.0)
+    b = np.where((tb > 0)[:, None], b / np.where(tb > 0, tb, 1.0)[:, None], uniform)
+    a = a / np.where(ta > 0, ta, 1.0)[:, None]
+    m = (a + b) / 2.0
+
+    def kl(u: FloatArray) -> FloatArray:
+        ratio = np.divide(u, m, out=np.ones_like(u), where=u > 0)
+        out: FloatArray = (u * np.log2(ratio)).sum(axis=1)
+        return out
+
+    jsd = np.clip((kl(a) + kl(b)) / 2.0, 0.0, 1.0)
+    return np.where(ta > 0, jsd, np.nan)
+
+
+def _mean_or_none(values: FloatArray) -> float | None:
+    kept = values[~np.isnan(values)]
+    return float(kept.mean()) if kept.size else None
+
+
+def track_metrics(
+    y_true: npt.ArrayLike,
+    y_pred: npt.ArrayLike,
+    *,
+    outputs: Sequence[str],
+) -> dict[str, dict[str, Any]]:
+    """Metrics of coverage-track predictions (Basenji, BPNet), per track.
+
+    Missing (NaN) bins of the truth are left out of every metric.
+
+    Parameters
+    ----------
+    y_true
+        Observed values ``(N, T, B)``: ``N`` windows, ``T`` tracks, ``B`` bins; NaN where
+        missing.
+    y_pred
+        Predictions of the same shape (finite).
+    outputs
+        Names of the ``T`` tracks.
+
+    Returns
+    -------
+    dict
+        For each track ``o``, each ``{"value": float or None, "ci": None}`` (None where
+        undefined):
+
+        - ``pearson[o]``, ``spearman[o]``: genome-wide, over the bins of all windows
+          pooled (Basenji's figure); ``r2[o]``, ``mse[o]``, ``rmse[o]``, ``mae[o]``
+          over the same bins;
+        - ``window_pearson[o]``, ``window_spearman[o]``: within each window across its
+          bins, averaged over the windows (windows where the truth or the prediction is
+          constant, or with fewer than 2 observed bins, are left out);
+        - ``log_pearson[o]``: Pearson of ``log1p`` of the pooled values (both clipped
+          at 0);
+        - ``jsd[o]``: mean over windows of the Jensen-Shannon divergence (base 2, in
+          ``[0, 1]``) between the observed profile and the predicted one, each clipped
+          at 0 and normalised to sum 1 (a zero predicted total is the uniform profile;
+          windows with a zero observed total are left out);
+        - ``count_pearson[o]``, ``count_spearman[o]``: across windows (with an observed
+          bin), of ``log1p`` of the observed total vs ``log1p`` of the predicted total
+          (over the observed bins, values clipped at 0);
+        - ``n[o]``: the number of observed bins (``{"value": int}``);
+
+        and the means over tracks (of the tracks where defined) ``mean_pearson`` (the
+        headline), ``mean_spearman``, ``mean_window_pearson``, ``mean_log_pearson``,
+        ``mean_jsd``, ``mean_count_pearson``, ``mean_r2``, ``mean_rmse``, and ``n`` (the
+        number of windows).
+
+    Raises
+    ------
+    ValueError
+        For arrays that are not ``(N, T, B)`` with ``T`` outputs, shapes that differ or
+        predictions that are not finite.
+
+    Examples
+    --------
+    >>> y = [[[0.0, 1.0, 3.0]], [[2.0, 2.0, 0.0]]]
+    >>> m = track_metrics(y, [[[0.0, 2.0, 6.0]], [[1.0, 1.0, 0.0]]], outputs=["cage"])
+    >>> m["window_pearson[cage]"]["value"], m["jsd[cage]"]["value"]
+    (1.0, 0.0)
+    >>> round(m["pearson[cage]"]["value"], 4), m["n[cage]"]["value"]
+    (0.7826, 6)
+    """
+    names = _check_classes(outputs, minimum=1)
+    y = np.asarray(y_true, dtype=np.float64)
+    p = np.asarray(y_pred, dtype=np.float64)
+    if y.ndim != 3 or y.shape[1] != len(names):
+        raise ValueError(f"y_true must have shape (N, {len(names)}, B), not {y.shape}")
+    if p.shape != y.shape:
+        raise ValueError(f"y_true and y_pred differ in shape: {y.shape} and {p.shape}")
+    if not np.isfinite(p).all():
+        raise ValueError("y_pred must be finite")
+    result: dict[str, dict[str, Any]] = {}
+    keys = ("pearson", "spearman", "window_pearson", "log_pearson", "jsd", "count_pearson")
+    means: dict[str, list[float]] = {k: [] for k in (*keys, "r2", "rmse")}
+
+    def put(key: str, name: str, value: float | None) -> None:
+        if value is not None and math.isnan(value):
+            value = None
+        result[f"{key}[{name}]"] = {"value": value, "ci": None}
+        if value is not None and key in means:
+            means[key].append(value)
+
+    for t, name in enumerate(names):
+        yt, pt = y[:, t, :], p[:, t, :]
+        seen = ~np.isnan(yt)
+        yv, pv = yt[seen], pt[seen]
+        result[f"n[{name}]"] = {"value": int(yv.size)}
+        r, rho = _correlations(yv, pv)
+        put("pearson", name, r)
+        put("spearman", name, rho)
+        if yv.size:
+            point = _regression_point(yv[None], pv[None])
+            for key in ("r2", "mse", "rmse", "mae"):
+                put(key, name, float(point[key][0]))
+        else:
+            for key in ("r2", "mse", "rmse", "mae"):
+                put(key, name, None)
+        put("window_pearson", name, _mean_or_none(_masked_pearson_rows(yt, pt, seen)))
+        # ranks among each window's observed bins (missing ones rank last, masked out)
+        ranks_y = _row_ranks(np.where(seen, yt, np.nan))
+        ranks_p = _row_ranks(np.where(seen, pt, np.nan))
+        rho_w = _masked_pearson_rows(ranks_y, ranks_p, seen)
+        put("window_spearman", name, _mean_or_none(rho_w))
+        put(
+            "log_pearson",
+            name,
+            _correlations(np.log1p(np.maximum(yv, 0.0)), np.log1p(np.maximum(pv, 0.0)))[0],
+        )
+        put("jsd", name, _mean_or_none(_jsd_rows(yt, pt, seen)))
+        windows = seen.any(axis=1)
+        total_y = np.where(seen, np.maximum(yt, 0.0), 0.0).sum(axis=1)[windows]
+        total_p = np.where(seen, np.maximum(pt, 0.0), 0.0).sum(axis=1)[windows]
+        r_count, rho_count = _correlations(np.log1p(total_y), np.log1p(total_p))
+        put("count_pearson", name, r_count)
+        put("count_spearman", name, rho_count)
+    for key, found in means.items():
+        result[f"mean_{key}"] = {"value": float(np.mean(found)) if found else None, "ci": None}
+    result["n"] = {"value": int(y.shape[0])}
     return result
 
 

@@ -167,6 +167,8 @@ class RunMeta(_Meta):
     molecule: dict[str, Any] | None = None
     # read pileups (variant calling): candidate thresholds and read filter of training
     pileup: dict[str, Any] | None = None
+    # signal tracks: names, bin_size, aggregate, clip and transform of the targets
+    tracks: dict[str, Any] | None = None
     # regression trained on standardised targets: their mean and SD (folded into the model)
     target_scaling: dict[str, Any] | None = None
 

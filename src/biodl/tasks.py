@@ -14,6 +14,7 @@ task                   model outputs         scores                headline metr
 :class:`Multilabel`    T logits (per pos.)   sigmoid each          ``macro_auroc``
 :class:`Regression`    T values (per pos.)   values, ``exp`` for   ``mean_pearson``
                                              a Poisson log rate
+                                             (or multinomial)
 =====================  ====================  ====================  ==================
 
 A task is written into a run's ``model.json`` by :meth:`Task.to_meta` and read back by
@@ -56,6 +57,7 @@ from biodl.metrics import (
     multiclass_metrics,
     multilabel_metrics,
     regression_metrics,
+    track_metrics,
 )
 
 __all__ = [
@@ -74,9 +76,11 @@ __all__ = [
     "TaskName",
     "ThresholdRule",
     "bin_targets",
+    "bpnet_count_weight",
     "choose_threshold",
     "make_task",
     "masked_loss",
+    "multinomial_loss",
     "output_name_problem",
     "task_class",
     "task_from_meta",
@@ -88,7 +92,9 @@ TaskName = Literal["binary", "multiclass", "multilabel", "regression"]
 
 TASK_NAMES: tuple[TaskName, ...] = get_args(TaskName)
 
-RegressionLoss = Literal["mse", "poisson"]
+RegressionLoss = Literal["mse", "poisson", "multinomial"]
+"""A regression loss: squared error, Poisson counts, or BPNet's multinomial profile plus
+total count (per-position outputs only; :func:`multinomial_loss`)."""
 
 Combine = Literal["probability", "softmax", "rate", "mean"]
 """How an ensemble averages raw outputs (:attr:`Task.ensemble_combine`)."""
@@ -343,6 +349,116 @@ def masked_loss(
         per = torch.exp(logits) - y * logits
     per = torch.where(seen, per, torch.zeros_like(per))
     return per.sum() / seen.sum().clamp(min=1)
+
+
+def multinomial_loss(
+    logits: torch.Tensor, target: torch.Tensor, *, count_weight: float
+) -> torch.Tensor:
+    """BPNet's profile loss (Avsec et al. 2021): multinomial plus total count.
+
+    The outputs ``z`` ``(N, T, B)`` are log rates per bin, as for a Poisson loss. For
+    each window and track, with ``y`` the observed profile:
+
+    ``-sum_b y_b log_softmax(z)_b + count_weight * (log(1 + sum_b y_b) - log(1 + sum_b
+    exp z_b))^2``
+
+    the multinomial negative log likelihood of the profile's shape (without the
+    log-factorial terms, which do not depend on the model) and the squared error of the
+    log total count, where the predicted total is ``exp(logsumexp(z))`` (so
+    ``log(1 + total)`` is ``softplus(logsumexp(z))``, computed stably). Adding a
+    constant to ``z`` changes the count term only. The loss is the mean over windows
+    and tracks.
+
+    Missing (NaN) bins are left out of both terms: the profile is a multinomial over
+    the observed bins (the softmax and the predicted total run over them only); a
+    window and track with no observed bin is left out of the mean (0 when none is
+    left). Per-position targets longer than the output are averaged into bins first
+    (:func:`bin_targets`). Float64 outputs are kept in float64, others computed in
+    float32.
+
+    Parameters
+    ----------
+    logits
+        Log rates ``(N, T, B)``.
+    target
+        Observed counts or coverage ``(N, T, B)`` (or ``(N, T, L)`` with ``L >= B``),
+        NaN where missing.
+    count_weight
+        The weight of the count term (:func:`bpnet_count_weight` gives BPNet's).
+
+    Raises
+    ------
+    ValueError
+        For outputs that are not ``(N, T, B)`` or a negative count weight.
+
+    Examples
+    --------
+    A flat prediction of total 3 for an observed profile ``[1, 2, 0]`` (total 3):
+    the count term is 0, the profile term is ``3 log 3``.
+
+    >>> z = torch.zeros(1, 1, 3)
+    >>> loss = multinomial_loss(z, torch.tensor([[[1.0, 2.0, 0.0]]]), count_weight=1.0)
+    >>> round(float(loss), 4), round(3 * math.log(3), 4)
+    (3.2958, 3.2958)
+    """
+    if logits.dim() != 3:
+        msg = f"the multinomial loss needs per-position outputs (N, T, B), not {logits.dim()}-D"
+        raise ValueError(msg)
+    if not count_weight >= 0 or not math.isfinite(count_weight):
+        raise ValueError(f"count_weight must be a finite number >= 0, not {count_weight}")
+    z = logits if logits.dtype == torch.float64 else logits.float()
+    target = bin_targets(target.to(z.dtype), z.shape[-1])
+    seen = ~torch.isnan(target)
+    has = seen.any(dim=-1)  # (N, T): windows and tracks with an observed bin
+    y = torch.where(seen, target, torch.zeros_like(target))
+    # observed bins only; a row with none keeps its z (finite gradients), then is dropped
+    use = seen | ~has[..., None]
+    zm = torch.where(use, z, torch.full_like(z, -math.inf))
+    lse = torch.logsumexp(zm, dim=-1)
+    log_p = torch.where(use, zm - lse[..., None], torch.zeros_like(z))
+    profile = -(y * log_p).sum(dim=-1)
+    count = (torch.log1p(y.sum(dim=-1)) - F.softplus(lse)) ** 2
+    per = torch.where(has, profile + count_weight * count, torch.zeros_like(profile))
+    return per.sum() / has.sum().clamp(min=1)
+
+
+def bpnet_count_weight(targets: npt.ArrayLike) -> float:
+    """BPNet's weight of the count term: half the mean total per window and track.
+
+    Avsec et al. (2021) weigh the total-count loss by ``lambda = n_obs / 2``, ``n_obs``
+    the average total count per region, so that the count and the profile terms have
+    comparable gradients. Here it is half the mean, over windows and tracks, of each
+    window's total over its observed (non-NaN) bins; windows and tracks with no
+    observed bin are left out. The result is at least ``1e-3``, so that the count term
+    is never switched off (training targets that are all zero give ``1e-3``).
+
+    Parameters
+    ----------
+    targets
+        Training targets ``(N, T, B)`` as the loss sees them (on the outputs' bins).
+
+    Raises
+    ------
+    ValueError
+        For targets that are not 3-D or have no observed value.
+
+    Examples
+    --------
+    Totals 4 and 8 (track a), 6 (track b; its second window is missing):
+
+    >>> y = np.array([[[1.0, 3.0], [2.0, 4.0]], [[8.0, 0.0], [np.nan, np.nan]]])
+    >>> bpnet_count_weight(y)
+    3.0
+    """
+    y = np.asarray(targets, dtype=np.float64)
+    if y.ndim != 3:
+        raise ValueError(f"targets must be (N, T, B), not of shape {y.shape}")
+    seen = ~np.isnan(y)
+    has = seen.any(axis=-1)
+    if not has.any():
+        raise ValueError("the targets have no observed value to weigh the count term by")
+    totals = np.where(seen, y, 0.0).sum(axis=-1)[has]
+    return max(float(totals.mean()) / 2.0, 1e-3)
 
 
 class MaskedAUROC(Metric):
@@ -1086,9 +1202,26 @@ class Multilabel(_Numeric):
 @dataclass(frozen=True)
 class Regression(_Numeric):
     """Real-valued outputs (NaN where unknown): squared error, or Poisson counts with
-    the model predicting the log rate (its scores are then the rate ``exp(z)``)."""
+    the model predicting the log rate (its scores are then the rate ``exp(z)``), or
+    (per-position outputs only) BPNet's multinomial profile plus total-count loss on
+    log rates per bin (:func:`multinomial_loss`; scores ``exp(z)`` too).
+
+    ``count_weight`` is the weight of the multinomial loss's count term (1 when not
+    given; :func:`bpnet_count_weight` gives BPNet's); the other losses have none.
+
+    Examples
+    --------
+    >>> t = Regression(["dnase"], per_position=True, loss="multinomial", count_weight=2.5)
+    >>> t.to_meta()["count_weight"], t.ensemble_combine
+    (2.5, 'rate')
+    >>> Regression(["y"], loss="multinomial")
+    Traceback (most recent call last):
+    ...
+    ValueError: loss multinomial needs per_position: true
+    """
 
     loss_name: RegressionLoss = "mse"
+    count_weight: float | None = None
 
     name: ClassVar[TaskName] = "regression"
     headline: ClassVar[str] = "mean_pearson"
@@ -1100,21 +1233,42 @@ class Regression(_Numeric):
         *,
         per_position: bool = False,
         loss: RegressionLoss = "mse",
+        count_weight: float | None = None,
         given_names: Sequence[str] = (),
     ) -> None:
+        if loss not in get_args(RegressionLoss):
+            known = ", ".join(get_args(RegressionLoss))
+            raise ValueError(f"unknown regression loss {loss!r}; known: {known}")
+        if loss == "multinomial":
+            if not per_position:
+                raise ValueError("loss multinomial needs per_position: true")
+            weight = 1.0 if count_weight is None else float(count_weight)
+            if not (math.isfinite(weight) and weight >= 0) or isinstance(count_weight, bool):
+                raise ValueError(f"count_weight must be a finite number >= 0, not {count_weight}")
+        elif count_weight is not None:
+            raise ValueError(f"count_weight is for loss multinomial, not {loss}")
+        else:
+            weight = None
         self._set_outputs(outputs, per_position, given_names)
         object.__setattr__(self, "loss_name", loss)
+        object.__setattr__(self, "count_weight", weight)
+
+    @property
+    def log_rate(self) -> bool:
+        """Whether the outputs are log rates (Poisson, multinomial): scores ``exp(z)``."""
+        return self.loss_name in ("poisson", "multinomial")
 
     @property
     def ensemble_combine(self) -> Combine:
-        return "rate" if self.loss_name == "poisson" else "mean"
+        return "rate" if self.log_rate else "mean"
 
     def to_meta(self) -> dict[str, Any]:
-        return {**self._meta(), "loss": self.loss_name}
+        weight = {} if self.count_weight is None else {"count_weight": self.count_weight}
+        return {**self._meta(), "loss": self.loss_name, **weight}
 
     def scores(self, z: np.ndarray | torch.Tensor) -> FloatArray:
         arr = _numpy(z)
-        return np.exp(arr) if self.loss_name == "poisson" else arr
+        return np.exp(arr) if self.log_rate else arr
 
     def loss(
         self,
@@ -1124,11 +1278,20 @@ class Regression(_Numeric):
         pos_weight: torch.Tensor | None = None,
         class_weight: torch.Tensor | None = None,
     ) -> torch.Tensor:
+        if self.loss_name == "multinomial":
+            weight = 1.0 if self.count_weight is None else self.count_weight
+            return multinomial_loss(logits, target, count_weight=weight)
         return masked_loss(logits, target, kind=self.loss_name)
 
     def metrics(
         self, truth: np.ndarray, scores: np.ndarray, *, n_bootstrap: int, ci: float, seed: int
     ) -> dict[str, Any]:
+        """:func:`~biodl.metrics.track_metrics` for per-position truth on the scores'
+        bins ``(N, T, B)`` (no bootstrap intervals), else
+        :func:`~biodl.metrics.regression_metrics`."""
+        y, s = np.asarray(truth), np.asarray(scores)
+        if y.ndim == 3 and s.ndim == 3 and y.shape[-1] == s.shape[-1]:
+            return track_metrics(y, s, outputs=self.output_names)
         return regression_metrics(
             truth, scores, outputs=self.output_names, n_bootstrap=n_bootstrap, ci=ci, seed=seed
         )
@@ -1167,6 +1330,7 @@ def make_task(
     negative: str = "",
     per_position: bool = False,
     loss: str = "auto",
+    count_weight: float | None = None,
     threshold: float | Sequence[float] = 0.5,
 ) -> Task:
     """The task called ``name``.
@@ -1182,7 +1346,10 @@ def make_task(
     per_position
         Per-position outputs (multi-label, regression).
     loss
-        Regression loss: ``mse`` (or ``auto``) or ``poisson``.
+        Regression loss: ``mse`` (or ``auto``), ``poisson`` or ``multinomial``
+        (per-position outputs only).
+    count_weight
+        Weight of the multinomial loss's count term (``None``: 1).
     threshold
         Decision threshold of a binary task, or of a multi-label task (one for every
         output, or one each).
@@ -1191,11 +1358,18 @@ def make_task(
     ------
     InputError
         For an unknown task name.
+    ValueError
+        For loss ``multinomial`` without ``per_position``, or a ``count_weight`` with
+        another loss or below 0.
 
     Examples
     --------
     >>> make_task("multiclass", classes=["a", "b", "c"]).n_outputs
     3
+    >>> task = make_task("regression", classes=["cage"], per_position=True,
+    ...                  loss="multinomial", count_weight=4.0)
+    >>> task.loss_name, task.count_weight
+    ('multinomial', 4.0)
     """
     if name == "binary":
         return Binary(positive=positive, negative=negative).with_threshold(threshold)
@@ -1204,8 +1378,14 @@ def make_task(
     if name == "multilabel":
         return Multilabel(classes, per_position=per_position, threshold=threshold)
     if name == "regression":
-        reg_loss: RegressionLoss = "poisson" if loss == "poisson" else "mse"
-        return Regression(classes, per_position=per_position, loss=reg_loss)
+        reg_loss: RegressionLoss = "mse"
+        if loss == "poisson":
+            reg_loss = "poisson"
+        elif loss == "multinomial":
+            reg_loss = "multinomial"
+        return Regression(
+            classes, per_position=per_position, loss=reg_loss, count_weight=count_weight
+        )
     known = ", ".join(TASK_NAMES)
     raise InputError(f"unknown task '{name}'; known tasks: {known}")
 
@@ -1219,7 +1399,9 @@ def task_from_meta(
     ``threshold`` when given, else the run's recorded ``threshold`` (one value, or one per
     multi-label output), else 0.5 (runs written before thresholds were chosen). The
     outputs' names for people (:attr:`Task.names`) are the recorded ``output_names``,
-    else the outputs (runs written before names were recorded keep their old names).
+    else the outputs (runs written before names were recorded keep their old names). A
+    regression run's ``loss`` (``mse`` when absent) and, for the multinomial loss,
+    ``count_weight`` (1 when absent) are read back.
 
     Raises
     ------
@@ -1243,6 +1425,16 @@ def task_from_meta(
         threshold = 0.5 if recorded is None else recorded
         if not isinstance(threshold, int | float | list | tuple) or isinstance(threshold, bool):
             raise InputError(f"model.json 'threshold' must be a number, not {threshold!r}")
+    loss = str(meta.get("loss", "auto"))
+    count_weight = None
+    if name == "regression" and loss == "multinomial":
+        count_weight = meta.get("count_weight", 1.0)
+        number = isinstance(count_weight, int | float) and not isinstance(count_weight, bool)
+        if not number or not (math.isfinite(count_weight) and count_weight >= 0):
+            msg = f"model.json 'count_weight' must be a number >= 0, not {count_weight!r}"
+            raise InputError(msg)
+        if not meta.get("per_position", False):
+            raise InputError("model.json: loss multinomial needs per_position: true")
     try:
         if name == "binary":
             task = make_task(
@@ -1257,7 +1449,8 @@ def task_from_meta(
                 name,
                 classes=[str(c) for c in labels[key]],
                 per_position=bool(meta.get("per_position", False)),
-                loss=str(meta.get("loss", "auto")),
+                loss=loss,
+                count_weight=count_weight,
                 threshold=threshold,
             )
     except KeyError as exc:

@@ -167,14 +167,19 @@ def test_read_and_validate(tmp_path: Path) -> None:
 
 
 def test_registry() -> None:
-    assert set(INPUT_KINDS) == {"sequence", "matrix", "graph", "molecule", "pileup"}
+    assert set(INPUT_KINDS) == {"sequence", "matrix", "graph", "molecule", "pileup", "track"}
     kind = input_kind("sequence", alphabet="protein")
     assert isinstance(kind, InputKind)
     assert isinstance(kind, SequenceKind)
     assert kind.name == "sequence"
     assert kind == SequenceKind(alphabet="protein", encoding="onehot", unknown="zero")
-    with pytest.raises(InputError, match=r"unknown input kind 'track' \(known kinds: "):
-        input_kind("track")
+    with pytest.raises(InputError, match=r"unknown input kind 'image' \(known kinds: "):
+        input_kind("image")
+    track = input_kind("track", bin_size=128)
+    assert isinstance(track, SequenceKind)
+    assert track.n_channels() == 4
+    with pytest.raises(InputError, match="cut from a genome"):
+        track.read("x.fa")
     with pytest.raises(InputError, match="input kind 'sequence'"):
         input_kind("sequence", alfabet="dna")
     with pytest.raises(InputError):

@@ -250,6 +250,8 @@ def _not_applicable(name: str, method: str) -> str | None:
     if method == "attention":
         return None if name == "deeploc" else f"attention is not defined for {name}"
     if method == "ism":  # one-hot sequences only, not packed CpG/structure inputs
+        if io.per_position and io.n_channels == 4:  # bpnet: per-base profiles of DNA
+            return f"ism is not defined for {name}: it has per-position outputs"
         if not io.layout and io.n_channels in (4, 20) and not io.per_position:
             return None
         return f"ism is not defined for {name}: its input is not one-hot sequences"

@@ -51,14 +51,15 @@ DNA = ["basset", "danq", "deepbind", "deepsea", "dilated_resnet"]
 # protein models mask all-zero (padding) columns, so a substitution is not local: naive only
 PROTEIN = ["deepfam", "deepgoplus_cnn", "deeploc", "light_attention"]
 # packed inputs (deepmir: sequence + structure; deepcpg*: CpG neighbourhoods) are not
-# one-hot, and residue_tagger and residue_embedding have per-position outputs: ism refuses
-# them (tested below)
+# one-hot, and residue_tagger, residue_embedding and bpnet have per-position outputs: ism
+# refuses them (tested below)
 NOT_ONE_HOT = {
     "deepmir",
     "deepcpg",
     "deepcpg_cpg",
     "residue_tagger",
     "residue_embedding",
+    "bpnet",  # per-base profiles of DNA
     "mlp",  # expression matrices (it also flattens one-hot input, but it is not local)
     "dae",
     "multiview",
@@ -272,10 +273,11 @@ def test_protein_models_run_naive_and_agree(name: str) -> None:
 def test_packed_and_per_position_models_are_refused(name: str) -> None:
     spec = get_model_spec(name)
     if spec.per_position:
-        io = ModelIO(20, 12, 2, alphabet="protein", per_position=True)
+        channels = 20 if "protein" in spec.alphabets else 4
+        io = ModelIO(channels, 12, 2, alphabet=spec.alphabets[0], per_position=True)
         model = create_model(name, {}, io=io)
         with pytest.raises(ValueError, match=r"one output vector per sequence"):
-            ism(model, one_hot(1, 12, channels=20), device="cpu")
+            ism(model, one_hot(1, 12, channels=channels), device="cpu")
     elif {"molecule", "fingerprint"} & set(spec.alphabets):  # real molecules, the model
         with pytest.raises(ValueError, match="not one-hot"):
             ism(zoo.build(name), zoo.inputs(name, 2), device="cpu")

@@ -22,6 +22,7 @@ SMALL: dict[str, dict[str, Any]] = {
     "deepbind": {"n_filters": 6, "filter_width": 9, "hidden": 8, "pooling": "max_avg"},
     "deepsea": {"conv1_filters": 8, "conv2_filters": 8, "conv3_filters": 8, "hidden": 8},
     "dilated_resnet": {"n_filters": 8, "n_blocks": 2},
+    "bpnet": {"n_filters": 6, "n_layers": 3, "stem_width": 7, "profile_width": 9, "bin_size": 4},
     "deeploc": {
         "conv_filters": 3,
         "conv_widths": [1, 3],
@@ -104,7 +105,8 @@ def model_io(name: str, n_outputs: int = 2) -> ModelIO:
         return ModelIO(
             20, PROTEIN_LENGTH, n_outputs, alphabet="protein", per_position=spec.per_position
         )
-    return ModelIO(4, 60, n_outputs)
+    # bpnet has only a per-position (profile) head; 60 positions in bins of 4
+    return ModelIO(4, 60, n_outputs, per_position=name == "bpnet")
 
 
 def build(name: str, n_outputs: int = 2, *, seed: int = 0) -> nn.Module:

@@ -7,7 +7,14 @@ import torch
 from torch import nn
 
 from biodl.errors import ConfigError
-from biodl.models import DilatedResidualBlock, DilatedResNetTrunk, ModelIO, create_model
+from biodl.models import (
+    ConvBlock,
+    ConvStack,
+    DilatedResidualBlock,
+    DilatedResNetTrunk,
+    ModelIO,
+    create_model,
+)
 from tests.models.test_zoo import build, random_one_hot
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -114,3 +121,59 @@ def test_residual_blocks_start_as_the_identity() -> None:
     with torch.no_grad():
         stem = trunk.stem(x)
         torch.testing.assert_close(trunk.tower(stem), stem, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("n_outputs", [1, 10])
+def test_conv_tower_pools_gradually_into_128_bp_bins(n_outputs: int) -> None:
+    model = _profile(1024, n_outputs, stem="tower", bin_size=128)
+    trunk = _trunk(model)
+    stem = trunk.stem
+    assert isinstance(stem, ConvStack)
+    # the stem convolution, then 6 width-5 convolutions: 7 poolings by 2
+    blocks = [b for b in stem.blocks if isinstance(b, ConvBlock)]
+    assert [b.conv.kernel_size for b in blocks] == [(15,)] + [(5,)] * 6
+    assert [b.pool_width for b in blocks] == [2] * 7
+    assert [b.output_length for b in blocks] == [512, 256, 128, 64, 32, 16, 8]
+    x = random_one_hot(2, 1024)
+    z = model(x)
+    assert z.shape == (2, n_outputs, 8)
+    assert trunk.output_length == 8
+    # log rates: no final activation, so outputs of either sign
+    with torch.no_grad():
+        nn.init.constant_(model.head.conv.bias, -3.0)  # type: ignore[union-attr, arg-type]
+        assert (model(x) < 0).any()
+    z.exp().sum().backward()  # a Poisson rate is differentiable everywhere
+
+
+@pytest.mark.parametrize(("length", "bin_size", "bins"), [(1000, 8, 125), (300, 32, 9), (5, 8, 1)])
+def test_conv_tower_gives_as_many_bins_as_the_single_stem(
+    length: int, bin_size: int, bins: int
+) -> None:
+    for stem in ("single", "tower"):
+        model = _profile(length, 2, stem=stem, bin_size=bin_size)
+        assert model(random_one_hot(2, length)).shape == (2, 2, bins)
+    pooled = build("dilated_resnet", length, 3, stem="tower", bin_size=bin_size).eval()
+    assert pooled(random_one_hot(2, length)).shape == (2, 3)
+
+
+def test_conv_tower_with_bins_of_one_is_a_stem_convolution() -> None:
+    model = _profile(50, 1, stem="tower", bin_size=1)
+    stem = _trunk(model).stem
+    assert isinstance(stem, ConvStack)
+    assert len(stem.blocks) == 1
+    assert model(random_one_hot(1, 50)).shape == (1, 1, 50)
+
+
+def test_conv_tower_needs_a_power_of_two_bin_size() -> None:
+    with pytest.raises(ConfigError, match=r"power of two \(got 96\)"):
+        _profile(1024, 1, stem="tower", bin_size=96)
+    with pytest.raises(ConfigError, match="power of two"):
+        build("dilated_resnet", 101, stem="tower", bin_size=12)
+
+
+def test_conv_tower_receptive_field_matches_a_measurement() -> None:
+    options = {"n_filters": 3, "n_blocks": 3, "stem": "tower", "bin_size": 8, "stem_width": 7}
+    trunk = _trunk(create_model("dilated_resnet", options, io=ModelIO(4, 400, 1)))
+    # stem 7, pools of 2 with width-5 convolutions at jumps 2 and 4, then the tower at 8
+    expected = 7 + 1 + 2 * 4 + 2 * 1 + 4 * 4 + 4 * 1 + 8 * 2 * (1 + 2 + 4)
+    assert measured_receptive_field(trunk, 400) == trunk.receptive_field == expected

@@ -15,7 +15,13 @@ import pytest
 
 from biodl.metrics import binary_metrics, multiclass_metrics, precision_recall_curve, roc_curve
 from biodl.report import write_run_report
-from biodl.report.plots import plot_binary_curves, plot_confusion, plot_pr, plot_roc
+from biodl.report.plots import (
+    plot_binary_curves,
+    plot_confusion,
+    plot_pr,
+    plot_roc,
+    plot_tracks,
+)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -222,3 +228,49 @@ def test_report_mixes_binary_and_multiclass_entries(tmp_path: Path) -> None:
     assert '<td class="name">foo[bar]</td>' in text
     assert '<td class="name">F1 — a b</td><td>—</td><td>0.500</td>' in text
     assert '<td class="name">Examples</td><td>50</td><td>—</td>' in text
+
+
+# --------------------------------------------------------------------------- tracks
+
+
+def test_plot_tracks_draws_one_panel_per_track_on_genomic_coordinates(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    observed = rng.poisson(3.0, size=(3, 16)).astype(np.float64)
+    observed[1, 4:6] = np.nan  # missing bins are left blank
+    predicted = observed + 0.5
+    predicted[1] = 2.0
+    fig = plot_tracks(
+        observed, predicted, names=["a", "b", "c"], bin_size=128, chrom="chr2", start=5000
+    )
+    assert len(fig.axes) == 3
+    assert [ax.get_ylabel() for ax in fig.axes] == ["a", "b", "c"]
+    assert fig.axes[0].get_xlim() == (5000.0, 5000.0 + 16 * 128)
+    assert fig.axes[-1].get_xlabel() == "chr2 position (bp)"
+    line = fig.axes[0].get_lines()[0]
+    assert line.get_xdata()[0] == 5000
+    assert fig.get_suptitle() == "chr2:5,000-7,048"
+    fig.savefig(tmp_path / "tracks.png", format="png")
+    _assert_png(tmp_path / "tracks.png")
+    one = plot_tracks([[1.0, 2.0]], [[1.0, 2.0]], names=["x"], bin_size=1, chrom="1", start=0)
+    assert len(one.axes) == 1
+
+
+def test_plot_tracks_shows_at_most_ten_tracks() -> None:
+    y = np.ones((12, 4))
+    fig = plot_tracks(
+        y, y, names=[f"t{i}" for i in range(12)], bin_size=10, chrom="c", start=0, title="window 1"
+    )
+    assert len(fig.axes) == 10
+    assert fig.get_suptitle() == "window 1 (first 10 of 12 tracks)"
+
+
+def test_plot_tracks_bad_input() -> None:
+    y = np.ones((2, 4))
+    with pytest.raises(ValueError, match="equal shape"):
+        plot_tracks(y, np.ones((2, 3)), names=["a", "b"], bin_size=1, chrom="c", start=0)
+    with pytest.raises(ValueError, match="1 names given for 2 tracks"):
+        plot_tracks(y, y, names=["a"], bin_size=1, chrom="c", start=0)
+    with pytest.raises(ValueError, match="bin_size must be an integer >= 1"):
+        plot_tracks(y, y, names=["a", "b"], bin_size=0, chrom="c", start=0)
+    with pytest.raises(ValueError, match="start must be an integer >= 0"):
+        plot_tracks(y, y, names=["a", "b"], bin_size=1, chrom="c", start=-5)

@@ -49,10 +49,19 @@ def register(subparsers: Subparsers) -> None:
     p.add_argument(
         "input",
         type=Path,
+        nargs="?",
         help="FASTA/FASTQ (gzip ok), a table with --sequence-column, or, for a model "
         "trained on an expression matrix, a matrix file of samples, or, for a molecule "
-        "model, a CSV/TSV with a SMILES column (--sequence-column names it) or an SDF file",
+        "model, a CSV/TSV with a SMILES column (--sequence-column names it) or an SDF file "
+        "(not with --genome)",
     )
+    p.add_argument(
+        "--genome",
+        type=Path,
+        help="reference FASTA: explain the windows centred on --regions instead of INPUT "
+        "(writes attributions.npz and attributions.bw)",
+    )
+    p.add_argument("--regions", type=Path, help="with --genome: BED file of regions to explain")
     p.add_argument("--out", type=Path, required=True, help="folder to write")
     p.add_argument(
         "--method",
@@ -125,8 +134,33 @@ def register(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Explain the sequences and print the checks' outcome; returns the exit status."""
+    from biodl.errors import InputError
     from biodl.workflows import explain_file
 
+    if args.genome is not None or args.regions is not None:
+        if args.genome is None or args.regions is None or args.model is None:
+            raise InputError("explaining regions needs --model, --genome and --regions")
+        if args.input is not None:
+            raise InputError("give INPUT (sequences) or --genome and --regions, not both")
+        from biodl.workflows import explain_regions
+
+        explained = explain_regions(
+            args.model,
+            args.genome,
+            args.regions,
+            args.out,
+            method=args.method,
+            target=args.target,
+            n_references=args.n_references,
+            batch_size=args.batch_size,
+            device=args.device,
+            seed=args.seed,
+            force=args.force,
+        )
+        print(explained.text())
+        return 0
+    if args.input is None:
+        raise InputError("explain needs INPUT (sequences, samples or molecules) or --genome")
     if args.cv is not None:
         from biodl.workflows.explain import explain_cv
 

@@ -66,6 +66,13 @@ def register(subparsers: Subparsers) -> None:
         help="in-silico mutagenesis map of W positions around the site (written to --tsv)",
     )
     p.add_argument(
+        "--sad-bins",
+        type=positive_int,
+        metavar="K",
+        help="track models (per-position runs): sum the SAD (ALT minus REF, summed over "
+        "bins) over the K bins centred on the variant (default all bins)",
+    )
+    p.add_argument(
         "--prefix",
         type=_prefix,
         default="BIODL",
@@ -105,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
             drop_skipped=args.drop_skipped,
             command=_command(args),
             prefix=args.prefix,
+            sad_bins=args.sad_bins,
         )
     print(result.text())
     return 0
@@ -132,7 +140,7 @@ def _command(args: argparse.Namespace) -> str:
         value = getattr(args, name)
         if value is not None:
             words += [f"--{name.replace('_', '-')}", str(value)]
-    for name in ("batch_size", "chunk_size", "device", "workers", "ism_window"):
+    for name in ("batch_size", "chunk_size", "device", "workers", "ism_window", "sad_bins"):
         value = getattr(args, name)
         if value is not None:
             words += [f"--{name.replace('_', '-')}", str(value)]

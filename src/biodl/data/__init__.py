@@ -17,6 +17,7 @@ from biodl.data.kinds import (
     MoleculeKind,
     PileupKind,
     SequenceKind,
+    TrackKind,
     input_kind,
     structure_cache_dir,
 )
@@ -34,6 +35,7 @@ from biodl.data.splits import (
     resolve_classes,
     stratified_split,
 )
+from biodl.data.tracks import load_track_source, track_windows
 
 __all__ = [
     "INPUT_KINDS",
@@ -46,6 +48,7 @@ __all__ = [
     "MoleculeKind",
     "PileupKind",
     "SequenceKind",
+    "TrackKind",
     "assign_folds",
     "build_splits",
     "chromosome_split",
@@ -60,6 +63,7 @@ __all__ = [
     "fit_sequence",
     "input_kind",
     "load_source",
+    "load_track_source",
     "make_negative_sequences",
     "normalise_label",
     "parse_region_id",
@@ -68,4 +72,5 @@ __all__ = [
     "stratified_split",
     "structure_cache_dir",
     "substitute_segments",
+    "track_windows",
 ]

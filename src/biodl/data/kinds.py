@@ -84,6 +84,7 @@ __all__ = [
     "MoleculeKind",
     "PileupKind",
     "SequenceKind",
+    "TrackKind",
     "input_kind",
     "structure_cache_dir",
     "unirep_cache_dir",
@@ -382,6 +383,51 @@ class SequenceKind(InputKind):
             known_all = int(sum(counts[ord(c)] for c in "ACGTU"))
             out["gc"] = gc
             out["gc_fraction"] = strong / known_all if known_all else None
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrackKind(SequenceKind):
+    """DNA windows of a reference genome whose targets are signal tracks (coverage,
+    CAGE, ChIP-seq; :mod:`biodl.data.tracks`): encoded as DNA one-hot like
+    :class:`SequenceKind`, with each example's ``Examples.values`` ``(T, B)`` the binned
+    signal of ``T`` tracks. The windows are cut from a genome by a ``tracks:`` source
+    (or ``biodl predict --genome``), not read from a file of their own.
+
+    Examples
+    --------
+    >>> kind = TrackKind(bin_size=2)
+    >>> ex = Examples(["ACGT", "GGGG"], ["", ""], ["c:0-4", "c:4-8"], [("g.fa", 0)] * 2,
+    ...               values=[np.array([[1.0, 3.0]], np.float32), np.zeros((1, 2), np.float32)])
+    >>> d = kind.describe(ex)
+    >>> kind.name, kind.encode(ex).shape, d["signal_total"].tolist(), d["zero_bins"].tolist()
+    ('track', (2, 4, 4), [4.0, 0.0], [0.0, 1.0])
+    """
+
+    name: ClassVar[str] = "track"
+
+    alphabet: AlphabetName = "dna"
+    bin_size: int = 1
+
+    def read(self, path: _PathLike) -> Examples:
+        """Not a file format: windows are cut from a genome (raises :class:`InputError`)."""
+        raise InputError(
+            "track windows are cut from a genome: use a 'tracks:' source (biodl train) or "
+            "biodl predict --genome",
+            path=path,
+        )
+
+    def describe(self, examples: Sequence[str] | Examples) -> dict[str, Any]:
+        """:meth:`SequenceKind.describe`, and for examples with targets ``signal_total``
+        ``(N,)`` (the summed signal of all tracks in each window, NaN ignored) and
+        ``zero_bins`` ``(N,)`` (the share of bins at 0 in each window)."""
+        out = super().describe(examples)
+        if isinstance(examples, Examples) and examples.values:
+            values = np.stack(examples.values).astype(np.float64)
+            flat = values.reshape(len(values), -1)
+            out["signal_total"] = np.nansum(flat, axis=1)
+            known = np.maximum((~np.isnan(flat)).sum(axis=1), 1)
+            out["zero_bins"] = (flat == 0).sum(axis=1) / known
         return out
 
 
@@ -1108,6 +1154,7 @@ INPUT_KINDS: Mapping[str, Callable[..., InputKind]] = MappingProxyType(
         GraphKind.name: GraphKind,
         MoleculeKind.name: MoleculeKind,
         PileupKind.name: PileupKind,
+        TrackKind.name: TrackKind,
     }
 )
 """The known input kinds by name; each value builds the kind from keyword options."""
@@ -1125,10 +1172,10 @@ def input_kind(name: str, **options: Any) -> InputKind:
     --------
     >>> input_kind("sequence", alphabet="protein", encoding="blosum62").n_channels()
     20
-    >>> input_kind("track")
+    >>> input_kind("image")
     Traceback (most recent call last):
     ...
-    biodl.errors.InputError: unknown input kind 'track' (known kinds: graph, matrix, molecule, pileup, sequence)
+    biodl.errors.InputError: unknown input kind 'image' (known kinds: graph, matrix, molecule, pileup, sequence, track)
     """  # noqa: E501
     factory = INPUT_KINDS.get(name)
     if factory is None:

@@ -31,12 +31,14 @@ from biodl.config import (
     PileupSource,
     ResidueSource,
     TableSource,
+    TrackSource,
 )
 from biodl.data.cpg import cpg_sites_and_targets, pack_cpg_inputs
 from biodl.data.examples import Examples, normalise_label
 from biodl.data.kinds import MoleculeKind
 from biodl.data.pileup import load_pileup_source
 from biodl.data.scaffold import read_split_file
+from biodl.data.tracks import load_track_source
 from biodl.encode import one_hot
 from biodl.errors import InputError
 from biodl.io import (
@@ -294,7 +296,8 @@ def load_source(
     | MatrixSource
     | MultiViewSource
     | MoleculeSource
-    | PileupSource,
+    | PileupSource
+    | TrackSource,
     config: Config,
 ) -> Examples:
     """Read one data source of ``config`` (paths resolve against the config's folder).
@@ -329,6 +332,8 @@ def load_source(
         return load_molecule_source(source, config)[0]
     if isinstance(source, PileupSource):
         return load_pileup_source(source, config)[0]
+    if isinstance(source, TrackSource):
+        return load_track_source(source, config)
     return _load_bed(source, config)
 
 
@@ -472,6 +477,8 @@ def output_names(config: Config) -> tuple[str, ...]:
         return tuple(source.cpg)
     if isinstance(source, ResidueSource):
         return (source.output,)
+    if isinstance(source, TrackSource):
+        return tuple(source.track_files())
     return ()
 
 

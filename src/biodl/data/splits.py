@@ -38,6 +38,7 @@ from biodl.config import (
     PileupSource,
     RegionSplit,
     ScaffoldSplit,
+    TrackSource,
 )
 from biodl.data.cpg import CpgPacking
 from biodl.data.examples import Examples, normalise_label
@@ -106,9 +107,12 @@ class DataSplits:
         """Whether the outputs are numbers (multi-label, regression), not class labels."""
         return self.as_task().numeric
 
-    def as_task(self, *, loss: str = "auto", threshold: float = 0.5) -> Task:
+    def as_task(
+        self, *, loss: str = "auto", threshold: float = 0.5, count_weight: float | None = None
+    ) -> Task:
         """The :class:`~biodl.tasks.Task` of these splits (``loss``: the regression loss;
-        ``threshold``: the decision threshold of a binary or multi-label task)."""
+        ``threshold``: the decision threshold of a binary or multi-label task;
+        ``count_weight``: of the count term of the ``multinomial`` loss)."""
         return make_task(
             self.task,
             classes=self.classes,
@@ -117,6 +121,7 @@ class DataSplits:
             per_position=self.per_position,
             loss=loss,
             threshold=threshold,
+            count_weight=count_weight,
         )
 
     def targets(self, examples: Examples) -> np.ndarray:
@@ -701,6 +706,9 @@ def _fit_all(
     elif isinstance(source, MoleculeSource):  # graphs and fingerprints: nothing to fit
         fitted = dict(sets)
         layout, length = molecule_layout(config, [e for e in sets.values() if e is not None])
+    elif isinstance(source, TrackSource):  # windows cut to the input length: nothing to fit
+        fitted = dict(sets)
+        length = source.length
     elif isinstance(source, CpgSource):  # packed inputs of a fixed shape: nothing to fit
         packing = CpgPacking(len(source.cpg), source.window, source.dna_length)
         layout, length = packing.layout, packing.length

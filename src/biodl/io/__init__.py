@@ -34,6 +34,11 @@ from biodl.io.fasta import (
 )
 from biodl.io.residues import ResidueRecord, read_residue_labels
 from biodl.io.table import SequenceTable, default_separator, read_table, tsv_cell
+from biodl.io.track_writer import TrackWriter, track_format
+from biodl.io.tracks import TrackFile as TrackFile
+from biodl.io.tracks import open_track as open_track
+from biodl.io.tracks import read_chrom_sizes as read_chrom_sizes
+from biodl.io.tracks import reconcile_chroms as reconcile_chroms
 
 __all__ = [
     "ALPHABETS",
@@ -47,6 +52,7 @@ __all__ = [
     "ResidueRecord",
     "SeqRecord",
     "SequenceTable",
+    "TrackWriter",
     "ambiguous_to_unknown",
     "check_alphabet",
     "code_table",
@@ -69,6 +75,7 @@ __all__ = [
     "read_table",
     "reverse_complement",
     "sniff_sequence_format",
+    "track_format",
     "tsv_cell",
     "validate_sequence",
     "write_fasta",

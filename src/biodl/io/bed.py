@@ -24,9 +24,12 @@ Examples
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
+import itertools
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -325,6 +328,43 @@ def _check_fai(fasta: Path, fai: Path) -> None:
                 raise InputError(msg, path=fasta)
 
 
+_EXCERPT_NAME = re.compile(r"^(?P<chrom>[^:\s]+):(?P<start>\d+)-(?P<end>\d+)$")
+
+
+class _Excerpt(NamedTuple):
+    """One record of an excerpt genome: ``chrom[start:end]`` held by FASTA record ``record``."""
+
+    start: int
+    end: int
+    record: str
+
+
+def _excerpts_of(sizes: Mapping[str, int]) -> dict[str, list[_Excerpt]] | None:
+    """Per chromosome (in order of first appearance), its excerpts sorted by start.
+
+    ``None`` unless every record is named ``chrom:start-end`` with a length that fits
+    0-based half-open (bedtools) or 1-based inclusive (samtools) coordinates.
+    """
+    found: dict[str, list[_Excerpt]] = {}
+    for record, length in sizes.items():
+        match = _EXCERPT_NAME.match(record)
+        if match is None:
+            return None
+        start, end = int(match["start"]), int(match["end"])
+        if length == end - start:
+            pass
+        elif length == end - start + 1 and start >= 1:
+            start -= 1
+        else:
+            return None
+        found.setdefault(match["chrom"], []).append(_Excerpt(start, end, record))
+    if not found:
+        return None
+    for excerpts in found.values():
+        excerpts.sort()
+    return found
+
+
 class Genome:
     """An indexed reference genome (FASTA with a ``.fai`` index), read with pyfaidx.
 
@@ -332,6 +372,19 @@ class Genome:
     else in a cache folder (see ``BIODL_CACHE_DIR``). Sequences are returned
     upper-case, with IUPAC ambiguity codes turned into ``N``. A compressed genome must
     be bgzip-compressed and needs Biopython (pyfaidx's requirement).
+
+    Excerpt genomes
+        A FASTA whose records are ALL named ``chrom:start-end`` (the first word of the
+        header) is read as the genome those pieces were cut from: coordinates as
+        ``bedtools getfasta`` writes them (0-based, half-open: the record holds
+        ``end - start`` bases) or as ``samtools faidx`` does (1-based, inclusive:
+        ``end - start + 1`` bases), told apart by each record's length. Then
+        :attr:`chrom_sizes` gives each chromosome's last excerpt end (a lower bound of
+        its true length), :attr:`excerpts` lists the pieces, :meth:`covered` the
+        stretches with bases, and :meth:`fetch` returns the bases of the excerpts
+        and ``N`` elsewhere, across as many excerpts as a request spans. Overlapping
+        excerpts must agree. A FASTA with only some records named so is an ordinary
+        genome.
 
     Parameters
     ----------
@@ -350,6 +403,18 @@ class Genome:
     >>> g = Genome(path)
     >>> dict(g.chrom_sizes), g.fetch("chrA", -2, 3), g.fetch("chrA", 0, 3, strand="-")
     ({'chrA': 10}, 'NNACG', 'CGT')
+    >>> g.close()
+
+    An excerpt genome (two pieces of ``chrB``, in bedtools and samtools naming):
+
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.fa")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write(">chrB:10-14 w0\\nACGT\\n>chrB:15-18\\nTTAA\\n")
+    >>> g = Genome(path)
+    >>> dict(g.chrom_sizes), g.excerpts, g.covered("chrB")
+    ({'chrB': 18}, (('chrB', 10, 14), ('chrB', 14, 18)), [(10, 18)])
+    >>> g.fetch("chrB", 8, 20), "chrB" in g, "chrB:10-14" in g
+    ('NNACGTTTAANN', True, False)
     >>> g.close()
     """
 
@@ -395,17 +460,104 @@ class Genome:
                 text = f"duplicate sequence name {text.split(' ', 2)[-1]}"
             raise InputError(f"cannot index genome: {text}", path=self.path) from None
         sizes = {name: rec.rlen for name, rec in self._fasta.faidx.index.items()}
+        self._pieces = _excerpts_of(sizes)
+        self._reach: dict[str, list[int]] = {}  # running maximum of the excerpts' ends
+        if self._pieces is not None:
+            sizes = {chrom: max(x.end for x in xs) for chrom, xs in self._pieces.items()}
+            self._reach = {
+                chrom: list(itertools.accumulate((x.end for x in xs), max))
+                for chrom, xs in self._pieces.items()
+            }
+            try:
+                self._check_excerpts()
+            except BaseException:
+                self._fasta.close()
+                raise
         self._sizes: Mapping[str, int] = MappingProxyType(sizes)
+
+    def _check_excerpts(self) -> None:
+        """Overlapping excerpts must hold the same bases where they overlap."""
+        for chrom, pieces in (self._pieces or {}).items():
+            reach = self._reach[chrom]
+            for i, later in enumerate(pieces):
+                j = i - 1
+                while j >= 0 and reach[j] > later.start:  # some piece <= j reaches later
+                    earlier = pieces[j]
+                    lo, hi = later.start, min(earlier.end, later.end)
+                    if hi > lo and self._raw(earlier, lo, hi) != self._raw(later, lo, hi):
+                        raise InputError(
+                            f"records {earlier.record!r} and {later.record!r} overlap on "
+                            f"{chrom}:{lo}-{hi} but hold different bases there",
+                            path=self.path,
+                        )
+                    j -= 1
+
+    def _raw(self, piece: _Excerpt, lo: int, hi: int) -> str:
+        """Bases ``lo..hi`` (genome coordinates, inside ``piece``) of an excerpt record."""
+        text: str = self._fasta.faidx.fetch(piece.record, lo - piece.start + 1, hi - piece.start)
+        return text
+
+    @property
+    def excerpts(self) -> tuple[tuple[str, int, int], ...] | None:
+        """For an excerpt genome, its pieces ``(chrom, start, end)`` (0-based, half-open),
+        sorted by chromosome (in order of first appearance) then start; else ``None``."""
+        if self._pieces is None:
+            return None
+        return tuple((c, x.start, x.end) for c, xs in self._pieces.items() for x in xs)
+
+    def covered(self, chrom: str) -> list[tuple[int, int]]:
+        """The stretches of ``chrom`` that hold bases, ``(start, end)``, sorted and merged.
+
+        ``[(0, length)]`` for an ordinary genome; for an excerpt genome its excerpts,
+        adjacent and overlapping ones merged.
+
+        Raises
+        ------
+        InputError
+            If ``chrom`` is not in the genome.
+        """
+        size = self._sizes.get(chrom)
+        if size is None:
+            raise InputError(self.missing_message(chrom), path=self.path)
+        if self._pieces is None:
+            return [(0, size)]
+        merged: list[tuple[int, int]] = []
+        for x in self._pieces[chrom]:
+            if merged and x.start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], x.end))
+            else:
+                merged.append((x.start, x.end))
+        return merged
+
+    def _excerpt_bases(self, chrom: str, lo: int, hi: int) -> str:
+        """Bases of ``chrom[lo:hi]`` from the excerpts, ``N`` between them."""
+        pieces, reach = (self._pieces or {})[chrom], self._reach[chrom]
+        first = bisect.bisect_right(reach, lo)  # earlier pieces all end by lo
+        parts: list[str] = []
+        pos = lo
+        for piece in pieces[first:]:
+            if piece.start >= hi:
+                break
+            a, b = max(piece.start, pos), min(piece.end, hi)
+            if b > a:
+                parts.append("N" * (a - pos))
+                parts.append(self._raw(piece, a, b))
+                pos = b
+        parts.append("N" * (hi - pos))
+        return "".join(parts)
 
     @property
     def chrom_sizes(self) -> Mapping[str, int]:
-        """Chromosome name to length, in file order."""
+        """Chromosome name to length, in file order (an excerpt genome: last excerpt end)."""
         return self._sizes
 
     def __contains__(self, chrom: object) -> bool:
         return chrom in self._sizes
 
     def __repr__(self) -> str:
+        if self._pieces is not None:
+            count = sum(len(xs) for xs in self._pieces.values())
+            return f"Genome({self.path!r}, {count} excerpts of {len(self._sizes)} sequences)"
         return f"Genome({self.path!r}, {len(self._sizes)} sequences)"
 
     def __enter__(self) -> Genome:
@@ -433,7 +585,8 @@ class Genome:
         """Sequence of ``chrom[start:end]`` (0-based, half-open), padded with ``N``.
 
         Positions before 0 or past the chromosome end are ``N``, so the result always
-        has ``end - start`` letters. Strand ``-`` gives the reverse complement.
+        has ``end - start`` letters. Strand ``-`` gives the reverse complement. In an
+        excerpt genome, positions outside every excerpt are ``N`` too.
 
         Raises
         ------
@@ -449,7 +602,11 @@ class Genome:
         if hi <= lo:
             seq = "N" * (end - start)
         else:
-            inner: str = self._fasta.faidx.fetch(chrom, lo + 1, hi)
+            inner: str = (
+                self._fasta.faidx.fetch(chrom, lo + 1, hi)
+                if self._pieces is None
+                else self._excerpt_bases(chrom, lo, hi)
+            )
             seq = "N" * (lo - start) + inner.translate(_TO_N) + "N" * (end - hi)
         return reverse_complement(seq) if strand == "-" else seq
 
@@ -461,7 +618,7 @@ def _check_intervals(intervals: Iterable[Interval], genome: Genome, path: _PathL
         line = iv.line or None
         if size is None:
             raise InputError(genome.missing_message(iv.chrom), path=path, line=line)
-        if iv.end > size:
+        if iv.end > size and genome.excerpts is None:  # excerpts: N outside them
             raise InputError(
                 f"interval {iv.chrom}:{iv.start}-{iv.end} ends at {iv.end}, past the end of "
                 f"chromosome {iv.chrom!r} (length {size}) in genome {genome.name}",

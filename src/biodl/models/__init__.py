@@ -3,13 +3,13 @@
 Use :func:`create_model` with a registered name (:func:`list_models`). Every model maps
 a one-hot tensor ``(N, C, L)`` to logits ``(N, n_outputs)``. Importing this package
 registers every architecture: ``deepbind``, ``deepsea``, ``basset``, ``danq``,
-``dilated_resnet``, ``deepmir`` (packed sequence + RNA structure input) and
-``deepcpg_cpg`` / ``deepcpg`` (packed CpG-neighbourhood input); for proteins ``deeploc``,
-``deepfam``, ``deepgoplus_cnn`` and the per-residue ``residue_tagger``; on UniRep
-embeddings ``light_attention`` and the per-residue ``residue_embedding``; for expression
-matrices ``mlp`` and ``dae`` (denoising autoencoder, pre-trained by
-:func:`pretrain_unsupervised`); for several matrices joined by sample id (multi-omics)
-``multiview``.
+``dilated_resnet``, ``bpnet`` (per-base profiles), ``deepmir`` (packed sequence + RNA
+structure input) and ``deepcpg_cpg`` / ``deepcpg`` (packed CpG-neighbourhood input); for
+proteins ``deeploc``, ``deepfam``, ``deepgoplus_cnn`` and the per-residue
+``residue_tagger``; on UniRep embeddings ``light_attention`` and the per-residue
+``residue_embedding``; for expression matrices ``mlp`` and ``dae`` (denoising
+autoencoder, pre-trained by :func:`pretrain_unsupervised`); for several matrices joined
+by sample id (multi-omics) ``multiview``.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from biodl.models.blocks import (
     dilation_schedule,
     receptive_field,
 )
+from biodl.models.bpnet import BPNetParams, bpnet
 from biodl.models.danq import DanQParams, DanQTrunk, danq
 from biodl.models.deepbind import DeepBindParams, DeepBindTrunk, deepbind
 from biodl.models.deepcpg import DeepCpGCpgParams, DeepCpGParams
@@ -88,6 +89,7 @@ __all__ = [
     "MEMBRANE",
     "AuxiliaryModel",
     "AuxiliaryOutput",
+    "BPNetParams",
     "BassetParams",
     "ConvBlock",
     "ConvLayer",
@@ -135,6 +137,7 @@ __all__ = [
     "auxiliary_outputs",
     "auxiliary_targets",
     "basset",
+    "bpnet",
     "check_array",
     "check_choice",
     "check_one_hot",

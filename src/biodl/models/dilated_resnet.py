@@ -12,6 +12,8 @@ from biodl.errors import ConfigError
 from biodl.models.blocks import (
     Activation,
     ConvBlock,
+    ConvLayer,
+    ConvStack,
     DilatedResidualBlock,
     dilation_schedule,
     make_activation,
@@ -30,6 +32,7 @@ class DilatedResNetParams(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     n_filters: int = Field(default=128, ge=1)
+    stem: Literal["single", "tower"] = "single"
     stem_width: int = Field(default=15, ge=1)
     bin_size: int = Field(default=8, ge=1)
     n_blocks: int = Field(default=6, ge=0)
@@ -42,8 +45,31 @@ class DilatedResNetParams(BaseModel):
     strands: Literal["single", "max", "mean"] = "single"
 
 
+#: width of the convolutions of the ``stem: tower`` blocks after the first (Basenji's 5)
+TOWER_WIDTH = 5
+
+
+def _tower_layers(n_filters: int, stem_width: int, bin_size: int) -> list[ConvLayer]:
+    """The layers of a ``stem: tower``: ``log2(bin_size)`` poolings of width 2.
+
+    The stem convolution pools by 2 (not at all for ``bin_size`` 1), then each further
+    convolution of width :data:`TOWER_WIDTH` pools by 2 until the product is
+    ``bin_size`` (a power of two).
+
+    Examples
+    --------
+    >>> [(layer.width, layer.pool) for layer in _tower_layers(8, 15, 8)]
+    [(15, 2), (5, 2), (5, 2)]
+    >>> [(layer.width, layer.pool) for layer in _tower_layers(8, 15, 1)]
+    [(15, 1)]
+    """
+    n_pools = bin_size.bit_length() - 1
+    first = ConvLayer(n_filters, stem_width, pool=2 if n_pools else 1)
+    return [first, *(ConvLayer(n_filters, TOWER_WIDTH, pool=2) for _ in range(n_pools - 1))]
+
+
 class DilatedResNetTrunk(nn.Module):
-    """Stem convolution and pooling into bins, then a tower of dilated residual blocks.
+    """Stem convolution(s) and pooling into bins, then a tower of dilated residual blocks.
 
     ``(N, C, L)`` to per-bin features ``(N, n_filters, n_bins)``.
 
@@ -56,8 +82,15 @@ class DilatedResNetTrunk(nn.Module):
     stem_width
         Width of the stem convolution ('same' zero padding).
     bin_size
-        Width and stride of the stem's max-pooling: one bin per ``bin_size`` positions
-        (capped at ``L``, so at least one bin remains).
+        Positions per bin: one bin per ``bin_size`` positions (pooling capped at the
+        length, so at least one bin remains).
+    stem
+        ``"single"``: one stem convolution (batch norm, activation) and one max-pooling
+        of width and stride ``bin_size``. ``"tower"`` (``bin_size`` a power of two): a
+        Basenji conv tower, the stem convolution then convolutions of width 5, each
+        with batch norm, activation and a max-pooling of 2, ``log2(bin_size)`` poolings
+        in all (:class:`~biodl.models.blocks.ConvStack`, ``n_filters`` channels
+        throughout).
     n_blocks
         Residual blocks; block ``i`` has dilation ``round(dilation_rate ** i)``.
     kernel_size, dilation_rate, activation, dropout
@@ -85,18 +118,33 @@ class DilatedResNetTrunk(nn.Module):
         dilation_rate: float,
         activation: Activation,
         dropout: float,
+        stem: Literal["single", "tower"] = "single",
     ) -> None:
         super().__init__()
-        self.stem = ConvBlock(
-            n_channels,
-            n_filters,
-            kernel_size=stem_width,
-            input_length=input_length,
-            padding="same",
-            pool_width=bin_size,
-            batch_norm=True,
-            activation=activation,
-        )
+        self.stem: ConvBlock | ConvStack
+        if stem == "tower":
+            if bin_size & (bin_size - 1):
+                msg = f"a conv tower pools by 2: bin_size must be a power of two, not {bin_size}"
+                raise ValueError(msg)
+            self.stem = ConvStack(
+                n_channels,
+                input_length,
+                _tower_layers(n_filters, stem_width, bin_size),
+                batch_norm=True,
+                activation=activation,
+                padding="same",
+            )
+        else:
+            self.stem = ConvBlock(
+                n_channels,
+                n_filters,
+                kernel_size=stem_width,
+                input_length=input_length,
+                padding="same",
+                pool_width=bin_size,
+                batch_norm=True,
+                activation=activation,
+            )
         self.dilations = dilation_schedule(n_blocks, dilation_rate)
         self.tower = nn.Sequential(
             *(
@@ -119,8 +167,9 @@ class DilatedResNetTrunk(nn.Module):
     def receptive_field(self) -> int:
         """Input positions that can change the features of one bin (away from the ends).
 
-        Computed from the layers: ``stem_width + (b - 1) + b * (kernel_size - 1) * sum(
-        dilations)`` with ``b`` the pooling width (:func:`biodl.models.blocks.receptive_field`).
+        Computed from the layers: with ``stem: single``, ``stem_width + (b - 1) + b *
+        (kernel_size - 1) * sum(dilations)`` with ``b`` the pooling width
+        (:func:`biodl.models.blocks.receptive_field`).
         """
         return receptive_field(self)
 
@@ -158,7 +207,12 @@ def dilated_resnet(params: DilatedResNetParams, io: ModelIO) -> SequenceModel:
 
     1. stem: convolution of ``n_filters`` [128] filters of width ``stem_width`` [15]
        ('same' zero padding), batch norm, activation, max-pooling of width and stride
-       ``bin_size`` [8] into ``n_bins = L // bin_size`` bins;
+       ``bin_size`` [8] into ``n_bins = L // bin_size`` bins. ``stem: tower`` (for long
+       inputs and coarse bins, e.g. 131,072 bp in 128-bp bins) pools gradually as
+       Basenji's conv tower does: the stem convolution and max-pooling of 2, then
+       ``log2(bin_size) - 1`` blocks of a width-5 convolution ('same', ``n_filters``
+       filters), batch norm, activation and max-pooling of 2; ``bin_size`` must be a
+       power of two. Either way there are ``L // bin_size`` bins (at least one);
     2. ``n_blocks`` [6] pre-activation residual blocks (activation, dilated convolution
        of width ``kernel_size`` [3] with ``n_filters // 2`` filters, batch norm,
        activation, width-1 convolution back to ``n_filters``, batch norm, dropout
@@ -171,9 +225,10 @@ def dilated_resnet(params: DilatedResNetParams, io: ModelIO) -> SequenceModel:
        concatenates max and mean) and a linear layer: logits ``(N, n_outputs)``.
        ``head: profile``: a width-1 convolution per bin: ``(N, n_outputs, n_bins)``,
        for per-position tasks (``per_position: true`` with ``task: regression``, e.g.
-       coverage tracks with ``train.loss: poisson`` as in Basenji, or ``multilabel``):
-       the per-position targets are averaged into the same bins (the first
-       ``n_bins * bin_size`` positions) by the training loss;
+       ``n_outputs`` coverage tracks binned at ``bin_size`` with ``train.loss:
+       poisson`` as in Basenji, or ``multilabel``). There is no final activation: with
+       a Poisson loss the outputs are log rates (the rate of a bin is ``exp`` of its
+       output); the bins cover the first ``n_bins * bin_size`` positions;
     5. ``strands: mean``/``max`` (pooled head only) also score the reverse complement
        and combine the logits.
 
@@ -181,9 +236,12 @@ def dilated_resnet(params: DilatedResNetParams, io: ModelIO) -> SequenceModel:
     residual block this uses):
 
     * Scale: Basenji takes 131,072 bp and predicts 4,229 coverage tracks in 128-bp bins
-      with a Poisson loss; this is sized for 101-1,000+ bp inputs (one stem layer and
-      ``bin_size`` 8 instead of several convolution and pooling layers down to 128-bp
-      bins) and, with the pooled head, for binary classification.
+      with a Poisson loss; the defaults are sized for 101-1,000+ bp inputs (one stem
+      layer and ``bin_size`` 8) and, with the pooled head, for binary classification.
+      ``stem: tower`` with ``bin_size: 128`` gives Basenji's gradual pooling to 128-bp
+      bins, with ``n_filters`` channels in every tower layer (Basenji grows them
+      layer by layer, e.g. 288 to 768 in Basenji2) and its batch norm after each
+      convolution rather than before it.
     * Tower: Basenji connected its dilated layers densely (each layer's output
       concatenated to its input and passed on to the prediction layer); this uses
       additive pre-activation residual blocks with a width-1 projection and a
@@ -203,7 +261,8 @@ def dilated_resnet(params: DilatedResNetParams, io: ModelIO) -> SequenceModel:
     Raises
     ------
     ConfigError
-        If ``head: profile`` is combined with ``strands`` other than ``single``.
+        If ``head: profile`` is combined with ``strands`` other than ``single``, or
+        ``stem: tower`` with a ``bin_size`` that is not a power of two.
     """
     if io.per_position != (params.head == "profile"):
         raise ConfigError(
@@ -214,6 +273,11 @@ def dilated_resnet(params: DilatedResNetParams, io: ModelIO) -> SequenceModel:
     if params.head == "profile" and params.strands != "single":
         raise ConfigError(
             f"model.head: profile needs model.strands: single (got {params.strands!r})"
+        )
+    if params.stem == "tower" and params.bin_size & (params.bin_size - 1):
+        raise ConfigError(
+            "model.stem: tower pools by 2 per layer: model.bin_size must be a power of two "
+            f"(got {params.bin_size})"
         )
     trunk = DilatedResNetTrunk(
         io.n_channels,
@@ -226,6 +290,7 @@ def dilated_resnet(params: DilatedResNetParams, io: ModelIO) -> SequenceModel:
         dilation_rate=params.dilation_rate,
         activation=params.activation,
         dropout=params.dropout,
+        stem=params.stem,
     )
     head: nn.Module
     if params.head == "profile":
@@ -247,8 +312,8 @@ SEARCH_SPACE = space(
 DILATED_RESNET = register_model(
     ModelSpec(
         name="dilated_resnet",
-        summary="Basenji-style: stem conv + pooling into bins, residual dilated conv tower "
-        "(dilation x2 per block), pooled or per-bin profile head",
+        summary="Basenji-style: stem conv (or conv tower) + pooling into bins, residual "
+        "dilated conv tower (dilation x2 per block), pooled or per-bin profile head",
         citation="Kelley et al. 2018, Genome Res 28:739, doi:10.1101/gr.227819.117",
         params=DilatedResNetParams,
         space=SEARCH_SPACE,

@@ -85,6 +85,12 @@ METRIC_MEANINGS: Mapping[str, str] = {
     "mean_spearman": "Spearman rank correlation, averaged over outputs (-1 to 1)",
     "mean_r2": "share of variance explained, averaged over outputs (1 perfect)",
     "mean_rmse": "root mean squared error, averaged over outputs (in the outputs' units)",
+    "mean_window_pearson": "Pearson r across the bins of each window, averaged over windows "
+    "and tracks (-1 to 1)",
+    "mean_log_pearson": "Pearson r of log(1 + value) over all bins, averaged over tracks",
+    "mean_jsd": "Jensen-Shannon divergence of observed and predicted profiles per window "
+    "(0 same shape, 1 disjoint)",
+    "mean_count_pearson": "Pearson r of log(1 + total) per window, averaged over tracks",
     "threshold": "score at or above which an example is called positive",
     "n": "examples in the split (count)",
     "n_positive": "positive examples (count)",

@@ -1,4 +1,5 @@
-"""ROC and precision-recall figures (one line per data split) and confusion matrices, as PNG.
+"""ROC and precision-recall figures (one line per data split), confusion matrices and
+observed vs predicted signal tracks, as PNG.
 
 The figures are drawn on a :class:`matplotlib.figure.Figure` with an explicit Agg canvas:
 nothing here selects a backend, touches ``pyplot`` or changes ``rcParams``, and matplotlib
@@ -43,8 +44,10 @@ __all__ = [
     "plot_learning_curves",
     "plot_pr",
     "plot_roc",
+    "plot_tracks",
     "plot_trials",
     "read_epoch_log",
+    "save_png",
 ]
 
 #: Default resolution of saved figures, dots per inch.
@@ -95,6 +98,12 @@ def _save_png(fig: Figure, path: str | os.PathLike[str], dpi: int) -> Path:
     with atomic_open(target, "wb") as fh:
         fig.savefig(fh, format="png", dpi=dpi)
     return target
+
+
+def save_png(fig: Figure, path: str | os.PathLike[str], *, dpi: int = DEFAULT_DPI) -> Path:
+    """Save a figure of this module (e.g. :func:`plot_tracks`) as PNG at ``path``,
+    atomically; returns the path."""
+    return _save_png(fig, path, dpi)
 
 
 def plot_roc(
@@ -594,3 +603,113 @@ def plot_learning_curves(
         ax.legend(loc="best", fontsize="small", frameon=False)
     fig.tight_layout()
     return _save_png(fig, path, dpi)
+
+
+#: At most this many tracks are drawn by :func:`plot_tracks` (one panel each).
+MAX_TRACK_PANELS = 10
+
+
+def plot_tracks(
+    observed: npt.ArrayLike,
+    predicted: npt.ArrayLike,
+    *,
+    names: Sequence[str],
+    bin_size: int,
+    chrom: str,
+    start: int,
+    title: str | None = None,
+) -> Figure:
+    """Observed and predicted signal tracks of one genomic window, one panel per track.
+
+    The observed signal is a filled area, the prediction a line, both drawn as steps
+    over their bins; missing (NaN) observed bins are left blank. The x axis is the
+    genomic coordinate of ``chrom`` (bin ``b`` covers ``start + b * bin_size`` to
+    ``start + (b + 1) * bin_size``). At most the first 10 tracks are drawn (the title
+    says so when there are more).
+
+    Parameters
+    ----------
+    observed
+        Observed values ``(T, B)``: ``T`` tracks of ``B`` bins, NaN where missing.
+    predicted
+        Predictions of the same shape.
+    names
+        The ``T`` tracks' names (panel labels).
+    bin_size
+        Bases per bin (positive).
+    chrom, start
+        The window's chromosome and 0-based start.
+    title
+        Figure title (default: the window as ``chrom:start-end``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, on an Agg canvas (save it with ``fig.savefig``).
+
+    Raises
+    ------
+    ValueError
+        For arrays that are not ``(T, B)`` of equal shape, ``names`` not one per track,
+        or a bin size or start that is not a non-negative integer (positive for the bin
+        size).
+
+    Examples
+    --------
+    >>> fig = plot_tracks([[0.0, 2.0, 5.0, 1.0], [1.0, 1.0, 0.0, 0.0]],
+    ...                   [[0.5, 2.5, 4.0, 1.0], [1.0, 0.8, 0.2, 0.1]],
+    ...                   names=["CAGE", "DNase"], bin_size=128, chrom="chr1", start=1000)
+    >>> len(fig.axes), fig.axes[-1].get_xlabel()
+    (2, 'chr1 position (bp)')
+    """
+    obs = np.asarray(observed, dtype=np.float64)
+    pred = np.asarray(predicted, dtype=np.float64)
+    if obs.ndim != 2 or obs.size == 0 or pred.shape != obs.shape:
+        raise ValueError(
+            f"observed and predicted must be non-empty (tracks, bins) arrays of equal shape, "
+            f"got {obs.shape} and {pred.shape}"
+        )
+    if isinstance(names, (str, bytes)) or len(names) != obs.shape[0]:
+        given = 1 if isinstance(names, (str, bytes)) else len(names)
+        raise ValueError(f"{given} names given for {obs.shape[0]} tracks")
+    for what, value, low in (("bin_size", bin_size, 1), ("start", start, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"{what} must be an integer >= {low}, got {value!r}")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    n_tracks, n_bins = obs.shape
+    shown = min(n_tracks, MAX_TRACK_PANELS)
+    end = start + n_bins * bin_size
+    edges = start + bin_size * np.arange(n_bins + 1)
+    fig = Figure(figsize=(8.0, 0.4 + 1.5 * shown))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(shown, 1, sharex=True, squeeze=False)[:, 0]
+    for t, ax in enumerate(axes):
+        o = np.r_[obs[t], obs[t, -1]]  # steps: the last bin's value to its end
+        p = np.r_[pred[t], pred[t, -1]]
+        seen = ~np.isnan(o)
+        ax.fill_between(
+            edges,
+            np.where(seen, o, 0.0),
+            step="post",
+            where=seen,
+            color="0.6",
+            linewidth=0,
+            label="observed",
+        )
+        ax.step(edges, p, where="post", color="C3", linewidth=1.2, label="predicted")
+        ax.set_ylabel(str(names[t]), rotation=0, ha="right", va="center")
+        ax.set_xlim(start, end)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(True, axis="y", color="0.9", linewidth=0.6)
+        ax.set_axisbelow(True)
+    axes[0].legend(loc="upper right", fontsize="small", frameon=False, ncol=2)
+    axes[-1].set_xlabel(f"{chrom} position (bp)")
+    axes[-1].ticklabel_format(axis="x", style="plain", useOffset=False)
+    heading = title if title is not None else f"{chrom}:{start:,}-{end:,}"
+    if n_tracks > shown:
+        heading += f" (first {shown} of {n_tracks} tracks)"
+    fig.suptitle(heading)
+    fig.tight_layout()
+    return fig

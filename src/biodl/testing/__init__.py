@@ -43,6 +43,7 @@ from biodl.testing.synthetic import (
     write_genome_and_bed,
     write_table_file,
 )
+from biodl.testing.tracks import TrackDataset, write_track_dataset
 
 __all__ = [
     "CTCF_LIKE_PWM",
@@ -52,6 +53,7 @@ __all__ = [
     "MOTIFS",
     "MultitaskData",
     "NegativeKind",
+    "TrackDataset",
     "consensus",
     "hairpin_dataset",
     "markov_background",
@@ -70,4 +72,5 @@ __all__ = [
     "write_genome_and_bed",
     "write_multitask_table",
     "write_table_file",
+    "write_track_dataset",
 ]

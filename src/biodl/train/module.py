@@ -16,7 +16,7 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler, TensorData
 from biodl.encode.molecules import ModelInput, PackedGraphs
 from biodl.models import auxiliary_outputs, forward_with_auxiliary
 from biodl.tasks import Task, masked_loss
-from biodl.train.augment import augment_batch
+from biodl.train.augment import augment_with_targets
 
 __all__ = ["ArrayDataModule", "BalancedSampler", "Schedule", "SequenceTask", "cosine_factor"]
 
@@ -118,7 +118,9 @@ class SequenceTask(L.LightningModule):
         x, y = batch[0], batch[1]
         x = x.float()
         if augment:
-            x = augment_batch(x, reverse_complement=self.augment_rc, max_shift=self.augment_shift)
+            x, y = augment_with_targets(
+                x, y, reverse_complement=self.augment_rc, max_shift=self.augment_shift
+            )
         if self.heads:
             logits, aux = forward_with_auxiliary(self.model, x)
         else:

@@ -7,7 +7,7 @@
 * :mod:`biodl.variants.reference`: the genome, a path or an open ``pyfaidx.Fasta`` /
   ``pysam.FastaFile``;
 * :mod:`biodl.variants.scoring`: :func:`score_variants`, streamed (alleles, or a
-  DataFrame of chrom, pos, ref, alt[, id]);
+  DataFrame of chrom, pos, ref, alt[, id]); track models scored by SAD;
 * :mod:`biodl.variants.writers`: VCF with ``BIODL_*`` (or ``--prefix``) INFO fields, TSV.
 """
 
@@ -27,9 +27,11 @@ from biodl.variants.records import (
 )
 from biodl.variants.reference import FastaReference, open_reference
 from biodl.variants.scoring import (
+    StrandMean,
     VariantScore,
     ism_positions,
     outputs_from_logits,
+    sad_bins_slice,
     score_variants,
 )
 from biodl.variants.windows import (
@@ -55,6 +57,7 @@ __all__ = [
     "BlockCache",
     "FastaReference",
     "SequenceSource",
+    "StrandMean",
     "TsvWriter",
     "Variant",
     "VariantScore",
@@ -71,6 +74,7 @@ __all__ = [
     "outputs_from_logits",
     "read_variants",
     "ref_window",
+    "sad_bins_slice",
     "score_variants",
     "sniff_variant_format",
     "tsv_cells",

@@ -17,6 +17,13 @@ Each allele is checked (symbolic, breakend, REF against the genome), normalised
 With ``strands="both"`` the raw outputs (logits) of each window and of its reverse
 complement are averaged before the transform.
 
+Track models (per-position outputs ``(N, T, B)``: ``B`` bins of ``L // B`` bases) are
+scored by SAD (SNP activity difference, as Basenji and Enformer): per track ``t``,
+``ref`` and ``alt`` are the sums of the scores over the bins, and ``diff = alt - ref =
+sum_b (alt_b - ref_b)``; over all bins, or over the ``sad_bins`` bins centred on the bin
+that holds the variant (:func:`sad_bins_slice`). With ``strands="both"`` the reverse
+strand's bins are flipped back before the mean. No ``lor`` and no ISM map.
+
 Examples
 --------
 >>> import torch
@@ -63,11 +70,13 @@ from biodl.variants.windows import BlockCache, anchor_index, variant_windows
 
 __all__ = [
     "RefMismatch",
+    "StrandMean",
     "Strands",
     "VariantScore",
     "as_task",
     "ism_positions",
     "outputs_from_logits",
+    "sad_bins_slice",
     "score_variants",
 ]
 
@@ -112,19 +121,37 @@ class VariantScore:
     ism: np.ndarray | None = None
 
 
-class _StrandMean(nn.Module):
-    """Mean of a model's raw outputs on one-hot ``x`` (ACGT) and its reverse complement."""
+class StrandMean(nn.Module):
+    """Mean of a model's raw outputs on one-hot ``x`` (ACGT) and its reverse complement.
+
+    For per-bin outputs ``(N, T, B)`` (track models) the reverse strand's bins run the
+    other way along the genome: they are flipped back before the mean, so bin ``b`` of
+    both strands covers the same bases.
+
+    Examples
+    --------
+    >>> class IsA(nn.Module):   # per position: 1 where the base is A
+    ...     def forward(self, x): return x[:, :1, :]
+    >>> x = torch.eye(4)[:, [0, 0, 3, 2]][None]   # AATG; the other strand has A over T
+    >>> StrandMean(IsA())(x)
+    tensor([[[0.5000, 0.5000, 0.5000, 0.0000]]])
+    """
 
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
         self.model = model
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out: torch.Tensor = 0.5 * (self.model(x) + self.model(x.flip((-2, -1))))
+        forward = self.model(x)
+        reverse = self.model(x.flip((-2, -1)))
+        if reverse.ndim == 3:  # per-bin outputs: the reverse strand's bins run backwards
+            reverse = reverse.flip(-1)
+        out: torch.Tensor = 0.5 * (forward + reverse)
         return out
 
     def forward_chain(self) -> list[Link]:
-        """Both strands through the model, averaged (fast ISM, :mod:`biodl.models.locality`)."""
+        """Both strands through the model, averaged (fast ISM, :mod:`biodl.models.locality`;
+        one value per output only)."""
         return [TwoStrands((self.model,), "mean", lambda x: x.flip((-2, -1)))]
 
 
@@ -194,6 +221,35 @@ def ism_positions(length: int, window: int) -> range:
     return range(start, start + window)
 
 
+def sad_bins_slice(length: int, n_bins: int, sad_bins: int | None = None) -> slice:
+    """The bins a track model's SAD sums: all, or ``sad_bins`` centred on the variant.
+
+    Bins are ``bin = length // n_bins`` bases from the window start; the variant's first
+    REF base sits at index ``length // 2`` (:func:`~biodl.variants.windows.anchor_index`),
+    in bin ``c = (length // 2) // bin``. The ``sad_bins`` bins start at
+    ``c - sad_bins // 2``, moved inside ``[0, n_bins)`` if needed.
+
+    Raises
+    ------
+    InputError
+        If ``sad_bins`` is not between 1 and ``n_bins``.
+
+    Examples
+    --------
+    >>> sad_bins_slice(64, 8), sad_bins_slice(64, 8, 3), sad_bins_slice(64, 8, 8)
+    (slice(0, 8, None), slice(3, 6, None), slice(0, 8, None))
+    """
+    if sad_bins is None:
+        return slice(0, n_bins)
+    if not 1 <= sad_bins <= n_bins:
+        msg = f"--sad-bins must be between 1 and the model's {n_bins} output bins, not {sad_bins}"
+        raise InputError(msg)
+    bin_size = max(length // n_bins, 1)
+    centre = min(anchor_index(length) // bin_size, n_bins - 1)
+    start = min(max(centre - sad_bins // 2, 0), n_bins - sad_bins)
+    return slice(start, start + sad_bins)
+
+
 @dataclass
 class _Chunk:
     """One chunk of alleles: prepared results, windows to score, and their encoding."""
@@ -220,8 +276,10 @@ class _Scorer:
         device: str | torch.device | None,
         ism_window: int,
         source: str | os.PathLike[str] | None,
+        sad_bins: int | None = None,
     ) -> None:
-        self.net = model if strands == "forward" else _StrandMean(model)
+        self.sad_bins = sad_bins
+        self.net = model if strands == "forward" else StrandMean(model)
         self.genome = genome if isinstance(genome, BlockCache) else BlockCache(genome)
         self.length, self.task, self.unknown = length, as_task(task), unknown
         self.ref_mismatch = ref_mismatch
@@ -332,14 +390,22 @@ class _Scorer:
         assert chunk.X is not None
         n = len(chunk.scored)
         logits = predict(self.net, chunk.X, batch_size=self.batch_size, device=self.device)
-        if logits.ndim != 2:
+        if logits.ndim not in (2, 3):
             msg = (
-                f"variant scoring needs one value per output, but the model gives shape "
-                f"{tuple(logits.shape[1:])} per sequence (a per-position model)"
+                f"variant scoring needs one value per output or per output and bin, but "
+                f"the model gives shape {tuple(logits.shape[1:])} per sequence"
             )
             raise InputError(msg)
         z = logits.numpy().astype(np.float64)
-        values, lo = outputs_from_logits(z, self.task)
+        if z.ndim == 3:  # a track model: SAD over the chosen bins
+            if self.ism is not None:
+                msg = "--ism-window needs a model with one value per output, not a track model"
+                raise InputError(msg)
+            bins = sad_bins_slice(self.length, z.shape[2], self.sad_bins)
+            values = np.asarray(self.task.scores(z), dtype=np.float64)[:, :, bins].sum(-1)
+            lo = None
+        else:
+            values, lo = outputs_from_logits(z, self.task)
         ism = self._ism(chunk.X[:n], z[:n]) if self.ism is not None else None
         items = list(chunk.items)
         for k, i in enumerate(chunk.scored):
@@ -380,6 +446,7 @@ def score_variants(
     workers: int = 0,
     ism_window: int = 0,
     source: str | os.PathLike[str] | None = None,
+    sad_bins: int | None = None,
 ) -> Iterator[VariantScore]:
     """Score each allele's effect with a one-hot DNA model, streamed.
 
@@ -390,7 +457,8 @@ def score_variants(
     ----------
     model
         Maps one-hot DNA ``(B, 4, length)`` (channels A, C, G, T) to raw outputs
-        ``(B, T)`` (logits for probability tasks).
+        ``(B, T)`` (logits for probability tasks), or ``(B, T, n_bins)`` (a track
+        model: scored by SAD, see the module documentation).
     genome
         Reference (:class:`biodl.io.Genome`, an open ``pyfaidx.Fasta`` or
         ``pysam.FastaFile``, or anything with ``chrom_sizes`` and ``fetch``); read
@@ -431,6 +499,9 @@ def score_variants(
         around the anchor of the REF window (:func:`ism_positions`), on raw outputs.
     source
         File name used in error and warning messages.
+    sad_bins
+        Track models: sum the SAD over this many bins centred on the variant
+        (:func:`sad_bins_slice`); ``None``: over all bins.
 
     Yields
     ------
@@ -440,7 +511,8 @@ def score_variants(
     Raises
     ------
     InputError
-        A REF mismatch under ``ref_mismatch="error"``, or a per-position model.
+        A REF mismatch under ``ref_mismatch="error"``, a bad ``sad_bins``, or an ISM
+        map asked of a track model.
     """
     if batch_size < 1 or chunk_size < 1 or workers < 0:
         msg = "batch_size and chunk_size must be at least 1 and workers at least 0"
@@ -461,6 +533,7 @@ def score_variants(
         device=device,
         ism_window=ism_window,
         source=source,
+        sad_bins=sad_bins,
     )
     chunks = (scorer.prepare(c) for c in _chunks(variants, chunk_size))
     if workers == 0:

@@ -290,6 +290,9 @@ class VcfWriter:
         The INFO keys' prefix (:data:`DEFAULT_PREFIX`; see :func:`check_prefix`).
     model
         The model as the fields' descriptions name it (``deepbind run /path/to/run``).
+    scale
+        What the values are, for the descriptions (default ``probability`` or
+        ``value``; a track model's ``sum over 8 bins of the values``: its DIFF is SAD).
 
     Raises
     ------
@@ -310,8 +313,10 @@ class VcfWriter:
         drop_skipped: bool = False,
         prefix: str = DEFAULT_PREFIX,
         model: str | None = None,
+        scale: str | None = None,
     ) -> None:
         out = Path(path)
+        self.scale = scale
         self.prefix = check_prefix(prefix)
         self.model = model
         self.outputs = [str(o) for o in outputs]
@@ -357,7 +362,7 @@ class VcfWriter:
     def _fields(self) -> list[tuple[str, str, str, str]]:
         fields = []
         p = self.prefix
-        scale = "probability" if self.probabilities else "value"
+        scale = self.scale or ("probability" if self.probabilities else "value")
         by = "biodl" if self.model is None else f"biodl {self.model}"
         for o, name in zip(self.names, self.outputs, strict=True):
             what = f"{scale} of output {name}"

@@ -24,6 +24,12 @@ from biodl.workflows.crossval import cross_validate, cv_table
 from biodl.workflows.evaluation import evaluate_run, metrics_table
 from biodl.workflows.explain import explain_file
 from biodl.workflows.export import ExportResult, export_run
+from biodl.workflows.genome import (
+    GenomeExplanation,
+    GenomePrediction,
+    explain_regions,
+    predict_genome,
+)
 from biodl.workflows.prediction import predict_file, predict_frame
 from biodl.workflows.pretrained import get_pretrained, list_pretrained
 from biodl.workflows.results import (
@@ -46,6 +52,8 @@ __all__ = [
     "EvaluationResult",
     "ExplainResult",
     "ExportResult",
+    "GenomeExplanation",
+    "GenomePrediction",
     "PredictionResult",
     "TrainResult",
     "TuneResult",
@@ -55,6 +63,7 @@ __all__ = [
     "cv_table",
     "evaluate_run",
     "explain_file",
+    "explain_regions",
     "export_run",
     "flags_table",
     "get_pretrained",
@@ -62,6 +71,7 @@ __all__ = [
     "metrics_table",
     "predict_file",
     "predict_frame",
+    "predict_genome",
     "run_notes",
     "score_variants_frame",
     "score_vcf",

@@ -34,10 +34,11 @@ from biodl.config import (
     MoleculeSource,
     MultiViewSource,
     PileupSource,
+    TrackSource,
     config_line,
     load_config,
 )
-from biodl.data import Examples, MatrixKind, MoleculeKind, PileupKind, SequenceKind
+from biodl.data import Examples, MatrixKind, MoleculeKind, PileupKind, SequenceKind, TrackKind
 from biodl.data.splits import molecule_kind
 from biodl.errors import ConfigError
 from biodl.io import tsv_cell
@@ -45,13 +46,13 @@ from biodl.io.atomic import atomic_write_text, write_json
 from biodl.models import auxiliary_outputs, predict_with_auxiliary, validate_params
 from biodl.report import plot_binary_curves, plot_confusion, write_run_report
 from biodl.report.findings import run_flags
-from biodl.report.plots import plot_learning_curves, read_epoch_log
-from biodl.tasks import Binary, Multiclass, Multilabel, Task
+from biodl.report.plots import plot_learning_curves, plot_tracks, read_epoch_log, save_png
+from biodl.tasks import Binary, Multiclass, Multilabel, Regression, Task
 
 
 def config_kind(
     config: Config, layout: Sequence[tuple[str, int]] = ()
-) -> SequenceKind | MatrixKind | MoleculeKind | PileupKind:
+) -> SequenceKind | MatrixKind | MoleculeKind | PileupKind | TrackKind:
     """The input kind (reading, encoding, channels) a configuration's data have;
     ``layout``: the splits' (:attr:`biodl.data.DataSplits.layout`), which fixes the
     neighbour slots of molecular graphs."""
@@ -64,6 +65,8 @@ def config_kind(
         return MatrixKind(format=data.train.format, orientation=data.train.orientation)
     if isinstance(data.train, MultiViewSource):  # views joined into one matrix
         return MatrixKind()
+    if isinstance(data.train, TrackSource):
+        return TrackKind(unknown=data.unknown, bin_size=data.train.bin_size)
     return SequenceKind(alphabet=data.alphabet, encoding=data.encoding, unknown=data.unknown)
 
 
@@ -237,7 +240,11 @@ def score_and_report(
         title=title,
         summary=summary,
         metrics=metrics,
-        images={**images, **report_images(out, task, metrics, y_true, y_score)},
+        images={
+            **images,
+            **report_images(out, task, metrics, y_true, y_score),
+            **track_images(out, task, rows),
+        },
         notes=notes,
         findings=(
             run_flags(meta, metrics)
@@ -249,6 +256,41 @@ def score_and_report(
         headline=task.headline,
     )
     return metrics
+
+
+def track_images(
+    out: Path, task: Task, rows: Sequence[tuple[str, Examples, np.ndarray]]
+) -> dict[str, Path]:
+    """Observed and predicted tracks of the window with the most signal in the last split
+    (test if there is one), for per-position regression of windows named
+    ``chrom:start-end``; ``{}`` otherwise."""
+    if not isinstance(task, Regression) or not task.per_position or not rows:
+        return {}
+    name, ex, scores = rows[-1]
+    if not len(ex) or ex.values is None or np.ndim(scores) != 3:
+        return {}
+    truth = np.stack(ex.values).astype(np.float64)
+    if truth.shape != np.shape(scores):
+        return {}
+    best = int(np.argmax(np.nansum(truth, axis=(1, 2))))
+    match = re.fullmatch(r"(.+):(\d+)-(\d+)", ex.ids[best])
+    chrom, start, end = (
+        (match.group(1), int(match.group(2)), int(match.group(3)))
+        if match
+        else (ex.ids[best], 0, truth.shape[-1])
+    )
+    fig = plot_tracks(
+        truth[best],
+        scores[best],
+        names=task.names,
+        bin_size=max((end - start) // truth.shape[-1], 1),
+        chrom=chrom,
+        start=start,
+        title=f"{ex.ids[best]} ({name}): observed and predicted",
+    )
+    path = out / f"tracks_{name}.png"
+    save_png(fig, path)
+    return {f"Tracks, the {name} window with the most signal": path}
 
 
 def learning_curve_image(out: Path, meta: Mapping[str, Any]) -> dict[str, Path]:

@@ -167,6 +167,10 @@ def metrics_table(metrics: Mapping[str, Any]) -> str:
     if "fmax" in first_split:
         names = ["macro_auroc", "macro_auprc", "micro_auroc", "micro_auprc", "fmax"]
         names += [k for k in first_split if k.startswith(("auroc[", "auprc[", "threshold["))]
+    elif "mean_jsd" in first_split:  # coverage tracks (biodl.metrics.track_metrics)
+        names = ["mean_pearson", "mean_spearman", "mean_window_pearson", "mean_log_pearson"]
+        names += ["mean_jsd", "mean_count_pearson"]
+        names += [k for k in first_split if k.startswith("pearson[")]
     elif "mean_pearson" in first_split:
         names = ["mean_pearson", "mean_spearman", "mean_r2", "mean_rmse"]
         names += [k for k in first_split if k.startswith(("pearson[", "spearman[", "rmse["))]

@@ -34,6 +34,7 @@ from biodl.config import (
     ResidueSource,
     ScaffoldSplit,
     TableSource,
+    TrackSource,
     config_from,
     config_line,
     config_to_dict,
@@ -41,6 +42,7 @@ from biodl.config import (
 from biodl.data import DataSplits, build_splits
 from biodl.data.homology import max_cross_identity
 from biodl.data.sources import MemoryTable, memory_table
+from biodl.data.tracks import track_files, track_meta
 from biodl.encode.molecules import ModelInput
 from biodl.errors import ConfigError, InputError
 from biodl.io.atomic import (
@@ -70,7 +72,7 @@ from biodl.runs import (
     save_weights,
     software_versions,
 )
-from biodl.tasks import Multiclass, Task
+from biodl.tasks import Multiclass, Task, bpnet_count_weight
 from biodl.train import fit, initialise_from_run, is_rank_zero
 from biodl.train.checkpoint import check_resumable, discard_training_state, run_fingerprint
 from biodl.workflows.common import (
@@ -240,6 +242,8 @@ def _spec_files(config: Config, spec: Any) -> list[Path]:
             files.append(config.resolve(spec.candidate_regions))
     elif isinstance(spec, RegionSplit):
         files.append(config.resolve(spec.regions))
+    elif isinstance(spec, TrackSource):
+        files += track_files(spec, config)
     elif isinstance(spec, MoleculeSource):
         files.append(config.resolve(spec.molecules))
         if spec.split_file is not None:
@@ -650,7 +654,9 @@ def train_on_splits(
     rank_zero = is_rank_zero()
     fixed = config.train.threshold
     task = splits.as_task(
-        loss=config.train.loss, threshold=fixed if isinstance(fixed, float) else 0.5
+        loss=config.train.loss,
+        threshold=fixed if isinstance(fixed, float) else 0.5,
+        count_weight=count_weight_of(config, splits),
     ).named(config.outputs, column=getattr(config.data.train, "label", None))  # Task.names
     kind = config_kind(config, splits.layout)
     X_train = kind.encode(splits.train)
@@ -700,6 +706,7 @@ def train_on_splits(
                 replace_head=config.train.replace_head,
                 freeze_trunk=config.train.freeze_trunk,
             )
+        _check_track_bins(model, config, X_train, y_train)
         auxiliary = _auxiliary_targets(model, splits, config_path)
         data_files = _data_checksums(config)
         if (config.train.ensemble > 1 or members) and auxiliary is not None:
@@ -791,6 +798,37 @@ def train_on_splits(
         notes=tuple(notes_of(meta)),
         meta=meta,
     )
+
+
+def count_weight_of(config: Config, splits: DataSplits) -> float | None:
+    """The weight of the count term of the ``multinomial`` loss: ``train.count_weight``,
+    else BPNet's rule on the training targets (:func:`biodl.tasks.bpnet_count_weight`);
+    ``None`` for other losses."""
+    if config.train.loss != "multinomial":
+        return None
+    if config.train.count_weight is not None:
+        return config.train.count_weight
+    return bpnet_count_weight(splits.targets(splits.train))
+
+
+def _check_track_bins(model: torch.nn.Module, config: Config, X: ModelInput, y: np.ndarray) -> None:
+    """A track model must give one output per target bin (targets are sums or means
+    over ``bin_size`` bases: averaging them again would change what they mean)."""
+    source = config.data.train
+    if not isinstance(source, TrackSource) or not len(y):
+        return
+    model.eval()
+    with torch.no_grad():
+        out = model(probe_inputs(X[:1]))
+    model.train()
+    bins = int(y.shape[-1])
+    if out.dim() != 3 or int(out.shape[-1]) != bins:
+        got = tuple(out.shape[1:])
+        raise ConfigError(
+            f"model {config.model.name} gives outputs of shape {got} per window; the tracks "
+            f"have {bins} bins of {source.bin_size} bp ({source.length} bp windows): give the "
+            f"model bin_size: {source.bin_size} (a per-bin head)"
+        )
 
 
 def _train_members(
@@ -950,6 +988,8 @@ def _write_run_files(
             "sd": [float(v) for v in scaling[1]],
             "folded_into_model": True,
         }
+    if isinstance(config.data.train, TrackSource):  # how the targets were made
+        meta["tracks"] = track_meta(config.data.train).to_meta()
     if isinstance(config.data.train, MoleculeSource):
         fp = config.data.fingerprint
         meta["molecule"] = {

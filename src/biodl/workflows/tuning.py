@@ -70,6 +70,7 @@ from biodl.workflows.common import config_kind, input_alphabet, load_checked
 from biodl.workflows.results import TuneResult
 from biodl.workflows.training import (
     _source_files,
+    count_weight_of,
     probe_inputs,
     target_scaling_of,
     train_on_splits,
@@ -256,7 +257,9 @@ class _Search:
         self.config, self.space = config, space
         # the decision threshold is the run's business (chosen when the best is
         # retrained); the search scores the default task
-        self.task: Task = splits.as_task(loss=config.train.loss)
+        self.task: Task = splits.as_task(
+            loss=config.train.loss, count_weight=count_weight_of(config, splits)
+        )
         kind = config_kind(config, splits.layout)
         self.train = (kind.encode(splits.train), splits.targets(splits.train))
         self.valid = (kind.encode(splits.valid), splits.targets(splits.valid))

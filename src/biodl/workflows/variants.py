@@ -106,10 +106,39 @@ def _check_model(meta: dict[str, Any], path: Path) -> tuple[Task, list[str], boo
             f"variant scoring needs a one-hot model, not encoding {meta.get('encoding')!r}",
             path=where,
         )
-    if meta.get("per_position"):
-        raise InputError("variant scoring does not support per-position models yet", path=where)
     task = task_from_meta(meta)
-    return task, list(task.names), task.probabilistic
+    # a track model's scores are sums over bins (SAD): values, not probabilities
+    return task, list(task.names), task.probabilistic and not meta.get("per_position")
+
+
+def _track_options(
+    meta: dict[str, Any], *, ism_window: int, sad_bins: int | None, path: Path
+) -> str:
+    """Refuse options that do not fit the run; the scoring note of a track model."""
+    if not meta.get("per_position"):
+        if sad_bins is not None:
+            raise InputError(
+                "--sad-bins is for track models (per-position runs); this run gives one "
+                "value per output",
+                path=path / "model.json",
+            )
+        return ""
+    if ism_window:
+        raise InputError(
+            "--ism-window needs a model with one value per output, not a track model",
+            path=path / "model.json",
+        )
+    if sad_bins is not None and sad_bins < 1:
+        raise InputError(f"--sad-bins must be at least 1, not {sad_bins}")
+    return f";track_score=SAD;sad_bins={'all' if sad_bins is None else sad_bins}"
+
+
+def _scale(meta: dict[str, Any], sad_bins: int | None) -> str | None:
+    """The VCF descriptions' words for a track model's values."""
+    if not meta.get("per_position"):
+        return None
+    bins = "all bins" if sad_bins is None else f"the {sad_bins} bins around the variant"
+    return f"sum over {bins} (SAD for DIFF) of the values"
 
 
 def _check_outputs(
@@ -151,6 +180,7 @@ def score_vcf(
     drop_skipped: bool = False,
     command: str | None = None,
     prefix: str = DEFAULT_PREFIX,
+    sad_bins: int | None = None,
 ) -> VariantScoringResult:
     """Score every ALT allele of a VCF/BCF (or TSV) with a trained DNA model.
 
@@ -178,6 +208,7 @@ def score_vcf(
         drop_skipped=drop_skipped,
         command=command,
         prefix=prefix,
+        sad_bins=sad_bins,
     ).result()
 
 
@@ -198,13 +229,17 @@ def score_vcf_summary(
     drop_skipped: bool = False,
     command: str | None = None,
     prefix: str = DEFAULT_PREFIX,
+    sad_bins: int | None = None,
 ) -> VariantScoringSummary:
     """Score every ALT allele of a VCF/BCF (or TSV) with a trained DNA model, streamed.
 
     Parameters
     ----------
     model_dir
-        Run directory (one-hot DNA model with one value per output).
+        Run directory: a one-hot DNA model with one value per output, or a track model
+        (per-position run, outputs per bin), scored by SAD: per output, ``REF`` and
+        ``ALT`` are the sums of the values over the bins and ``DIFF`` their difference
+        (:mod:`biodl.variants.scoring`).
     genome
         Reference FASTA (plain, or bgzip with ``.fai``/``.gzi``; indexed if needed), or
         one already open: a :class:`biodl.io.Genome`, ``pyfaidx.Fasta`` or
@@ -232,6 +267,8 @@ def score_vcf_summary(
         Prefix of the INFO fields (``BIODL``: ``BIODL_DIFF_<output>``, ...): another
         one lets a second model score the output of a first into the same VCF. An
         input that already has a field of the same name is refused before any work.
+    sad_bins
+        Track models: sum over this many bins centred on the variant (default all).
 
     Returns
     -------
@@ -252,6 +289,7 @@ def score_vcf_summary(
     out_path, tsv_path = _check_outputs(model_dir, genome, vcf, out, tsv)
     run = load_run(model_dir)
     task, outputs, probabilities = _check_model(run.meta, Path(model_dir))
+    track = _track_options(run.meta, ism_window=ism_window, sad_bins=sad_bins, path=run.path)
     chosen: Strands = strands if strands is not None else default_strands(run.meta)
     checksum = file_checksum(Path(model_dir) / "model.safetensors")["sha256"]
     meta = {
@@ -261,7 +299,7 @@ def score_vcf_summary(
         "biodl_genome": _genome_name(genome),
         "biodl_scoring": (
             f"input_length={run.input_length};anchor=L//2 (0-based);strands={chosen};"
-            f"task={task.name};ref_mismatch={ref_mismatch};info_prefix={prefix}"
+            f"task={task.name};ref_mismatch={ref_mismatch};info_prefix={prefix}{track}"
         ),
     }
     architecture = run.meta.get("architecture") or {}
@@ -289,6 +327,7 @@ def score_vcf_summary(
             drop_skipped=drop_skipped,
             prefix=prefix,
             model=model,
+            scale=_scale(run.meta, sad_bins),
         )
         table = (
             TsvWriter(tsv_path, outputs, probabilities=probabilities, ism=ism_window > 0)
@@ -312,6 +351,7 @@ def score_vcf_summary(
                 workers=workers,
                 ism_window=ism_window,
                 source=vcf,
+                sad_bins=sad_bins,
             ):
                 _count(summary, score)
                 if table is not None:
@@ -369,6 +409,7 @@ def score_variants_frame(
     batch_size: int = 256,
     device: str | None = None,
     ism_window: int = 0,
+    sad_bins: int | None = None,
 ) -> Any:
     """Score every ALT allele of a variant table in memory (or a VCF/BCF/TSV file) with a
     trained DNA model; a pandas DataFrame with :func:`score_vcf`'s ``--tsv`` columns.
@@ -383,7 +424,7 @@ def score_variants_frame(
     variants
         A pandas DataFrame (or a mapping of columns) with ``chrom``, ``pos`` (1-based),
         ``ref``, ``alt`` and optionally ``id``, or a VCF/BCF/TSV path.
-    ref_mismatch, strands, batch_size, device, ism_window
+    ref_mismatch, strands, batch_size, device, ism_window, sad_bins
         As :func:`score_vcf_summary`.
 
     Returns
@@ -403,6 +444,7 @@ def score_variants_frame(
     pd = _pandas()
     loaded = run if isinstance(run, Run) else load_run(run)
     task, outputs, probabilities = _check_model(loaded.meta, Path(loaded.path))
+    _track_options(loaded.meta, ism_window=ism_window, sad_bins=sad_bins, path=loaded.path)
     chosen: Strands = strands if strands is not None else default_strands(loaded.meta)
     if isinstance(variants, str | os.PathLike):
         records = iter_records(variants)
@@ -427,6 +469,7 @@ def score_variants_frame(
                 device=device,
                 ism_window=ism_window,
                 source=source,
+                sad_bins=sad_bins,
             )
         ]
     header = tsv_header(outputs, probabilities=probabilities, ism=ism_window > 0)
