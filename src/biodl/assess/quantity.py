@@ -98,6 +98,8 @@ def data_quantity(
     what = "molecules (canonical SMILES)" if inputs.is_molecule else "sequences"
     if inputs.is_pileup:
         what = "candidate variants (pileups)"
+    if isinstance(inputs.meta.get("tracks"), Mapping):
+        what = "genome windows"
     if inputs.is_matrix:  # samples of an expression matrix: also features per sample
         what = "samples"
         n_features = int(described["n_features"])
@@ -109,4 +111,17 @@ def data_quantity(
     )
     if inputs.is_matrix:
         summary += f" The model reads {values['n_features']:,} features per sample."
+    tracks = inputs.meta.get("tracks")
+    if isinstance(tracks, Mapping) and inputs.meta.get("input_length"):
+        # per-position targets: bins of tracks per window (model.json's tracks block)
+        n_bins = int(inputs.meta["input_length"]) // int(tracks.get("bin_size") or 1)
+        n_tracks = len(inputs.outputs)
+        n_targets = n_raw * n_bins * n_tracks
+        values["n_targets"] = n_targets
+        values["targets_per_parameter"] = n_targets / trainable
+        summary += (
+            f" Each window has {n_tracks} x {n_bins:,} binned targets ({n_targets:,} in all, "
+            f"{n_targets / trainable:.3g} per parameter; neighbouring bins are correlated, "
+            "so the flag counts windows)."
+        )
     return Item("quantity", flag, rule, summary, values)
