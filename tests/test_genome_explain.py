@@ -106,14 +106,25 @@ def test_overlapping_windows_are_averaged(genome: Path, tmp_path: Path) -> None:
     np.testing.assert_allclose(got[16:], obs[1][10:], rtol=1e-6)
 
 
-def test_track_model_sums_the_target_track_over_bins(genome: Path, tmp_path: Path) -> None:
+def test_track_model_sums_the_target_track_over_the_regions_bins(
+    genome: Path, tmp_path: Path
+) -> None:
     weight = torch.randn(2, 4, L, generator=torch.Generator().manual_seed(2))
     run = _run(tmp_path, BinnedLinear(weight), ["a", "b"], per_position=True)
+    # region 30-31 in the window 22-38: position 8 of the window, output bin 2 (8-11)
     bed = [Interval("chr1", 30, 31)]
     done = explain_regions(run, genome, bed, tmp_path / "x", method="input_x_gradient", target="b")
     seq = CHR1[22:38]
-    want = [float(weight[1, INDEX[b], i]) for i, b in enumerate(seq)]
+    want = [float(weight[1, INDEX[b], i]) if 8 <= i < 12 else 0.0 for i, b in enumerate(seq)]
     np.testing.assert_allclose(np.load(done.npz)["observed"][0], want, rtol=1e-6)
+    assert np.load(done.npz)["bins"].tolist() == [[2, 3]]
+    # a region covering the window explains every bin
+    whole = explain_regions(
+        run, genome, [Interval("chr1", 22, 38)], tmp_path / "w", method="input_x_gradient",
+        target="b",
+    )  # fmt: skip
+    want = [float(weight[1, INDEX[b], i]) for i, b in enumerate(seq)]
+    np.testing.assert_allclose(np.load(whole.npz)["observed"][0], want, rtol=1e-6)
     # DeepSHAP through the bin sum: hypothetical x one-hot gives the observed values
     shap = explain_regions(run, genome, bed, tmp_path / "s", target=1, n_references=3)
     data = np.load(shap.npz)

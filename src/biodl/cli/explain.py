@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -144,19 +147,20 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("give INPUT (sequences) or --genome and --regions, not both")
         from biodl.workflows import explain_regions
 
-        explained = explain_regions(
-            args.model,
-            args.genome,
-            args.regions,
-            args.out,
-            method=args.method,
-            target=args.target,
-            n_references=args.n_references,
-            batch_size=args.batch_size,
-            device=args.device,
-            seed=args.seed,
-            force=args.force,
-        )
+        with _one_line_warnings():
+            explained = explain_regions(
+                args.model,
+                args.genome,
+                args.regions,
+                args.out,
+                method=args.method,
+                target=args.target,
+                n_references=args.n_references,
+                batch_size=args.batch_size,
+                device=args.device,
+                seed=args.seed,
+                force=args.force,
+            )
         print(explained.text())
         return 0
     if args.input is None:
@@ -228,3 +232,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"top genes: {top}")
     print(f"explanations: {result.out}")
     return 0
+
+
+@contextlib.contextmanager
+def _one_line_warnings() -> Iterator[None]:
+    """Warnings printed on one line of stderr (``biodl: warning: ...``), as errors are."""
+    import warnings
+
+    def show(message: Warning | str, *_: Any, **__: Any) -> None:
+        print(f"biodl: warning: {message}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", UserWarning)
+        warnings.showwarning = show
+        yield

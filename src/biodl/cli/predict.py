@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -106,17 +109,18 @@ def run(args: argparse.Namespace) -> int:
         from biodl.workflows import predict_genome
 
         chroms = [c for c in args.chroms.split(",") if c] if args.chroms else None
-        done = predict_genome(
-            args.model,
-            args.genome,
-            args.out,
-            regions=args.regions,
-            tile=args.tile,
-            chroms=chroms,
-            batch_size=args.batch_size or 64,
-            device=args.device,
-            strands=cast(Any, args.strands),
-        )
+        with _one_line_warnings():
+            done = predict_genome(
+                args.model,
+                args.genome,
+                args.out,
+                regions=args.regions,
+                tile=args.tile,
+                chroms=chroms,
+                batch_size=args.batch_size or 64,
+                device=args.device,
+                strands=cast(Any, args.strands),
+            )
         print(done.text())
         return 0
     from biodl.workflows import predict_file
@@ -133,3 +137,17 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"predictions: {result.out} ({result.n_sequences} rows)")
     return 0
+
+
+@contextlib.contextmanager
+def _one_line_warnings() -> Iterator[None]:
+    """Warnings printed on one line of stderr (``biodl: warning: ...``), as errors are."""
+    import warnings
+
+    def show(message: Warning | str, *_: Any, **__: Any) -> None:
+        print(f"biodl: warning: {message}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", UserWarning)
+        warnings.showwarning = show
+        yield

@@ -34,9 +34,11 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, Literal
@@ -279,6 +281,25 @@ def reconcile_chroms(
 # --------------------------------------------------------------------------- backends
 
 
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """File descriptor 2 sent to ``/dev/null`` for the block (messages that C libraries
+    print themselves); a no-op where it cannot be redirected."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 class _BigWig:
     """A pyBigWig handle, reopened in a forked or unpickled process."""
 
@@ -299,7 +320,8 @@ class _BigWig:
         except ImportError:  # pragma: no cover - the extra is installed in tests
             raise _install_hint() from None
         try:
-            handle = pyBigWig.open(self.path)
+            with _quiet_stderr():  # libBigWig prints its own lines for a corrupt file
+                handle = pyBigWig.open(self.path)
         except RuntimeError:
             raise InputError("cannot open the bigWig file (corrupt?)", path=self.path) from None
         if handle is None or not handle.isBigWig():

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +59,9 @@ from biodl.interpret.attribution import METHODS, Method, attribute
 from biodl.io.atomic import check_output_dir, check_output_path, staged_dir
 from biodl.io.bed import Genome, Interval, fixed_window, read_bed
 from biodl.io.track_writer import TrackWriter, track_format, track_paths
+from biodl.io.tracks import reconcile_chroms
 from biodl.models import predict
+from biodl.models.locality import Link, NonLocal
 from biodl.models.predict import default_device
 from biodl.progress import LOGGER, Progress, progress
 from biodl.runs import Run, load_run
@@ -167,10 +170,49 @@ def _open_genome(genome: _PathLike | Genome) -> tuple[Genome, bool]:
     return Genome(genome), True
 
 
+def _genome_names(names: Iterable[str], genome: Genome, path: _PathLike | None) -> dict[str, str]:
+    """Each of ``names`` (a BED file's or ``chroms``) to the genome's spelling of it:
+    itself, else with or without ``chr`` (``chrM``/``MT``); a name with no match is left
+    out (its caller reports it)."""
+    wanted = list(dict.fromkeys(names))
+    sizes = genome.chrom_sizes
+    if all(name in sizes for name in wanted):
+        return {name: name for name in wanted}
+    try:
+        found = reconcile_chroms(
+            wanted, list(sizes), what="genome", path=genome.path, against="the regions"
+        )
+    except InputError:
+        return {name: name for name in wanted if name in sizes}
+    renamed = {a: b for a, b in found.items() if a != b}
+    if renamed:
+        shown = ", ".join(f"{a} as {b}" for a, b in list(renamed.items())[:3])
+        LOGGER.info(
+            "%s: chromosomes read with the genome's names (%s%s)",
+            os.fspath(path) if path is not None else "regions",
+            shown,
+            ", ..." if len(renamed) > 3 else "",
+        )
+    return found
+
+
+def _in_excerpts(iv: Interval, genome: Genome) -> bool:
+    """Whether ``iv`` overlaps a stretch of ``genome`` that holds bases (always true for
+    an ordinary genome)."""
+    if genome.excerpts is None:
+        return True
+    return any(lo < iv.end and iv.start < hi for lo, hi in genome.covered(iv.chrom))
+
+
 def _read_regions(
     regions: _PathLike | Sequence[Interval], genome: Genome, chroms: Sequence[str] | None
 ) -> tuple[list[Interval], _PathLike | None]:
-    """The BED intervals checked against the genome and sorted in genome order."""
+    """The BED intervals checked against the genome and sorted in genome order.
+
+    Chromosome names are matched to the genome's (``2`` read as ``chr2`` and the other
+    way round); on an excerpt genome, intervals outside every excerpt are left out with
+    a warning, and none left is an error.
+    """
     path: _PathLike | None = None
     if isinstance(regions, str | os.PathLike):
         path = regions
@@ -180,29 +222,50 @@ def _read_regions(
     if not intervals:
         raise InputError("no regions to predict (the BED file has no intervals)", path=path)
     sizes = genome.chrom_sizes
-    excerpts = getattr(genome, "excerpts", None) is not None
+    excerpts = genome.excerpts is not None
+    names = _genome_names((iv.chrom for iv in intervals), genome, path)
     kept: list[Interval] = []
+    outside: list[Interval] = []
     for iv in intervals:
-        size = sizes.get(iv.chrom)
-        if size is None:
+        chrom = names.get(iv.chrom)
+        if chrom is None:
             raise InputError(genome.missing_message(iv.chrom), path=path, line=iv.line or None)
+        iv = iv._replace(chrom=chrom)
+        size = sizes[chrom]
         if iv.end > size and excerpts:  # its size is the last excerpt's end: N past it
-            if iv.start < size:
-                kept.append(iv._replace(end=size, summit=None))
-            continue
-        kept.append(iv)
-        if iv.end > size:
+            iv = iv._replace(end=size, summit=None) if iv.start < size else iv
+        elif iv.end > size:
             raise InputError(
                 f"interval {iv.chrom}:{iv.start}-{iv.end} ends past the end of {iv.chrom} "
                 f"(length {size}) in genome {genome.name}",
                 path=path,
                 line=iv.line or None,
             )
+        if iv.start >= size or not _in_excerpts(iv, genome):
+            outside.append(iv)
+            continue
+        kept.append(iv)
+    if outside:
+        first = outside[0]
+        where = f"{first.chrom}:{first.start}-{first.end}" + (
+            f" (line {first.line})" if first.line else ""
+        )
+        if not kept:
+            raise InputError(
+                f"no region overlaps an excerpt of genome {genome.name} (first: {where}); "
+                f"its excerpts are {_excerpt_summary(genome)}",
+                path=path,
+            )
+        label = f"{os.fspath(path)}: " if path is not None else ""
+        warnings.warn(
+            f"{label}{len(outside)} of {len(intervals)} regions lie outside every excerpt "
+            f"of genome {genome.name} and are left out (first: {where})",
+            UserWarning,
+            stacklevel=3,
+        )
     intervals = kept
-    if not intervals:
-        raise InputError("no regions inside the genome's excerpts", path=path)
     if chroms is not None:
-        wanted = set(chroms)
+        wanted = set(_genome_names(chroms, genome, None).values()) | set(chroms)
         intervals = [iv for iv in intervals if iv.chrom in wanted]
         if not intervals:
             raise InputError(
@@ -211,6 +274,12 @@ def _read_regions(
     order = {c: i for i, c in enumerate(sizes)}
     intervals.sort(key=lambda iv: (order[iv.chrom], iv.start, iv.end))
     return intervals, path
+
+
+def _excerpt_summary(genome: Genome) -> str:
+    """A few excerpts of an excerpt genome, for messages."""
+    listed = [f"{c}:{s}-{e}" for c, s, e in genome.excerpts or ()]
+    return ", ".join(listed[:3]) + (f", ... ({len(listed)} in all)" if len(listed) > 3 else "")
 
 
 def _merged(intervals: Iterable[Interval]) -> list[_Region]:
@@ -244,18 +313,18 @@ def _check_overlaps(intervals: Sequence[Interval], path: _PathLike | None, out: 
 def _whole_genome(genome: Genome, chroms: Sequence[str] | None) -> list[_Region]:
     """Every chromosome (or every excerpt of an excerpt genome), optionally some only."""
     sizes = genome.chrom_sizes
+    wanted: set[str] | None = None
     if chroms is not None:
+        names = _genome_names(chroms, genome, None)
         for chrom in chroms:
-            if chrom not in sizes:
-                raise InputError(genome.missing_message(chrom), path=genome.path)
-    wanted = set(chroms) if chroms is not None else None
-    excerpts = getattr(genome, "excerpts", None)
+            if chrom not in names:
+                raise InputError(f"--chroms: {genome.missing_message(chrom)}", path=genome.path)
+        wanted = set(names.values())
+    excerpts = genome.excerpts
     if excerpts is not None:
         order = {c: i for i, c in enumerate(sizes)}
-        listed = sorted(
-            (tuple(e) for e in excerpts), key=lambda e: (order.get(str(e[0]), 0), int(e[1]))
-        )
-        regions = [_Region(str(c), int(s), int(e)) for c, s, e in listed]
+        listed = sorted(excerpts, key=lambda e: (order.get(e[0], 0), e[1]))
+        regions = [_Region(c, s, e) for c, s, e in listed]
         regions = _merged(Interval(r.chrom, r.start, r.end) for r in regions)
     else:
         regions = [_Region(c, 0, int(n)) for c, n in sizes.items() if n > 0]
@@ -603,16 +672,48 @@ class GenomeExplanation:
 
 
 class _SumOverBins(torch.nn.Module):
-    """A track model's output summed over its bins: ``(N, T, B)`` to ``(N, T)`` (a
-    linear step, so DeepLIFT's rules pass through it); a scalar model unchanged."""
+    """A track model's output summed over bins ``first:last`` (all by default):
+    ``(N, T, B)`` to ``(N, T)`` (a linear step, so DeepLIFT's rules pass through it); a
+    scalar model unchanged."""
 
-    def __init__(self, model: torch.nn.Module) -> None:
+    def __init__(
+        self, model: torch.nn.Module, first: int | None = None, last: int | None = None
+    ) -> None:
         super().__init__()
         self.model = model
+        self.first, self.last = first, last
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out: torch.Tensor = self.model(x)
-        return out.sum(-1) if out.ndim == 3 else out
+        return self._reduce(self.model(x))
+
+    def _reduce(self, out: torch.Tensor) -> torch.Tensor:
+        return out[..., self.first : self.last].sum(-1) if out.ndim == 3 else out
+
+    def forward_chain(self) -> list[Link]:
+        """The model, then the sum (fast ISM, :mod:`biodl.models.locality`)."""
+        return [self.model, NonLocal(self._reduce)]
+
+
+def _region_bins(
+    model: torch.nn.Module,
+    intervals: Sequence[Interval],
+    windows: Sequence[tuple[str, int]],
+    length: int,
+) -> list[tuple[int, int] | None]:
+    """For a track model, the output bins ``(first, last)`` of each window that overlap
+    its region (all bins for a region covering the window); ``None`` for a scalar model."""
+    with torch.no_grad():
+        probe = model.eval()(torch.zeros(1, 4, length))
+    if probe.ndim != 3:
+        return [None] * len(intervals)
+    n_bins = int(probe.shape[-1])
+    bin_size = length // n_bins
+    out: list[tuple[int, int] | None] = []
+    for iv, (_, start) in zip(intervals, windows, strict=True):
+        first = min(max((iv.start - start) // bin_size, 0), n_bins - 1)
+        last = max(min(-(-(iv.end - start) // bin_size), n_bins), first + 1)
+        out.append((first, last))
+    return out
 
 
 def _attribution_bigwig(
@@ -624,6 +725,8 @@ def _attribution_bigwig(
     """Per-base observed contributions of windows sorted in genome order: where windows
     overlap, the mean of their values; bases outside the chromosome left out."""
     length = observed.shape[1]
+    known = np.isfinite(observed)
+    values = np.where(known, observed, 0.0)
     with TrackWriter(path, chrom_sizes, names=["attribution"], format="bigwig") as writer:
         i = 0
         while i < len(windows):
@@ -636,12 +739,50 @@ def _attribution_bigwig(
             count = np.zeros(hi - lo)
             for k in range(i, j):
                 offset = windows[k][1] - lo
-                total[offset : offset + length] += observed[k]
-                count[offset : offset + length] += 1
+                total[offset : offset + length] += values[k]
+                count[offset : offset + length] += known[k]
             a, b = max(lo, 0), min(hi, int(chrom_sizes[chrom]))
             if b > a:
-                writer.add(chrom, a, (total / count)[a - lo : b - lo], span=1)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    mean = np.where(count > 0, total / count, np.nan)  # NaN: not written
+                writer.add(chrom, a, mean[a - lo : b - lo], span=1)
             i = j
+
+
+def _ism_regions(
+    net: torch.nn.Module,
+    X: np.ndarray,
+    spans: Sequence[tuple[int, int]],
+    *,
+    target: int,
+    batch_size: int,
+    device: str | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """In-silico mutagenesis of each window's region only.
+
+    Returns ``(N, 4, L)`` output changes of every substitution and ``(N, L)`` the mean
+    loss when the observed letter is substituted (``-sum / 3``, positive where the base
+    raises the output, as the other methods' contributions); ``NaN`` outside each
+    window's region ``spans[i] = (lo, hi)``.
+    """
+    from biodl.interpret.ism import ism
+
+    n, channels, length = X.shape
+    changes = np.full((n, channels, length), np.nan, dtype=np.float32)
+    for i in progress(range(n), desc="in-silico mutagenesis", unit="region"):
+        lo, hi = spans[i]
+        if hi <= lo:
+            continue
+        changes[i, :, lo:hi] = ism(
+            net,
+            X[i : i + 1],
+            target=target,
+            batch_size=batch_size,
+            device=device,
+            positions=slice(lo, hi),
+        )[0]
+    observed = -changes.sum(axis=1) / max(channels - 1, 1)
+    return changes, observed.astype(np.float32)
 
 
 def explain_regions(
@@ -663,9 +804,11 @@ def explain_regions(
     Each region gets the model input window of ``L`` bases centred on it
     (:func:`biodl.io.fixed_window`: on the summit of a narrowPeak interval that has
     one); regions are taken in genome order (strand ignored). The explained value is
-    the output ``target`` of a scalar model, or, of a track model, the sum over all bins
-    of track ``target``. Attributions come from :func:`biodl.interpret.attribute`
-    (``method``, default ``deepshap``, with the options ``biodl explain`` uses).
+    the output ``target`` of a scalar model, or, of a track model, the sum of track
+    ``target`` over the output bins that overlap the region (all bins when the region
+    covers the window; ``bins`` in the npz). Attributions come from
+    :func:`biodl.interpret.attribute` (``method``, default ``deepshap``, with the
+    options ``biodl explain`` uses).
 
     Parameters
     ----------
@@ -681,9 +824,15 @@ def explain_regions(
         ``region_start``, ``region_end``, ``hypothetical`` ``(N, 4, L)`` (the method's
         hypothetical contributions, DeepLIFT/SHAP; else the attributions themselves),
         ``observed`` ``(N, L)`` (the attributions summed over channels: for one-hot
-        input, the contribution of the base present), ``target`` and ``method``; and
+        input, the contribution of the base present), ``bins`` ``(N, 2)`` (the first and
+        past-the-last output bin explained; ``-1`` for a scalar model), ``target`` and
+        ``method``; and
         ``attributions.bw``: ``observed`` per base in genome coordinates, the mean of
-        the windows where windows overlap, nothing outside the chromosomes.
+        the windows where windows overlap, nothing outside the chromosomes. With
+        ``method="ism"`` only the bases of each region are mutated: ``hypothetical``
+        holds the output change of each substitution and ``observed`` the mean loss
+        when the observed base is substituted, both ``NaN`` outside the region (and
+        the bigWig covers the regions only).
     method, target, n_references, batch_size, device, seed
         As :func:`biodl.workflows.explain_file`.
     force
@@ -725,6 +874,10 @@ def explain_regions(
             ref.close()
     X = one_hot(seqs, alphabet="dna", unknown=run.unknown, dtype=np.float32)
     net = _SumOverBins(run.model).eval()
+    bin_spans = _region_bins(run.model, intervals, windows, length)
+    groups: dict[tuple[int, int] | None, list[int]] = {}
+    for i, span in enumerate(bin_spans):  # windows explaining the same bins together
+        groups.setdefault(span, []).append(i)
     options = _method_options(
         chosen,
         n_references=n_references,
@@ -732,14 +885,39 @@ def explain_regions(
         device=device,
         seed=seed,
     )
-    values, hypothetical = [], []
-    step = max(batch_size, 1) * 4
-    for lo in progress(range(0, len(X), step), desc="attributions", unit="batch"):
-        result = attribute(net, X[lo : lo + step], method=chosen, target=index, **options)
-        values.append(np.asarray(result.values, dtype=np.float32))
-        hyp = result.hypothetical if result.hypothetical is not None else result.values
-        hypothetical.append(np.asarray(hyp, dtype=np.float32))
-    observed = np.concatenate(values).sum(axis=1)
+    if chosen == "ism":
+        spans = [
+            (max(iv.start - s, 0), min(iv.end - s, length))
+            for iv, (_, s) in zip(intervals, windows, strict=True)
+        ]
+        hyp_all = np.full(X.shape, np.nan, dtype=np.float32)
+        observed = np.full((len(X), length), np.nan, dtype=np.float32)
+        for bins, rows in groups.items():
+            wrapped = net if bins is None else _SumOverBins(run.model, *bins).eval()
+            hyp_all[rows], observed[rows] = _ism_regions(
+                wrapped,
+                X[rows],
+                [spans[i] for i in rows],
+                target=index,
+                batch_size=batch_size,
+                device=device,
+            )
+    else:
+        hyp_all = np.zeros(X.shape, dtype=np.float32)
+        values = np.zeros(X.shape, dtype=np.float32)
+        step = max(batch_size, 1) * 4
+        batches = [
+            (span, rows[lo : lo + step])
+            for span, rows in groups.items()
+            for lo in range(0, len(rows), step)
+        ]
+        for span, rows in progress(batches, desc="attributions", unit="batch"):
+            wrapped = net if span is None else _SumOverBins(run.model, *span).eval()
+            result = attribute(wrapped, X[rows], method=chosen, target=index, **options)
+            values[rows] = np.asarray(result.values, dtype=np.float32)
+            hyp = result.hypothetical if result.hypothetical is not None else result.values
+            hyp_all[rows] = np.asarray(hyp, dtype=np.float32)
+        observed = values.sum(axis=1)
     with staged_dir(out_path, force=force) as partial:
         np.savez_compressed(
             partial / "attributions.npz",
@@ -748,7 +926,8 @@ def explain_regions(
             end=np.array([s + length for _, s in windows], dtype=np.int64),
             region_start=np.array([iv.start for iv in intervals], dtype=np.int64),
             region_end=np.array([iv.end for iv in intervals], dtype=np.int64),
-            hypothetical=np.concatenate(hypothetical),
+            bins=np.array([(-1, -1) if b is None else b for b in bin_spans], dtype=np.int64),
+            hypothetical=hyp_all,
             observed=observed,
             target=np.array(names[index]),
             method=np.array(chosen),
