@@ -246,3 +246,23 @@ def test_ism_mutates_the_region_only(plain: Path, track_run: Path, tmp_path: Pat
         bw.close()
     assert [(a, b) for a, b, _ in got] == [(i, i + 1) for i in range(100, 110)]
     np.testing.assert_allclose([v for *_, v in got], obs[inside], rtol=1e-5)
+
+
+def test_chrom_sizes_set_the_bigwig_header(plain: Path, track_run: Path, tmp_path: Path) -> None:
+    bed = tmp_path / "r.bed"
+    bed.write_text("chr1\t0\t64\n")
+    sizes = tmp_path / "hg.sizes"
+    sizes.write_text("chr1\t5000000\nchr2\t6000000\nchr9\t7\n")
+    out = tmp_path / "p.bw"
+    predict_genome(track_run, plain, out, regions=bed, chrom_sizes=sizes)
+    written = sorted(tmp_path.glob("p.*.bw"))
+    assert written
+    bw = pybigwig.open(str(written[0]))
+    try:
+        assert bw.chroms("chr1") == 5_000_000
+    finally:
+        bw.close()
+    sizes.write_text("chr1\t10\n")
+    with pytest.raises(InputError, match="is 10 long here"):
+        predict_genome(track_run, plain, tmp_path / "q.bw", regions=bed, chrom_sizes=sizes)
+    assert not list(tmp_path.glob("q*"))

@@ -57,6 +57,12 @@ def register(subparsers: Subparsers) -> None:
     )
     genome.add_argument("--chroms", help="comma-separated chromosomes to predict on (default: all)")
     genome.add_argument(
+        "--chrom-sizes",
+        type=Path,
+        help="the assembly's .chrom.sizes (or .fai) for the bigWig header (default: the "
+        "genome's; an excerpt genome knows only its last excerpt's end)",
+    )
+    genome.add_argument(
         "--strands",
         choices=("forward", "both"),
         help="both: average with the reverse complement (default both for a run trained "
@@ -80,6 +86,7 @@ def _check(args: argparse.Namespace) -> None:
             ("--tile", args.tile),
             ("--chroms", args.chroms),
             ("--strands", args.strands),
+            ("--chrom-sizes", args.chrom_sizes),
         )
         if value is not None
     ]
@@ -120,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
                 batch_size=args.batch_size or 64,
                 device=args.device,
                 strands=cast(Any, args.strands),
+                chrom_sizes=args.chrom_sizes,
             )
         print(done.text())
         return 0

@@ -45,7 +45,7 @@ from __future__ import annotations
 import os
 import time
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, cast
@@ -59,7 +59,7 @@ from biodl.interpret.attribution import METHODS, Method, attribute
 from biodl.io.atomic import check_output_dir, check_output_path, staged_dir
 from biodl.io.bed import Genome, Interval, fixed_window, read_bed
 from biodl.io.track_writer import TrackWriter, track_format, track_paths
-from biodl.io.tracks import reconcile_chroms
+from biodl.io.tracks import read_chrom_sizes, reconcile_chroms
 from biodl.models import predict
 from biodl.models.locality import Link, NonLocal
 from biodl.models.predict import default_device
@@ -147,6 +147,29 @@ class _Window(NamedTuple):
     hi: int
     first: int = 0
     last: int = 1
+
+
+def _header_sizes(genome: Genome, given: _PathLike | Mapping[str, int] | None) -> Mapping[str, int]:
+    """Chromosome sizes of an output's header: the genome's, or ``given`` (a file or a
+    mapping) for each of the genome's chromosomes, in the genome's order."""
+    if given is None:
+        return genome.chrom_sizes
+    path = None if isinstance(given, Mapping) else os.fspath(given)
+    sizes = dict(given) if isinstance(given, Mapping) else read_chrom_sizes(given)
+    out: dict[str, int] = {}
+    for chrom, size in genome.chrom_sizes.items():
+        if chrom not in sizes:
+            raise InputError(
+                f"chromosome {chrom!r} of genome {genome.path} is not listed", path=path
+            )
+        if int(sizes[chrom]) < size:
+            raise InputError(
+                f"chromosome {chrom!r} is {sizes[chrom]} long here but genome {genome.path} "
+                f"has sequence up to {size}",
+                path=path,
+            )
+        out[chrom] = int(sizes[chrom])
+    return out
 
 
 def _check_model(run: Run) -> None:
@@ -469,6 +492,7 @@ def predict_genome(
     batch_size: int = 64,
     device: str | None = None,
     strands: Strands | None = None,
+    chrom_sizes: _PathLike | Mapping[str, int] | None = None,
 ) -> GenomePrediction:
     """Predict along a genome with a trained DNA model and write the values as tracks.
 
@@ -502,6 +526,11 @@ def predict_genome(
     strands
         ``forward`` or ``both`` (average with the reverse complement); default ``both``
         for a run trained with reverse-complement augmentation, else ``forward``.
+    chrom_sizes
+        The assembly's chromosome sizes for the bigWig header (a ``.chrom.sizes`` file,
+        or a mapping), so that a genome browser takes the file; default the genome's
+        (an excerpt genome knows only where its last excerpt ends). Each must be at
+        least the genome's.
 
     Returns
     -------
@@ -597,7 +626,8 @@ def predict_genome(
         )
         counts = _Counts()
         bar: Progress[Any] = progress(total=total, desc="predict along the genome", unit="bp")
-        with TrackWriter(out, ref.chrom_sizes, names=names, format=fmt) as writer, bar:
+        header = _header_sizes(ref, chrom_sizes)
+        with TrackWriter(out, header, names=names, format=fmt) as writer, bar:
             for batch in _batches(windows, batch_size):
                 bases = _write_batch(
                     writer,
