@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from biodl.errors import InputError
@@ -206,3 +207,21 @@ def test_interval_past_chromosome_end(genome: Genome, tmp_path: Path) -> None:
         f"{bed}:2: interval chr2:15-25 ends at 25, past the end of chromosome 'chr2' "
         "(length 20) in genome genome.fa"
     )
+
+
+def test_bgzip_fetch_at_a_block_start(tmp_path: Path) -> None:
+    """pyfaidx 0.9.2 fails when a fetch starts on a BGZF block's first byte: read around it."""
+    bgzf = pytest.importorskip("Bio.bgzf")
+    rng = np.random.default_rng(0)
+    seq = "".join(rng.choice(list("ACGT"), size=140_000))
+    lines = [seq[i : i + 60] for i in range(0, len(seq), 60)]
+    text = ">chrA\n" + "\n".join(lines) + "\n"
+    path = tmp_path / "g.fa.gz"
+    with bgzf.BgzfWriter(str(path), "wb") as fh:
+        fh.write(text.encode())
+    with Genome(path) as genome:
+        # every start around the first two block boundaries (bytes 65,536 and 131,072)
+        for boundary in (65_536, 131_072):
+            base = (boundary - len(">chrA\n")) // 61 * 60
+            for start in range(base - 70, base + 70):
+                assert genome.fetch("chrA", start, start + 30) == seq[start : start + 30]

@@ -494,8 +494,23 @@ class Genome:
 
     def _raw(self, piece: _Excerpt, lo: int, hi: int) -> str:
         """Bases ``lo..hi`` (genome coordinates, inside ``piece``) of an excerpt record."""
-        text: str = self._fasta.faidx.fetch(piece.record, lo - piece.start + 1, hi - piece.start)
-        return text
+        return self._record(piece.record, lo - piece.start, hi - piece.start)
+
+    def _record(self, record: str, lo: int, hi: int) -> str:
+        """Bases ``record[lo:hi]`` as stored (0-based, inside the record).
+
+        pyfaidx 0.9.2 fails on a bgzip-compressed FASTA when the first byte wanted
+        starts a BGZF block (``within_block_offset ... got 65536``): then one base more is
+        read (before it, or after at the record's start) and dropped.
+        """
+        try:
+            return str(self._fasta.faidx.fetch(record, lo + 1, hi))
+        except ValueError as exc:
+            if "within_block_offset" not in str(exc):
+                raise
+        if lo > 0:
+            return str(self._fasta.faidx.fetch(record, lo, hi))[1:]
+        return str(self._fasta.faidx.fetch(record, lo + 1, hi + 1))[:-1]
 
     @property
     def excerpts(self) -> tuple[tuple[str, int, int], ...] | None:
@@ -603,7 +618,7 @@ class Genome:
             seq = "N" * (end - start)
         else:
             inner: str = (
-                self._fasta.faidx.fetch(chrom, lo + 1, hi)
+                self._record(chrom, lo, hi)
                 if self._pieces is None
                 else self._excerpt_bases(chrom, lo, hi)
             )
