@@ -13,7 +13,7 @@ import pytest
 
 from biodl.cli import main
 from biodl.errors import InputError
-from biodl.io.bed import Genome
+from biodl.io.bed import Genome, Interval
 from biodl.io.track_writer import TrackWriter
 from biodl.io.tracks import open_track
 from biodl.testing.variants import write_genome, write_tiny_run
@@ -118,7 +118,6 @@ def test_regions_outside_every_excerpt(
     ("extra", "words"),
     [
         (["--tile", "0"], "--tile"),
-        (["--tile", "8", "--regions", "r.bed"], "--regions"),
         (["--regions", "r.bed", "--out", "p.wig"], "track format"),
         (["--regions", "r.bed", "--out", "nowhere/p.bw"], "does not exist"),
     ],
@@ -266,3 +265,20 @@ def test_chrom_sizes_set_the_bigwig_header(plain: Path, track_run: Path, tmp_pat
     with pytest.raises(InputError, match="is 10 long here"):
         predict_genome(track_run, plain, tmp_path / "q.bw", regions=bed, chrom_sizes=sizes)
     assert not list(tmp_path.glob("q*"))
+
+
+def test_scalar_model_tiles_inside_regions(plain: Path, tmp_path: Path) -> None:
+    run = write_tiny_run(tmp_path / "run", length=11, task="regression", outputs=["signal"])
+    bed = tmp_path / "r.bed"
+    bed.write_text("chr1\t10\t45\nchr1\t40\t60\nchr2\t100\t107\n")
+    done = predict_genome(run, plain, tmp_path / "t.tsv", regions=bed, tile=10, batch_size=3)
+    rows = [line.split("\t") for line in done.paths[0].read_text().splitlines()[1:]]
+    spans = [(c, int(a), int(b)) for c, a, b, _ in rows]
+    assert spans == [
+        ("chr1", 10, 20), ("chr1", 20, 30), ("chr1", 30, 40), ("chr1", 40, 50),
+        ("chr1", 50, 60), ("chr2", 100, 107),
+    ]  # fmt: skip
+    # each interval holds the score of the window centred on it, as one window per region
+    one = predict_genome(run, plain, tmp_path / "o.tsv", regions=[Interval("chr1", 30, 40)])
+    single = one.paths[0].read_text().splitlines()[1].split("\t")
+    assert rows[2][3] == single[3]

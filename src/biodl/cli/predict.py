@@ -46,14 +46,18 @@ def register(subparsers: Subparsers) -> None:
     )
     genome = p.add_argument_group("predicting along a genome")
     genome.add_argument("--genome", type=Path, help="reference FASTA to predict along")
-    where = genome.add_mutually_exclusive_group()
-    where.add_argument("--regions", type=Path, help="BED file of the regions to predict on")
-    where.add_argument(
+    genome.add_argument(
+        "--regions",
+        type=Path,
+        help="BED file of the regions to predict on (a scalar model: one window per region, "
+        "or with --tile the regions tiled)",
+    )
+    genome.add_argument(
         "--tile",
         type=positive_int,
         metavar="W",
-        help="tile whole chromosomes: a scalar model's window every W bp (its value over "
-        "those W bp); a track model's windows step by its output span",
+        help="tile whole chromosomes (or the --regions): a scalar model's window every W bp "
+        "(its value over those W bp); a track model's windows step by its output span",
     )
     genome.add_argument("--chroms", help="comma-separated chromosomes to predict on (default: all)")
     genome.add_argument(
@@ -68,7 +72,12 @@ def register(subparsers: Subparsers) -> None:
         help="both: average with the reverse complement (default both for a run trained "
         "with reverse-complement augmentation)",
     )
-    p.add_argument("--batch-size", type=positive_int, default=None, help="(512; --genome: 64)")
+    p.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=None,
+        help="(512; --genome: about 4 Mb of input, at most 1,024 windows)",
+    )
     p.add_argument(
         "--device", type=device, help="cpu, cuda, cuda:1 ... (default: cuda when available)"
     )
@@ -124,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
                 regions=args.regions,
                 tile=args.tile,
                 chroms=chroms,
-                batch_size=args.batch_size or 64,
+                batch_size=args.batch_size,
                 device=args.device,
                 strands=cast(Any, args.strands),
                 chrom_sizes=args.chrom_sizes,

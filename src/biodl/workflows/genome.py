@@ -24,7 +24,8 @@ Scalar models (outputs ``(N, T)``)
     intervals of ``W`` bases from its start (the last one cut at the region end), and
     each interval gets the value of the window centred on it, so intervals are
     contiguous. ``regions``: one window centred on each BED interval (on the summit of
-    a narrowPeak interval that has one), its value written over the whole interval.
+    a narrowPeak interval that has one), its value written over the whole interval;
+    ``regions`` and ``tile``: the merged intervals tiled as chromosomes are.
     BED intervals may overlap: bedGraph and TSV take that, bigWig cannot (an error
     before any work suggests ``.tsv``).
 
@@ -443,6 +444,32 @@ def _probe(predictor: _Predictor, length: int) -> tuple[int, ...]:
     return tuple(predictor.raw(np.zeros((1, 4, length), dtype=np.float32)).shape[1:])
 
 
+_CHUNK = 1 << 20
+"""Most bases fetched at once for neighbouring windows of one batch."""
+
+
+def _fetch_windows(genome: Genome, batch: Sequence[_Window], length: int) -> list[str]:
+    """The ``length`` bases of each window; neighbouring windows of a chromosome (sorted,
+    as tiling makes them) share one fetch of at most :data:`_CHUNK` bases."""
+    seqs: list[str] = []
+    i = 0
+    while i < len(batch):
+        chrom, lo = batch[i].chrom, batch[i].start
+        j = i + 1
+        while (
+            j < len(batch)
+            and batch[j].chrom == chrom
+            and batch[j].start >= batch[j - 1].start
+            and batch[j].start + length - lo <= _CHUNK
+        ):
+            j += 1
+        hi = batch[j - 1].start + length
+        chunk = genome.fetch(chrom, lo, hi)
+        seqs += [chunk[w.start - lo : w.start - lo + length] for w in batch[i:j]]
+        i = j
+    return seqs
+
+
 def _write_batch(
     writer: TrackWriter,
     genome: Genome,
@@ -454,20 +481,26 @@ def _write_batch(
     counts: _Counts,
 ) -> int:
     """Predict one batch of windows and write their values; returns bases written."""
-    seqs = [genome.fetch(w.chrom, w.start, w.start + length) for w in batch]
+    seqs = _fetch_windows(genome, batch, length)
     keep = [i for i, s in enumerate(seqs) if s.count("N") < len(s)]
     written = 0
     if not keep:
         return written
     values = predictor.scores([seqs[i] for i in keep])
     counts.windows += len(keep)
+    if bin_size is None:  # a scalar model: one value over [lo, hi), one call per chromosome
+        rows = np.arange(len(keep))
+        chroms = [batch[i].chrom for i in keep]
+        for chrom in dict.fromkeys(chroms):
+            mine = rows[[c == chrom for c in chroms]]
+            los = np.array([batch[keep[r]].lo for r in mine], dtype=np.int64)
+            his = np.array([batch[keep[r]].hi for r in mine], dtype=np.int64)
+            writer.add_intervals(chrom, los, his, values[mine].T)
+            written += int((his - los).sum())
+        return written
     sizes = genome.chrom_sizes
     for row, i in enumerate(keep):
         w = batch[i]
-        if bin_size is None:  # a scalar model: one value over [lo, hi)
-            writer.add_intervals(w.chrom, [w.lo], [w.hi], values[row][:, None])
-            written += w.hi - w.lo
-            continue
         k = np.arange(w.first, w.last, dtype=np.int64)
         starts = w.start + k * bin_size
         ends = starts + bin_size
@@ -489,7 +522,7 @@ def predict_genome(
     regions: _PathLike | Sequence[Interval] | None = None,
     tile: int | None = None,
     chroms: Sequence[str] | None = None,
-    batch_size: int = 64,
+    batch_size: int | None = None,
     device: str | None = None,
     strands: Strands | None = None,
     chrom_sizes: _PathLike | Mapping[str, int] | None = None,
@@ -513,14 +546,15 @@ def predict_genome(
     regions
         A BED file (or intervals) to predict on; or
     tile
-        Tile whole chromosomes: for a scalar model a window every ``tile`` bases (its
-        value over the ``tile`` bases around its centre); for a track model any
+        Tile whole chromosomes (or, with ``regions``, the merged regions): for a scalar
+        model a window every ``tile`` bases (its value over the ``tile`` bases around
+        its centre); for a track model any
         positive value (windows step by the output span).
     chroms
         Only these chromosomes.
     batch_size
-        Windows fetched, encoded and scored together: memory does not grow with the
-        length of the genome.
+        Windows fetched, encoded and scored together (default: about 4 Mb of input, at
+        most 1,024 windows): memory does not grow with the length of the genome.
     device
         Where the model runs; default CUDA when available.
     strands
@@ -540,7 +574,7 @@ def predict_genome(
     Raises
     ------
     InputError
-        Not a one-hot DNA model, both or neither of ``regions`` and ``tile``, an unknown
+        Not a one-hot DNA model, neither ``regions`` nor ``tile``, an unknown
         output ending, an empty BED file, a BED chromosome not in the genome or an
         interval past its end, overlapping intervals of a scalar model for bigWig; one
         line, before anything is written.
@@ -557,14 +591,16 @@ def predict_genome(
     (4, 40, 'chrom\\tstart\\tend\\tsignal')
     """
     clock = time.perf_counter()
-    if (regions is None) == (tile is None):
-        raise InputError("give either regions (a BED file) or tile (a step in bases)")
+    if regions is None and tile is None:
+        raise InputError("give regions (a BED file), tile (a step in bases) or both")
     if tile is not None and tile < 1:
         raise InputError(f"tile must be a positive number of bases, not {tile}")
-    if batch_size < 1:
+    if batch_size is not None and batch_size < 1:
         raise InputError(f"batch_size must be at least 1, not {batch_size}")
     fmt = track_format(out)
     run = model_dir if isinstance(model_dir, Run) else load_run(model_dir)
+    if batch_size is None:  # about 4 Mb of input per batch, at most 1,024 windows
+        batch_size = max(1, min(1024, (1 << 22) // max(run.input_length, 1)))
     run_dir = Path(run.path)
     _check_model(run)
     task = task_from_meta(run.meta)
@@ -601,11 +637,11 @@ def predict_genome(
             )
         if regions is not None:
             intervals, bed = _read_regions(regions, ref, chroms)
-            if bin_size is None:
+            if bin_size is None and tile is None:  # one window per interval
                 if fmt == "bigwig":
                     _check_overlaps(intervals, bed, Path(out))
                 todo = [_Region(iv.chrom, iv.start, iv.end, iv) for iv in intervals]
-            else:
+            else:  # tiled: merged first, so that every base is written once
                 todo = _merged(intervals)
         else:
             todo = _whole_genome(ref, chroms)
