@@ -177,3 +177,35 @@ def test_model_must_give_one_output_per_bin(data: Any, tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="give the model bin_size: 10"):
         train_run(config_from(raw), tmp_path / "run")
+
+
+def test_chromosome_folds_keep_each_chromosome_whole() -> None:
+    from biodl.data.cv import chromosome_folds
+
+    chroms = [f"chr{i % 5}" for i in range(50)] + ["chr9"] * 25
+    folds = chromosome_folds(chroms, 3, seed=2)
+    for c in set(chroms):
+        assert len({int(f) for f, x in zip(folds, chroms, strict=True) if x == c}) == 1
+    assert len(set(folds.tolist())) == 3
+    inner = chromosome_folds(chroms, 2, seed=0, share=0.1)
+    assert 0 < int((inner == 1).sum()) <= 15
+    with pytest.raises(InputError, match="at least 3 chromosomes"):
+        chromosome_folds(["a", "b"], 3, seed=0)
+
+
+def test_cross_validation_of_windows_folds_by_chromosome(data: Any) -> None:
+    from biodl.data.cv import cross_validation_splits
+
+    raw = _config(data)
+    raw["data"].pop("test")
+    _, _, splits = cross_validation_splits(config_from(raw), 3)
+    seen = []
+    for split in splits:
+        test = set(split.test.chroms or []) if split.test is not None else set()
+        train = set(split.train.chroms or [])
+        valid = set(split.valid.chroms or []) if split.valid is not None else set()
+        assert len(test) == 1
+        assert not test & train
+        assert not valid & train
+        seen += sorted(test)
+    assert sorted(seen) == ["chr1", "chr2", "chr3"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -14,6 +14,7 @@ from biodl.config import (
     NegativesConfig,
     PileupSource,
     ScaffoldSplit,
+    TrackSource,
 )
 from biodl.data.examples import Examples
 from biodl.data.homology import cluster_sequences, homology_folds, homology_split
@@ -112,6 +113,54 @@ def assign_folds(labels: list[str], k: int, *, seed: int) -> np.ndarray:
     return folds
 
 
+def chromosome_folds(
+    chroms: Sequence[str], k: int, *, seed: int, share: float | None = None
+) -> np.ndarray:
+    """Fold ``0..k-1`` of each example such that every chromosome is in one fold only.
+
+    Chromosomes are dealt largest first (by examples), each to the fold that holds the
+    fewest examples so far (ties broken by a seeded shuffle). With ``share`` (and
+    ``k == 2``) fold 1 instead gets whole chromosomes, smallest first in a seeded order,
+    until it holds about ``share`` of the examples (at least one chromosome): the
+    validation part of a training fold.
+
+    Raises
+    ------
+    InputError
+        Fewer chromosomes than folds.
+
+    Examples
+    --------
+    >>> chromosome_folds(["a", "a", "b", "c", "c", "c"], 2, seed=0).tolist()
+    [1, 1, 1, 0, 0, 0]
+    """
+    names, counts = np.unique(np.asarray(chroms, dtype=object), return_counts=True)
+    if len(names) < k:
+        raise InputError(
+            f"{k} folds of whole chromosomes need at least {k} chromosomes; the windows "
+            f"lie on {len(names)} ({', '.join(map(str, names[:5]))})"
+        )
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(names))
+    fold_of_chrom = np.zeros(len(names), dtype=np.int64)
+    if share is not None:
+        held, target = 0, share * len(chroms)
+        for i in sorted(order, key=lambda j: counts[j]):
+            if held >= target:
+                break
+            if held + counts[i] >= len(chroms) or (held and held + counts[i] > 1.5 * target):
+                continue  # keep training windows; do not overshoot the share
+            fold_of_chrom[i], held = 1, held + int(counts[i])
+    else:
+        sizes = np.zeros(k, dtype=np.int64)
+        for i in sorted(order, key=lambda j: -counts[j]):
+            f = int(np.argmin(sizes))
+            fold_of_chrom[i] = f
+            sizes[f] += counts[i]
+    index = {str(c): f for c, f in zip(names, fold_of_chrom, strict=True)}
+    return np.array([index[str(c)] for c in chroms], dtype=np.int64)
+
+
 def cross_validation_splits(
     config: Config, k: int, *, dedupe: bool = True, reverse_complements: bool = True
 ) -> tuple[Deduplicated, list[str], Iterator[DataSplits]]:
@@ -125,7 +174,9 @@ def cross_validation_splits(
     number of distinct values), else they are stratified and seeded by ``train.seed``;
     molecules whose ``data.test`` is a scaffold split get folds of whole Bemis-Murcko
     scaffold sets (:func:`biodl.data.scaffold.scaffold_folds`), and a scaffold
-    ``data.valid`` holds out whole scaffolds of each training part.
+    ``data.valid`` holds out whole scaffolds of each training part; genome windows
+    (``tracks:`` sources) get folds of whole chromosomes and validate on whole
+    chromosomes of each training part (:func:`chromosome_folds`).
     Within each training part, ``data.valid`` (a fraction; default 0.1) is held out for
     early stopping. Negatives are generated per split as in :func:`build_splits`.
     ``data.valid``/``data.test`` sources are not used.
@@ -144,6 +195,7 @@ def cross_validation_splits(
         )
     raw = load_source(source, config)
     molecules = isinstance(source, MoleculeSource)
+    tracks = isinstance(source, TrackSource)  # genome windows: folds of whole chromosomes
     rc = reverse_complements and config.data.alphabet in ("dna", "rna") and not molecules
     # CpG sites are unique by position and have no sequence of their own to compare
     dedupe = dedupe and raw.features is None
@@ -179,6 +231,8 @@ def cross_validation_splits(
             )
         elif molecules and isinstance(config.data.test, ScaffoldSplit):
             fold_of = scaffold_folds(examples.sequences, n_folds=k, seed=config.train.seed)
+        elif tracks:
+            fold_of = chromosome_folds(examples.chroms or [], k, seed=config.train.seed)
         else:
             fold_of = assign_folds(examples.labels, k, seed=config.train.seed)
     fraction = config.data.valid.fraction if isinstance(config.data.valid, FractionSplit) else 0.1
@@ -197,6 +251,11 @@ def cross_validation_splits(
                     seed=config.train.seed,
                     clusters=clusters[rest_idx],
                 )
+            elif tracks:
+                inner = chromosome_folds(
+                    rest.chroms or [], 2, seed=config.train.seed, share=fraction
+                )
+                keep, held = np.flatnonzero(inner == 0), np.flatnonzero(inner == 1)
             elif inner_scaffold is not None:
                 side = scaffold_assignment(rest, {"valid": inner_scaffold}, seed=config.train.seed)
                 keep, held = np.flatnonzero(side == "train"), np.flatnonzero(side == "valid")
