@@ -282,3 +282,21 @@ def test_scalar_model_tiles_inside_regions(plain: Path, tmp_path: Path) -> None:
     one = predict_genome(run, plain, tmp_path / "o.tsv", regions=[Interval("chr1", 30, 40)])
     single = one.paths[0].read_text().splitlines()[1].split("\t")
     assert rows[2][3] == single[3]
+
+
+def test_explain_regions_of_different_lengths_and_log_rate_runs(
+    plain: Path, track_run: Path, tmp_path: Path
+) -> None:
+    bed = tmp_path / "r.bed"
+    bed.write_text("chr1\t100\t300\nchr1\t150\t160\nchr2\t40\t50\n")  # windows not in start order
+    done = explain_regions(track_run, plain, bed, tmp_path / "x", method="deeplift", target="a")
+    data = np.load(done.npz)
+    assert data["start"].tolist() == [168, 123, 13]  # 64-bp windows centred on each region
+    bw = pybigwig.open(str(done.bigwig))
+    try:
+        got = np.array(bw.values("chr1", 123, 232))
+    finally:
+        bw.close()
+    # where two windows overlap, the bigWig holds their mean
+    both = (data["observed"][0][: 187 - 168] + data["observed"][1][168 - 123 : 187 - 123]) / 2
+    np.testing.assert_allclose(got[168 - 123 : 187 - 123], both, rtol=1e-5, atol=1e-7)

@@ -594,14 +594,14 @@ class TrackSource(_Strict):
 
     def track_files(self) -> dict[str, str]:
         """Track name → file, in the configured order (a list's names: the file names
-        without ``.bw``/``.bigwig``/``.bedgraph``/``.bg`` and ``.gz``)."""
+        without the format's ending, :func:`biodl.io.tracks.track_name`)."""
         if isinstance(self.tracks, dict):
             return dict(self.tracks)
+        from biodl.io.tracks import track_name
+
         out: dict[str, str] = {}
         for path in self.tracks:
-            name = os.path.basename(path)
-            for suffix in (".gz", ".bw", ".bigwig", ".bigWig", ".bedgraph", ".bedGraph", ".bg"):
-                name = name.removesuffix(suffix)
+            name = track_name(path)
             out[name if name not in out else path] = path
         return out
 

@@ -209,3 +209,31 @@ def test_cross_validation_of_windows_folds_by_chromosome(data: Any) -> None:
         assert not valid & train
         seen += sorted(test)
     assert sorted(seen) == ["chr1", "chr2", "chr3"]
+
+
+def test_held_out_windows_must_not_overlap_training_windows(data: Any, tmp_path: Path) -> None:
+    bed = tmp_path / "held.bed"
+    bed.write_text("chr1\t500\t1500\n")
+    raw = _config(data)
+    raw["data"]["test"] = {**raw["data"]["train"], "regions": str(bed)}
+    with pytest.raises(InputError, match=r"held\.bed:1: the test window chr1:500-1500 overlaps"):
+        build_splits(config_from(raw))
+
+
+def test_empty_or_foreign_tracks_are_refused(data: Any, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.bedgraph"
+    empty.write_text("track type=bedGraph\n")
+    cfg = config_from(_config(data, tracks=[str(data.tracks[0]), str(empty)]))
+    assert isinstance(cfg.data.train, TrackSource)
+    with pytest.raises(InputError, match="holds no data"):
+        load_track_source(cfg.data.train, cfg)
+    pybigwig = pytest.importorskip("pyBigWig")
+    other = tmp_path / "hg.bw"
+    bw = pybigwig.open(str(other), "w")
+    bw.addHeader([("chr1", 250_000_000), ("chr2", 240_000_000), ("chr3", 200_000_000)])
+    bw.addEntries(["chr1"], [0], ends=[10], values=[1.0])
+    bw.close()
+    cfg = config_from(_config(data, tracks=[str(other)]))
+    assert isinstance(cfg.data.train, TrackSource)
+    with pytest.raises(InputError, match="chr1"):
+        load_track_source(cfg.data.train, cfg)

@@ -55,6 +55,7 @@ from biodl.data.sources import (
     load_source,
     output_names,
 )
+from biodl.data.tracks import check_disjoint_windows
 from biodl.encode import pad_or_crop
 from biodl.encode.matrix import FittedPipeline, MultiViewPipeline, fit_pipeline, fit_views
 from biodl.encode.molecules import MAX_NEIGHBOURS, graph_sizes
@@ -707,6 +708,7 @@ def _fit_all(
         fitted = dict(sets)
         layout, length = molecule_layout(config, [e for e in sets.values() if e is not None])
     elif isinstance(source, TrackSource):  # windows cut to the input length: nothing to fit
+        check_disjoint_windows(sets)
         fitted = dict(sets)
         length = source.length
     elif isinstance(source, CpgSource):  # packed inputs of a fixed shape: nothing to fit

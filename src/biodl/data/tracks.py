@@ -34,6 +34,7 @@ from biodl.io.tracks import open_track, reconcile_chroms
 __all__ = [
     "TrackTargets",
     "Window",
+    "check_disjoint_windows",
     "load_track_source",
     "track_files",
     "track_meta",
@@ -139,8 +140,10 @@ def _regions(source: TrackSource, config: Config, genome: Genome) -> list[Window
         spans = [
             (rename[iv.chrom], iv.start, iv.end, (os.fspath(path), iv.line)) for iv in intervals
         ]
-    elif genome.excerpts is not None:
-        spans = [(c, s, e, (genome.path, 0)) for c, s, e in genome.excerpts]
+    elif genome.excerpts is not None:  # overlapping or touching excerpts merged
+        spans = [
+            (c, s, e, (genome.path, 0)) for c in genome.chrom_sizes for s, e in genome.covered(c)
+        ]
     else:
         spans = [(c, 0, n, (genome.path, 0)) for c, n in genome.chrom_sizes.items()]
     if wanted:
@@ -203,17 +206,8 @@ def load_track_source(source: TrackSource, config: Config) -> Examples:
         black = _blacklist(source, config, genome)
         tracks = []
         try:
-            for path in files.values():
-                probe = open_track(path)
-                names = reconcile_chroms(
-                    list(genome.chrom_sizes),
-                    list(probe.chrom_sizes),
-                    what="track",
-                    path=os.fspath(path),
-                    against=genome.path,
-                )
-                probe.close()
-                tracks.append(open_track(path, chrom_names=names))
+            for path in files.values():  # chromosome names matched, lengths checked
+                tracks.append(open_track(path, genome=genome))
             sequences, values, kept = [], [], []
             n_blacklisted = n_unknown = 0
             for w in windows:
@@ -272,6 +266,70 @@ def load_track_source(source: TrackSource, config: Config) -> Examples:
         values=values,
         notes=notes,
     )
+
+
+def _spans(examples: Examples) -> dict[str, tuple[np.ndarray, np.ndarray, list[str]]]:
+    """Per chromosome the windows' starts and ends (sorted by start) and ids."""
+    by: dict[str, list[tuple[int, int, str]]] = {}
+    for wid in examples.ids:
+        chrom, _, span = wid.rpartition(":")
+        start, _, end = span.partition("-")
+        by.setdefault(chrom, []).append((int(start), int(end), wid))
+    out = {}
+    for chrom, rows in by.items():
+        rows.sort()
+        out[chrom] = (
+            np.array([r[0] for r in rows], dtype=np.int64),
+            np.array([r[1] for r in rows], dtype=np.int64),
+            [r[2] for r in rows],
+        )
+    return out
+
+
+def check_disjoint_windows(sets: Mapping[str, Examples | None]) -> None:
+    """Refuse splits whose genome windows overlap (ids ``chrom:start-end``): a window of
+    valid or test that shares bases with a window of another split leaks its sequence
+    and signal.
+
+    Raises
+    ------
+    InputError
+        Naming the two windows and the held-out split's file and line.
+
+    Examples
+    --------
+    >>> ex = lambda *ids: Examples([""] * len(ids), [""] * len(ids), list(ids),
+    ...                            [("r.bed", 1)] * len(ids))
+    >>> check_disjoint_windows({"train": ex("c:0-100", "c:200-300"), "test": ex("c:100-200")})
+    >>> check_disjoint_windows({"train": ex("c:0-100"), "test": ex("c:50-150")})
+    Traceback (most recent call last):
+    ...
+    biodl.errors.InputError: r.bed:1: the test window c:50-150 overlaps the train window c:0-100: hold out whole chromosomes ({chromosomes: [...]}) or windows that do not overlap
+    """  # noqa: E501
+    names = [n for n in ("train", "valid", "test") if sets.get(n) is not None]
+    spans = {n: _spans(sets[n]) for n in names}  # type: ignore[arg-type]
+    for i, held in enumerate(names):
+        for other in names[:i]:
+            for chrom, (starts, ends, ids) in spans[held].items():
+                if chrom not in spans[other]:
+                    continue
+                o_starts, o_ends, o_ids = spans[other][chrom]
+                longest = int((o_ends - o_starts).max())
+                for s, e, wid in zip(starts, ends, ids, strict=True):
+                    lo = int(np.searchsorted(o_starts, s - longest, side="left"))
+                    hi = int(np.searchsorted(o_starts, e, side="left"))
+                    hit = [k for k in range(lo, hi) if o_ends[k] > s]
+                    if hit:
+                        ex = sets[held]
+                        assert ex is not None
+                        path, line = ex.origins[ex.ids.index(wid)]
+                        raise InputError(
+                            f"the {held} window {wid} overlaps the {other} window "
+                            f"{o_ids[hit[0]]}: hold out whole chromosomes ({{chromosomes: "
+                            "[...]}) or windows that do not overlap",
+                            path=path or None,
+                            line=line or None,
+                        )
 
 
 def track_meta(source: TrackSource) -> TrackTargets:

@@ -58,6 +58,7 @@ __all__ = [
     "open_track",
     "read_chrom_sizes",
     "reconcile_chroms",
+    "track_name",
 ]
 
 _PathLike = str | os.PathLike[str]
@@ -92,7 +93,15 @@ def _magic(path: _PathLike) -> int | None:
     return None
 
 
-def _track_name(path: _PathLike) -> str:
+def track_name(path: _PathLike) -> str:
+    """A track's name from its file name: without ``.gz``/``.bgz`` and the track
+    format's ending (``.bw``, ``.bigwig``, ``.bedgraph``, ``.bg``, ``.bdg``; any case).
+
+    Examples
+    --------
+    >>> track_name("/data/CAGE.K562.bigWig"), track_name("x.BedGraph.gz")
+    ('CAGE.K562', 'x')
+    """
     name = Path(path).name
     lowered = name.lower()
     for suffix in (".gz", ".bgz"):
@@ -247,6 +256,8 @@ def reconcile_chroms(
                 free.discard(other)
                 break
     label = Path(path).name
+    if wanted and not offered:
+        raise InputError(f"{what} {label} holds no data (no chromosome)", path=path)
     if wanted and offered and not mapping:
         raise InputError(
             f"no chromosome of {against} ({_shown(wanted)}) is in {what} {label} "
@@ -461,7 +472,7 @@ class TrackFile:
 
     def __init__(self, path: _PathLike, *, chrom_names: Mapping[str, str] | None = None) -> None:
         self.path = os.fspath(path)
-        self.name = _track_name(path)
+        self.name = track_name(path)
         magic = _magic(path)
         backend: _BigWig | _BedGraph
         if magic == BIGBED_MAGIC:

@@ -498,14 +498,13 @@ def _write_batch(
             writer.add_intervals(chrom, los, his, values[mine].T)
             written += int((his - los).sum())
         return written
-    sizes = genome.chrom_sizes
     for row, i in enumerate(keep):
         w = batch[i]
         k = np.arange(w.first, w.last, dtype=np.int64)
         starts = w.start + k * bin_size
         ends = starts + bin_size
         vals = values[row][:, w.first : w.last]
-        inside = starts[0] >= w.lo and (ends[-1] <= w.hi or w.hi == sizes[w.chrom])
+        inside = starts[0] >= w.lo and (ends[-1] <= w.hi or w.hi == writer.chrom_sizes[w.chrom])
         if inside:  # whole bins (the last one cut at the chromosome end by the writer)
             writer.add(w.chrom, int(starts[0]), vals, span=bin_size)
         else:
@@ -610,6 +609,8 @@ def predict_genome(
         inputs += [genome, f"{genome}.fai", f"{genome}.gzi"]
     if isinstance(regions, str | os.PathLike):
         inputs.append(regions)
+    if isinstance(chrom_sizes, str | os.PathLike):
+        inputs.append(chrom_sizes)
     for path in track_paths(out, names, fmt):
         check_output_path(path, inputs=inputs, what="--out")
     chosen: Strands = strands if strands is not None else default_strands(run.meta)
@@ -626,6 +627,13 @@ def predict_genome(
             if bin_size < 1:
                 raise InputError(
                     f"the model gives {n_bins} bins for {length} bases: more than one per base",
+                    path=run_dir / "model.json",
+                )
+            if chosen == "both" and n_bins * bin_size != length:
+                raise InputError(
+                    f"the model's {n_bins} bins of {bin_size} bp do not cover its {length}-bp "
+                    "input, so a reverse complement's bins would not line up: use --strands "
+                    "forward",
                     path=run_dir / "model.json",
                 )
         else:
@@ -738,22 +746,33 @@ class GenomeExplanation:
 
 
 class _SumOverBins(torch.nn.Module):
-    """A track model's output summed over bins ``first:last`` (all by default):
-    ``(N, T, B)`` to ``(N, T)`` (a linear step, so DeepLIFT's rules pass through it); a
-    scalar model unchanged."""
+    """A track model's output over bins ``first:last`` (all by default), ``(N, T, B)`` to
+    ``(N, T)``: the sum (a linear step, so DeepLIFT's rules pass through it), or, for
+    outputs that are log rates (Poisson, multinomial: ``log_total``), the log of the
+    summed rates (``logsumexp``), i.e. the log of the predicted total signal; a scalar
+    model unchanged."""
 
     def __init__(
-        self, model: torch.nn.Module, first: int | None = None, last: int | None = None
+        self,
+        model: torch.nn.Module,
+        first: int | None = None,
+        last: int | None = None,
+        *,
+        log_total: bool = False,
     ) -> None:
         super().__init__()
         self.model = model
         self.first, self.last = first, last
+        self.log_total = log_total
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self._reduce(self.model(x))
 
     def _reduce(self, out: torch.Tensor) -> torch.Tensor:
-        return out[..., self.first : self.last].sum(-1) if out.ndim == 3 else out
+        if out.ndim != 3:
+            return out
+        part = out[..., self.first : self.last]
+        return torch.logsumexp(part, dim=-1) if self.log_total else part.sum(-1)
 
     def forward_chain(self) -> list[Link]:
         """The model, then the sum (fast ISM, :mod:`biodl.models.locality`)."""
@@ -788,22 +807,25 @@ def _attribution_bigwig(
     windows: Sequence[tuple[str, int]],
     observed: np.ndarray,
 ) -> None:
-    """Per-base observed contributions of windows sorted in genome order: where windows
-    overlap, the mean of their values; bases outside the chromosome left out."""
+    """Per-base observed contributions of windows (grouped by chromosome in genome
+    order; any order of starts within one): where windows overlap, the mean of their
+    values; bases outside the chromosome left out."""
     length = observed.shape[1]
     known = np.isfinite(observed)
     values = np.where(known, observed, 0.0)
+    rank = {c: r for r, c in enumerate(chrom_sizes)}
+    order = sorted(range(len(windows)), key=lambda k: (rank[windows[k][0]], windows[k][1]))
     with TrackWriter(path, chrom_sizes, names=["attribution"], format="bigwig") as writer:
         i = 0
-        while i < len(windows):
-            chrom, lo = windows[i]
+        while i < len(order):
+            chrom, lo = windows[order[i]]
             j, hi = i + 1, lo + length
-            while j < len(windows) and windows[j][0] == chrom and windows[j][1] < hi:
-                hi = windows[j][1] + length
+            while j < len(order) and windows[order[j]][0] == chrom and windows[order[j]][1] < hi:
+                hi = max(hi, windows[order[j]][1] + length)
                 j += 1
             total = np.zeros(hi - lo)
             count = np.zeros(hi - lo)
-            for k in range(i, j):
+            for k in order[i:j]:
                 offset = windows[k][1] - lo
                 total[offset : offset + length] += values[k]
                 count[offset : offset + length] += known[k]
@@ -922,7 +944,7 @@ def explain_regions(
     run_dir = Path(run.path)
     inputs: list[Any] = [*_run_files(run_dir)]
     if not isinstance(genome, Genome):
-        inputs += [genome, f"{genome}.fai"]
+        inputs += [genome, f"{genome}.fai", f"{genome}.gzi"]
     if isinstance(regions, str | os.PathLike):
         inputs.append(regions)
     out_path = check_output_dir(out, force=force, inputs=inputs)
@@ -939,7 +961,8 @@ def explain_regions(
         if opened:
             ref.close()
     X = one_hot(seqs, alphabet="dna", unknown=run.unknown, dtype=np.float32)
-    net = _SumOverBins(run.model).eval()
+    log_total = bool(getattr(task_from_meta(run.meta), "log_rate", False))
+    net = _SumOverBins(run.model, log_total=log_total).eval()
     bin_spans = _region_bins(run.model, intervals, windows, length)
     groups: dict[tuple[int, int] | None, list[int]] = {}
     for i, span in enumerate(bin_spans):  # windows explaining the same bins together
@@ -959,7 +982,9 @@ def explain_regions(
         hyp_all = np.full(X.shape, np.nan, dtype=np.float32)
         observed = np.full((len(X), length), np.nan, dtype=np.float32)
         for bins, rows in groups.items():
-            wrapped = net if bins is None else _SumOverBins(run.model, *bins).eval()
+            wrapped = (
+                net if bins is None else _SumOverBins(run.model, *bins, log_total=log_total).eval()
+            )
             hyp_all[rows], observed[rows] = _ism_regions(
                 wrapped,
                 X[rows],
@@ -978,7 +1003,9 @@ def explain_regions(
             for lo in range(0, len(rows), step)
         ]
         for span, rows in progress(batches, desc="attributions", unit="batch"):
-            wrapped = net if span is None else _SumOverBins(run.model, *span).eval()
+            wrapped = (
+                net if span is None else _SumOverBins(run.model, *span, log_total=log_total).eval()
+            )
             result = attribute(wrapped, X[rows], method=chosen, target=index, **options)
             values[rows] = np.asarray(result.values, dtype=np.float32)
             hyp = result.hypothetical if result.hypothetical is not None else result.values
