@@ -5,10 +5,11 @@ capped; one output per 101-bp window) tiled over the real hg19 chr20 fragment of
 ``../shared/data/varcall_giab_chr20_mini`` (chr20:9,995,001-11,095,000, 1.1 Mb; the rest
 of that chr20 is ``N``, see its SOURCE.md), writing bigWig, at 1x, 4x and 16x length:
 
-* ``1x``: ``--regions`` a BED of the 1.1 Mb cut into W-bp intervals (``--regions`` and
-  ``--tile`` do not combine; a scalar model scores one window per BED interval), on a
-  plain copy of the shared chr20 (same coordinates: pyfaidx 0.9.2.2 fails on the bgzipped
-  one where a window starts on a BGZF block boundary, recorded as ``bgzip_check``);
+* ``1x``: ``--regions`` a BED of the 1.1 Mb cut into W-bp intervals (one window per BED
+  interval; written before ``--regions`` with ``--tile`` existed), on a plain copy of
+  the shared chr20 (same coordinates; pyfaidx 0.9.2.2 failed on the bgzipped one where a
+  window starts on a BGZF block, which ``biodl.io.Genome`` now reads around:
+  ``bgzip_check``);
 * ``1x_plain``, ``4x``, ``16x``: plain FASTAs written here whose one chromosome ``chr20``
   is the 1.1 Mb repeated 1, 4 and 16 times (1.1, 4.4, 17.6 Mb), tiled whole (``--tile``);
 * ``startup``: a ``--regions`` run on a 1-kb BED (one window), median of 3: biodl's fixed
@@ -391,7 +392,8 @@ def table(results: dict[str, Any]) -> str:
         (
             f"Model: {results['model']['architecture']} ({results['model']['run']}, "
             f"test AUROC {results['model'].get('test_auroc', 'n/a')}), `--tile {tile}`, "
-            f"batch 64 (biodl's default), CPU, OMP_NUM_THREADS=1, "
+            "biodl's default batch (about 4 Mb of input: 1,024 windows of 101 bp), CPU, "
+            "OMP_NUM_THREADS=1, "
             f"{results['machine']['cores']} cores shared."
         ),
         "",
