@@ -201,3 +201,22 @@ def test_clean_metrics_on_the_leak_free_subset() -> None:
 def test_one_split_is_not_assessed() -> None:
     item = leakage(inputs_from_splits({"train": split_view(["ACGT"], [1], prefix="r")}))
     assert item.flag == "not_assessed"
+
+
+def test_long_genome_windows_are_not_near_duplicates_by_chance() -> None:
+    """At k = 8 two unrelated 65-kb windows share most 8-mers; k grows with length."""
+    from biodl.data.homology.minhash import default_k
+
+    rng = np.random.default_rng(0)
+    windows = ["".join(rng.choice(list("ACGT"), size=65_536)) for _ in range(4)]
+    from biodl.assess.types import AssessInputs, SplitView
+
+    views = {
+        name: SplitView(
+            ids=(f"{name}0", f"{name}1"), sequences=tuple(windows[j : j + 2]), y=np.zeros((2, 1))
+        )
+        for name, j in (("train", 0), ("test", 2))
+    }
+    item = leakage(AssessInputs("regression", "dna", ("1",), views))
+    assert item.values["k"] == default_k("dna", 65_536) == 11
+    assert item.values["near_duplicate"]["count"] == 0

@@ -355,7 +355,8 @@ def leakage(
     inputs
         The splits; at least two of train, valid, test are needed.
     k
-        k-mer length of the near-duplicate search (default 8 for DNA/RNA, 3 for proteins).
+        k-mer length of the near-duplicate search (default 8 for DNA/RNA, 3 for proteins,
+        longer for long sequences: :func:`biodl.data.homology.minhash.default_k`).
     near_threshold
         k-mer Jaccard at and above which two sequences are near duplicates.
     homology_identity, homology_coverage
@@ -402,7 +403,8 @@ def leakage(
     if not pairs:
         return Item("leakage", "not_assessed", rule, "Fewer than two splits: nothing to compare.")
     nucleic = inputs.alphabet in ("dna", "rna")
-    kk = default_k(inputs.alphabet) if k is None else k
+    longest = max((len(q) for view in splits.values() for q in view.sequences), default=0)
+    kk = default_k(inputs.alphabet, longest) if k is None else k
     n_test = len(splits["test"]) if "test" in splits else 0
 
     exact, revcomp, near, intervals = _Collector(), _Collector(), _Collector(), _Collector()

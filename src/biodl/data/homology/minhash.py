@@ -95,19 +95,26 @@ def reverse_complement(sequence: str) -> str:
     return sequence.translate(_COMPLEMENT)[::-1]
 
 
-def default_k(alphabet: str) -> int:
-    """The default k-mer length: 8 for DNA/RNA, 3 for proteins.
+def default_k(alphabet: str, longest: int = 0) -> int:
+    """The default k-mer length: 8 for DNA/RNA, 3 for proteins, longer for sequences
+    longer than about 1 kb (DNA: ``ceil(log4(longest)) + 3``; proteins:
+    ``ceil(log20(longest)) + 1``), so that unrelated sequences keep sharing few k-mers.
 
     At these lengths two random 1 kb DNA sequences (or 400-residue proteins) share
     about 1-3 % of their k-mers, while a copy with 3 % substitutions keeps a Jaccard of
-    about 0.65 (DNA) or 0.84 (protein).
+    about 0.65 (DNA) or 0.84 (protein). At k = 8, two unrelated 65-kb genome windows
+    share most 8-mers (there are only 65,536), hence the growth with length.
 
     Examples
     --------
-    >>> default_k("dna"), default_k("protein")
-    (8, 3)
+    >>> default_k("dna"), default_k("protein"), default_k("dna", 1000), default_k("dna", 65536)
+    (8, 3, 8, 11)
     """
-    return 3 if alphabet == "protein" else 8
+    if alphabet == "protein":
+        grown = math.ceil(math.log(longest, 20)) + 1 if longest > 1 else 0
+        return max(3, grown)
+    grown = math.ceil(math.log(longest, 4)) + 3 if longest > 1 else 0
+    return max(8, grown)
 
 
 def _mix(x: _U64, seed: int) -> _U64:
