@@ -300,3 +300,17 @@ def test_explain_regions_of_different_lengths_and_log_rate_runs(
     # where two windows overlap, the bigWig holds their mean
     both = (data["observed"][0][: 187 - 168] + data["observed"][1][168 - 123 : 187 - 123]) / 2
     np.testing.assert_allclose(got[168 - 123 : 187 - 123], both, rtol=1e-5, atol=1e-7)
+
+
+def test_untransform_writes_the_tracks_units(plain: Path, track_run: Path, tmp_path: Path) -> None:
+    from biodl.runs import load_run
+
+    run = load_run(track_run)
+    run.meta["tracks"] = {"transform": "log1p", "bin_size": 4}
+    bed = [Interval("chr1", 0, 128)]
+    raw = predict_genome(run, plain, tmp_path / "raw.tsv", regions=bed)
+    back = predict_genome(run, plain, tmp_path / "back.tsv", regions=bed, untransform=True)
+    a = np.loadtxt(raw.paths[0], skiprows=1, usecols=(3, 4))
+    b = np.loadtxt(back.paths[0], skiprows=1, usecols=(3, 4))
+    np.testing.assert_allclose(b, np.expm1(np.maximum(a, 0.0)), rtol=1e-4, atol=1e-5)  # TSV cells
+    assert main(["predict", "--model", str(track_run), "x.fa", "--out", "y", "--untransform"]) == 2

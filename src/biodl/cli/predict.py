@@ -61,6 +61,12 @@ def register(subparsers: Subparsers) -> None:
     )
     genome.add_argument("--chroms", help="comma-separated chromosomes to predict on (default: all)")
     genome.add_argument(
+        "--untransform",
+        action="store_true",
+        help="a track run trained on log1p or sqrt targets: write the predictions back in "
+        "the tracks' units (expm1 or square)",
+    )
+    genome.add_argument(
         "--chrom-sizes",
         type=Path,
         help="the assembly's .chrom.sizes (or .fai) for the bigWig header (default: the "
@@ -96,6 +102,7 @@ def _check(args: argparse.Namespace) -> None:
             ("--chroms", args.chroms),
             ("--strands", args.strands),
             ("--chrom-sizes", args.chrom_sizes),
+            ("--untransform", args.untransform or None),
         )
         if value is not None
     ]
@@ -137,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
                 device=args.device,
                 strands=cast(Any, args.strands),
                 chrom_sizes=args.chrom_sizes,
+                untransform=args.untransform,
             )
         print(done.text())
         return 0

@@ -40,6 +40,7 @@ __all__ = [
     "track_meta",
     "track_windows",
     "transform_targets",
+    "untransform_targets",
 ]
 
 
@@ -84,6 +85,25 @@ def transform_targets(values: np.ndarray, *, clip: float | None, transform: str)
     elif transform == "sqrt":
         out = np.sqrt(np.maximum(out, 0.0))
     return out.astype(np.float32, copy=False)
+
+
+def untransform_targets(values: np.ndarray, transform: str) -> np.ndarray:
+    """The inverse of :func:`transform_targets`' ``transform`` (``expm1`` for ``log1p``,
+    the square for ``sqrt``; negative predictions are clipped at 0 first); a ``clip``
+    cannot be undone.
+
+    Examples
+    --------
+    >>> v = transform_targets(np.array([0.0, 3.0]), clip=None, transform="log1p")
+    >>> untransform_targets(v, "log1p").round(5).tolist()
+    [0.0, 3.0]
+    """
+    out = np.asarray(values)
+    if transform == "log1p":
+        return np.expm1(np.maximum(out, 0.0))
+    if transform == "sqrt":
+        return np.square(np.maximum(out, 0.0))
+    return out
 
 
 def track_windows(

@@ -54,6 +54,7 @@ from typing import Any, Literal, NamedTuple, cast
 import numpy as np
 import torch
 
+from biodl.data.tracks import untransform_targets
 from biodl.encode import one_hot
 from biodl.errors import InputError
 from biodl.interpret.attribution import METHODS, Method, attribute
@@ -424,6 +425,7 @@ class _Predictor:
         self.unknown = run.unknown
         self.temperature = run.temperature if task.probabilistic else 1.0
         self.batch_size = batch_size
+        self.transform = "none"  # set by predict_genome(untransform=True)
 
     def raw(self, X: np.ndarray) -> np.ndarray:
         z = predict(self.net, X, batch_size=self.batch_size, device=self.device)
@@ -431,11 +433,13 @@ class _Predictor:
         return out / self.temperature if self.temperature != 1.0 else out
 
     def scores(self, seqs: Sequence[str]) -> np.ndarray:
-        """``(n, T)`` or ``(n, T, B)`` scores of the windows ``seqs``."""
+        """``(n, T)`` or ``(n, T, B)`` scores of the windows ``seqs`` (for a track run
+        with ``untransform``, back in the tracks' units)."""
         X = one_hot(list(seqs), alphabet="dna", unknown=self.unknown, dtype=np.float32)
         z = self.raw(X)
         if z.ndim == 3:
-            return np.asarray(self.task.scores(z), dtype=np.float64)
+            values = np.asarray(self.task.scores(z), dtype=np.float64)
+            return untransform_targets(values, self.transform)
         return np.asarray(self.task.score_matrix(z), dtype=np.float64)
 
 
@@ -525,6 +529,7 @@ def predict_genome(
     device: str | None = None,
     strands: Strands | None = None,
     chrom_sizes: _PathLike | Mapping[str, int] | None = None,
+    untransform: bool = False,
 ) -> GenomePrediction:
     """Predict along a genome with a trained DNA model and write the values as tracks.
 
@@ -564,6 +569,10 @@ def predict_genome(
         or a mapping), so that a genome browser takes the file; default the genome's
         (an excerpt genome knows only where its last excerpt ends). Each must be at
         least the genome's.
+    untransform
+        A track run trained on ``log1p`` or ``sqrt`` targets: write ``expm1`` or the
+        square of its predictions, i.e. the tracks' binned units (a ``clip`` is not
+        undone); without it the values are the model's, in the transformed units.
 
     Returns
     -------
@@ -616,6 +625,9 @@ def predict_genome(
     chosen: Strands = strands if strands is not None else default_strands(run.meta)
     length = run.input_length
     predictor = _Predictor(run, task, strands=chosen, device=device, batch_size=batch_size)
+    if untransform:
+        tracks = run.meta.get("tracks") or {}
+        predictor.transform = str(tracks.get("transform", "none"))
     shape = _probe(predictor, length)
     ref, opened = _open_genome(genome)
     try:
