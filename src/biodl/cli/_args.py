@@ -41,6 +41,7 @@ __all__ = [
     "fraction",
     "int_at_least",
     "non_negative_int",
+    "one_line_warnings",
     "positive_int",
 ]
 
@@ -233,3 +234,18 @@ def common_options_applied(args: argparse.Namespace) -> Iterator[None]:
                     os.environ.pop(name, None)
                 else:
                     os.environ[name] = value
+
+
+@contextmanager
+def one_line_warnings() -> Iterator[None]:
+    """Warnings printed on one line of stderr (``biodl: warning: ...``), as errors are."""
+    import sys
+    import warnings
+
+    def show(message: Warning | str, *_: object, **__: object) -> None:
+        print(f"biodl: warning: {message}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", UserWarning)
+        warnings.showwarning = show
+        yield

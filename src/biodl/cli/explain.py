@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
-from biodl.cli._args import Subparsers, device, non_negative_int, positive_int
+from biodl.cli._args import Subparsers, device, non_negative_int, one_line_warnings, positive_int
 
 __all__ = ["METHODS", "register", "run"]
 
@@ -147,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("give INPUT (sequences) or --genome and --regions, not both")
         from biodl.workflows import explain_regions
 
-        with _one_line_warnings():
+        with one_line_warnings():
             explained = explain_regions(
                 args.model,
                 args.genome,
@@ -232,17 +229,3 @@ def run(args: argparse.Namespace) -> int:
         print(f"top genes: {top}")
     print(f"explanations: {result.out}")
     return 0
-
-
-@contextlib.contextmanager
-def _one_line_warnings() -> Iterator[None]:
-    """Warnings printed on one line of stderr (``biodl: warning: ...``), as errors are."""
-    import warnings
-
-    def show(message: Warning | str, *_: Any, **__: Any) -> None:
-        print(f"biodl: warning: {message}", file=sys.stderr)
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("always", UserWarning)
-        warnings.showwarning = show
-        yield

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
-from biodl.cli._args import Subparsers, device, positive_int
+from biodl.cli._args import Subparsers, device, one_line_warnings, positive_int
 
 __all__ = ["register", "run"]
 
@@ -132,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
         from biodl.workflows import predict_genome
 
         chroms = [c for c in args.chroms.split(",") if c] if args.chroms else None
-        with _one_line_warnings():
+        with one_line_warnings():
             done = predict_genome(
                 args.model,
                 args.genome,
@@ -162,17 +159,3 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"predictions: {result.out} ({result.n_sequences} rows)")
     return 0
-
-
-@contextlib.contextmanager
-def _one_line_warnings() -> Iterator[None]:
-    """Warnings printed on one line of stderr (``biodl: warning: ...``), as errors are."""
-    import warnings
-
-    def show(message: Warning | str, *_: Any, **__: Any) -> None:
-        print(f"biodl: warning: {message}", file=sys.stderr)
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("always", UserWarning)
-        warnings.showwarning = show
-        yield

@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import re
 import shlex
-import sys
 from pathlib import Path
-from typing import Any
 
-from biodl.cli._args import Subparsers, device, non_negative_int, positive_int
+from biodl.cli._args import (
+    Subparsers,
+    device,
+    non_negative_int,
+    one_line_warnings,
+    positive_int,
+)
 
 __all__ = ["register", "run"]
 
@@ -89,13 +93,9 @@ def register(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Score the variants and print the counts; returns the exit status."""
-    import warnings
-
     from biodl.workflows import score_vcf
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("always", UserWarning)
-        warnings.showwarning = _show
+    with one_line_warnings():
         result = score_vcf(
             args.model,
             args.genome,
@@ -126,11 +126,6 @@ def _prefix(text: str) -> str:
             f"{text}: cannot start a VCF INFO key; use a letter or _, then letters, digits and _"
         )
     return text
-
-
-def _show(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
-    """Print a warning on one line of stderr, as errors are."""
-    print(f"biodl: warning: {message}", file=sys.stderr)
 
 
 def _command(args: argparse.Namespace) -> str:
