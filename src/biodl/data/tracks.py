@@ -29,7 +29,7 @@ from biodl.config import Config, TrackSource
 from biodl.data.examples import Examples
 from biodl.errors import InputError
 from biodl.io import Genome, read_bed
-from biodl.io.tracks import open_track, reconcile_chroms
+from biodl.io.tracks import genome_names, open_track
 
 __all__ = [
     "TrackTargets",
@@ -132,19 +132,17 @@ def track_windows(
 
 
 def _rename(names: Iterable[str], genome: Genome, *, path: str, what: str) -> dict[str, str]:
-    """Map a BED file's chromosome names to the genome's (``chr1``/``1``, ``chrM``/``MT``)."""
+    """Map a BED file's chromosome names to the genome's (``chr1``/``1``, ``chrM``/``MT``);
+    a name the genome lacks is an error."""
     names = list(dict.fromkeys(names))
-    to_file = reconcile_chroms(
-        list(genome.chrom_sizes), names, what=what, path=path, against=genome.path
-    )
-    back = {v: k for k, v in to_file.items()}
-    unknown = [n for n in names if n not in back]
+    found = genome_names(names, genome, path=path)
+    unknown = [n for n in names if n not in found]
     if unknown:
         raise InputError(
             f"chromosome {unknown[0]!r} of the {what} is not in genome {genome.path}",
             path=path,
         )
-    return back
+    return found
 
 
 def _regions(source: TrackSource, config: Config, genome: Genome) -> list[Window]:

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Aggregate",
     "TrackFile",
+    "genome_names",
     "open_track",
     "read_chrom_sizes",
     "reconcile_chroms",
@@ -114,6 +115,48 @@ def track_name(path: _PathLike) -> str:
 
 
 # --------------------------------------------------------------------------- chromosomes
+
+
+def genome_names(
+    names: Iterable[str], genome: Genome, *, path: _PathLike | None = None
+) -> dict[str, str]:
+    """Each of ``names`` (a BED file's chromosomes, or ones asked for) to the genome's
+    spelling of it: itself, else with or without ``chr`` (``chrM``/``MT``); a name with no
+    match is left out (its caller reports it). Renamings are logged (``biodl`` logger),
+    naming ``path``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from biodl.io.bed import Genome
+    >>> fa = os.path.join(tempfile.mkdtemp(), "g.fa")
+    >>> _ = open(fa, "w").write(">chr1\\nACGT\\n>chrM\\nAC\\n")
+    >>> with Genome(fa) as g:
+    ...     genome_names(["1", "MT", "chrZ"], g)
+    {'1': 'chr1', 'MT': 'chrM'}
+    """
+    import logging
+
+    wanted = list(dict.fromkeys(names))
+    sizes = genome.chrom_sizes
+    if all(name in sizes for name in wanted):
+        return {name: name for name in wanted}
+    try:
+        found = reconcile_chroms(
+            wanted, list(sizes), what="genome", path=genome.path, against="the regions"
+        )
+    except InputError:
+        return {name: name for name in wanted if name in sizes}
+    renamed = {a: b for a, b in found.items() if a != b}
+    if renamed:
+        shown = ", ".join(f"{a} as {b}" for a, b in list(renamed.items())[:3])
+        logging.getLogger("biodl").info(
+            "%s: chromosomes read with the genome's names (%s%s)",
+            os.fspath(path) if path is not None else "regions",
+            shown,
+            ", ..." if len(renamed) > 3 else "",
+        )
+    return found
 
 
 def read_chrom_sizes(path: _PathLike) -> dict[str, int]:

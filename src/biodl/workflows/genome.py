@@ -61,7 +61,7 @@ from biodl.interpret.attribution import METHODS, Method, attribute
 from biodl.io.atomic import check_output_dir, check_output_path, staged_dir
 from biodl.io.bed import Genome, Interval, fixed_window, read_bed
 from biodl.io.track_writer import TrackWriter, track_format, track_paths
-from biodl.io.tracks import read_chrom_sizes, reconcile_chroms
+from biodl.io.tracks import genome_names, read_chrom_sizes
 from biodl.models import predict
 from biodl.models.locality import Link, NonLocal
 from biodl.models.predict import default_device
@@ -195,32 +195,6 @@ def _open_genome(genome: _PathLike | Genome) -> tuple[Genome, bool]:
     return Genome(genome), True
 
 
-def _genome_names(names: Iterable[str], genome: Genome, path: _PathLike | None) -> dict[str, str]:
-    """Each of ``names`` (a BED file's or ``chroms``) to the genome's spelling of it:
-    itself, else with or without ``chr`` (``chrM``/``MT``); a name with no match is left
-    out (its caller reports it)."""
-    wanted = list(dict.fromkeys(names))
-    sizes = genome.chrom_sizes
-    if all(name in sizes for name in wanted):
-        return {name: name for name in wanted}
-    try:
-        found = reconcile_chroms(
-            wanted, list(sizes), what="genome", path=genome.path, against="the regions"
-        )
-    except InputError:
-        return {name: name for name in wanted if name in sizes}
-    renamed = {a: b for a, b in found.items() if a != b}
-    if renamed:
-        shown = ", ".join(f"{a} as {b}" for a, b in list(renamed.items())[:3])
-        LOGGER.info(
-            "%s: chromosomes read with the genome's names (%s%s)",
-            os.fspath(path) if path is not None else "regions",
-            shown,
-            ", ..." if len(renamed) > 3 else "",
-        )
-    return found
-
-
 def _in_excerpts(iv: Interval, genome: Genome) -> bool:
     """Whether ``iv`` overlaps a stretch of ``genome`` that holds bases (always true for
     an ordinary genome)."""
@@ -248,7 +222,7 @@ def _read_regions(
         raise InputError("no regions to predict (the BED file has no intervals)", path=path)
     sizes = genome.chrom_sizes
     excerpts = genome.excerpts is not None
-    names = _genome_names((iv.chrom for iv in intervals), genome, path)
+    names = genome_names((iv.chrom for iv in intervals), genome, path=path)
     kept: list[Interval] = []
     outside: list[Interval] = []
     for iv in intervals:
@@ -290,7 +264,7 @@ def _read_regions(
         )
     intervals = kept
     if chroms is not None:
-        wanted = set(_genome_names(chroms, genome, None).values()) | set(chroms)
+        wanted = set(genome_names(chroms, genome).values()) | set(chroms)
         intervals = [iv for iv in intervals if iv.chrom in wanted]
         if not intervals:
             raise InputError(
@@ -340,7 +314,7 @@ def _whole_genome(genome: Genome, chroms: Sequence[str] | None) -> list[_Region]
     sizes = genome.chrom_sizes
     wanted: set[str] | None = None
     if chroms is not None:
-        names = _genome_names(chroms, genome, None)
+        names = genome_names(chroms, genome)
         for chrom in chroms:
             if chrom not in names:
                 raise InputError(f"--chroms: {genome.missing_message(chrom)}", path=genome.path)
