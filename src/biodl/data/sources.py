@@ -12,7 +12,6 @@ import dataclasses
 import hashlib
 import math
 import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -54,6 +53,7 @@ from biodl.io import (
     read_residue_labels,
     read_sequences,
     read_table,
+    region_of_id,
     validate_sequence,
 )
 from biodl.io.matrix import ExpressionMatrix, read_matrix, read_sample_table
@@ -77,19 +77,18 @@ __all__ = [
     "read_view_matrix",
 ]
 
-_REGION = re.compile(r"^(?P<chrom>[^:\s]+):(?P<start>\d+)-(?P<end>\d+)")
-
 
 def parse_region_id(text: str) -> str | None:
-    """Chromosome of an id written ``chrom:start-end`` (as ``bedtools getfasta`` writes).
+    """Chromosome of an id written ``chrom:start-end`` (as ``bedtools getfasta`` writes;
+    :func:`biodl.io.region_of_id`).
 
     Examples
     --------
     >>> parse_region_id("chr2:100-201(+)"), parse_region_id("seq_0001")
     ('chr2', None)
     """
-    match = _REGION.match(text)
-    return None if match is None else match.group("chrom")
+    region = region_of_id(text, whole=False)
+    return None if region is None else region[0]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -28,7 +28,7 @@ import numpy as np
 from biodl.config import Config, TrackSource
 from biodl.data.examples import Examples
 from biodl.errors import InputError
-from biodl.io import Genome, read_bed
+from biodl.io import Genome, read_bed, region_of_id
 from biodl.io.tracks import genome_names, open_track
 
 __all__ = [
@@ -290,9 +290,11 @@ def _spans(examples: Examples) -> dict[str, tuple[np.ndarray, np.ndarray, list[s
     """Per chromosome the windows' starts and ends (sorted by start) and ids."""
     by: dict[str, list[tuple[int, int, str]]] = {}
     for wid in examples.ids:
-        chrom, _, span = wid.rpartition(":")
-        start, _, end = span.partition("-")
-        by.setdefault(chrom, []).append((int(start), int(end), wid))
+        region = region_of_id(wid)
+        if region is None:  # pragma: no cover - track windows are named so
+            raise ValueError(f"window id {wid!r} is not chrom:start-end")
+        chrom, start, end = region
+        by.setdefault(chrom, []).append((start, end, wid))
     out = {}
     for chrom, rows in by.items():
         rows.sort()

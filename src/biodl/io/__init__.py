@@ -20,7 +20,14 @@ from biodl.io.alphabet import (
     reverse_complement,
     validate_sequence,
 )
-from biodl.io.bed import Genome, Interval, fixed_window, intervals_to_sequences, read_bed
+from biodl.io.bed import (
+    Genome,
+    Interval,
+    fixed_window,
+    intervals_to_sequences,
+    read_bed,
+    region_of_id,
+)
 from biodl.io.cpg import CpgProfile, read_cpg_profile
 from biodl.io.fasta import (
     FastqRecord,
@@ -73,6 +80,7 @@ __all__ = [
     "read_residue_labels",
     "read_sequences",
     "read_table",
+    "region_of_id",
     "reverse_complement",
     "sniff_sequence_format",
     "track_format",

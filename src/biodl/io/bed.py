@@ -48,6 +48,7 @@ __all__ = [
     "fixed_window",
     "intervals_to_sequences",
     "read_bed",
+    "region_of_id",
 ]
 
 _PathLike = str | os.PathLike[str]
@@ -328,7 +329,25 @@ def _check_fai(fasta: Path, fai: Path) -> None:
                 raise InputError(msg, path=fasta)
 
 
-_EXCERPT_NAME = re.compile(r"^(?P<chrom>[^:\s]+):(?P<start>\d+)-(?P<end>\d+)$")
+_REGION_ID = re.compile(r"(?P<chrom>[^:\s]+):(?P<start>\d+)-(?P<end>\d+)")
+
+
+def region_of_id(text: str, *, whole: bool = True) -> tuple[str, int, int] | None:
+    """``(chrom, start, end)`` of a name written ``chrom:start-end`` (``bedtools
+    getfasta``'s record names, biodl's window ids); ``None`` for any other name. With
+    ``whole=False`` the name may go on after the region (``chr2:100-201(+)``).
+
+    Examples
+    --------
+    >>> region_of_id("chr2:100-201"), region_of_id("chr2:100-201(+)")
+    (('chr2', 100, 201), None)
+    >>> region_of_id("chr2:100-201(+)", whole=False), region_of_id("seq_1")
+    (('chr2', 100, 201), None)
+    """
+    match = _REGION_ID.fullmatch(text) if whole else _REGION_ID.match(text)
+    if match is None:
+        return None
+    return match["chrom"], int(match["start"]), int(match["end"])
 
 
 class _Excerpt(NamedTuple):
@@ -347,17 +366,17 @@ def _excerpts_of(sizes: Mapping[str, int]) -> dict[str, list[_Excerpt]] | None:
     """
     found: dict[str, list[_Excerpt]] = {}
     for record, length in sizes.items():
-        match = _EXCERPT_NAME.match(record)
-        if match is None:
+        region = region_of_id(record)
+        if region is None:
             return None
-        start, end = int(match["start"]), int(match["end"])
+        chrom, start, end = region
         if length == end - start:
             pass
         elif length == end - start + 1 and start >= 1:
             start -= 1
         else:
             return None
-        found.setdefault(match["chrom"], []).append(_Excerpt(start, end, record))
+        found.setdefault(chrom, []).append(_Excerpt(start, end, record))
     if not found:
         return None
     for excerpts in found.values():

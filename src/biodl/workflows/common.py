@@ -41,7 +41,7 @@ from biodl.config import (
 from biodl.data import Examples, MatrixKind, MoleculeKind, PileupKind, SequenceKind, TrackKind
 from biodl.data.splits import molecule_kind
 from biodl.errors import ConfigError
-from biodl.io import tsv_cell
+from biodl.io import region_of_id, tsv_cell
 from biodl.io.atomic import atomic_write_text, write_json
 from biodl.models import auxiliary_outputs, predict_with_auxiliary, validate_params
 from biodl.report import plot_binary_curves, plot_confusion, write_run_report
@@ -273,12 +273,7 @@ def track_images(
     if truth.shape != np.shape(scores):
         return {}
     best = int(np.argmax(np.nansum(truth, axis=(1, 2))))
-    match = re.fullmatch(r"(.+):(\d+)-(\d+)", ex.ids[best])
-    chrom, start, end = (
-        (match.group(1), int(match.group(2)), int(match.group(3)))
-        if match
-        else (ex.ids[best], 0, truth.shape[-1])
-    )
+    chrom, start, end = region_of_id(ex.ids[best]) or (ex.ids[best], 0, truth.shape[-1])
     fig = plot_tracks(
         truth[best],
         scores[best],
