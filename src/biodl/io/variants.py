@@ -49,9 +49,11 @@ __all__ = [
     "SequenceSource",
     "Variant",
     "VariantFormat",
+    "bcf_records",
     "check_alleles",
     "iter_records",
     "normalize",
+    "open_bcf",
     "read_variants",
     "sniff_variant_format",
     "variants_from_table",
@@ -307,27 +309,38 @@ def vcf_header(path: str | os.PathLike[str]) -> list[str]:
     )
 
 
-def _iter_bcf(path: Path) -> Iterator[tuple[str | None, list[Variant]]]:
+def open_bcf(path: str | os.PathLike[str]) -> Any:
+    """A BCF (or VCF) file opened with pysam (``pysam.VariantFile``); one-line error."""
     import pysam
 
     try:
-        bcf = pysam.VariantFile(os.fspath(path))
+        return pysam.VariantFile(os.fspath(path))
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read as BCF: {exc}", path=path) from None
+
+
+def bcf_records(bcf: Any, path: str | os.PathLike[str]) -> Iterator[Any]:
+    """The records of an open ``pysam.VariantFile``; a record pysam cannot decode is a
+    one-line error naming its number."""
+    records = iter(bcf)
     n = 0
-    with bcf:
-        records = iter(bcf)
-        while True:
-            try:
-                rec = next(records)
-            except StopIteration:
-                return
-            except (OSError, ValueError) as exc:
-                raise InputError(f"malformed BCF record {n + 1}: {exc}", path=path) from None
+    while True:
+        try:
+            rec = next(records)
+        except StopIteration:
+            return
+        except (OSError, ValueError) as exc:
+            raise InputError(f"malformed BCF record {n + 1}: {exc}", path=path) from None
+        n += 1
+        yield rec
+
+
+def _iter_bcf(path: Path) -> Iterator[tuple[str | None, list[Variant]]]:
+    with open_bcf(path) as bcf:
+        for n, rec in enumerate(bcf_records(bcf, path)):
             line = str(rec).rstrip("\n")
             alts = list(rec.alts or ())
             yield line, _split(rec.contig, rec.pos, rec.id or ".", rec.ref or "", alts, n)
-            n += 1
 
 
 def _iter_vcf(path: Path) -> Iterator[tuple[str | None, list[Variant]]]:

@@ -79,6 +79,7 @@ import numpy as np
 from biodl.errors import InputError
 from biodl.io import read_bed, read_lines
 from biodl.io.atomic import OutputError, atomic_write_text, write_json
+from biodl.io.variants import bcf_records, open_bcf
 from biodl.variants.records import (
     SequenceSource,
     Variant,
@@ -408,25 +409,10 @@ def _vcf_lines(path: Path) -> Iterator[tuple[int | None, int, str]]:
         for lineno, raw in read_lines(path):
             yield lineno, 0, raw.rstrip("\r\n")
         return
-    import pysam
-
-    try:
-        bcf = pysam.VariantFile(os.fspath(path))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read as BCF: {exc}", path=path) from None
-    with bcf:
+    with open_bcf(path) as bcf:
         for line in str(bcf.header).rstrip("\n").split("\n"):
             yield None, 0, line
-        records = iter(bcf)
-        n = 0
-        while True:
-            try:
-                rec = next(records)
-            except StopIteration:
-                return
-            except (OSError, ValueError) as exc:
-                raise InputError(f"malformed BCF record {n + 1}: {exc}", path=path) from None
-            n += 1
+        for n, rec in enumerate(bcf_records(bcf, path), start=1):
             yield None, n, str(rec).rstrip("\n")
 
 
