@@ -653,14 +653,14 @@ def train_on_splits(
     out_path = out
     rank_zero = is_rank_zero()
     fixed = config.train.threshold
+    y_train = splits.targets(splits.train)
     task = splits.as_task(
         loss=config.train.loss,
         threshold=fixed if isinstance(fixed, float) else 0.5,
-        count_weight=count_weight_of(config, splits),
+        count_weight=count_weight_of(config, y_train),
     ).named(config.outputs, column=getattr(config.data.train, "label", None))  # Task.names
     kind = config_kind(config, splits.layout)
     X_train = kind.encode(splits.train)
-    y_train = splits.targets(splits.train)
     valid = None
     if splits.valid is not None:
         valid = (
@@ -800,15 +800,15 @@ def train_on_splits(
     )
 
 
-def count_weight_of(config: Config, splits: DataSplits) -> float | None:
+def count_weight_of(config: Config, targets: np.ndarray) -> float | None:
     """The weight of the count term of the ``multinomial`` loss: ``train.count_weight``,
-    else BPNet's rule on the training targets (:func:`biodl.tasks.bpnet_count_weight`);
+    else BPNet's rule on the training ``targets`` (:func:`biodl.tasks.bpnet_count_weight`);
     ``None`` for other losses."""
     if config.train.loss != "multinomial":
         return None
     if config.train.count_weight is not None:
         return config.train.count_weight
-    return bpnet_count_weight(splits.targets(splits.train))
+    return bpnet_count_weight(targets)
 
 
 def _check_track_bins(model: torch.nn.Module, config: Config, X: ModelInput, y: np.ndarray) -> None:

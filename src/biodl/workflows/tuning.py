@@ -257,11 +257,11 @@ class _Search:
         self.config, self.space = config, space
         # the decision threshold is the run's business (chosen when the best is
         # retrained); the search scores the default task
-        self.task: Task = splits.as_task(
-            loss=config.train.loss, count_weight=count_weight_of(config, splits)
-        )
         kind = config_kind(config, splits.layout)
         self.train = (kind.encode(splits.train), splits.targets(splits.train))
+        self.task: Task = splits.as_task(
+            loss=config.train.loss, count_weight=count_weight_of(config, self.train[1])
+        )
         self.valid = (kind.encode(splits.valid), splits.targets(splits.valid))
         self.truth = self.task.truth(splits.valid)
         # trials train as the final run will: on standardised targets when it does
