@@ -387,10 +387,18 @@ class _Counts:
 
 
 class _Predictor:
-    """The model (one strand or both) on its device, raw outputs to scores."""
+    """The model (one strand or both) on its device, raw outputs to scores (a track
+    model's back through ``transform``, :func:`biodl.data.tracks.untransform_targets`)."""
 
     def __init__(
-        self, run: Run, task: Task, *, strands: Strands, device: str | None, batch_size: int
+        self,
+        run: Run,
+        task: Task,
+        *,
+        strands: Strands,
+        device: str | None,
+        batch_size: int,
+        transform: str = "none",
     ) -> None:
         self.device = torch.device(device) if device is not None else default_device()
         model = run.model.to(self.device).eval()
@@ -399,7 +407,7 @@ class _Predictor:
         self.unknown = run.unknown
         self.temperature = run.temperature if task.probabilistic else 1.0
         self.batch_size = batch_size
-        self.transform = "none"  # set by predict_genome(untransform=True)
+        self.transform = transform
 
     def raw(self, X: np.ndarray) -> np.ndarray:
         z = predict(self.net, X, batch_size=self.batch_size, device=self.device)
@@ -598,10 +606,15 @@ def predict_genome(
         check_output_path(path, inputs=inputs, what="--out")
     chosen: Strands = strands if strands is not None else default_strands(run.meta)
     length = run.input_length
-    predictor = _Predictor(run, task, strands=chosen, device=device, batch_size=batch_size)
-    if untransform:
-        tracks = run.meta.get("tracks") or {}
-        predictor.transform = str(tracks.get("transform", "none"))
+    tracks = run.meta.get("tracks") or {}
+    predictor = _Predictor(
+        run,
+        task,
+        strands=chosen,
+        device=device,
+        batch_size=batch_size,
+        transform=str(tracks.get("transform", "none")) if untransform else "none",
+    )
     shape = _probe(predictor, length)
     ref, opened = _open_genome(genome)
     try:
